@@ -35,11 +35,52 @@ class ExpressionError(ScimitarError):
 
 
 class ExpressionSyntaxError(ExpressionError):
-    """An expression does not parse; carries line and column."""
+    """An expression does not parse; carries line and column.
+
+    Attributes:
+        message: What went wrong, without the position.
+        expression: The full expression text.
+        offset: 0-based character offset of the error.
+        line: 1-based line of the error.
+        column: 1-based column of the error.
+        expected: What the parser expected at that point (may be empty).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expression: str = "",
+        offset: int = 0,
+        line: int = 1,
+        column: int = 1,
+        expected: tuple[str, ...] = (),
+    ) -> None:
+        self.message = message
+        self.expression = expression
+        self.offset = offset
+        self.line = line
+        self.column = column
+        self.expected = expected
+        detail = f" (expected {', '.join(expected)})" if expected else ""
+        super().__init__(f"line {line}, column {column}: {message}{detail}")
 
 
 class ExpressionEvaluationError(ExpressionError):
-    """An expression parsed but failed while evaluating."""
+    """An expression parsed but failed while evaluating.
+
+    Attributes:
+        message: What went wrong.
+        expression: The expression text, when known.
+        function: The function that failed, when known.
+    """
+
+    def __init__(self, message: str, *, expression: str = "", function: str = "") -> None:
+        self.message = message
+        self.expression = expression
+        self.function = function
+        prefix = f"{function}: " if function else ""
+        super().__init__(f"{prefix}{message}")
 
 
 class SyncError(ScimitarError):

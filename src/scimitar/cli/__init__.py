@@ -1,0 +1,1 @@
+"""The ``scimitar`` command line."""

@@ -1,0 +1,38 @@
+"""The root ``scimitar`` command; each part of the product adds its own sub-command group."""
+
+from __future__ import annotations
+
+import typer
+
+from scimitar import __version__
+from scimitar.cli.output import JsonOption, emit
+
+__all__ = ["app", "run"]
+
+app = typer.Typer(
+    name="scimitar",
+    help="Self-hosted identity provisioning over SCIM 2.0.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Scimitar keeps apps' user accounts in step with a directory, over SCIM 2.0.
+
+    Settings come from the environment: SCIMITAR_DATA_DIR (default ./.scimitar) holds the
+    SQLite database and the key file; SCIMITAR_DATABASE_URL points at another database.
+    """
+
+
+@app.command("version")
+def version(as_json: JsonOption = False) -> None:
+    """Print Scimitar's version."""
+    emit({"version": __version__}, as_json=as_json, render=lambda c: c.print(__version__))
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

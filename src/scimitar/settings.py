@@ -1,0 +1,53 @@
+"""Runtime settings, read from the environment (``SCIMITAR_*``), built once per entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything a Scimitar process needs to know about its environment.
+
+    Built at the entry point (``scimitar serve``, each CLI command, ``create_app(settings)``)
+    and passed down; never a module-level singleton.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SCIMITAR_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".scimitar"),
+        description="Holds the SQLite database and the key file.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; overrides the SQLite database in data_dir. "
+        "Examples: sqlite+aiosqlite:///path/db.sqlite3, postgresql+asyncpg://user@host/db",
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body the servers accept."
+    )
+    target_max_page: int = Field(
+        default=1000, ge=1, description="Largest page a SCIM list returns, whatever count asks."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL clients reach this server at; used in meta.location and printed "
+        "tenant URLs. Defaults to http://HOST:PORT of the running server.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the explicit one, or SQLite inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'scimitar.sqlite3').resolve()}"
+
+    @property
+    def key_file(self) -> Path:
+        """The file holding the key that encrypts secrets at rest."""
+        return self.data_dir / "secret.key"

@@ -1,0 +1,114 @@
+"""The database handle: one async engine per process, migrations applied on open."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from scimitar.errors import ConfigError
+from scimitar.settings import Settings
+
+__all__ = ["Database", "open_database"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+class Database:
+    """An async SQLAlchemy engine plus the write discipline its backend needs.
+
+    SQLite allows one writer at a time; writes in this process are serialised by an asyncio
+    lock so that concurrent requests queue instead of failing with ``database is locked``.
+    Other processes (a CLI next to a running server) wait on SQLite's busy timeout.
+    """
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.drivername not in SUPPORTED_DRIVERS:
+            raise ConfigError(
+                f"database URL {parsed.render_as_string(hide_password=True)!r}: driver "
+                f"{parsed.drivername!r} is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}"
+            )
+        self.url = url
+        self.is_sqlite = parsed.drivername.startswith("sqlite")
+        if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._write_lock: asyncio.Lock | None = None
+
+    @property
+    def write_lock(self) -> asyncio.Lock:
+        """The lock that serialises this process's write transactions on SQLite."""
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        return self._write_lock
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (no transaction is committed)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, committed on success and rolled back on error."""
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self.write_lock, self.engine.begin() as conn:
+            yield conn
+
+    async def migrate(self) -> None:
+        """Apply every Alembic migration not yet applied (idempotent)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade_to_head)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration pointing at Scimitar's migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Open the store the settings name and bring its schema up to date."""
+    database = Database(settings.resolved_database_url)
+    if migrate:
+        try:
+            await database.migrate()
+        except Exception:
+            await database.dispose()
+            raise
+    return database

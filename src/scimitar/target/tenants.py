@@ -1,0 +1,178 @@
+"""Tenants of the embedded target: creation, tokens (stored hashed) and fault settings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scimitar.errors import ConfigError, NotFoundError
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.target import TENANT as table
+
+__all__ = ["PROFILES", "Faults", "Tenant", "TenantService", "hash_token"]
+
+PROFILES = ("webex", "generic")
+TOKEN_PREFIX = "scimtgt_"  # noqa: S105 - a prefix that makes leaked tokens greppable
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 of a bearer token; tokens are random, so no salt or stretching is needed."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Faults a tenant injects into every request; zero turns each off."""
+
+    latency_ms: int = 0
+    rate_limit_rps: float = 0.0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+
+    @property
+    def is_active(self) -> bool:
+        """Whether any fault is switched on."""
+        return bool(self.latency_ms or self.rate_limit_rps or self.error_rate or self.drop_rate)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, as printed by the CLI."""
+        return {
+            "latency_ms": self.latency_ms,
+            "rate_limit_rps": self.rate_limit_rps,
+            "error_rate": self.error_rate,
+            "drop_rate": self.drop_rate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """A tenant as the rest of the target sees it (never the token, only its hash)."""
+
+    id: str
+    name: str
+    profile: str
+    token_hash: str
+    created_at: datetime
+    faults: Faults
+
+    def accepts(self, token: str) -> bool:
+        """Constant-time check of a presented bearer token."""
+        return hmac.compare_digest(hash_token(token), self.token_hash)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Public fields, as printed by the CLI (no token, no hash)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "profile": self.profile,
+            "created_at": self.created_at.isoformat(),
+            "faults": self.faults.as_dict(),
+        }
+
+
+def _tenant_from_row(row: Any) -> Tenant:
+    faults = Faults(row.latency_ms, row.rate_limit_rps, row.error_rate, row.drop_rate)
+    return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults)
+
+
+def _check_faults(faults: Faults) -> None:
+    if faults.latency_ms < 0 or faults.latency_ms > 600_000:
+        raise ConfigError("--latency-ms must be between 0 and 600000 milliseconds")
+    if faults.rate_limit_rps < 0:
+        raise ConfigError("--rate-limit must be 0 (off) or a positive number of requests/s")
+    for name, rate in (("--error-rate", faults.error_rate), ("--drop-rate", faults.drop_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise ConfigError(f"{name} must be a probability between 0 and 1, got {rate}")
+
+
+class TenantService:
+    """Reads and changes target tenants in the store."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def create(self, name: str, profile: str = "webex") -> tuple[Tenant, str]:
+        """Create a tenant; returns it with its bearer token, which is not stored in clear."""
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise ConfigError("tenant name must be 1 to 200 characters")
+        if profile not in PROFILES:
+            raise ConfigError(f"profile {profile!r} is unknown; use one of: {', '.join(PROFILES)}")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        values = {
+            "id": str(uuid.uuid4()),
+            "name": name,
+            "profile": profile,
+            "token_hash": hash_token(token),
+            "created_at": utcnow(),
+        }
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(insert(table).values(**values))
+        except IntegrityError as exc:
+            raise ConfigError(
+                f"a target tenant named {name!r} already exists; choose another name"
+            ) from exc
+        return await self.get(str(values["id"])), token
+
+    async def list(self) -> list[Tenant]:
+        """Every tenant, oldest first."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(select(table).order_by(table.c.created_at))
+            return [_tenant_from_row(row) for row in rows]
+
+    async def find(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id, or None."""
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(table).where(table.c.id == tenant_id))).first()
+        return None if row is None else _tenant_from_row(row)
+
+    async def get(self, ref: str) -> Tenant:
+        """The tenant with this id or name; NotFoundError names what was looked for."""
+        async with self._db.read() as conn:
+            query = select(table).where((table.c.id == ref) | (table.c.name == ref))
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFoundError(
+                f"no target tenant has the id or name {ref!r}; see `scimitar target tenant list`"
+            )
+        return _tenant_from_row(row)
+
+    async def rotate_token(self, ref: str) -> tuple[Tenant, str]:
+        """Replace a tenant's token; the old one stops working at once."""
+        tenant = await self.get(ref)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(table).where(table.c.id == tenant.id).values(token_hash=hash_token(token))
+            )
+        return await self.get(tenant.id), token
+
+    async def set_faults(self, ref: str, **changes: float | int | None) -> Tenant:
+        """Change some fault settings (None leaves one as it is)."""
+        tenant = await self.get(ref)
+        merged = {**tenant.faults.as_dict(), **{k: v for k, v in changes.items() if v is not None}}
+        faults = Faults(int(merged["latency_ms"]), float(merged["rate_limit_rps"]),
+                        float(merged["error_rate"]), float(merged["drop_rate"]))
+        _check_faults(faults)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(table).where(table.c.id == tenant.id).values(**faults.as_dict())
+            )
+        return await self.get(tenant.id)
+
+    async def delete(self, ref: str) -> Tenant:
+        """Delete a tenant and everything it holds."""
+        tenant = await self.get(ref)
+        async with self._db.write() as conn:
+            await conn.execute(delete(table).where(table.c.id == tenant.id))
+        return tenant
