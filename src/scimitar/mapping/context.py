@@ -1,0 +1,75 @@
+"""What an expression evaluates against: one user's attributes plus injectable services.
+
+Attribute references are case-insensitive (like Entra's directory), so the context holds the
+user's attributes under lower-case keys, already converted to the expression value model.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scimitar.mapping.values import FALSE, TRUE, Value, normalize_source_value
+
+__all__ = ["DEFAULT_REGEX_TIMEOUT", "EvaluationContext", "UniquenessCheck", "source_attributes"]
+
+#: Seconds an admin-written regular expression may run before the evaluation fails.
+DEFAULT_REGEX_TIMEOUT = 0.5
+
+#: Asked by ``SelectUniqueValue``: is this value still free in the target?
+UniquenessCheck = Callable[[str], bool]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
+    """Return the user's attributes under lower-case names, in the expression value model.
+
+    Adds the computed ``IsSoftDeleted``: true when the directory marks the user soft-deleted
+    (``isSoftDeleted``, which the engine also sets for unassigned or out-of-scope users) or
+    when sign-in is blocked (``accountEnabled`` false) — spec §2.4.
+
+    Args:
+        user: A directory user keyed by Entra attribute names.
+
+    Returns:
+        A new dict; the input is not modified.
+    """
+    attributes = {name.lower(): normalize_source_value(value) for name, value in user.items()}
+    is_deleted = (
+        attributes.get("issoftdeleted") == TRUE or attributes.get("accountenabled") == FALSE
+    )
+    attributes["issoftdeleted"] = TRUE if is_deleted else FALSE
+    return attributes
+
+
+@dataclass(slots=True)
+class EvaluationContext:
+    """Inputs of one evaluation.
+
+    Attributes:
+        attributes: Lower-case attribute name → value (see :func:`source_attributes`).
+        clock: Returns the current UTC time (``Now``, ``Guid`` and friends are testable).
+        rng: Randomness for ``Guid`` and ``RandomString``.
+        is_unique: ``SelectUniqueValue``'s question to the target; ``None`` accepts the first
+            candidate (previews and dry runs).
+        default_domain: What ``DefaultDomain()`` returns.
+        regex_timeout: Seconds an admin regular expression may run.
+    """
+
+    attributes: dict[str, Value]
+    clock: Callable[[], datetime] = _utc_now
+    rng: random.Random = field(default_factory=random.SystemRandom)
+    is_unique: UniquenessCheck | None = None
+    default_domain: str | None = None
+    regex_timeout: float = DEFAULT_REGEX_TIMEOUT
+
+    @classmethod
+    def for_user(cls, user: Mapping[str, Any], **options: Any) -> EvaluationContext:
+        """Build a context for a directory user; ``options`` set the other fields."""
+        return cls(source_attributes(user), **options)
