@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
+from scimitar.cli import serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -16,6 +17,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("serve")(serve.serve)
+app.add_typer(target.app, name="target")
 
 
 @app.callback()

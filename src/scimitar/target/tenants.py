@@ -161,8 +161,12 @@ class TenantService:
         """Change some fault settings (None leaves one as it is)."""
         tenant = await self.get(ref)
         merged = {**tenant.faults.as_dict(), **{k: v for k, v in changes.items() if v is not None}}
-        faults = Faults(int(merged["latency_ms"]), float(merged["rate_limit_rps"]),
-                        float(merged["error_rate"]), float(merged["drop_rate"]))
+        faults = Faults(
+            int(merged["latency_ms"]),
+            float(merged["rate_limit_rps"]),
+            float(merged["error_rate"]),
+            float(merged["drop_rate"]),
+        )
         _check_faults(faults)
         async with self._db.write() as conn:
             await conn.execute(

@@ -1,0 +1,41 @@
+"""The one ASGI app ``scimitar serve`` runs; each part mounts itself here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+
+from scimitar import __version__
+from scimitar.settings import Settings
+from scimitar.store import Database
+from scimitar.target.http import create_target_app
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, include_target: bool = True) -> FastAPI:
+    """Build the application for these settings; the store is migrated when it starts."""
+    database = Database(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await database.migrate()
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)
+    app.state.database = database
+    app.state.settings = settings
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    if include_target:
+        app.router.routes.append(Mount("/", app=create_target_app(database, settings)))
+    return app

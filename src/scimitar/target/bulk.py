@@ -1,0 +1,194 @@
+"""Bulk requests (RFC 7644 §3.7): operations in order, ``bulkId`` references, ``failOnErrors``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scimitar.scim.errors import SCIMError
+from scimitar.target.documents import RequestContext, etag
+from scimitar.target.profiles import profile_named
+from scimitar.target.service import TargetService
+
+__all__ = ["BULK_REQUEST", "BULK_RESPONSE", "run_bulk"]
+
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+_PATH = re.compile(r"^/(Users|Groups)(?:/([^/]+))?$", re.IGNORECASE)
+_REF = "bulkId:"
+
+ErrorBody = Callable[[SCIMError], dict[str, Any]]
+
+
+@dataclass
+class _Operation:
+    index: int
+    method: str
+    path: str
+    bulk_id: str | None
+    data: Any
+    version: str | None
+
+
+class _UnresolvedError(Exception):
+    """An operation names a ``bulkId`` whose operation has not run (yet)."""
+
+    def __init__(self, bulk_id: str) -> None:
+        super().__init__(bulk_id)
+        self.bulk_id = bulk_id
+
+
+def _substitute(value: Any, resolved: dict[str, str]) -> Any:
+    if isinstance(value, str) and value.startswith(_REF):
+        key = value[len(_REF) :]
+        if key not in resolved:
+            raise _UnresolvedError(key)
+        return resolved[key]
+    if isinstance(value, list):
+        return [_substitute(v, resolved) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, resolved) for k, v in value.items()}
+    return value
+
+
+def _parse(body: Any, max_operations: int) -> tuple[list[_Operation], int | None]:
+    if not isinstance(body, dict):
+        raise SCIMError(400, "invalidSyntax", "a BulkRequest body must be a JSON object")
+    raw = body.get("Operations", body.get("operations"))
+    if not isinstance(raw, list) or not raw:
+        raise SCIMError(400, "invalidSyntax", "a BulkRequest needs a non-empty 'Operations' array")
+    if len(raw) > max_operations:
+        raise SCIMError(
+            413,
+            "tooMany",
+            f"a Bulk request may hold at most {max_operations} "
+            f"operations; this one has {len(raw)}: split it",
+        )
+    fail_on_errors = body.get("failOnErrors")
+    if fail_on_errors is not None and (not isinstance(fail_on_errors, int) or fail_on_errors < 1):
+        raise SCIMError(400, "invalidValue", "failOnErrors must be a positive integer")
+    operations = [_operation(i, op) for i, op in enumerate(raw)]
+    return operations, fail_on_errors
+
+
+def _operation(index: int, raw: Any) -> _Operation:
+    if not isinstance(raw, dict):
+        raise SCIMError(400, "invalidSyntax", f"Operations[{index}] must be a JSON object")
+    method = str(raw.get("method", "")).upper()
+    if method not in ("POST", "PUT", "PATCH", "DELETE"):
+        raise SCIMError(
+            400, "invalidValue", f"Operations[{index}].method must be POST, PUT, PATCH or DELETE"
+        )
+    bulk_id = raw.get("bulkId")
+    if method == "POST" and not isinstance(bulk_id, str):
+        raise SCIMError(400, "invalidValue", f"Operations[{index}] (POST) needs a bulkId")
+    return _Operation(
+        index, method, str(raw.get("path", "")), bulk_id, raw.get("data"), raw.get("version")
+    )
+
+
+async def _execute(
+    service: TargetService, ctx: RequestContext, op: _Operation, resolved: dict[str, str]
+) -> dict[str, Any]:
+    path = _substitute(op.path, resolved)
+    match = _PATH.match(path)
+    if match is None:
+        raise SCIMError(
+            400,
+            "invalidPath",
+            f"bulk path {op.path!r} must be /Users, /Groups, /Users/{{id}} or /Groups/{{id}}",
+        )
+    resource_type = "User" if match.group(1).lower() == "users" else "Group"
+    resource_id = match.group(2)
+    if (op.method == "POST") == (resource_id is not None):
+        raise SCIMError(
+            400,
+            "invalidPath",
+            f"{op.method} {path}: POST takes a collection path, the other methods a resource path",
+        )
+    data = _substitute(op.data, resolved)
+    return await _dispatch(service, ctx, op, resource_type, resource_id, data)
+
+
+async def _dispatch(
+    service: TargetService,
+    ctx: RequestContext,
+    op: _Operation,
+    resource_type: str,
+    resource_id: str | None,
+    data: Any,
+) -> dict[str, Any]:
+    handlers: dict[str, Callable[[], Awaitable[tuple[dict[str, Any], int] | None]]] = {
+        "POST": lambda: service.create(ctx, resource_type, data),
+        "PUT": lambda: service.replace(ctx, resource_type, resource_id or "", data, op.version),
+        "PATCH": lambda: service.patch(ctx, resource_type, resource_id or "", data, op.version),
+        "DELETE": lambda: service.delete(ctx, resource_type, resource_id or "", op.version),
+    }
+    result = await handlers[op.method]()
+    out: dict[str, Any] = {"method": op.method}
+    if op.bulk_id is not None:
+        out["bulkId"] = op.bulk_id
+    if result is None:
+        out["location"] = ctx.location(resource_type, resource_id or "")
+        out["status"] = "204"
+        return out
+    doc, version = result
+    out["location"] = ctx.location(resource_type, doc["id"])
+    out["version"] = etag(version)
+    out["status"] = "201" if op.method == "POST" else "200"
+    return out
+
+
+async def run_bulk(
+    service: TargetService, ctx: RequestContext, body: Any, error_body: ErrorBody
+) -> dict[str, Any]:
+    """Run a BulkRequest and build the BulkResponse."""
+    profile = profile_named(ctx.profile_name)
+    operations, fail_on_errors = _parse(body, profile.bulk_max_operations)
+    resolved: dict[str, str] = {}
+    results: dict[int, dict[str, Any]] = {}
+    errors = 0
+    pending = operations
+    for _attempt in range(2):
+        deferred: list[_Operation] = []
+        for op in pending:
+            if fail_on_errors is not None and errors >= fail_on_errors:
+                break
+            try:
+                results[op.index] = await _execute(service, ctx, op, resolved)
+            except _UnresolvedError as exc:
+                deferred.append(op)
+                results[op.index] = _failure(
+                    op,
+                    error_body,
+                    SCIMError(
+                        409,
+                        "invalidValue",
+                        f"bulkId {exc.bulk_id!r} does not name an operation "
+                        "that succeeded in this request",
+                    ),
+                )
+                continue
+            except SCIMError as exc:
+                errors += 1
+                results[op.index] = _failure(op, error_body, exc)
+                continue
+            if op.bulk_id is not None and "location" in results[op.index]:
+                resolved[op.bulk_id] = results[op.index]["location"].rsplit("/", 1)[1]
+        pending = deferred
+    return {"schemas": [BULK_RESPONSE], "Operations": [results[i] for i in sorted(results)]}
+
+
+def _failure(op: _Operation, error_body: ErrorBody, error: SCIMError) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "method": op.method,
+        "status": str(error.status),
+        "response": error_body(error),
+    }
+    if op.bulk_id is not None:
+        out["bulkId"] = op.bulk_id
+    if op.path:
+        out["location"] = op.path
+    return out

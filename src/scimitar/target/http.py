@@ -1,0 +1,189 @@
+"""The target's HTTP surface: URL forms, authentication, faults, errors and the SCIM routes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from scimitar.scim.errors import SCIMError
+from scimitar.settings import Settings
+from scimitar.store import Database
+from scimitar.target import routes as r
+from scimitar.target.documents import RequestContext
+from scimitar.target.faults import ConnectionDropError, FaultInjector, RateLimitedError
+from scimitar.target.profiles import PROFILES, TargetProfile
+from scimitar.target.responses import DroppedResponse, scim_response
+from scimitar.target.service import TargetService
+from scimitar.target.tenants import Tenant, TenantService
+
+__all__ = ["TargetApp", "create_target_app", "parse_tenant_id"]
+
+log = structlog.get_logger("scimitar.target")
+Handler = r.Handler
+
+
+def parse_tenant_id(raw: str) -> str:
+    """A tenant id from the URL: a UUID, or Webex's base64 ``ciscospark://.../ORGANIZATION/<uuid>``."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        pass
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=False).decode("ascii")
+        return str(uuid.UUID(decoded.rsplit("/", 1)[-1]))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return raw
+
+
+class TargetApp:
+    """The target's request pipeline: authenticate, inject faults, run, render errors."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self.tenants = TenantService(database)
+        self.service = TargetService(database)
+        self.faults = FaultInjector()
+
+    def error_response(
+        self, error: SCIMError, profile: TargetProfile | None, tracking_id: str
+    ) -> Response:
+        """An error in SCIM's shape, with the vendor block where the profile has one."""
+        body = self.error_body(error, profile, tracking_id)
+        headers = {"X-Request-Id": tracking_id}
+        if error.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="scimitar-target"'
+        if isinstance(error, RateLimitedError):
+            headers["Retry-After"] = str(error.retry_after)
+        return scim_response(body, error.status, headers)
+
+    def error_body(
+        self, error: SCIMError, profile: TargetProfile | None, tracking_id: str
+    ) -> dict[str, Any]:
+        body = error.to_body()
+        return profile.error_extension(body, error, tracking_id) if profile else body
+
+    async def authenticate(self, request: Request, profile: TargetProfile) -> Tenant:
+        """The tenant named in the URL, if the bearer token is its token; else 401."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        denied = SCIMError(
+            401,
+            None,
+            "missing or invalid bearer token for this tenant; send "
+            "'Authorization: Bearer <token>' with the token the tenant was given",
+        )
+        if scheme.lower() != "bearer" or not token.strip():
+            raise denied
+        tenant = await self.tenants.find(parse_tenant_id(request.path_params["tenant"]))
+        # Compare even when the tenant is unknown, so timing does not reveal which tenants exist.
+        accepted = tenant.accepts(token.strip()) if tenant else secrets.compare_digest("a", "b")
+        if tenant is None or not accepted or tenant.profile != profile.name:
+            raise denied
+        return tenant
+
+    def context(self, request: Request, tenant: Tenant, form: str) -> RequestContext:
+        base = self.settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
+        prefix = form.replace("{tenant}", request.path_params["tenant"])
+        return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix)
+
+    def endpoint(
+        self, handler: Handler, profile: TargetProfile, form: str
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a SCIM handler with authentication, faults and error rendering."""
+
+        async def run(request: Request) -> Response:
+            tracking_id = uuid.uuid4().hex
+            try:
+                tenant = await self.authenticate(request, profile)
+                await self.faults.apply(tenant.id, tenant.faults)
+                return await handler(request, self.context(request, tenant, form), profile)
+            except ConnectionDropError:
+                return DroppedResponse()
+            except SCIMError as error:
+                return self.error_response(error, profile, tracking_id)
+            except Exception:
+                log.exception(
+                    "target_request_failed",
+                    request_id=tracking_id,
+                    method=request.method,
+                    path=request.url.path,
+                )
+                failure = SCIMError(500, None, f"internal error; quote request id {tracking_id}")
+                return self.error_response(failure, profile, tracking_id)
+
+        return run
+
+    async def read_json(self, request: Request) -> Any:
+        """The request body as JSON, refusing bodies over the size limit with 413."""
+        limit = self.settings.max_request_bytes
+        declared = request.headers.get("content-length")
+        too_big = SCIMError(
+            413,
+            None,
+            f"request body over {limit} bytes; send smaller requests "
+            "(Bulk: fewer operations per request)",
+        )
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks) or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SCIMError(
+                400, "invalidSyntax", f"the request body is not valid JSON: {exc}"
+            ) from exc
+
+
+def create_target_app(database: Database, settings: Settings) -> Starlette:
+    """The target as an ASGI app, serving every profile at its URL forms."""
+    target = TargetApp(database, settings)
+    routes: list[BaseRoute] = []
+    for profile in PROFILES.values():
+        for form in profile.url_forms:
+            routes.append(Mount(form, routes=_routes(target, profile, form)))
+    app = Starlette(routes=routes)
+    app.state.target = target
+    return app
+
+
+def _routes(target: TargetApp, profile: TargetProfile, form: str) -> list[BaseRoute]:
+    def ep(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        return target.endpoint(handler, profile, form)
+
+    table: list[tuple[str, Handler, list[str]]] = [
+        ("/Users/.search", r.search("User", target), ["POST"]),
+        ("/Groups/.search", r.search("Group", target), ["POST"]),
+        ("/.search", r.search(None, target), ["POST"]),
+        ("/Users", r.collection("User", target), ["GET", "POST"]),
+        ("/Groups", r.collection("Group", target), ["GET", "POST"]),
+        ("/Users/{id}", r.resource("User", target), ["GET", "PUT", "PATCH", "DELETE"]),
+        ("/Groups/{id}/Members", r.group_members(target), ["GET"]),
+        ("/Groups/{id}", r.resource("Group", target), ["GET", "PUT", "PATCH", "DELETE"]),
+        ("/Bulk", r.bulk(target), ["POST"]),
+        ("/ServiceProviderConfig", r.discovery_spc(target), ["GET"]),
+        ("/ResourceTypes", r.discovery_types(), ["GET"]),
+        ("/ResourceTypes/{name}", r.discovery_type(), ["GET"]),
+        ("/Schemas", r.discovery_schemas(), ["GET"]),
+        ("/Schemas/SCIM2/{name:path}", r.discovery_webex(), ["GET"]),
+        ("/Schemas/{name:path}", r.discovery_schema(), ["GET"]),
+    ]
+    return [Route(path, ep(handler), methods=methods) for path, handler, methods in table]
