@@ -28,7 +28,7 @@ from scimitar.scim.expressions import (
 from scimitar.scim.resource_access import get_ci
 from scimitar.scim.schema import Attribute, ResourceSchema
 
-__all__ = ["evaluate", "to_instant"]
+__all__ = ["evaluate", "evaluate_element", "render_literal", "to_instant"]
 
 Scope = ResourceSchema | Attribute | None
 _ORDERING = frozenset(("gt", "ge", "lt", "le"))
@@ -52,6 +52,17 @@ def evaluate(f: Filter, resource: Mapping[str, Any], schema: ResourceSchema) -> 
             of the wrong type for it.
     """
     return _eval(f, resource, schema)
+
+
+def evaluate_element(f: Filter, element: Mapping[str, Any], attr: Attribute) -> bool:
+    """Return whether one value of a complex attribute matches a value filter (§3.4.2.2).
+
+    Args:
+        f: The filter inside ``attr[...]``; its paths name sub-attributes of ``attr``.
+        element: One value of the attribute.
+        attr: The complex attribute's definition.
+    """
+    return _eval(f, element, attr)
 
 
 def _eval(f: Filter, data: Mapping[str, Any], scope: Scope) -> bool:
