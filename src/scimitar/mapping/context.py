@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,9 @@ DEFAULT_REGEX_TIMEOUT = 0.5
 
 #: Asked by ``SelectUniqueValue``: is this value still free in the target?
 UniquenessCheck = Callable[[str], bool]
+
+
+_SYSTEM_RANDOM = random.SystemRandom()
 
 
 def _utc_now() -> datetime:
@@ -64,7 +67,7 @@ class EvaluationContext:
 
     attributes: dict[str, Value]
     clock: Callable[[], datetime] = _utc_now
-    rng: random.Random = field(default_factory=random.SystemRandom)
+    rng: random.Random = _SYSTEM_RANDOM
     is_unique: UniquenessCheck | None = None
     default_domain: str | None = None
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT
