@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         "tenant URLs. Defaults to http://HOST:PORT of the running server.",
     )
 
+    directory_soft_delete_days: int = Field(
+        default=30,
+        ge=0,
+        description="How long a soft-deleted directory user or group stays restorable before "
+        "purge deletes it for good (Entra: 30 days).",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite inside ``data_dir``."""

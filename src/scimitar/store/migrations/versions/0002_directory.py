@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("object_id", sa.String(length=36), nullable=False),
         sa.Column("upn_key", sa.String(length=113), nullable=False),
+        sa.Column("manager_id", sa.String(length=36), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column(
             "deleted_at", scimitar.store.tables.base.UTCDateTime(timezone=True), nullable=True
@@ -79,6 +80,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("directory_user", schema=None) as batch_op:
         batch_op.create_index("ix_directory_user_deleted_at", ["deleted_at"], unique=False)
+        batch_op.create_index("ix_directory_user_manager_id", ["manager_id"], unique=False)
 
     op.create_table(
         "directory_member",
@@ -103,6 +105,7 @@ def downgrade() -> None:
 
     op.drop_table("directory_member")
     with op.batch_alter_table("directory_user", schema=None) as batch_op:
+        batch_op.drop_index("ix_directory_user_manager_id")
         batch_op.drop_index("ix_directory_user_deleted_at")
 
     op.drop_table("directory_user")

@@ -1,0 +1,172 @@
+"""Scimitar's own directory, read from the store: the default :class:`SourceDirectory`.
+
+Reads are keyset-paginated on the tables' integer ``seq`` (``WHERE seq > :after ORDER BY seq
+LIMIT :n``), so every page costs the same however deep into the directory it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scimitar.directory.changes import current_sequence, parse_watermark, read_changes
+from scimitar.directory.errors import AttributeValueError
+from scimitar.directory.model import Group, Member, ObjectType, User
+from scimitar.directory.source import ChangePage, Page
+from scimitar.store import Database
+from scimitar.store.tables.directory import GROUP, MEMBER, USER
+
+__all__ = [
+    "SQLDirectory",
+    "group_from_row",
+    "is_object_id",
+    "load_members",
+    "select_groups_by_key",
+    "select_users_by_key",
+    "user_from_row",
+]
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_LOOKUP_CHUNK = 500
+USER_COLUMNS = (USER.c.seq, USER.c.object_id, USER.c.data, USER.c.deleted_at)
+GROUP_COLUMNS = (GROUP.c.seq, GROUP.c.object_id, GROUP.c.data, GROUP.c.deleted_at)
+
+
+def is_object_id(key: str) -> bool:
+    """Whether ``key`` has the shape of an objectId (a GUID)."""
+    return bool(_GUID.match(key))
+
+
+def user_from_row(row: Any) -> User:
+    """A :class:`User` from a ``directory_user`` row."""
+    return User(row.object_id, json.loads(row.data), row.deleted_at)
+
+
+def group_from_row(row: Any, members: Sequence[Member] = ()) -> Group:
+    """A :class:`Group` from a ``directory_group`` row and its members."""
+    return Group(row.object_id, json.loads(row.data), tuple(members), row.deleted_at)
+
+
+def select_users_by_key(key: str) -> Select[Any]:
+    """Users matching an objectId or (case-insensitively) a userPrincipalName."""
+    if is_object_id(key):
+        return select(*USER_COLUMNS).where(USER.c.object_id == key.lower())
+    return select(*USER_COLUMNS).where(USER.c.upn_key == key.lower())
+
+
+def select_groups_by_key(key: str) -> Select[Any]:
+    """Groups matching an objectId or (case-insensitively) a displayName."""
+    if is_object_id(key):
+        return select(*GROUP_COLUMNS).where(GROUP.c.object_id == key.lower())
+    return select(*GROUP_COLUMNS).where(GROUP.c.name_key == key.lower()).order_by(GROUP.c.seq)
+
+
+async def load_members(conn: AsyncConnection, group_ids: Iterable[str]) -> dict[str, list[Member]]:
+    """Direct members of each group, in a stable order, with one query per 500 groups."""
+    members: dict[str, list[Member]] = {}
+    ids = list(group_ids)
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        query = (
+            select(MEMBER.c.group_id, MEMBER.c.member_id, MEMBER.c.member_type)
+            .where(MEMBER.c.group_id.in_(ids[start : start + _LOOKUP_CHUNK]))
+            .order_by(MEMBER.c.group_id, MEMBER.c.member_id)
+        )
+        for row in await conn.execute(query):
+            member = Member(row.member_id, ObjectType(row.member_type))
+            members.setdefault(row.group_id, []).append(member)
+    return members
+
+
+def _after(cursor: str | None) -> int:
+    try:
+        return parse_watermark(cursor)
+    except AttributeValueError as exc:
+        raise AttributeValueError(
+            "cursor", f"{cursor!r} is not a cursor of this directory"
+        ) from exc
+
+
+class SQLDirectory:
+    """The directory kept in Scimitar's store (SQLite or PostgreSQL).
+
+    Implements :class:`scimitar.directory.source.SourceDirectory`.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def current_watermark(self) -> str:
+        """The number of the latest committed change, as text."""
+        async with self._database.read() as conn:
+            return str(await current_sequence(conn))
+
+    async def read_users(
+        self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
+    ) -> Page[User]:
+        """One page of users in ``seq`` order (see :class:`SourceDirectory`)."""
+        query = select(*USER_COLUMNS).where(USER.c.seq > _after(cursor))
+        if not include_deleted:
+            query = query.where(USER.c.deleted_at.is_(None))
+        async with self._database.read() as conn:
+            rows = (await conn.execute(query.order_by(USER.c.seq).limit(limit + 1))).all()
+        users = tuple(user_from_row(row) for row in rows[:limit])
+        return Page(users, str(rows[limit - 1].seq) if len(rows) > limit else None)
+
+    async def read_groups(
+        self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
+    ) -> Page[Group]:
+        """One page of groups with their direct members (see :class:`SourceDirectory`)."""
+        query = select(*GROUP_COLUMNS).where(GROUP.c.seq > _after(cursor))
+        if not include_deleted:
+            query = query.where(GROUP.c.deleted_at.is_(None))
+        async with self._database.read() as conn:
+            rows = (await conn.execute(query.order_by(GROUP.c.seq).limit(limit + 1))).all()
+            members = await load_members(conn, (row.object_id for row in rows[:limit]))
+        groups = tuple(group_from_row(row, members.get(row.object_id, ())) for row in rows[:limit])
+        return Page(groups, str(rows[limit - 1].seq) if len(rows) > limit else None)
+
+    async def read_changes(self, watermark: str | None = None, limit: int = 1000) -> ChangePage:
+        """Committed changes after ``watermark`` (see :class:`SourceDirectory`)."""
+        async with self._database.read() as conn:
+            return await read_changes(conn, parse_watermark(watermark), limit)
+
+    async def get_user(self, object_id: str) -> User | None:
+        """The user with this objectId, or ``None``."""
+        return (await self.get_users([object_id])).get(object_id)
+
+    async def get_users(self, object_ids: Sequence[str]) -> Mapping[str, User]:
+        """The existing users among ``object_ids``, by objectId."""
+        found: dict[str, User] = {}
+        async with self._database.read() as conn:
+            for start in range(0, len(object_ids), _LOOKUP_CHUNK):
+                chunk = object_ids[start : start + _LOOKUP_CHUNK]
+                query = select(*USER_COLUMNS).where(USER.c.object_id.in_(chunk))
+                found.update(
+                    (row.object_id, user_from_row(row)) for row in await conn.execute(query)
+                )
+        return found
+
+    async def get_group(self, object_id: str) -> Group | None:
+        """The group with this objectId and its direct members, or ``None``."""
+        async with self._database.read() as conn:
+            query = select(*GROUP_COLUMNS).where(GROUP.c.object_id == object_id)
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None
+            members = await load_members(conn, [object_id])
+        return group_from_row(row, members.get(object_id, ()))
+
+    async def count(self) -> dict[str, int]:
+        """How many users, groups and memberships the directory holds (deleted ones included)."""
+        async with self._database.read() as conn:
+            counts = {}
+            for name, table in (("users", USER), ("groups", GROUP), ("memberships", MEMBER)):
+                counts[name] = int(
+                    (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+                )
+        return counts
