@@ -174,10 +174,11 @@ def faults(
             )
         finally:
             await db.dispose()
-        value = {"id": found.id, "name": found.name, "faults": found.faults.as_dict()}
+        settings_now = found.faults.as_dict()
+        value = {"id": found.id, "name": found.name, "faults": settings_now}
 
         def render(console: Console) -> None:
-            active = {k: v for k, v in value["faults"].items() if v}
+            active = {k: v for k, v in settings_now.items() if v}
             console.print(f"Faults of {found.name}: {active or 'none'}")
 
         emit(value, as_json=as_json, render=render)

@@ -7,7 +7,7 @@ import binascii
 import json
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
@@ -45,6 +45,16 @@ def parse_tenant_id(raw: str) -> str:
         return str(uuid.UUID(decoded.rsplit("/", 1)[-1]))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return raw
+
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class MethodNotAllowedError(SCIMError):
+    """405: the endpoint exists but does not take this method."""
+
+    def __init__(self, method: str, path: str, allowed: str) -> None:
+        super().__init__(405, None, f"{method} is not allowed on {path}; use {allowed}")
 
 
 class TargetApp:
@@ -100,20 +110,26 @@ class TargetApp:
         return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix)
 
     def endpoint(
-        self, handler: Handler, profile: TargetProfile, form: str
+        self, handler: Handler, profile: TargetProfile, form: str, methods: Sequence[str]
     ) -> Callable[[Request], Awaitable[Response]]:
         """Wrap a SCIM handler with authentication, faults and error rendering."""
+        allowed = ", ".join(methods)
 
         async def run(request: Request) -> Response:
             tracking_id = uuid.uuid4().hex
             try:
                 tenant = await self.authenticate(request, profile)
+                if request.method not in methods:
+                    raise MethodNotAllowedError(request.method, request.url.path, allowed)
                 await self.faults.apply(tenant.id, tenant.faults)
                 return await handler(request, self.context(request, tenant, form), profile)
             except ConnectionDropError:
                 return DroppedResponse()
             except SCIMError as error:
-                return self.error_response(error, profile, tracking_id)
+                response = self.error_response(error, profile, tracking_id)
+                if isinstance(error, MethodNotAllowedError):
+                    response.headers["Allow"] = allowed
+                return response
             except Exception:
                 log.exception(
                     "target_request_failed",
@@ -166,8 +182,8 @@ def create_target_app(database: Database, settings: Settings) -> Starlette:
 
 
 def _routes(target: TargetApp, profile: TargetProfile, form: str) -> list[BaseRoute]:
-    def ep(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        return target.endpoint(handler, profile, form)
+    def route(path: str, handler: Handler, methods: list[str]) -> Route:
+        return Route(path, target.endpoint(handler, profile, form, methods), methods=ALL_METHODS)
 
     table: list[tuple[str, Handler, list[str]]] = [
         ("/Users/.search", r.search("User", target), ["POST"]),
@@ -185,5 +201,6 @@ def _routes(target: TargetApp, profile: TargetProfile, form: str) -> list[BaseRo
         ("/Schemas", r.discovery_schemas(), ["GET"]),
         ("/Schemas/SCIM2/{name:path}", r.discovery_webex(), ["GET"]),
         ("/Schemas/{name:path}", r.discovery_schema(), ["GET"]),
+        ("/{rest:path}", r.unknown_endpoint(), ALL_METHODS),
     ]
-    return [Route(path, ep(handler), methods=methods) for path, handler, methods in table]
+    return [route(path, handler, methods) for path, handler, methods in table]

@@ -103,7 +103,6 @@ def _webex_error(body: dict[str, Any], error: SCIMError, tracking_id: str) -> di
     kind = _ERROR_KINDS.index(error.scim_type) + 1 if error.scim_type in _ERROR_KINDS else 0
     code = error.status * 1000 + kind
     body[WEBEX_ERROR] = {"trackingId": tracking_id, "errorCode": code, "details": error.detail}
-    body["schemas"] = [*body["schemas"], WEBEX_ERROR]
     return body
 
 

@@ -89,8 +89,8 @@ def parse_list_query(params: Any) -> ListQuery:
     )
 
 
-def _with_etag(doc: dict[str, Any], version: int, status: int = 200) -> Response:
-    return scim_response(doc, status, {"ETag": etag(version), "Location": doc["meta"]["location"]})
+def _with_etag(doc: dict[str, Any], version: int, location: str, status: int = 200) -> Response:
+    return scim_response(doc, status, {"ETag": etag(version), "Location": location})
 
 
 async def _list(
@@ -151,7 +151,7 @@ def collection(resource_type: str, target: TargetApp) -> Handler:
             return await _list(target, ctx, resource_type, parse_list_query(request.query_params))
         body = await target.read_json(request)
         doc, version = await target.service.create(ctx, resource_type, body)
-        return _with_etag(doc, version, 201)
+        return _with_etag(doc, version, ctx.location(resource_type, doc["id"]), 201)
 
     return handle
 
@@ -161,13 +161,14 @@ def resource(resource_type: str, target: TargetApp) -> Handler:
 
     async def handle(request: Request, ctx: RequestContext, profile: TargetProfile) -> Response:
         resource_id = request.path_params["id"]
+        location = ctx.location(resource_type, resource_id)
         if_match = request.headers.get("if-match")
         service = target.service
         if request.method == "GET":
             doc, version = await service.get(
                 ctx, resource_type, resource_id, projection_from(request.query_params)
             )
-            return _with_etag(doc, version)
+            return _with_etag(doc, version, location)
         if request.method == "DELETE":
             await service.delete(ctx, resource_type, resource_id, if_match)
             return Response(status_code=204)
@@ -176,7 +177,7 @@ def resource(resource_type: str, target: TargetApp) -> Handler:
             doc, version = await service.replace(ctx, resource_type, resource_id, body, if_match)
         else:
             doc, version = await service.patch(ctx, resource_type, resource_id, body, if_match)
-        return _with_etag(doc, version)
+        return _with_etag(doc, version, location)
 
     return handle
 
@@ -237,6 +238,20 @@ def bulk(target: TargetApp) -> Handler:
             target.service, ctx, body, lambda err: target.error_body(err, profile, "bulk")
         )
         return scim_response(result)
+
+    return handle
+
+
+def unknown_endpoint() -> Handler:
+    """Any other path under a tenant: a SCIM 404 rather than a bare one."""
+
+    async def handle(request: Request, _c: RequestContext, _p: TargetProfile) -> Response:
+        raise SCIMError(
+            404,
+            None,
+            f"no SCIM endpoint at {request.url.path}; this target serves "
+            "/Users, /Groups, /Bulk, /.search and the discovery endpoints",
+        )
 
     return handle
 
