@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from scimitar.app import create_app
+from scimitar.logs import configure_logging
 from scimitar.settings import Settings
 
 __all__ = ["HostOption", "PortOption", "run_server", "serve"]
@@ -27,6 +28,7 @@ class _QuietDrops(logging.Filter):
 
 def run_server(settings: Settings, host: str, port: int, *, include_target: bool = True) -> None:
     """Serve the app with uvicorn until interrupted."""
+    configure_logging()
     app = create_app(settings, include_target=include_target)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     config = uvicorn.Config(

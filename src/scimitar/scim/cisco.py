@@ -98,8 +98,13 @@ def _user_attributes() -> list[Attribute]:
 
 
 def cisco_user_extension() -> Schema:
-    """Return ``urn:scim:schemas:extension:cisco:webexidentity:2.0:User`` (Webex §1.6)."""
-    return Schema(CISCO_USER, "EnterpriseUser", "Enterprise User", tuple(_user_attributes()))
+    """Return ``urn:scim:schemas:extension:cisco:webexidentity:2.0:User`` (Webex §1.6).
+
+    Webex's own schema document names it "EnterpriseUser", the name of the RFC enterprise
+    extension too; two schemas of one name break clients that build classes from /Schemas
+    (scim2-models does), so ours is named after its URN.
+    """
+    return Schema(CISCO_USER, "WebexIdentityUser", "Webex identity user", tuple(_user_attributes()))
 
 
 def _inheritances() -> Attribute:

@@ -1,0 +1,53 @@
+"""Developer logs (structlog): one configuration, and the one place secrets are redacted."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+__all__ = ["REDACTED", "configure_logging", "redact"]
+
+REDACTED = "[redacted]"
+_SECRET_KEYS = re.compile(r"(authorization|token|secret|password|api[_-]?key|cookie)", re.I)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Blank out values under secret-looking keys and bearer credentials inside strings."""
+    for key, value in list(event.items()):
+        if _SECRET_KEYS.search(key):
+            event[key] = REDACTED
+        elif isinstance(value, str):
+            event[key] = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
+    return event
+
+
+def configure_logging(level: int = logging.INFO, *, as_json: bool = False) -> None:
+    """Route structlog to stderr with plain tracebacks (never local variables)."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.format_exc_info
+            if as_json
+            else structlog.processors.StackInfoRenderer(),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
