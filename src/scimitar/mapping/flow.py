@@ -1,10 +1,11 @@
 """Applying a mapping set to a directory object: the SCIM resource to send (spec §2.3).
 
 :class:`CompiledMappingSet` turns every mapping into a precompiled step (read or evaluate the
-source, apply the default on create, type the value, write it at the target path). Nulls are
-not sent; ``IgnoreFlowIfNullOrEmpty`` drops the attribute; ``Redact`` hides the value in logs.
-The same target paths read values back from a target resource, and :meth:`diff` compares
-what would be sent with what the target holds.
+source, apply the default on create, type the value, write it at the target path). Nulls (and
+empty strings or collections) are not sent; ``IgnoreFlowIfNullOrEmpty`` drops the attribute
+even when it has a default; ``Redact`` hides the value in logs. The same target paths read
+values back from a target resource, and :meth:`diff` compares what would be sent with what
+the target holds.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class CompiledMappingSet:
             if value is IGNORE_FLOW:
                 dropped.append(mapping.target)
                 continue
-            if value is None or value == []:
+            if value is None or value == "" or value == []:
                 if not is_create or mapping.default_value is None:
                     if mapping.is_required:
                         missing.append(mapping.target)
