@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from scimitar.errors import ScimitarError
@@ -36,8 +38,8 @@ from scimitar.scim.errors import (
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else None,
 )
-def test_keyword_errors(error: type[SCIMError], status: int, scim_type: str) -> None:
-    raised = error("userName 'x' is taken; choose another.")  # type: ignore[call-arg]
+def test_keyword_errors(error: Callable[[str], SCIMError], status: int, scim_type: str) -> None:
+    raised = error("userName 'x' is taken; choose another.")
     assert isinstance(raised, ScimitarError)
     assert raised.to_body() == {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],

@@ -79,7 +79,7 @@ def test_profiles_are_built_once() -> None:
 
 def test_unknown_profile() -> None:
     with pytest.raises(ValueError, match="okta"):
-        user_schema("okta")  # type: ignore[arg-type]
+        user_schema("okta")
 
 
 def test_microsoft_group_urn_is_tolerated(groups: ResourceSchema) -> None:
