@@ -43,7 +43,12 @@ def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
     Returns:
         A new dict; the input is not modified.
     """
-    attributes = {name.lower(): normalize_source_value(value) for name, value in user.items()}
+    attributes = {
+        name.lower(): value
+        if value is None or type(value) is str
+        else normalize_source_value(value)
+        for name, value in user.items()
+    }
     is_deleted = (
         attributes.get("issoftdeleted") == TRUE or attributes.get("accountenabled") == FALSE
     )

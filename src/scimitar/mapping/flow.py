@@ -78,8 +78,12 @@ class _Step:
     path: TargetPath
     get: _Getter
     write: Callable[[dict[str, Any], Any], None]
+    convert: Callable[[Value], Any]
     is_redacted: bool
     is_assertive: bool
+    target: str
+    default_value: str | None
+    is_required: bool
 
 
 class CompiledMappingSet:
@@ -95,6 +99,13 @@ class CompiledMappingSet:
         self.mapping_set = mapping_set
         self._core = CORE_GROUP if mapping_set.object_type == "Group" else CORE_USER
         self._steps = tuple(_compile_step(mapping) for mapping in mapping_set.mappings)
+        self._create_steps = self._steps
+        self._update_steps = tuple(
+            s for s in self._steps if s.mapping.flow_type is not FlowType.OBJECT_ADD_ONLY
+        )
+        self._reference_targets = tuple(
+            s.target for s in self._steps if s.mapping.target_type is TargetType.REFERENCE
+        )
         self._redacted = frozenset(s.mapping.target for s in self._steps if s.is_redacted)
         self._assertive = frozenset(s.mapping.target for s in self._steps if s.is_assertive)
 
@@ -120,23 +131,25 @@ class CompiledMappingSet:
         values: dict[str, Any] = {}
         dropped: list[str] = []
         missing: list[str] = []
-        for step in self._steps:
-            mapping = step.mapping
-            if mapping.flow_type is FlowType.OBJECT_ADD_ONLY and not is_create:
-                continue
-            value = _evaluate(step, ctx)
-            if value is IGNORE_FLOW:
-                dropped.append(mapping.target)
-                continue
-            if value is None or value == "" or value == []:
-                if not is_create or mapping.default_value is None:
-                    if mapping.is_required:
-                        missing.append(mapping.target)
+        step = self._steps[0] if self._steps else None
+        try:
+            for step in self._create_steps if is_create else self._update_steps:
+                value = step.get(ctx)
+                if not value and (value is None or value == "" or value == []):
+                    if not is_create or step.default_value is None:
+                        if step.is_required:
+                            missing.append(step.target)
+                        continue
+                    value = step.default_value
+                elif value is IGNORE_FLOW:
+                    dropped.append(step.target)
                     continue
-                value = mapping.default_value
-            value = _typed(mapping, value)
-            step.write(resource, value)
-            values[mapping.target] = value
+                value = step.convert(value)
+                step.write(resource, value)
+                values[step.target] = value
+        except ExpressionEvaluationError as exc:
+            target = step.target if step is not None else ""
+            raise ObjectError(f"mapping {target!r}: {exc}") from exc
         if is_create and missing:
             raise ObjectError(f"MandatoryFieldsMissing: no value for {', '.join(missing)}")
         if ENTERPRISE_USER in resource:
@@ -146,7 +159,7 @@ class CompiledMappingSet:
             values,
             tuple(dropped),
             self._redacted,
-            _references(self._steps, values),
+            _references(self._reference_targets, values),
             self._assertive,
             tuple(missing),
         )
@@ -200,16 +213,23 @@ def _compile_step(mapping: AttributeMapping) -> _Step:
         path,
         getter,
         path.writer(),
+        _converter(mapping),
         is_redacted=expression is not None and expression.is_redacted,
         is_assertive=expression is not None and expression.is_assertive,
+        target=mapping.target,
+        default_value=mapping.default_value,
+        is_required=mapping.is_required,
     )
 
 
-def _evaluate(step: _Step, ctx: EvaluationContext) -> Value:
-    try:
-        return step.get(ctx)
-    except ExpressionEvaluationError as exc:
-        raise ObjectError(f"mapping {step.mapping.target!r}: {exc}") from exc
+def _converter(mapping: AttributeMapping) -> Callable[[Value], Any]:
+    if mapping.target_type is not TargetType.STRING:
+        return lambda value: _typed(mapping, value)
+
+    def to_string(value: Value) -> Any:
+        return value if type(value) is str else _typed(mapping, value)
+
+    return to_string
 
 
 def _typed(mapping: AttributeMapping, value: Value) -> Any:
@@ -241,11 +261,10 @@ def _boolean(value: Value) -> bool:
     return text == "true"
 
 
-def _references(steps: tuple[_Step, ...], values: dict[str, Any]) -> dict[str, Any]:
+def _references(targets: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for step in steps:
-        target = step.mapping.target
-        if step.mapping.target_type is TargetType.REFERENCE and target in values:
+    for target in targets:
+        if target in values:
             value = values[target]
             found[target] = (
                 [v["value"] for v in value] if isinstance(value, list) else value["value"]
