@@ -30,6 +30,17 @@ BaseUrlOption = Annotated[
 ]
 
 
+QuirksOption = Annotated[
+    str,
+    typer.Option(
+        "--quirks",
+        help="'vendor': the profile's own deviations from the RFC (Webex: its error block, "
+        "the primary work email added on create, accountStatus as an array); "
+        "'rfc': plain RFC 7643/7644 behaviour at the profile's URLs and schemas.",
+    ),
+]
+
+
 def tenant_urls(tenant: Tenant, base_url: str) -> list[str]:
     """Every URL the tenant is served at, the seed tutorial's form first."""
     base = base_url.rstrip("/")
@@ -68,6 +79,7 @@ def _print_tenant(value: dict[str, Any]) -> Any:
 def create(
     name: Annotated[str, typer.Argument(help="A name for the tenant, unique.")],
     profile: Annotated[str, typer.Option("--profile", help="webex or generic.")] = "webex",
+    quirks: QuirksOption = "vendor",
     base_url: BaseUrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -77,7 +89,7 @@ def create(
         settings = Settings()
         db = await open_database(settings)
         try:
-            tenant, token = await TenantService(db).create(name, profile)
+            tenant, token = await TenantService(db).create(name, profile, quirks)
         finally:
             await db.dispose()
         value = {
@@ -182,6 +194,29 @@ def faults(
             console.print(f"Faults of {found.name}: {active or 'none'}")
 
         emit(value, as_json=as_json, render=render)
+
+    run(body)
+
+
+@tenant_app.command("set")
+def set_(
+    tenant: Annotated[str, typer.Argument(help="Tenant id or name.")],
+    quirks: QuirksOption = "vendor",
+    as_json: JsonOption = False,
+) -> None:
+    """Change a tenant's settings (today: vendor quirks or plain RFC behaviour)."""
+
+    async def body() -> None:
+        db = await open_database(Settings())
+        try:
+            found = await TenantService(db).set_quirks(tenant, quirks)
+        finally:
+            await db.dispose()
+        emit(
+            found.as_dict(),
+            as_json=as_json,
+            render=lambda c: c.print(f"{found.name}: {found.quirks} quirks"),
+        )
 
     run(body)
 

@@ -30,6 +30,7 @@ class RequestContext:
     tenant_id: str
     profile_name: str
     base_url: str
+    quirks: str = "vendor"
 
     def location(self, resource_type: str, resource_id: str) -> str:
         """``meta.location`` of a resource, at the URL form the client used."""

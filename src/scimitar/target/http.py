@@ -107,7 +107,7 @@ class TargetApp:
     def context(self, request: Request, tenant: Tenant, form: str) -> RequestContext:
         base = self.settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
         prefix = form.replace("{tenant}", request.path_params["tenant"])
-        return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix)
+        return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix, tenant.quirks)
 
     def endpoint(
         self, handler: Handler, profile: TargetProfile, form: str, methods: Sequence[str]
@@ -117,8 +117,10 @@ class TargetApp:
 
         async def run(request: Request) -> Response:
             tracking_id = uuid.uuid4().hex
+            errors_as: TargetProfile | None = profile
             try:
                 tenant = await self.authenticate(request, profile)
+                errors_as = profile if tenant.quirks == "vendor" else None
                 if request.method not in methods:
                     raise MethodNotAllowedError(request.method, request.url.path, allowed)
                 await self.faults.apply(tenant.id, tenant.faults)
@@ -126,7 +128,7 @@ class TargetApp:
             except ConnectionDropError:
                 return DroppedResponse()
             except SCIMError as error:
-                response = self.error_response(error, profile, tracking_id)
+                response = self.error_response(error, errors_as, tracking_id)
                 if isinstance(error, MethodNotAllowedError):
                     response.headers["Allow"] = allowed
                 return response
@@ -138,7 +140,7 @@ class TargetApp:
                     path=request.url.path,
                 )
                 failure = SCIMError(500, None, f"internal error; quote request id {tracking_id}")
-                return self.error_response(failure, profile, tracking_id)
+                return self.error_response(failure, errors_as, tracking_id)
 
         return run
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -234,8 +235,12 @@ def bulk(target: TargetApp) -> Handler:
 
     async def handle(request: Request, ctx: RequestContext, profile: TargetProfile) -> Response:
         body = await target.read_json(request)
+        errors_as = profile if ctx.quirks == "vendor" else None
         result = await run_bulk(
-            target.service, ctx, body, lambda err: target.error_body(err, profile, "bulk")
+            target.service,
+            ctx,
+            body,
+            lambda err: target.error_body(err, errors_as, uuid.uuid4().hex),
         )
         return scim_response(result)
 

@@ -155,7 +155,7 @@ class TargetService:
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="create")
         members = doc.pop("members", None) if resource_type == "Group" else None
-        if resource_type == "User":
+        if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
         now = now_iso()
         doc["id"] = str(uuid.uuid4())
@@ -195,7 +195,7 @@ class TargetService:
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="replace")
         members = doc.pop("members", None) if resource_type == "Group" else None
-        if resource_type == "User":
+        if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
         async with self._db.write() as conn:
             current = await self._current(conn, ctx, resource_type, resource_id, if_match)
@@ -305,7 +305,8 @@ class TargetService:
             value = member.get("value") if isinstance(member, dict) else None
             if not isinstance(value, str) or not value:
                 raise InvalidValueError("every element of members needs a string 'value' (an id)")
-            values.setdefault(value, member.get("type"))
+            given = member.get("type")
+            values.setdefault(value, given if isinstance(given, str) and given else None)
         found = await repo.find_types(conn, ctx.tenant_id, values)
         missing = [v for v in values if v not in found]
         if missing:
@@ -314,7 +315,10 @@ class TargetService:
                 "group in this tenant; create the member first, then add it by its id"
             )
         lower = profile.group_resource_type.islower()
-        return [(v, found[v][0].lower() if lower else found[v][0]) for v in values]
+        return [
+            (v, given or (found[v][0].lower() if lower else found[v][0]))
+            for v, given in values.items()
+        ]
 
     async def _apply_member_changes(
         self,
@@ -336,7 +340,13 @@ class TargetService:
     async def _check_manager(
         self, conn: AsyncConnection, ctx: RequestContext, doc: dict[str, Any]
     ) -> None:
-        """Webex: a manager must be a user of the same organisation; its name is kept."""
+        """Webex: a manager that is a user of this organisation gets its displayName.
+
+        Webex documents that the manager must be a user of the same organisation, but Entra
+        only ever sends ids it provisioned, and RFC clients (scim2-tester among them) send
+        arbitrary ones; the reference target stores what it is sent (Entra: "store values
+        exactly as sent") and adds the display name when it can.
+        """
         if ctx.profile_name != "webex":
             return
         manager = (doc.get(ENTERPRISE_USER) or {}).get("manager")
@@ -344,12 +354,7 @@ class TargetService:
             return
         found = await repo.find_types(conn, ctx.tenant_id, [str(manager["value"])])
         kind = found.get(str(manager["value"]))
-        if kind is None or kind[0] != "User":
-            raise InvalidValueError(
-                f"{ENTERPRISE_USER}:manager.value {manager['value']!r} is not a user in this "
-                "organisation; provision the manager first and use the id the target gave it"
-            )
-        if kind[1] is not None:
+        if kind is not None and kind[0] == "User" and kind[1] is not None:
             manager["displayName"] = kind[1]
 
 

@@ -18,9 +18,10 @@ from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.target import TENANT as table
 
-__all__ = ["PROFILES", "Faults", "Tenant", "TenantService", "hash_token"]
+__all__ = ["PROFILES", "QUIRKS", "Faults", "Tenant", "TenantService", "hash_token"]
 
 PROFILES = ("webex", "generic")
+QUIRKS = ("vendor", "rfc")
 TOKEN_PREFIX = "scimtgt_"  # noqa: S105 - a prefix that makes leaked tokens greppable
 
 
@@ -63,6 +64,7 @@ class Tenant:
     token_hash: str
     created_at: datetime
     faults: Faults
+    quirks: str = "vendor"
 
     def accepts(self, token: str) -> bool:
         """Constant-time check of a presented bearer token."""
@@ -74,6 +76,7 @@ class Tenant:
             "id": self.id,
             "name": self.name,
             "profile": self.profile,
+            "quirks": self.quirks,
             "created_at": self.created_at.isoformat(),
             "faults": self.faults.as_dict(),
         }
@@ -81,7 +84,7 @@ class Tenant:
 
 def _tenant_from_row(row: Any) -> Tenant:
     faults = Faults(row.latency_ms, row.rate_limit_rps, row.error_rate, row.drop_rate)
-    return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults)
+    return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults, row.quirks)
 
 
 def _check_faults(faults: Faults) -> None:
@@ -94,14 +97,25 @@ def _check_faults(faults: Faults) -> None:
             raise ConfigError(f"{name} must be a probability between 0 and 1, got {rate}")
 
 
+def _check_quirks(quirks: str) -> None:
+    if quirks not in QUIRKS:
+        raise ConfigError(
+            f"quirks {quirks!r} is unknown; use 'vendor' (the profile's own deviations from "
+            "the RFC, e.g. Webex's error block) or 'rfc' (plain RFC 7643/7644 behaviour)"
+        )
+
+
 class TenantService:
     """Reads and changes target tenants in the store."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def create(self, name: str, profile: str = "webex") -> tuple[Tenant, str]:
+    async def create(
+        self, name: str, profile: str = "webex", quirks: str = "vendor"
+    ) -> tuple[Tenant, str]:
         """Create a tenant; returns it with its bearer token, which is not stored in clear."""
+        _check_quirks(quirks)
         name = name.strip()
         if not name or len(name) > 200:
             raise ConfigError("tenant name must be 1 to 200 characters")
@@ -114,6 +128,7 @@ class TenantService:
             "profile": profile,
             "token_hash": hash_token(token),
             "created_at": utcnow(),
+            "quirks": quirks,
         }
         try:
             async with self._db.write() as conn:
@@ -172,6 +187,14 @@ class TenantService:
             await conn.execute(
                 update(table).where(table.c.id == tenant.id).values(**faults.as_dict())
             )
+        return await self.get(tenant.id)
+
+    async def set_quirks(self, ref: str, quirks: str) -> Tenant:
+        """Choose between the profile's vendor quirks and plain RFC 7643/7644 behaviour."""
+        _check_quirks(quirks)
+        tenant = await self.get(ref)
+        async with self._db.write() as conn:
+            await conn.execute(update(table).where(table.c.id == tenant.id).values(quirks=quirks))
         return await self.get(tenant.id)
 
     async def delete(self, ref: str) -> Tenant:

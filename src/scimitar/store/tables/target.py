@@ -21,6 +21,7 @@ class TargetTenant(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     profile: Mapped[str] = mapped_column(String(16))
+    quirks: Mapped[str] = mapped_column(String(16), default="vendor", server_default="vendor")
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
