@@ -5,7 +5,7 @@ resource or one extension object) that the caller has already copied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scimitar.scim.errors import (
@@ -89,10 +89,23 @@ def _same_text(attr: Attribute | None, left: Any, right: Any) -> bool:
 def _merge_list(attr: Attribute, current: Any, new: list[Any]) -> list[Any]:
     """RFC 7644 §3.5.2.1: add appends values, without repeating one already present."""
     merged = list(current) if isinstance(current, list) else ([] if current is None else [current])
+    if _is_identified_by_value(attr):
+        # Large groups: a set of member ids instead of a scan per added member.
+        seen = {e.get("value") for e in merged if isinstance(e, Mapping)}
+        for item in new:
+            if item.get("value") not in seen:
+                merged.append(item)
+                seen.add(item.get("value"))
+        return merged
     for item in new:
         if not any(same_element(attr, existing, item) for existing in merged):
             merged.append(item)
     return merged
+
+
+def _is_identified_by_value(attr: Attribute) -> bool:
+    value = attr.sub_attribute("value") if attr.is_complex else None
+    return value is not None and value.mutability == "immutable"
 
 
 def _single_primary(values: list[Any], new: list[Any]) -> list[Any]:
@@ -197,7 +210,8 @@ def apply_filtered(
             f"use the plain attribute name."
         )
     elements = _elements(container.get(attr.name))
-    matched = [e for e in elements if evaluate_element(value_filter, e, attr)]
+    selects = _selector(value_filter, attr)
+    matched = [e for e in elements if selects(e)]
     if op == "remove":
         _remove_filtered(container, attr, elements, matched, sub)
         return
@@ -210,6 +224,29 @@ def apply_filtered(
     _finish(container, attr, _single_primary(elements, matched), where)
 
 
+def _selector(value_filter: Filter, attr: Attribute) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate for the filter; ``sub eq "text"`` (member removal) skips the evaluator."""
+    if (
+        isinstance(value_filter, Comparison)
+        and value_filter.op == "eq"
+        and isinstance(value_filter.value, str)
+        and value_filter.path.sub is None
+        and value_filter.path.urn is None
+    ):
+        sub = attr.sub_attribute(value_filter.path.attr)
+        if sub is not None and sub.type in ("string", "reference"):
+            return _text_equals(sub, value_filter.value)
+    return lambda element: evaluate_element(value_filter, element, attr)
+
+
+def _text_equals(sub: Attribute, expected: str) -> Callable[[Mapping[str, Any]], bool]:
+    name = sub.name
+    if sub.case_exact:
+        return lambda element: element.get(name) == expected
+    folded = expected.casefold()
+    return lambda element: isinstance(v := element.get(name), str) and v.casefold() == folded
+
+
 def _remove_filtered(
     container: dict[str, Any],
     attr: Attribute,
@@ -219,7 +256,8 @@ def _remove_filtered(
 ) -> None:
     """Remove matched values, or a sub-attribute of them; no match is not an error."""
     if sub is None:
-        remaining = [e for e in elements if not any(e is m for m in matched)]
+        doomed = {id(m) for m in matched}
+        remaining = [e for e in elements if id(e) not in doomed]
     else:
         for element in matched:
             element.pop(sub.name, None)
