@@ -69,15 +69,22 @@ def _without(attr: Attribute, current: Any, value: Any) -> list[Any]:
     """Entra's member removal: drop the listed values, matched by ``value`` when given."""
     doomed = value if isinstance(value, list) else [value]
     items = current if isinstance(current, list) else [current]
-    return [item for item in items if not any(_matches(attr, item, d) for d in doomed)]
+    value_attr = attr.sub_attribute("value") if attr.is_complex else None
+    if value_attr is None:
+        return [item for item in items if item not in doomed]
+    fold = _folder(value_attr)
+    ids = {fold(d.get("value") if isinstance(d, Mapping) else d) for d in doomed}
+    return [i for i in items if not (isinstance(i, Mapping) and fold(i.get("value")) in ids)]
 
 
-def _matches(attr: Attribute, item: Any, doomed: Any) -> bool:
-    if isinstance(doomed, Mapping) and "value" in doomed and isinstance(item, Mapping):
-        return _same_text(attr.sub_attribute("value"), item.get("value"), doomed["value"])
-    if isinstance(item, Mapping) and not isinstance(doomed, Mapping):
-        return _same_text(attr.sub_attribute("value"), item.get("value"), doomed)
-    return bool(item == doomed)
+def _folder(attr: Attribute) -> Callable[[Any], Any]:
+    if attr.case_exact:
+        return _hashable
+    return lambda v: v.casefold() if isinstance(v, str) else _hashable(v)
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
 
 
 def _same_text(attr: Attribute | None, left: Any, right: Any) -> bool:

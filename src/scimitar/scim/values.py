@@ -155,6 +155,8 @@ def check_multi_valued(attr: Attribute, values: Any, where: str) -> None:
     """
     if not attr.multi_valued or not attr.is_complex or not isinstance(values, list):
         return
+    if attr.sub_attribute("primary") is None and not attr.unique_types:
+        return
     primaries = sum(1 for v in values if isinstance(v, Mapping) and v.get("primary") is True)
     if primaries > 1:
         raise InvalidValueError(
@@ -193,7 +195,10 @@ def same_element(attr: Attribute, left: Any, right: Any) -> bool:
 
 def copy_json(value: Any) -> Any:
     """Copy a JSON-like value (dicts and lists copied, scalars shared); faster than deepcopy."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or kind is float or value is None:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {k: copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [copy_json(v) for v in value]
