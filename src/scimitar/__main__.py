@@ -1,0 +1,5 @@
+"""``python -m scimitar`` runs the ``scimitar`` command."""
+
+from scimitar.cli.main import run
+
+run()
