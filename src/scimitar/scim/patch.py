@@ -24,7 +24,7 @@ from scimitar.scim.lexer import ErrorFactory
 from scimitar.scim.patch_targets import apply_filtered, apply_sub, apply_whole
 from scimitar.scim.path import Path, parse_path
 from scimitar.scim.resource_access import find_key, get_ci
-from scimitar.scim.schema import ResourceSchema
+from scimitar.scim.schema import AttributeRef, ResourceSchema
 from scimitar.scim.values import copy_json
 
 __all__ = ["Op", "apply_patch"]
@@ -149,22 +149,9 @@ def apply_path(
         has_value: Whether the operation carried a ``value`` member.
         unknown: The error to raise for an unknown attribute.
     """
-    located = schema.locate(path.attr.urn, path.attr.attr)
-    if located is None:
-        raise unknown(
-            f"Unknown attribute '{path.attr}' in PATCH {op}; check the name against "
-            f"/Schemas for {schema.name}."
-        )
-    urn, attr = located
-    sub_name = path.sub_attribute
-    sub = attr.sub_attribute(sub_name) if sub_name else None
-    if sub_name and sub is None:
-        raise unknown(f"Attribute '{attr.name}' has no sub-attribute '{sub_name}' (PATCH {op}).")
-    target = sub or attr
+    ref = _target(path, schema, op, unknown)
+    urn, attr, sub = ref.urn, ref.attribute, ref.sub
     where = attr.name if urn is None else f"{urn}:{attr.name}"
-    if not target.is_writable:
-        shown = where if sub is None else f"{where}.{sub.name}"
-        raise MutabilityError(f"Attribute '{shown}' is readOnly; PATCH cannot {op} it.")
     container = _container(result, urn, create=op != "remove")
     if container is None:
         return
@@ -177,6 +164,25 @@ def apply_path(
         apply_whole(container, attr, op, value, where, has_value=has_value)
     if urn is not None and not container:
         _drop_extension(result, urn)
+
+
+def _target(path: Path, schema: ResourceSchema, op: Op, unknown: ErrorFactory) -> AttributeRef:
+    """Resolve the path's attribute and check it may be written (RFC 7643 §2.2 mutability)."""
+    located = schema.locate(path.attr.urn, path.attr.attr)
+    if located is None:
+        raise unknown(
+            f"Unknown attribute '{path.attr}' in PATCH {op}; check the name against "
+            f"/Schemas for {schema.name}."
+        )
+    urn, attr = located
+    sub_name = path.sub_attribute
+    sub = attr.sub_attribute(sub_name) if sub_name else None
+    if sub_name and sub is None:
+        raise unknown(f"Attribute '{attr.name}' has no sub-attribute '{sub_name}' (PATCH {op}).")
+    ref = AttributeRef(urn, attr, sub)
+    if not ref.target.is_writable:
+        raise MutabilityError(f"Attribute '{ref.path}' is readOnly; PATCH cannot {op} it.")
+    return ref
 
 
 def _container(result: dict[str, Any], urn: str | None, *, create: bool) -> dict[str, Any] | None:
