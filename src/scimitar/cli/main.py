@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
-from scimitar.cli import expr, serve, target
+from scimitar.cli import directory, expr, serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(target.app, name="target")
 app.add_typer(expr.app, name="expr")
+app.add_typer(directory.app, name="directory")
 
 
 @app.callback()

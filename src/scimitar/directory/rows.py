@@ -40,9 +40,13 @@ __all__ = [
 ]
 
 
+# One encoder for every row: json.dumps with options builds a new encoder on each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_attributes(attributes: Mapping[str, Any]) -> str:
     """The compact JSON text an attribute bag is stored as."""
-    return json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(attributes)
 
 
 def user_row_values(user: User, now: datetime) -> dict[str, Any]:

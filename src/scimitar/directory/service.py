@@ -9,8 +9,11 @@ from datetime import datetime
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.directory.bulk import BulkWriter, ImportReport, batches_from_items
 from scimitar.directory.changes import PendingChange, record_changes
+from scimitar.directory.generator import generate_directory
 from scimitar.directory.groups import GroupService, hard_delete_group
+from scimitar.directory.importer import parse_import
 from scimitar.directory.lifecycle import Lifecycle
 from scimitar.directory.store import SQLDirectory
 from scimitar.directory.users import UserService, hard_delete_user
@@ -37,6 +40,7 @@ class DirectoryService:
         users: Writes to users.
         groups: Writes to groups and memberships.
         source: The read side a provisioning job uses.
+        bulk: Imports and other many-row writes.
         lifecycle: The soft-delete window.
     """
 
@@ -52,6 +56,7 @@ class DirectoryService:
         self.users = UserService(database, self.lifecycle)
         self.groups = GroupService(database, self.lifecycle)
         self.source = SQLDirectory(database)
+        self.bulk = BulkWriter(database, self.lifecycle)
 
     @classmethod
     def from_settings(cls, database: Database, settings: Settings) -> DirectoryService:
@@ -76,6 +81,22 @@ class DirectoryService:
                 await hard_delete_group(conn, object_id, pending, now)
             await record_changes(conn, pending, now)
         return PurgeResult(len(users), len(groups))
+
+    async def import_text(
+        self, text: str, file_format: str, *, partial: bool = False
+    ) -> ImportReport:
+        """Import a CSV or JSON file's content (see ``importer.py`` for the formats)."""
+        return await self.bulk.apply(parse_import(text, file_format), partial=partial)
+
+    async def generate(self, users: int, groups: int, seed: int = 0) -> ImportReport:
+        """Add a generated directory (see ``generator.py``), one transaction per batch."""
+        total = ImportReport()
+        for batch in batches_from_items(generate_directory(users, groups, seed)):
+            report = await self.bulk.apply(batch)
+            for name in ImportReport.__slots__:
+                if name != "problems":
+                    setattr(total, name, getattr(total, name) + getattr(report, name))
+        return total
 
 
 async def _expired(conn: AsyncConnection, table: Table, cutoff: datetime) -> list[str]:

@@ -25,6 +25,7 @@ __all__ = [
     "SQLDirectory",
     "group_from_row",
     "is_object_id",
+    "load_attributes",
     "load_members",
     "select_groups_by_key",
     "select_users_by_key",
@@ -42,14 +43,27 @@ def is_object_id(key: str) -> bool:
     return bool(_GUID.match(key))
 
 
+# The stored JSON is compact and written by Scimitar, so the C scanner is called directly: it
+# skips json.loads' wrappers, which cost a third of a full directory read.
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def load_attributes(data: str) -> dict[str, Any]:
+    """The attribute bag stored as JSON text in ``data``."""
+    attributes, _end = _scan_json(data, 0)
+    return attributes  # type: ignore[no-any-return]
+
+
 def user_from_row(row: Any) -> User:
-    """A :class:`User` from a ``directory_user`` row."""
-    return User(row.object_id, json.loads(row.data), row.deleted_at)
+    """A :class:`User` from a row of :data:`USER_COLUMNS` (seq, object_id, data, deleted_at)."""
+    _seq, object_id, data, deleted_at = row[:4]
+    return User(object_id, load_attributes(data), deleted_at)
 
 
 def group_from_row(row: Any, members: Sequence[Member] = ()) -> Group:
-    """A :class:`Group` from a ``directory_group`` row and its members."""
-    return Group(row.object_id, json.loads(row.data), tuple(members), row.deleted_at)
+    """A :class:`Group` from a row of :data:`GROUP_COLUMNS` and its members."""
+    _seq, object_id, data, deleted_at = row[:4]
+    return Group(object_id, load_attributes(data), tuple(members), deleted_at)
 
 
 def select_users_by_key(key: str) -> Select[Any]:
