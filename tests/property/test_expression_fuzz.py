@@ -1,0 +1,42 @@
+"""Property: any text either parses or raises ExpressionSyntaxError, nothing else (spec §4.1)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scimitar.errors import ExpressionSyntaxError
+from scimitar.mapping import compile_expression, print_expression
+from tests.property.expression_strategies import token_texts, trees
+
+
+def _parses_or_syntax_error(text: str) -> None:
+    error: ExpressionSyntaxError | None = None
+    try:
+        compile_expression(text)
+    except ExpressionSyntaxError as exc:
+        error = exc
+    if error is not None:
+        assert 1 <= error.line <= text.count("\n") + 1
+        assert error.column >= 1
+        assert 0 <= error.offset <= len(text)
+        assert error.expression == text
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=500)
+def test_arbitrary_text(text: str) -> None:
+    _parses_or_syntax_error(text)
+
+
+@given(token_texts)
+@settings(max_examples=500)
+def test_token_soup(text: str) -> None:
+    _parses_or_syntax_error(text)
+
+
+@given(trees.map(print_expression), st.integers(min_value=0, max_value=200), st.text(max_size=3))
+@settings(max_examples=300)
+def test_mutated_valid_expression(text: str, position: int, insert: str) -> None:
+    cut = position % (len(text) + 1)
+    _parses_or_syntax_error(text[:cut] + insert + text[cut + 1 :])
