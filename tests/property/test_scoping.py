@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -62,6 +63,12 @@ def as_int(text: str) -> int | None:
     return int(text) if re.fullmatch(r"\s*-?\d+\s*", text) else None
 
 
+def as_int_or_floor(text: str) -> int:
+    """Non-integers never pass a Greater_Than clause: map them below every operand."""
+    number = as_int(text)
+    return -(10**9) if number is None else number
+
+
 def reference_clause(clause: ScopingClause, user: dict[str, Any]) -> bool:
     text = reference_text(user.get(clause.attribute))
     name, operand = clause.operator.name, clause.value or ""
@@ -69,7 +76,7 @@ def reference_clause(clause: ScopingClause, user: dict[str, Any]) -> bool:
         return text is None
     if text is None:
         return False
-    checks = {
+    checks: dict[str, Callable[[], bool]] = {
         "IS NOT NULL": lambda: True,
         "EQUALS": lambda: text == operand,
         "NOT EQUALS": lambda: text != operand,
@@ -81,8 +88,8 @@ def reference_clause(clause: ScopingClause, user: dict[str, Any]) -> bool:
         "IS FALSE": lambda: text.lower() == "false",
         "REGEX MATCH": lambda: re.search(operand, text) is not None,
         "NOT REGEX MATCH": lambda: re.search(operand, text) is None,
-        "Greater_Than": lambda: as_int(text) is not None and as_int(text) > int(operand),  # type: ignore[operator]
-        "Greater_Than_OR_EQUALS": lambda: as_int(text) is not None and as_int(text) >= int(operand),  # type: ignore[operator]
+        "Greater_Than": lambda: as_int_or_floor(text) > int(operand),
+        "Greater_Than_OR_EQUALS": lambda: as_int_or_floor(text) >= int(operand),
     }
     return bool(checks[name]())
 
