@@ -7,9 +7,10 @@ happen when the rows are applied (``bulk.py``). Formats, with examples, are in d
   A user is an object of Entra attributes plus an optional ``objectId``; a group may carry
   ``members`` (objectIds, userPrincipalNames or group names); a membership is
   ``{"group": ..., "member": ...}``.
-- CSV: one kind per file, told by its header: a ``userPrincipalName`` column makes a users
-  file, ``group`` and ``member`` columns a memberships file, a ``displayName`` column (without
-  ``userPrincipalName``) a groups file. A group's ``members`` cell lists keys separated by ``;``.
+- CSV: one kind per file, told by its header: a column only users have (``userPrincipalName``,
+  ``jobTitle``, ``extension_...``) makes a users file, ``group`` and ``member`` columns a
+  memberships file, a ``displayName`` column otherwise a groups file. A group's ``members``
+  cell lists keys separated by ``;``.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def _membership(batch: ImportBatch, line: int, record: Mapping[str, Any]) -> Non
 
 
 def _csv_kind(header: list[str]) -> str | None:
-    if "userPrincipalName" in header:
+    user_only = set(USER_ATTRIBUTES) - set(GROUP_ATTRIBUTES)
+    if any(name in user_only or name.startswith("extension_") for name in header):
         return "users"
     if "group" in header and "member" in header:
         return "memberships"
