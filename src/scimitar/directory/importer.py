@@ -27,7 +27,8 @@ from scimitar.directory.model import (
     GROUP_ATTRIBUTES,
     USER_ATTRIBUTES,
     ObjectType,
-    coerce_attributes,
+    attribute_spec,
+    coerce_value,
 )
 
 __all__ = ["GroupRow", "ImportBatch", "MembershipRow", "UserRow", "parse_import"]
@@ -143,7 +144,7 @@ def _coerce_each(
     problems: list[ImportProblem] = []
     for name, raw in values.items():
         try:
-            attributes.update(coerce_attributes(object_type, {name: raw}))
+            attributes[name] = coerce_value(attribute_spec(object_type, name), raw)
         except AttributeValueError as exc:
             problems.append(ImportProblem(line, exc.field, exc.message))
     return attributes, problems

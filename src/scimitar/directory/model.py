@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "Membership",
     "ObjectType",
     "User",
+    "attribute_spec",
     "coerce_attributes",
     "coerce_value",
     "group_defaults",
@@ -38,6 +40,7 @@ __all__ = [
 EXTENSION_PREFIX = "extension_"
 _EXTENSION_NAME = re.compile(r"^extension_[A-Za-z0-9_]{1,100}$")
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_CHECKED_TEXT = frozenset({"userPrincipalName", "mail", "preferredLanguage"})
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})
 
@@ -114,13 +117,25 @@ GROUP_ATTRIBUTES: Mapping[str, AttributeSpec] = _catalogue(
 _EXTENSION_SPEC = AttributeSpec("extension", _S, 1024)
 
 
-def _spec_for(catalogue: Mapping[str, AttributeSpec], name: str) -> AttributeSpec:
+@lru_cache(maxsize=1024)
+def _extension_spec(name: str) -> AttributeSpec | None:
+    return replace(_EXTENSION_SPEC, name=name) if _EXTENSION_NAME.match(name) else None
+
+
+def attribute_spec(object_type: ObjectType, name: str) -> AttributeSpec:
+    """The catalogue entry for an attribute of users or groups.
+
+    Raises:
+        AttributeValueError: No such attribute (users also take ``extension_<name>``).
+    """
+    catalogue = USER_ATTRIBUTES if object_type is ObjectType.USER else GROUP_ATTRIBUTES
     spec = catalogue.get(name)
     if spec is not None:
         return spec
-    if catalogue is USER_ATTRIBUTES and _EXTENSION_NAME.match(name):
-        return replace(_EXTENSION_SPEC, name=name)
-    known = "; users also take extension_<name>" if catalogue is USER_ATTRIBUTES else ""
+    extension = _extension_spec(name) if object_type is ObjectType.USER else None
+    if extension is not None:
+        return extension
+    known = "; users also take extension_<name>" if object_type is ObjectType.USER else ""
     raise AttributeValueError(name, f"unknown attribute{known}")
 
 
@@ -167,6 +182,20 @@ def _check_string(spec: AttributeSpec, text: str) -> None:
         raise AttributeValueError(spec.name, f"{text!r} is not a language tag such as en-US")
 
 
+def _coerce_text(spec: AttributeSpec, value: str) -> str | None:
+    """The common case, kept short: imports check millions of text values."""
+    text = value.strip()
+    if not text:
+        if spec.is_required:
+            raise AttributeValueError(spec.name, "a value is required")
+        return None
+    if len(text) > spec.max_length:
+        raise AttributeValueError(spec.name, f"longer than {spec.max_length} characters")
+    if spec.name in _CHECKED_TEXT:
+        _check_string(spec, text)
+    return text
+
+
 def coerce_value(spec: AttributeSpec, value: Any) -> Any:
     """Check one value against its attribute and return it normalised.
 
@@ -183,6 +212,8 @@ def coerce_value(spec: AttributeSpec, value: Any) -> Any:
     Raises:
         AttributeValueError: The value does not fit the attribute.
     """
+    if type(value) is str and spec.type is AttributeType.STRING:
+        return _coerce_text(spec, value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.is_required:
             raise AttributeValueError(spec.name, "a value is required")
@@ -202,8 +233,9 @@ def coerce_attributes(object_type: ObjectType, values: Mapping[str, Any]) -> dic
     Raises:
         AttributeValueError: On the first attribute that is unknown or whose value is invalid.
     """
-    catalogue = USER_ATTRIBUTES if object_type is ObjectType.USER else GROUP_ATTRIBUTES
-    return {name: coerce_value(_spec_for(catalogue, name), raw) for name, raw in values.items()}
+    return {
+        name: coerce_value(attribute_spec(object_type, name), raw) for name, raw in values.items()
+    }
 
 
 def user_defaults(attributes: Mapping[str, Any]) -> dict[str, Any]:
