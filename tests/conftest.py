@@ -15,7 +15,9 @@ import pytest
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
 
-PG_ADMIN_URL = os.environ.get("SCIMITAR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "SCIMITAR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

@@ -111,14 +111,10 @@ def _inheritances() -> Attribute:
     admin_roles = ("id_user_admin", "id_readonly_admin", "id_device_admin", "id_full_admin")
     return _complex(
         "inheritances",
-        Attribute(
-            "type", mutability="immutable", canonical_values=("role",), strict_canonical=True
-        ),
-        Attribute(
-            "value", mutability="immutable", canonical_values=admin_roles, strict_canonical=True
-        ),
-        Attribute("nested", type="boolean", mutability="immutable"),
-        Attribute("scope", multi_valued=True, mutability="immutable"),
+        Attribute("type", canonical_values=("role",), strict_canonical=True),
+        Attribute("value", canonical_values=admin_roles, strict_canonical=True),
+        Attribute("nested", type="boolean"),
+        Attribute("scope", multi_valued=True),
     )
 
 

@@ -74,10 +74,11 @@ def _apply_operation(
     value = None if value_key is None else operation[value_key]
     if path is not None and not isinstance(path, str):
         raise InvalidPathError(f"PATCH operation {number}: 'path' must be a string, got {path!r}.")
+    extension = schema.schema_for(path.strip()) if path else None
     if not path or not path.strip():
         _apply_without_path(result, op, value, schema, number)
-    elif schema.schema_for(path.strip()) not in (None, schema.core) and op != "remove":
-        _apply_value_map(result, op, {path.strip(): value}, schema)
+    elif extension is not None and extension is not schema.core:
+        _apply_extension(result, op, extension.id, value, schema, number)
     else:
         apply_path(result, op, parse_path(path), value, schema, has_value=value_key is not None)
 
@@ -107,6 +108,28 @@ def _apply_without_path(
     _apply_value_map(result, op, value, schema)
 
 
+def _apply_extension(
+    result: dict[str, Any], op: Op, urn: str, value: Any, schema: ResourceSchema, number: int
+) -> None:
+    """A path naming a whole extension (RFC 7644 §3.10): remove it, or add/replace its content.
+
+    ``replace`` swaps the whole extension object; ``add`` merges into it.
+    """
+    if op == "remove" or op == "replace":
+        key = find_key(result, urn)
+        if key is not None:
+            result.pop(key)
+        _drop_extension(result, urn)
+    if op == "remove":
+        return
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(
+            f"PATCH operation {number} targets the extension {urn}; its 'value' must be an "
+            f"object of that extension's attributes, got {type(value).__name__}."
+        )
+    _apply_value_map(result, op, {urn: value}, schema)
+
+
 def _apply_value_map(
     result: dict[str, Any], op: Op, value: Mapping[str, Any], schema: ResourceSchema
 ) -> None:
@@ -118,7 +141,8 @@ def _apply_value_map(
         if urn_schema is not None and isinstance(item, Mapping):
             prefix = "" if urn_schema is schema.core else f"{urn_schema.id}:"
             for inner_key, inner in item.items():
-                _apply_key(result, op, f"{prefix}{inner_key}", inner, schema)
+                if inner_key.lower() != "schemas":
+                    _apply_key(result, op, f"{prefix}{inner_key}", inner, schema)
         else:
             _apply_key(result, op, key, item, schema)
 

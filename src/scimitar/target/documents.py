@@ -94,7 +94,7 @@ def render_user(
             else {"value": gid, "$ref": ctx.location("Group", gid), "type": "direct"}
             for gid, name in groups
         ]
-    if ctx.profile_name == "webex":
+    if ctx.profile_name == "webex" and ctx.quirks == "vendor":
         cisco = dict(doc.get(CISCO_USER) or {})
         cisco["meta"] = {"organizationId": ctx.tenant_id}
         doc[CISCO_USER] = cisco

@@ -45,7 +45,9 @@ def test_human_output_shows_the_token_and_url(runner: CliRunner) -> None:
 
 def test_rotate_token_gives_a_new_token(runner: CliRunner) -> None:
     first = json.loads(runner.invoke(app, ["target", "tenant", "create", "acme", "--json"]).stdout)
-    rotated = json.loads(runner.invoke(app, ["target", "tenant", "rotate-token", "acme", "--json"]).stdout)
+    rotated = json.loads(
+        runner.invoke(app, ["target", "tenant", "rotate-token", "acme", "--json"]).stdout
+    )
     assert rotated["id"] == first["id"]
     assert rotated["token"] != first["token"]
 
@@ -79,7 +81,9 @@ def test_duplicate_name_is_refused_and_nothing_changes(runner: CliRunner) -> Non
 
 def test_faults_and_quirks_are_stored(runner: CliRunner) -> None:
     runner.invoke(app, ["target", "tenant", "create", "acme", "--json"])
-    runner.invoke(app, ["target", "tenant", "faults", "acme", "--latency-ms", "25", "--error-rate", "0.5"])
+    runner.invoke(
+        app, ["target", "tenant", "faults", "acme", "--latency-ms", "25", "--error-rate", "0.5"]
+    )
     runner.invoke(app, ["target", "tenant", "set", "acme", "--quirks", "rfc"])
     [tenant] = json.loads(runner.invoke(app, ["target", "tenant", "list", "--json"]).stdout)
     assert tenant["faults"]["latency_ms"] == 25

@@ -94,7 +94,9 @@ async def test_user_update_compliant_dialect(generic: TargetClient) -> None:
 
 async def test_matching_on_external_id_and_work_email(generic: TargetClient) -> None:
     user_id = (await generic.post("/Users", sample("entra-wire-create-user"))).json()["id"]
-    by_external = await generic.get("/Users", params=_eq("externalId", "0a21f0f2-8d2a-4f8e-bf6e-1d7a2f3d9c11"))
+    by_external = await generic.get(
+        "/Users", params=_eq("externalId", "0a21f0f2-8d2a-4f8e-bf6e-1d7a2f3d9c11")
+    )
     by_email = await generic.get(
         "/Users", params={"filter": 'emails[type eq "work"].value eq "ADA.LOVELACE@contoso.com"'}
     )
@@ -109,8 +111,11 @@ async def test_group_lifecycle_both_dialects(
     client = webex if profile == "webex" else generic
     ids = []
     for n in range(2):
-        body = {**sample("entra-wire-create-user"), "userName": f"member{n}@contoso.com",
-                "externalId": f"ext-{n}"}
+        body = {
+            **sample("entra-wire-create-user"),
+            "userName": f"member{n}@contoso.com",
+            "externalId": f"ext-{n}",
+        }
         ids.append((await client.post("/Users", body)).json()["id"])
 
     created = await client.post("/Groups", sample("entra-wire-create-group"))
@@ -126,12 +131,16 @@ async def test_group_lifecycle_both_dialects(
     )
     assert [r["id"] for r in matched.json()["Resources"]] == [gid]
 
-    added = await client.patch(f"/Groups/{gid}", sample("entra-wire-add-members", member1=ids[0], member2=ids[1]))
+    added = await client.patch(
+        f"/Groups/{gid}", sample("entra-wire-add-members", member1=ids[0], member2=ids[1])
+    )
     assert added.status_code in (200, 204)
     members = (await client.get(f"/Groups/{gid}")).json()["members"]
     assert sorted(m["value"] for m in members) == sorted(ids)
 
-    removed = await client.patch(f"/Groups/{gid}", sample("entra-wire-remove-member-default", member1=ids[0]))
+    removed = await client.patch(
+        f"/Groups/{gid}", sample("entra-wire-remove-member-default", member1=ids[0])
+    )
     assert removed.status_code in (200, 204)
     members = (await client.get(f"/Groups/{gid}")).json()["members"]
     assert [m["value"] for m in members] == [ids[1]]
@@ -149,19 +158,30 @@ async def test_group_lifecycle_both_dialects(
 
 
 async def test_manager_reference_add_and_remove(webex: TargetClient) -> None:
-    boss = (await webex.post("/Users", {**sample("entra-wire-create-user"), "userName": "boss@contoso.com"})).json()
+    boss = (
+        await webex.post(
+            "/Users", {**sample("entra-wire-create-user"), "userName": "boss@contoso.com"}
+        )
+    ).json()
     worker = (await webex.post("/Users", sample("entra-wire-create-user"))).json()
-    added = await webex.patch(f"/Users/{worker['id']}", sample("entra-wire-manager-add", manager=boss["id"]))
+    added = await webex.patch(
+        f"/Users/{worker['id']}", sample("entra-wire-manager-add", manager=boss["id"])
+    )
     assert added.status_code == 200
     manager = added.json()[ENTERPRISE]["manager"]
     assert manager["value"] == boss["id"]
     assert manager["displayName"] == "Ada Lovelace"
     check = await webex.get(
         "/Users",
-        params={"filter": f'id eq "{worker["id"]}" and manager eq "{boss["id"]}"', "attributes": "id"},
+        params={
+            "filter": f'id eq "{worker["id"]}" and manager eq "{boss["id"]}"',
+            "attributes": "id",
+        },
     )
     assert [r["id"] for r in check.json()["Resources"]] == [worker["id"]]
-    removed = await webex.patch(f"/Users/{worker['id']}", sample("entra-wire-manager-remove", manager=boss["id"]))
+    removed = await webex.patch(
+        f"/Users/{worker['id']}", sample("entra-wire-manager-remove", manager=boss["id"])
+    )
     assert removed.status_code == 200
     assert "manager" not in removed.json().get(ENTERPRISE, {})
 
@@ -176,7 +196,9 @@ async def test_single_app_role_assignment_is_stored_as_sent(generic: TargetClien
 
 async def test_duplicate_user_name_is_a_uniqueness_conflict(webex: TargetClient) -> None:
     await webex.post("/Users", sample("entra-wire-create-user"))
-    again = await webex.post("/Users", {**sample("entra-wire-create-user"), "userName": "ADA.LOVELACE@contoso.com"})
+    again = await webex.post(
+        "/Users", {**sample("entra-wire-create-user"), "userName": "ADA.LOVELACE@contoso.com"}
+    )
     assert again.status_code == 409
     body = again.json()
     assert body["scimType"] == "uniqueness"

@@ -28,10 +28,13 @@ async def make_users(client: TargetClient, names: list[str]) -> list[dict[str, A
 
 
 @pytest.mark.parametrize(
-    "authorization", [None, "Bearer ", "Bearer wrong-token", "Basic dXNlcjpwYXNz"],
+    "authorization",
+    [None, "Bearer ", "Bearer wrong-token", "Basic dXNlcjpwYXNz"],
     ids=["none", "empty", "wrong", "basic"],
 )
-async def test_missing_or_wrong_token_is_401(webex: TargetClient, authorization: str | None) -> None:
+async def test_missing_or_wrong_token_is_401(
+    webex: TargetClient, authorization: str | None
+) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
     del webex.http.headers["Authorization"]
     response = await webex.get("/Users", headers=headers)
@@ -80,15 +83,28 @@ async def test_profile_url_forms(database: Database, settings: Settings) -> None
         ('emails[type eq "work" and value sw "ANNA"]', ["anna@x.org"]),
         ('meta.created gt "2000-01-01T00:00:00Z"', ["alice@x.org", "anna@x.org", "bob@y.org"]),
     ],
-    ids=["sw", "ew", "co-case-insensitive", "ne-and-not", "or-capitalised-op", "pr", "value-path", "date-gt"],
+    ids=[
+        "sw",
+        "ew",
+        "co-case-insensitive",
+        "ne-and-not",
+        "or-capitalised-op",
+        "pr",
+        "value-path",
+        "date-gt",
+    ],
 )
 async def test_filters(generic: TargetClient, query: str, expected: list[str]) -> None:
     _alice, anna = await make_users(generic, ["alice@x.org", "anna@x.org"])
     await generic.post("/Users", user("bob@y.org", title="Engineer"))
     await generic.patch(
         f"/Users/{anna['id']}",
-        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-         "Operations": [{"op": "add", "path": "emails", "value": [{"type": "work", "value": "anna@x.org"}]}]},
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "add", "path": "emails", "value": [{"type": "work", "value": "anna@x.org"}]}
+            ],
+        },
     )
     response = await generic.get("/Users", params={"filter": query, "sortBy": "userName"})
     assert response.status_code == 200, response.text
@@ -105,14 +121,23 @@ async def test_paging_sorting_and_projection(generic: TargetClient) -> None:
     await make_users(generic, [f"user{n:02}@x.org" for n in range(12)])
     page = await generic.get(
         "/Users",
-        params={"startIndex": 4, "count": 3, "sortBy": "userName", "sortOrder": "descending",
-                "attributes": "userName"},
+        params={
+            "startIndex": 4,
+            "count": 3,
+            "sortBy": "userName",
+            "sortOrder": "descending",
+            "attributes": "userName",
+        },
     )
     body = page.json()
     assert body["totalResults"] == 12
     assert body["startIndex"] == 4
     assert body["itemsPerPage"] == 3
-    assert [r["userName"] for r in body["Resources"]] == ["user08@x.org", "user07@x.org", "user06@x.org"]
+    assert [r["userName"] for r in body["Resources"]] == [
+        "user08@x.org",
+        "user07@x.org",
+        "user06@x.org",
+    ]
     assert set(body["Resources"][0]) == {"id", "schemas", "userName"}
     count_only = (await generic.get("/Users", params={"count": 0})).json()
     assert count_only["totalResults"] == 12
@@ -124,7 +149,9 @@ async def test_paging_sorting_and_projection(generic: TargetClient) -> None:
 
 
 async def test_page_size_is_clamped(database: Database, settings: Settings) -> None:
-    client = await make_client(database, settings.model_copy(update={"target_max_page": 5}), "generic", "small")
+    client = await make_client(
+        database, settings.model_copy(update={"target_max_page": 5}), "generic", "small"
+    )
     try:
         await make_users(client, [f"u{n}@x.org" for n in range(8)])
         body = (await client.get("/Users", params={"count": 1000})).json()
@@ -139,8 +166,11 @@ async def test_search_endpoint(generic: TargetClient) -> None:
     await generic.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "Alpha"})
     response = await generic.post(
         "/Users/.search",
-        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-         "filter": 'userName sw "b"', "attributes": ["userName"]},
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": 'userName sw "b"',
+            "attributes": ["userName"],
+        },
     )
     assert [r["userName"] for r in response.json()["Resources"]] == ["bob@x.org"]
     everything = await generic.post(
@@ -153,8 +183,10 @@ async def test_etags_and_if_match(generic: TargetClient) -> None:
     created = await generic.post("/Users", user("ada@x.org"))
     uid = created.json()["id"]
     first = created.headers["etag"]
-    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-             "Operations": [{"op": "replace", "path": "displayName", "value": "Ada"}]}
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Ada"}],
+    }
     ok = await generic.patch(f"/Users/{uid}", patch, headers={"If-Match": first})
     assert ok.status_code == 200
     second = ok.headers["etag"]
@@ -183,7 +215,11 @@ async def test_put_replaces_and_keeps_id_and_created(webex: TargetClient) -> Non
     ("body", "scim_type", "named"),
     [
         ({"schemas": [CORE_USER]}, "invalidValue", "userName"),
-        ({"schemas": [CORE_USER], "userName": "a@x.org", "active": "maybe"}, "invalidValue", "active"),
+        (
+            {"schemas": [CORE_USER], "userName": "a@x.org", "active": "maybe"},
+            "invalidValue",
+            "active",
+        ),
         ({"userName": "a@x.org"}, "invalidValue", "schemas"),
         ({"schemas": [CORE_USER], "userName": 42}, "invalidValue", "userName"),
     ],
@@ -199,7 +235,9 @@ async def test_invalid_input_names_the_attribute(
 
 
 async def test_invalid_json_and_oversized_bodies(database: Database, settings: Settings) -> None:
-    client = await make_client(database, settings.model_copy(update={"max_request_bytes": 2048}), "generic", "tiny")
+    client = await make_client(
+        database, settings.model_copy(update={"max_request_bytes": 2048}), "generic", "tiny"
+    )
     try:
         bad = await client.http.post(client.url("/Users"), content=b"{not json")
         assert bad.status_code == 400
@@ -215,9 +253,16 @@ async def test_bulk_with_bulk_id_references(generic: TargetClient) -> None:
     request = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
         "Operations": [
-            {"method": "POST", "path": "/Groups", "bulkId": "g1",
-             "data": {"schemas": [CORE_GROUP], "displayName": "Team",
-                      "members": [{"value": "bulkId:u1", "type": "User"}]}},
+            {
+                "method": "POST",
+                "path": "/Groups",
+                "bulkId": "g1",
+                "data": {
+                    "schemas": [CORE_GROUP],
+                    "displayName": "Team",
+                    "members": [{"value": "bulkId:u1", "type": "User"}],
+                },
+            },
             {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("ann@x.org")},
             {"method": "POST", "path": "/Users", "bulkId": "u2", "data": user("ANN@x.org")},
             {"method": "DELETE", "path": "/Users/does-not-exist"},
@@ -234,18 +279,29 @@ async def test_bulk_with_bulk_id_references(generic: TargetClient) -> None:
 
 
 async def test_bulk_fail_on_errors_stops(generic: TargetClient) -> None:
-    ops = [{"method": "POST", "path": "/Users", "bulkId": f"b{n}", "data": user("same@x.org")} for n in range(4)]
+    ops = [
+        {"method": "POST", "path": "/Users", "bulkId": f"b{n}", "data": user("same@x.org")}
+        for n in range(4)
+    ]
     response = await generic.post(
-        "/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-                  "failOnErrors": 2, "Operations": ops},
+        "/Bulk",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "failOnErrors": 2,
+            "Operations": ops,
+        },
     )
     assert [r["status"] for r in response.json()["Operations"]] == ["201", "409", "409"]
 
 
 async def test_webex_bulk_is_limited_to_100_operations(webex: TargetClient) -> None:
-    ops = [{"method": "POST", "path": "/Users", "bulkId": f"b{n}", "data": user(f"u{n}@x.org")} for n in range(101)]
+    ops = [
+        {"method": "POST", "path": "/Users", "bulkId": f"b{n}", "data": user(f"u{n}@x.org")}
+        for n in range(101)
+    ]
     response = await webex.post(
-        "/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "operations": ops}
+        "/Bulk",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "operations": ops},
     )
     assert response.status_code == 413
     assert "100" in response.json()["detail"]
@@ -269,15 +325,27 @@ async def test_webex_create_normalisation(webex: TargetClient) -> None:
 
 async def test_webex_group_members_listing_and_cap(webex: TargetClient) -> None:
     users = await make_users(webex, [f"m{n}@x.org" for n in range(3)])
-    group = (await webex.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "G",
-                                          "members": [{"value": u["id"]} for u in users]})).json()
+    group = (
+        await webex.post(
+            "/Groups",
+            {
+                "schemas": [CORE_GROUP],
+                "displayName": "G",
+                "members": [{"value": u["id"]} for u in users],
+            },
+        )
+    ).json()
     assert len(group["members"]) == 3
     assert all(m["type"] == "user" for m in group["members"])
     listed = (await webex.get("/Groups")).json()["Resources"][0]
     assert "members" not in listed
-    with_members = (await webex.get("/Groups", params={"includeMembers": "true"})).json()["Resources"][0]
+    with_members = (await webex.get("/Groups", params={"includeMembers": "true"})).json()[
+        "Resources"
+    ][0]
     assert len(with_members["members"]) == 3
-    page = (await webex.get(f"/Groups/{group['id']}/Members", params={"startIndex": 2, "count": 1})).json()
+    page = (
+        await webex.get(f"/Groups/{group['id']}/Members", params={"startIndex": 2, "count": 1})
+    ).json()
     assert page["memberSize"] == 3
     assert page["itemsPerPage"] == 1
     assert page["members"][0]["value"] == users[1]["id"]
@@ -295,8 +363,12 @@ async def test_unknown_member_is_rejected(generic: TargetClient) -> None:
 
 async def test_deleting_a_user_removes_its_memberships(generic: TargetClient) -> None:
     [ann] = await make_users(generic, ["ann@x.org"])
-    group = (await generic.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "G",
-                                            "members": [{"value": ann["id"]}]})).json()
+    group = (
+        await generic.post(
+            "/Groups",
+            {"schemas": [CORE_GROUP], "displayName": "G", "members": [{"value": ann["id"]}]},
+        )
+    ).json()
     assert (await generic.get(f"/Users/{ann['id']}")).json()["groups"][0]["value"] == group["id"]
     await generic.delete(f"/Users/{ann['id']}")
     assert (await generic.get(f"/Groups/{group['id']}")).json().get("members", []) == []
