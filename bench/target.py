@@ -227,7 +227,8 @@ def main() -> None:
         f"{os.cpu_count()} cores\n"
     )
     print(
-        "| workload | concurrency | Scimitar target (SQLite) req/s | scim2-server (memory) req/s | ratio |"
+        "| workload | concurrency | Scimitar (SQLite) req/s | scim2-server (memory) req/s "
+        "| ratio |"
     )
     print("|---|---:|---:|---:|---:|")
     for (workload, concurrency), rate in mine.items():
