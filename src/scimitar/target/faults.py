@@ -20,10 +20,11 @@ __all__ = ["ConnectionDropError", "FaultInjector", "RateLimitedError", "TokenBuc
 
 
 class RateLimitedError(SCIMError):
-    """429 Too Many Requests, with the seconds to wait in ``Retry-After``."""
+    """429 Too Many Requests (or 503 when busy), with the seconds to wait in ``Retry-After``."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(429, None, f"rate limit exceeded; retry after {retry_after} s")
+    def __init__(self, retry_after: int, *, status: int = 429, detail: str | None = None) -> None:
+        message = detail or f"rate limit exceeded; retry after {retry_after} s"
+        super().__init__(status, None, message)
         self.retry_after = retry_after
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -132,17 +133,29 @@ class TargetApp:
                 if isinstance(error, MethodNotAllowedError):
                     response.headers["Allow"] = allowed
                 return response
-            except Exception:
-                log.exception(
-                    "target_request_failed",
-                    request_id=tracking_id,
-                    method=request.method,
-                    path=request.url.path,
-                )
-                failure = SCIMError(500, None, f"internal error; quote request id {tracking_id}")
-                return self.error_response(failure, errors_as, tracking_id)
+            except Exception as exc:  # noqa: BLE001 - the one place every unexpected error ends
+                return self.unexpected(exc, request, errors_as, tracking_id)
 
         return run
+
+    def unexpected(
+        self, exc: Exception, request: Request, errors_as: TargetProfile | None, tracking_id: str
+    ) -> Response:
+        """503 when SQLite is locked by another process; otherwise a logged 500 with its id."""
+        if isinstance(exc, OperationalError) and "locked" in str(exc):
+            busy = RateLimitedError(
+                1, status=503, detail="the store is busy with another process's write; retry"
+            )
+            return self.error_response(busy, errors_as, tracking_id)
+        log.error(
+            "target_request_failed",
+            request_id=tracking_id,
+            method=request.method,
+            path=request.url.path,
+            exc_info=exc,
+        )
+        failure = SCIMError(500, None, f"internal error; quote request id {tracking_id}")
+        return self.error_response(failure, errors_as, tracking_id)
 
     async def read_json(self, request: Request) -> Any:
         """The request body as JSON, refusing bodies over the size limit with 413."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from scimitar.scim.errors import SCIMError
 from scimitar.scim.filter import Filter, evaluate, parse_filter, render_filter, simple_equality
 from scimitar.scim.resource import sort_key
 from scimitar.scim.urns import LIST_RESPONSE
 from scimitar.store import Database
+from scimitar.store.database import SQLConnection
 from scimitar.target import repository as repo
 from scimitar.target.documents import RequestContext
 from scimitar.target.profiles import profile_named
@@ -53,7 +52,7 @@ def _page_bounds(query: ListQuery, default_count: int, max_page: int) -> tuple[i
 
 
 async def _candidates(
-    conn: AsyncConnection, ctx: RequestContext, resource_type: str, parsed: Filter | None
+    conn: SQLConnection, ctx: RequestContext, resource_type: str, parsed: Filter | None
 ) -> list[repo.StoredResource] | None:
     """Resources an indexed lookup narrows the filter to, or None when a scan is needed."""
     if parsed is None:
@@ -72,7 +71,7 @@ async def _candidates(
 
 
 async def _filtered(
-    conn: AsyncConnection, ctx: RequestContext, resource_type: str, parsed: Filter
+    conn: SQLConnection, ctx: RequestContext, resource_type: str, parsed: Filter
 ) -> list[repo.StoredResource]:
     profile = profile_named(ctx.profile_name)
     schema = profile.schema_for(resource_type)
@@ -96,7 +95,7 @@ async def _filtered(
 
 
 async def _all(
-    conn: AsyncConnection, ctx: RequestContext, resource_type: str
+    conn: SQLConnection, ctx: RequestContext, resource_type: str
 ) -> list[repo.StoredResource]:
     return [
         s
@@ -131,7 +130,7 @@ async def run_query(
     profile = profile_named(ctx.profile_name)
     start, count = _page_bounds(query, profile.default_count, max_page)
     parsed = parse_filter(query.filter) if query.filter and query.filter.strip() else None
-    async with database.read() as conn:
+    async with database.fast_read() as conn:
         if parsed is None and not query.sort_by:
             total = await repo.count_resources(conn, ctx.tenant_id, resource_type)
             page = await repo.page_resources(conn, ctx.tenant_id, resource_type, start - 1, count)

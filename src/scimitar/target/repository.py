@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.store.database import SQLConnection
 from scimitar.store.tables.target import MEMBER, RESOURCE
 
 __all__ = [
@@ -81,7 +81,7 @@ def _one(tenant_id: str, resource_type: str) -> Any:
 
 
 async def insert_resource(
-    conn: AsyncConnection,
+    conn: SQLConnection,
     tenant_id: str,
     resource_type: str,
     resource_id: str,
@@ -104,7 +104,7 @@ async def insert_resource(
 
 
 async def load_resource(
-    conn: AsyncConnection, tenant_id: str, resource_type: str, resource_id: str
+    conn: SQLConnection, tenant_id: str, resource_type: str, resource_id: str
 ) -> StoredResource | None:
     """The resource with this id, or None."""
     query = select(RESOURCE.c.seq, RESOURCE.c.id, RESOURCE.c.version, RESOURCE.c.data).where(
@@ -115,7 +115,7 @@ async def load_resource(
 
 
 async def update_resource(
-    conn: AsyncConnection,
+    conn: SQLConnection,
     tenant_id: str,
     resource_type: str,
     resource_id: str,
@@ -138,7 +138,7 @@ async def update_resource(
 
 
 async def delete_resource(
-    conn: AsyncConnection, tenant_id: str, resource_type: str, resource_id: str
+    conn: SQLConnection, tenant_id: str, resource_type: str, resource_id: str
 ) -> bool:
     """Delete a resource; True when it existed."""
     result = await conn.execute(
@@ -148,7 +148,7 @@ async def delete_resource(
 
 
 async def find_by_index(
-    conn: AsyncConnection, tenant_id: str, resource_type: str, column: str, value: str
+    conn: SQLConnection, tenant_id: str, resource_type: str, column: str, value: str
 ) -> list[StoredResource]:
     """Resources whose indexed ``column`` equals ``value`` (already normalised)."""
     query = (
@@ -159,14 +159,14 @@ async def find_by_index(
     return [_stored(row) for row in await conn.execute(query)]
 
 
-async def count_resources(conn: AsyncConnection, tenant_id: str, resource_type: str) -> int:
+async def count_resources(conn: SQLConnection, tenant_id: str, resource_type: str) -> int:
     """How many resources of a type the tenant holds."""
     query = select(func.count()).select_from(RESOURCE).where(_one(tenant_id, resource_type))
     return int((await conn.execute(query)).scalar_one())
 
 
 async def page_resources(
-    conn: AsyncConnection, tenant_id: str, resource_type: str, offset: int, limit: int
+    conn: SQLConnection, tenant_id: str, resource_type: str, offset: int, limit: int
 ) -> list[StoredResource]:
     """One page of resources in insertion order."""
     query = (
@@ -180,7 +180,7 @@ async def page_resources(
 
 
 async def iterate_resources(
-    conn: AsyncConnection, tenant_id: str, resource_type: str
+    conn: SQLConnection, tenant_id: str, resource_type: str
 ) -> AsyncIterator[list[StoredResource]]:
     """Every resource of a type in insertion order, a chunk at a time (keyset paging)."""
     after = 0
@@ -199,7 +199,7 @@ async def iterate_resources(
 
 
 async def find_types(
-    conn: AsyncConnection, tenant_id: str, ids: Iterable[str]
+    conn: SQLConnection, tenant_id: str, ids: Iterable[str]
 ) -> dict[str, tuple[str, str | None]]:
     """For each existing id among ``ids``: its resource type and display name."""
     wanted = list(set(ids))
@@ -229,7 +229,7 @@ def _member_rows(
 
 
 async def add_members(
-    conn: AsyncConnection, tenant_id: str, group_id: str, members: Sequence[tuple[str, str]]
+    conn: SQLConnection, tenant_id: str, group_id: str, members: Sequence[tuple[str, str]]
 ) -> None:
     """Add ``(member id, type)`` pairs that are not members yet, keeping insertion order."""
     if not members:
@@ -242,7 +242,7 @@ async def add_members(
 
 
 async def remove_members(
-    conn: AsyncConnection, tenant_id: str, group_id: str, member_ids: Sequence[str]
+    conn: SQLConnection, tenant_id: str, group_id: str, member_ids: Sequence[str]
 ) -> None:
     """Remove these members from one group."""
     for start in range(0, len(member_ids), SCAN_CHUNK):
@@ -255,7 +255,7 @@ async def remove_members(
         )
 
 
-async def remove_member_everywhere(conn: AsyncConnection, tenant_id: str, member_id: str) -> None:
+async def remove_member_everywhere(conn: SQLConnection, tenant_id: str, member_id: str) -> None:
     """Drop a deleted resource from every group it belonged to, and a deleted group's members."""
     await conn.execute(
         delete(MEMBER).where(
@@ -266,7 +266,7 @@ async def remove_member_everywhere(conn: AsyncConnection, tenant_id: str, member
 
 
 async def count_members(
-    conn: AsyncConnection, tenant_id: str, group_id: str, member_type: str | None = None
+    conn: SQLConnection, tenant_id: str, group_id: str, member_type: str | None = None
 ) -> int:
     """How many members a group has (of one type, if given)."""
     query = (
@@ -280,7 +280,7 @@ async def count_members(
 
 
 async def list_members(
-    conn: AsyncConnection,
+    conn: SQLConnection,
     tenant_id: str,
     group_id: str,
     *,
@@ -312,7 +312,7 @@ async def list_members(
 
 
 async def groups_of(
-    conn: AsyncConnection, tenant_id: str, member_ids: Sequence[str]
+    conn: SQLConnection, tenant_id: str, member_ids: Sequence[str]
 ) -> dict[str, list[tuple[str, str | None]]]:
     """For each member id: the ``(group id, group displayName)`` pairs it directly belongs to."""
     result: dict[str, list[tuple[str, str | None]]] = {}

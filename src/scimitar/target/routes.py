@@ -193,7 +193,7 @@ def group_members(target: TargetApp) -> Handler:
         count = _integer(_lookup(params, "count"), "count", MEMBERS_PAGE_MAX) or 0
         count = max(0, min(count, MEMBERS_PAGE_MAX))
         member_type = _lookup(params, "memberType")
-        async with target.database.read() as conn:
+        async with target.database.fast_read() as conn:
             group = await repo.load_resource(conn, ctx.tenant_id, "Group", group_id)
             if group is None:
                 raise not_found("Group", group_id)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.scim.errors import InvalidValueError, SCIMError, UniquenessError
 from scimitar.scim.patch import apply_patch
 from scimitar.scim.resource import project, validate_resource
 from scimitar.scim.urns import ENTERPRISE_USER
 from scimitar.store import Database
+from scimitar.store.database import SQLConnection
 from scimitar.target import repository as repo
 from scimitar.target.documents import (
     RequestContext,
@@ -77,7 +77,7 @@ class TargetService:
         self, ctx: RequestContext, resource_type: str, resource_id: str, view: Projection
     ) -> tuple[dict[str, Any], int]:
         """One resource as the client asked to see it, with its version."""
-        async with self._db.read() as conn:
+        async with self._db.fast_read() as conn:
             stored = await repo.load_resource(conn, ctx.tenant_id, resource_type, resource_id)
             if stored is None:
                 raise not_found(resource_type, resource_id)
@@ -86,7 +86,7 @@ class TargetService:
 
     async def render(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         resource_type: str,
         stored: Sequence[repo.StoredResource],
@@ -114,7 +114,7 @@ class TargetService:
 
     async def _groups_for(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         profile: TargetProfile,
         stored: Sequence[repo.StoredResource],
@@ -129,7 +129,7 @@ class TargetService:
 
     async def _members_for(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         profile: TargetProfile,
         group_id: str,
@@ -164,7 +164,7 @@ class TargetService:
             "created": now,
             "lastModified": now,
         }
-        async with self._db.write() as conn:
+        async with self._db.fast_write() as conn:
             await self._check_manager(conn, ctx, doc)
             pairs = await self._resolve_members(conn, ctx, profile, members or [])
             try:
@@ -197,7 +197,7 @@ class TargetService:
         members = doc.pop("members", None) if resource_type == "Group" else None
         if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
-        async with self._db.write() as conn:
+        async with self._db.fast_write() as conn:
             current = await self._current(conn, ctx, resource_type, resource_id, if_match)
             doc["id"] = resource_id
             doc["meta"] = {**current.data.get("meta", {}), "lastModified": now_iso()}
@@ -224,7 +224,7 @@ class TargetService:
         """Apply a PatchOp (RFC 7644 §3.5.2), accepting Entra's dialect as Entra sends it."""
         profile = profile_named(ctx.profile_name)
         operations = _operations(body)
-        async with self._db.write() as conn:
+        async with self._db.fast_write() as conn:
             current = await self._current(conn, ctx, resource_type, resource_id, if_match)
             before: list[repo.Member] = []
             source = dict(current.data)
@@ -245,7 +245,7 @@ class TargetService:
         self, ctx: RequestContext, resource_type: str, resource_id: str, if_match: str | None
     ) -> None:
         """Delete a resource and its memberships (RFC 7644 §3.6)."""
-        async with self._db.write() as conn:
+        async with self._db.fast_write() as conn:
             await self._current(conn, ctx, resource_type, resource_id, if_match)
             await repo.delete_resource(conn, ctx.tenant_id, resource_type, resource_id)
             await repo.remove_member_everywhere(conn, ctx.tenant_id, resource_id)
@@ -254,7 +254,7 @@ class TargetService:
 
     async def _current(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         resource_type: str,
         resource_id: str,
@@ -269,7 +269,7 @@ class TargetService:
 
     async def _save(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         resource_type: str,
         current: repo.StoredResource,
@@ -294,7 +294,7 @@ class TargetService:
 
     async def _resolve_members(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         profile: TargetProfile,
         members: Sequence[Any],
@@ -322,7 +322,7 @@ class TargetService:
 
     async def _apply_member_changes(
         self,
-        conn: AsyncConnection,
+        conn: SQLConnection,
         ctx: RequestContext,
         profile: TargetProfile,
         group_id: str,
@@ -338,7 +338,7 @@ class TargetService:
         await repo.add_members(conn, ctx.tenant_id, group_id, pairs)
 
     async def _check_manager(
-        self, conn: AsyncConnection, ctx: RequestContext, doc: dict[str, Any]
+        self, conn: SQLConnection, ctx: RequestContext, doc: dict[str, Any]
     ) -> None:
         """Webex: a manager that is a user of this organisation gets its displayName.
 
