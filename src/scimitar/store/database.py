@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
 
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
+from scimitar.store.fastsql import AsyncSQL, InlineSQLite, SQLConnection, open_sqlite
 
-__all__ = ["Database", "InlineConnection", "SQLConnection", "open_database"]
+__all__ = ["Database", "open_database"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
-INLINE_BUSY_TIMEOUT_MS = 2000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,36 +32,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
-
-
-class SQLConnection(Protocol):
-    """What the hot-path repositories need of a connection: run one statement.
-
-    Both SQLAlchemy's ``AsyncConnection`` and :class:`InlineConnection` provide it.
-    """
-
-    async def execute(self, statement: Any, parameters: Any = None, /) -> CursorResult[Any]:
-        """Run one statement and return its (buffered) result."""
-        ...
-
-
-class InlineConnection:
-    """A synchronous SQLite connection behind the async ``execute`` the repositories await.
-
-    On SQLite an indexed lookup takes microseconds, while a round trip through aiosqlite's
-    worker thread costs about 0.4 ms (measured: bench/target.py, docs/benchmarks.md). The
-    target's request path therefore runs its statements on the event-loop thread. Awaiting
-    :meth:`execute` never suspends, so a transaction cannot interleave with another request.
-    """
-
-    __slots__ = ("_connection",)
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, statement: Any, parameters: Any = None, /) -> CursorResult[Any]:
-        """Run one statement at once, on this thread."""
-        return self._connection.execute(statement, parameters)
 
 
 class Database:
@@ -87,8 +57,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
-        self._inline_engine: Engine | None = None
-        self._inline: Connection | None = None
+        self._inline: sqlite3.Connection | None = None
 
     @property
     def write_lock(self) -> asyncio.Lock:
@@ -113,49 +82,46 @@ class Database:
         async with self.write_lock, self.engine.begin() as conn:
             yield conn
 
-    def _inline_connection(self) -> Connection:
+    def _inline_connection(self) -> sqlite3.Connection:
         if self._inline is None:
-            sync_url = make_url(self.url).set(drivername="sqlite")
-            engine = create_engine(sync_url, poolclass=StaticPool)
-            event.listen(engine, "connect", _sqlite_pragmas)
-            self._inline_engine = engine
-            self._inline = engine.connect()
-            # Inline writes wait on the event-loop thread: wait briefly for another process's
-            # write lock, then fail (the target answers 503 + Retry-After) rather than stall.
-            self._inline.exec_driver_sql(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
-            self._inline.commit()
+            self._inline = open_sqlite(str(make_url(self.url).database))
         return self._inline
 
     @asynccontextmanager
     async def fast_read(self) -> AsyncIterator[SQLConnection]:
-        """A read for a request's hot path: inline on SQLite, pooled async elsewhere.
+        """A read for a request's hot path: inline sqlite3, or pooled async on PostgreSQL.
 
-        The inline read ends its snapshot on exit, so it never pins old WAL frames.
+        The inline read is one short transaction, so it never pins old WAL frames.
         """
         if not self.is_sqlite:
             async with self.engine.connect() as conn:
-                yield conn
+                yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
+        connection.execute("BEGIN")
         try:
-            yield InlineConnection(connection)
+            yield InlineSQLite(connection)
         finally:
-            connection.rollback()
+            connection.execute("COMMIT")
 
     @asynccontextmanager
     async def fast_write(self) -> AsyncIterator[SQLConnection]:
-        """A write transaction for a request's hot path (see :meth:`fast_read`).
+        """A write transaction for a request's hot path (see :mod:`scimitar.store.fastsql`).
 
-        Callers must not await anything but the connection's ``execute`` inside it.
+        Callers must not await anything but the connection's methods inside it.
         """
         if not self.is_sqlite:
             async with self.engine.begin() as conn:
-                yield conn
+                yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
-        connection.rollback()
-        with connection.begin():
-            yield InlineConnection(connection)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield InlineSQLite(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
 
     async def migrate(self) -> None:
         """Apply every Alembic migration not yet applied (idempotent)."""
@@ -167,9 +133,6 @@ class Database:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
-        if self._inline_engine is not None:
-            self._inline_engine.dispose()
-            self._inline_engine = None
         await self.engine.dispose()
 
 

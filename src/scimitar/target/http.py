@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from scimitar.scim.errors import SCIMError
 from scimitar.settings import Settings
 from scimitar.store import Database
+from scimitar.store.fastsql import is_locked
 from scimitar.target import routes as r
 from scimitar.target.documents import RequestContext
 from scimitar.target.faults import ConnectionDropError, FaultInjector, RateLimitedError
@@ -142,7 +142,7 @@ class TargetApp:
         self, exc: Exception, request: Request, errors_as: TargetProfile | None, tracking_id: str
     ) -> Response:
         """503 when SQLite is locked by another process; otherwise a logged 500 with its id."""
-        if isinstance(exc, OperationalError) and "locked" in str(exc):
+        if is_locked(exc):
             busy = RateLimitedError(
                 1, status=503, detail="the store is busy with another process's write; retry"
             )

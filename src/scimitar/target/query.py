@@ -10,7 +10,7 @@ from scimitar.scim.filter import Filter, evaluate, parse_filter, render_filter, 
 from scimitar.scim.resource import sort_key
 from scimitar.scim.urns import LIST_RESPONSE
 from scimitar.store import Database
-from scimitar.store.database import SQLConnection
+from scimitar.store.fastsql import SQLConnection
 from scimitar.target import repository as repo
 from scimitar.target.documents import RequestContext
 from scimitar.target.profiles import profile_named

@@ -1,8 +1,14 @@
-"""SQL for the target's resources and group memberships (SQLAlchemy Core, no ORM).
+"""SQL for the target's resources and group memberships, as portable SQL text.
 
-Every function takes an open connection, so the service decides where transactions begin and
-end. Documents are stored as JSON text; the indexed columns hold the values clients filter on.
+Every function takes an open :class:`~scimitar.store.fastsql.SQLConnection`, so the service
+decides where transactions begin and end. Documents are stored as JSON text; the indexed
+columns hold the values clients filter on. The statements are the hot path of the target
+(see :mod:`scimitar.store.fastsql` for why they are text rather than SQLAlchemy Core).
 """
+
+# Every interpolated piece of SQL below is a module constant or placeholders made by in_list(),
+# never a value: values always travel as bound parameters.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -11,10 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
-
-from scimitar.store.database import SQLConnection
-from scimitar.store.tables.target import MEMBER, RESOURCE
+from scimitar.store.fastsql import Row, SQLConnection, in_list
 
 __all__ = [
     "IndexKeys",
@@ -38,6 +41,10 @@ __all__ = [
 ]
 
 SCAN_CHUNK = 500
+NO_LIMIT = 2**62
+INDEXED_COLUMNS = frozenset({"id", "user_name_key", "external_id", "display_name_key"})
+_COLUMNS = "seq, id, version, data"
+_ONE = "tenant_id = :tenant AND resource_type = :type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +79,16 @@ def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _stored(row: Any) -> StoredResource:
-    return StoredResource(row.seq, row.id, row.version, json.loads(row.data))
+def _stored(row: Row) -> StoredResource:
+    return StoredResource(row[0], row[1], row[2], json.loads(row[3]))
 
 
-def _one(tenant_id: str, resource_type: str) -> Any:
-    return and_(RESOURCE.c.tenant_id == tenant_id, RESOURCE.c.resource_type == resource_type)
+def _keys(keys: IndexKeys) -> dict[str, Any]:
+    return {
+        "user_name_key": keys.user_name_key,
+        "external_id": keys.external_id,
+        "display_name_key": keys.display_name_key,
+    }
 
 
 async def insert_resource(
@@ -88,18 +99,18 @@ async def insert_resource(
     keys: IndexKeys,
     data: dict[str, Any],
 ) -> None:
-    """Insert a new resource at version 1 (IntegrityError on a duplicate userName)."""
-    await conn.execute(
-        insert(RESOURCE).values(
-            tenant_id=tenant_id,
-            resource_type=resource_type,
-            id=resource_id,
-            version=1,
-            user_name_key=keys.user_name_key,
-            external_id=keys.external_id,
-            display_name_key=keys.display_name_key,
-            data=_dump(data),
-        )
+    """Insert a new resource at version 1 (an integrity error on a duplicate userName)."""
+    await conn.run(
+        "INSERT INTO target_resource (tenant_id, resource_type, id, version, user_name_key, "
+        "external_id, display_name_key, data) VALUES (:tenant, :type, :id, 1, :user_name_key, "
+        ":external_id, :display_name_key, :data)",
+        {
+            "tenant": tenant_id,
+            "type": resource_type,
+            "id": resource_id,
+            "data": _dump(data),
+            **_keys(keys),
+        },
     )
 
 
@@ -107,10 +118,10 @@ async def load_resource(
     conn: SQLConnection, tenant_id: str, resource_type: str, resource_id: str
 ) -> StoredResource | None:
     """The resource with this id, or None."""
-    query = select(RESOURCE.c.seq, RESOURCE.c.id, RESOURCE.c.version, RESOURCE.c.data).where(
-        _one(tenant_id, resource_type), RESOURCE.c.id == resource_id
+    row = await conn.fetch_one(
+        f"SELECT {_COLUMNS} FROM target_resource WHERE {_ONE} AND id = :id",
+        {"tenant": tenant_id, "type": resource_type, "id": resource_id},
     )
-    row = (await conn.execute(query)).first()
     return None if row is None else _stored(row)
 
 
@@ -124,16 +135,18 @@ async def update_resource(
     data: dict[str, Any],
 ) -> None:
     """Overwrite a resource's document and keys, setting its version."""
-    await conn.execute(
-        update(RESOURCE)
-        .where(_one(tenant_id, resource_type), RESOURCE.c.id == resource_id)
-        .values(
-            version=version,
-            user_name_key=keys.user_name_key,
-            external_id=keys.external_id,
-            display_name_key=keys.display_name_key,
-            data=_dump(data),
-        )
+    await conn.run(
+        "UPDATE target_resource SET version = :version, user_name_key = :user_name_key, "
+        "external_id = :external_id, display_name_key = :display_name_key, data = :data "
+        f"WHERE {_ONE} AND id = :id",
+        {
+            "tenant": tenant_id,
+            "type": resource_type,
+            "id": resource_id,
+            "version": version,
+            "data": _dump(data),
+            **_keys(keys),
+        },
     )
 
 
@@ -141,42 +154,45 @@ async def delete_resource(
     conn: SQLConnection, tenant_id: str, resource_type: str, resource_id: str
 ) -> bool:
     """Delete a resource; True when it existed."""
-    result = await conn.execute(
-        delete(RESOURCE).where(_one(tenant_id, resource_type), RESOURCE.c.id == resource_id)
+    changed = await conn.run(
+        f"DELETE FROM target_resource WHERE {_ONE} AND id = :id",
+        {"tenant": tenant_id, "type": resource_type, "id": resource_id},
     )
-    return bool(result.rowcount)
+    return changed > 0
 
 
 async def find_by_index(
     conn: SQLConnection, tenant_id: str, resource_type: str, column: str, value: str
 ) -> list[StoredResource]:
     """Resources whose indexed ``column`` equals ``value`` (already normalised)."""
-    query = (
-        select(RESOURCE.c.seq, RESOURCE.c.id, RESOURCE.c.version, RESOURCE.c.data)
-        .where(_one(tenant_id, resource_type), RESOURCE.c[column] == value)
-        .order_by(RESOURCE.c.seq)
+    if column not in INDEXED_COLUMNS:
+        raise ValueError(f"{column!r} is not an indexed column of target_resource")
+    rows = await conn.fetch_all(
+        f"SELECT {_COLUMNS} FROM target_resource WHERE {_ONE} AND {column} = :value ORDER BY seq",
+        {"tenant": tenant_id, "type": resource_type, "value": value},
     )
-    return [_stored(row) for row in await conn.execute(query)]
+    return [_stored(row) for row in rows]
 
 
 async def count_resources(conn: SQLConnection, tenant_id: str, resource_type: str) -> int:
     """How many resources of a type the tenant holds."""
-    query = select(func.count()).select_from(RESOURCE).where(_one(tenant_id, resource_type))
-    return int((await conn.execute(query)).scalar_one())
+    row = await conn.fetch_one(
+        f"SELECT count(*) FROM target_resource WHERE {_ONE}",
+        {"tenant": tenant_id, "type": resource_type},
+    )
+    return int(row[0]) if row else 0
 
 
 async def page_resources(
     conn: SQLConnection, tenant_id: str, resource_type: str, offset: int, limit: int
 ) -> list[StoredResource]:
     """One page of resources in insertion order."""
-    query = (
-        select(RESOURCE.c.seq, RESOURCE.c.id, RESOURCE.c.version, RESOURCE.c.data)
-        .where(_one(tenant_id, resource_type))
-        .order_by(RESOURCE.c.seq)
-        .offset(offset)
-        .limit(limit)
+    rows = await conn.fetch_all(
+        f"SELECT {_COLUMNS} FROM target_resource WHERE {_ONE} ORDER BY seq "
+        "LIMIT :limit OFFSET :offset",
+        {"tenant": tenant_id, "type": resource_type, "limit": limit, "offset": offset},
     )
-    return [_stored(row) for row in await conn.execute(query)]
+    return [_stored(row) for row in rows]
 
 
 async def iterate_resources(
@@ -185,15 +201,14 @@ async def iterate_resources(
     """Every resource of a type in insertion order, a chunk at a time (keyset paging)."""
     after = 0
     while True:
-        query = (
-            select(RESOURCE.c.seq, RESOURCE.c.id, RESOURCE.c.version, RESOURCE.c.data)
-            .where(_one(tenant_id, resource_type), RESOURCE.c.seq > after)
-            .order_by(RESOURCE.c.seq)
-            .limit(SCAN_CHUNK)
+        rows = await conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM target_resource WHERE {_ONE} AND seq > :after "
+            "ORDER BY seq LIMIT :limit",
+            {"tenant": tenant_id, "type": resource_type, "after": after, "limit": SCAN_CHUNK},
         )
-        chunk = [_stored(row) for row in await conn.execute(query)]
-        if not chunk:
+        if not rows:
             return
+        chunk = [_stored(row) for row in rows]
         yield chunk
         after = chunk[-1].seq
 
@@ -202,30 +217,18 @@ async def find_types(
     conn: SQLConnection, tenant_id: str, ids: Iterable[str]
 ) -> dict[str, tuple[str, str | None]]:
     """For each existing id among ``ids``: its resource type and display name."""
-    wanted = list(set(ids))
+    wanted = list(dict.fromkeys(ids))
     found: dict[str, tuple[str, str | None]] = {}
     for start in range(0, len(wanted), SCAN_CHUNK):
-        query = select(RESOURCE.c.id, RESOURCE.c.resource_type, RESOURCE.c.data).where(
-            RESOURCE.c.tenant_id == tenant_id, RESOURCE.c.id.in_(wanted[start : start + SCAN_CHUNK])
+        clause, params = in_list("id", wanted[start : start + SCAN_CHUNK])
+        rows = await conn.fetch_all(
+            f"SELECT id, resource_type, data FROM target_resource WHERE tenant_id = :tenant "
+            f"AND id IN {clause}",
+            {"tenant": tenant_id, **params},
         )
-        for row in await conn.execute(query):
-            found[row.id] = (row.resource_type, json.loads(row.data).get("displayName"))
+        for row in rows:
+            found[row[0]] = (row[1], json.loads(row[2]).get("displayName"))
     return found
-
-
-def _member_rows(
-    conn_tenant: str, group_id: str, members: Sequence[tuple[str, str]], first_seq: int
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "tenant_id": conn_tenant,
-            "group_id": group_id,
-            "member_id": value,
-            "member_type": kind,
-            "seq": first_seq + offset,
-        }
-        for offset, (value, kind) in enumerate(members)
-    ]
 
 
 async def add_members(
@@ -234,11 +237,26 @@ async def add_members(
     """Add ``(member id, type)`` pairs that are not members yet, keeping insertion order."""
     if not members:
         return
-    top = select(func.coalesce(func.max(MEMBER.c.seq), 0)).where(
-        MEMBER.c.tenant_id == tenant_id, MEMBER.c.group_id == group_id
+    row = await conn.fetch_one(
+        "SELECT coalesce(max(seq), 0) FROM target_member WHERE tenant_id = :tenant "
+        "AND group_id = :group",
+        {"tenant": tenant_id, "group": group_id},
     )
-    first = int((await conn.execute(top)).scalar_one()) + 1
-    await conn.execute(insert(MEMBER), _member_rows(tenant_id, group_id, members, first))
+    first = (int(row[0]) if row else 0) + 1
+    await conn.run_many(
+        "INSERT INTO target_member (tenant_id, group_id, member_id, member_type, seq) "
+        "VALUES (:tenant, :group, :member, :type, :seq)",
+        [
+            {
+                "tenant": tenant_id,
+                "group": group_id,
+                "member": value,
+                "type": kind,
+                "seq": first + offset,
+            }
+            for offset, (value, kind) in enumerate(members)
+        ],
+    )
 
 
 async def remove_members(
@@ -246,22 +264,20 @@ async def remove_members(
 ) -> None:
     """Remove these members from one group."""
     for start in range(0, len(member_ids), SCAN_CHUNK):
-        await conn.execute(
-            delete(MEMBER).where(
-                MEMBER.c.tenant_id == tenant_id,
-                MEMBER.c.group_id == group_id,
-                MEMBER.c.member_id.in_(member_ids[start : start + SCAN_CHUNK]),
-            )
+        clause, params = in_list("m", member_ids[start : start + SCAN_CHUNK])
+        await conn.run(
+            f"DELETE FROM target_member WHERE tenant_id = :tenant AND group_id = :group "
+            f"AND member_id IN {clause}",
+            {"tenant": tenant_id, "group": group_id, **params},
         )
 
 
 async def remove_member_everywhere(conn: SQLConnection, tenant_id: str, member_id: str) -> None:
     """Drop a deleted resource from every group it belonged to, and a deleted group's members."""
-    await conn.execute(
-        delete(MEMBER).where(
-            MEMBER.c.tenant_id == tenant_id,
-            (MEMBER.c.member_id == member_id) | (MEMBER.c.group_id == member_id),
-        )
+    await conn.run(
+        "DELETE FROM target_member WHERE tenant_id = :tenant "
+        "AND (member_id = :id OR group_id = :id)",
+        {"tenant": tenant_id, "id": member_id},
     )
 
 
@@ -269,14 +285,13 @@ async def count_members(
     conn: SQLConnection, tenant_id: str, group_id: str, member_type: str | None = None
 ) -> int:
     """How many members a group has (of one type, if given)."""
-    query = (
-        select(func.count())
-        .select_from(MEMBER)
-        .where(MEMBER.c.tenant_id == tenant_id, MEMBER.c.group_id == group_id)
-    )
+    sql = "SELECT count(*) FROM target_member WHERE tenant_id = :tenant AND group_id = :group"
+    params: dict[str, Any] = {"tenant": tenant_id, "group": group_id}
     if member_type:
-        query = query.where(func.lower(MEMBER.c.member_type) == member_type.lower())
-    return int((await conn.execute(query)).scalar_one())
+        sql += " AND lower(member_type) = :type"
+        params["type"] = member_type.lower()
+    row = await conn.fetch_one(sql, params)
+    return int(row[0]) if row else 0
 
 
 async def list_members(
@@ -289,26 +304,27 @@ async def list_members(
     member_type: str | None = None,
 ) -> list[Member]:
     """A group's members in the order they were added, with their display names."""
-    joined = MEMBER.outerjoin(
-        RESOURCE,
-        and_(RESOURCE.c.tenant_id == MEMBER.c.tenant_id, RESOURCE.c.id == MEMBER.c.member_id),
+    sql = (
+        "SELECT m.member_id, m.member_type, r.data FROM target_member m "
+        "LEFT JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.id = m.member_id "
+        "WHERE m.tenant_id = :tenant AND m.group_id = :group"
     )
-    query = (
-        select(MEMBER.c.member_id, MEMBER.c.member_type, RESOURCE.c.data)
-        .select_from(joined)
-        .where(MEMBER.c.tenant_id == tenant_id, MEMBER.c.group_id == group_id)
-        .order_by(MEMBER.c.seq)
-        .offset(offset)
-    )
+    # SQLite needs a LIMIT before OFFSET and PostgreSQL has no LIMIT -1: "no limit" is huge.
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "group": group_id,
+        "offset": offset,
+        "limit": NO_LIMIT if limit is None else limit,
+    }
     if member_type:
-        query = query.where(func.lower(MEMBER.c.member_type) == member_type.lower())
-    if limit is not None:
-        query = query.limit(limit)
-    members = []
-    for row in await conn.execute(query):
-        display = json.loads(row.data).get("displayName") if row.data else None
-        members.append(Member(row.member_id, row.member_type, display))
-    return members
+        sql += " AND lower(m.member_type) = :type"
+        params["type"] = member_type.lower()
+    sql += " ORDER BY m.seq LIMIT :limit OFFSET :offset"
+    rows = await conn.fetch_all(sql, params)
+    return [
+        Member(row[0], row[1], json.loads(row[2]).get("displayName") if row[2] else None)
+        for row in rows
+    ]
 
 
 async def groups_of(
@@ -318,17 +334,13 @@ async def groups_of(
     result: dict[str, list[tuple[str, str | None]]] = {}
     if not member_ids:
         return result
-    joined = MEMBER.join(
-        RESOURCE,
-        and_(RESOURCE.c.tenant_id == MEMBER.c.tenant_id, RESOURCE.c.id == MEMBER.c.group_id),
+    clause, params = in_list("m", member_ids)
+    rows = await conn.fetch_all(
+        "SELECT m.member_id, m.group_id, r.data FROM target_member m "
+        "JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.id = m.group_id "
+        f"WHERE m.tenant_id = :tenant AND m.member_id IN {clause} ORDER BY m.group_id",
+        {"tenant": tenant_id, **params},
     )
-    query = (
-        select(MEMBER.c.member_id, MEMBER.c.group_id, RESOURCE.c.display_name_key, RESOURCE.c.data)
-        .select_from(joined)
-        .where(MEMBER.c.tenant_id == tenant_id, MEMBER.c.member_id.in_(list(member_ids)))
-        .order_by(MEMBER.c.group_id)
-    )
-    for row in await conn.execute(query):
-        display = json.loads(row.data).get("displayName")
-        result.setdefault(row.member_id, []).append((row.group_id, display))
+    for row in rows:
+        result.setdefault(row[0], []).append((row[1], json.loads(row[2]).get("displayName")))
     return result

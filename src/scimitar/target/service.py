@@ -11,14 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from scimitar.scim.errors import InvalidValueError, SCIMError, UniquenessError
 from scimitar.scim.patch import apply_patch
 from scimitar.scim.resource import project, validate_resource
 from scimitar.scim.urns import ENTERPRISE_USER
 from scimitar.store import Database
-from scimitar.store.database import SQLConnection
+from scimitar.store.fastsql import INTEGRITY_ERRORS, SQLConnection
 from scimitar.target import repository as repo
 from scimitar.target.documents import (
     RequestContext,
@@ -176,7 +174,7 @@ class TargetService:
                     index_keys(resource_type, doc),
                     doc,
                 )
-            except IntegrityError as exc:
+            except INTEGRITY_ERRORS as exc:
                 raise _uniqueness(doc) from exc
             await repo.add_members(conn, ctx.tenant_id, doc["id"], pairs)
             stored = repo.StoredResource(0, doc["id"], 1, doc)
@@ -286,7 +284,7 @@ class TargetService:
                 version,
                 doc,
             )
-        except IntegrityError as exc:
+        except INTEGRITY_ERRORS as exc:
             raise _uniqueness(doc) from exc
         stored = repo.StoredResource(current.seq, current.id, version, doc)
         out = await self.render(conn, ctx, resource_type, [stored], Projection(), single=True)

@@ -7,7 +7,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -82,6 +82,12 @@ class Tenant:
         }
 
 
+_FIND_SQL = (
+    "SELECT id, name, profile, token_hash, latency_ms, rate_limit_rps, error_rate, drop_rate, "
+    "created_at, quirks FROM target_tenant WHERE id = :id"
+)
+
+
 def _tenant_from_row(row: Any) -> Tenant:
     faults = Faults(row.latency_ms, row.rate_limit_rps, row.error_rate, row.drop_rate)
     return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults, row.quirks)
@@ -148,8 +154,13 @@ class TenantService:
     async def find(self, tenant_id: str) -> Tenant | None:
         """The tenant with this id, or None (read on every target request, so kept cheap)."""
         async with self._db.fast_read() as conn:
-            row = (await conn.execute(select(table).where(table.c.id == tenant_id))).first()
-        return None if row is None else _tenant_from_row(row)
+            row = await conn.fetch_one(_FIND_SQL, {"id": tenant_id})
+        if row is None:
+            return None
+        faults = Faults(int(row[4]), float(row[5]), float(row[6]), float(row[7]))
+        created = row[8] if isinstance(row[8], datetime) else datetime.fromisoformat(row[8])
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        return Tenant(row[0], row[1], row[2], row[3], created, faults, row[9])
 
     async def get(self, ref: str) -> Tenant:
         """The tenant with this id or name; NotFoundError names what was looked for."""

@@ -1,0 +1,132 @@
+"""Plain-SQL connections for request hot paths: raw sqlite3 inline, or SQLAlchemy on PostgreSQL.
+
+Measured on these machines (docs/benchmarks.md): one indexed SQLite lookup costs about 450 us
+through SQLAlchemy's async engine and aiosqlite's worker thread, 60 us through SQLAlchemy's
+sync engine, and 6 us through sqlite3 directly. The embedded target serves thousands of
+requests a second, so its statements are written once as portable SQL text with ``:name``
+parameters and run by whichever connection fits the backend:
+
+- :class:`InlineSQLite` runs them on the event-loop thread with the sqlite3 module. Its
+  awaitables never suspend, so a transaction cannot interleave with another request; a write
+  blocked by another process's lock waits at most ``busy_timeout`` and then fails.
+- :class:`AsyncSQL` runs them through SQLAlchemy's async engine (asyncpg on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import exc, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+__all__ = [
+    "INTEGRITY_ERRORS",
+    "AsyncSQL",
+    "InlineSQLite",
+    "Params",
+    "Row",
+    "SQLConnection",
+    "in_list",
+    "is_locked",
+    "open_sqlite",
+]
+
+# What a broken uniqueness constraint raises, on either connection kind.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, exc.IntegrityError)
+Params = Mapping[str, Any]
+Row = Sequence[Any]
+INLINE_BUSY_TIMEOUT_MS = 2000
+
+
+class SQLConnection(Protocol):
+    """Run portable SQL text with ``:name`` parameters; rows come back as tuples."""
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Every row of a query."""
+        ...
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row of a query, or None."""
+        ...
+
+    async def run(self, sql: str, params: Params | None = None) -> int:
+        """Run a statement; returns how many rows it changed."""
+        ...
+
+    async def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run one statement once per parameter set."""
+        ...
+
+
+def is_locked(error: BaseException) -> bool:
+    """Whether an error is SQLite reporting another process's write lock."""
+    is_operational = isinstance(error, sqlite3.OperationalError | exc.OperationalError)
+    return is_operational and "locked" in str(error)
+
+
+def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
+    """``(:name0, :name1, ...)`` and its parameters, for an ``IN`` clause."""
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return "(" + ", ".join(f":{key}" for key in params) + ")", params
+
+
+def open_sqlite(path: str) -> sqlite3.Connection:
+    """A sqlite3 connection in autocommit mode (transactions are explicit), WAL, short busy wait."""
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+    return connection
+
+
+class InlineSQLite:
+    """A sqlite3 connection behind the async :class:`SQLConnection` methods."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        return self._connection.execute(sql, params or {}).fetchall()
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        row: Row | None = self._connection.execute(sql, params or {}).fetchone()
+        return row
+
+    async def run(self, sql: str, params: Params | None = None) -> int:
+        return self._connection.execute(sql, params or {}).rowcount
+
+    async def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        self._connection.executemany(sql, rows)
+
+
+class AsyncSQL:
+    """An SQLAlchemy ``AsyncConnection`` behind the :class:`SQLConnection` methods."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        result = await self._connection.execute(text(sql), dict(params or {}))
+        return [tuple(row) for row in result]
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        result = await self._connection.execute(text(sql), dict(params or {}))
+        row = result.first()
+        return None if row is None else tuple(row)
+
+    async def run(self, sql: str, params: Params | None = None) -> int:
+        result = await self._connection.execute(text(sql), dict(params or {}))
+        return int(result.rowcount)
+
+    async def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        if rows:
+            await self._connection.execute(text(sql), [dict(r) for r in rows])
