@@ -87,6 +87,18 @@ class Database:
             self._inline = open_sqlite(str(make_url(self.url).database))
         return self._inline
 
+    def change_stamp(self) -> int | None:
+        """On SQLite, a number that changes whenever another connection commits; else None.
+
+        SQLite's ``PRAGMA data_version`` costs microseconds. A cache of rows that only other
+        connections change (tenant settings, changed by the CLI or the admin API) stays valid
+        while the stamp stays the same, so a running server sees such changes at once.
+        """
+        if not self.is_sqlite:
+            return None
+        row = self._inline_connection().execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
     @asynccontextmanager
     async def fast_read(self) -> AsyncIterator[SQLConnection]:
         """A read for a request's hot path: inline sqlite3, or pooled async on PostgreSQL.

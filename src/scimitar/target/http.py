@@ -34,6 +34,16 @@ log = structlog.get_logger("scimitar.target")
 Handler = r.Handler
 
 
+def _origin(request: Request) -> str:
+    """``scheme://host[:port]`` as the client addressed this server (no URL parsing)."""
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
 def parse_tenant_id(raw: str) -> str:
     """A tenant id from the URL: a UUID, or Webex's base64 ``ciscospark://.../ORGANIZATION/<uuid>``."""
     try:
@@ -106,7 +116,7 @@ class TargetApp:
         return tenant
 
     def context(self, request: Request, tenant: Tenant, form: str) -> RequestContext:
-        base = self.settings.public_url or f"{request.url.scheme}://{request.url.netloc}"
+        base = self.settings.public_url or _origin(request)
         prefix = form.replace("{tenant}", request.path_params["tenant"])
         return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix, tenant.quirks)
 

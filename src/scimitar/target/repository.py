@@ -45,6 +45,8 @@ NO_LIMIT = 2**62
 INDEXED_COLUMNS = frozenset({"id", "user_name_key", "external_id", "display_name_key"})
 _COLUMNS = "seq, id, version, data"
 _ONE = "tenant_id = :tenant AND resource_type = :type"
+# Naming the type lets lookups by id use the (tenant_id, resource_type, id) unique index.
+_TYPES = "('User', 'Group')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +225,7 @@ async def find_types(
         clause, params = in_list("id", wanted[start : start + SCAN_CHUNK])
         rows = await conn.fetch_all(
             f"SELECT id, resource_type, data FROM target_resource WHERE tenant_id = :tenant "
-            f"AND id IN {clause}",
+            f"AND resource_type IN {_TYPES} AND id IN {clause}",
             {"tenant": tenant_id, **params},
         )
         for row in rows:
@@ -306,7 +308,8 @@ async def list_members(
     """A group's members in the order they were added, with their display names."""
     sql = (
         "SELECT m.member_id, m.member_type, r.data FROM target_member m "
-        "LEFT JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.id = m.member_id "
+        f"LEFT JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.resource_type IN {_TYPES} "
+        "AND r.id = m.member_id "
         "WHERE m.tenant_id = :tenant AND m.group_id = :group"
     )
     # SQLite needs a LIMIT before OFFSET and PostgreSQL has no LIMIT -1: "no limit" is huge.
@@ -337,7 +340,8 @@ async def groups_of(
     clause, params = in_list("m", member_ids)
     rows = await conn.fetch_all(
         "SELECT m.member_id, m.group_id, r.data FROM target_member m "
-        "JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.id = m.group_id "
+        "JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.resource_type = 'Group' "
+        "AND r.id = m.group_id "
         f"WHERE m.tenant_id = :tenant AND m.member_id IN {clause} ORDER BY m.group_id",
         {"tenant": tenant_id, **params},
     )

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +89,13 @@ _FIND_SQL = (
 )
 
 
+def _tenant_from_tuple(row: Sequence[Any]) -> Tenant:
+    faults = Faults(int(row[4]), float(row[5]), float(row[6]), float(row[7]))
+    created = row[8] if isinstance(row[8], datetime) else datetime.fromisoformat(row[8])
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    return Tenant(row[0], row[1], row[2], row[3], created, faults, row[9])
+
+
 def _tenant_from_row(row: Any) -> Tenant:
     faults = Faults(row.latency_ms, row.rate_limit_rps, row.error_rate, row.drop_rate)
     return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults, row.quirks)
@@ -116,6 +124,8 @@ class TenantService:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._cache: dict[str, Tenant] = {}
+        self._cache_stamp: int | None = None
 
     async def create(
         self, name: str, profile: str = "webex", quirks: str = "vendor"
@@ -152,15 +162,27 @@ class TenantService:
             return [_tenant_from_row(row) for row in rows]
 
     async def find(self, tenant_id: str) -> Tenant | None:
-        """The tenant with this id, or None (read on every target request, so kept cheap)."""
+        """The tenant with this id, or None (read on every target request, so kept cheap).
+
+        On SQLite, found tenants are cached until another connection commits anything
+        (:meth:`Database.change_stamp`), which is how CLI changes reach a running server.
+        """
+        stamp = self._db.change_stamp()
+        if stamp is not None:
+            if stamp != self._cache_stamp:
+                self._cache.clear()
+                self._cache_stamp = stamp
+            cached = self._cache.get(tenant_id)
+            if cached is not None:
+                return cached
         async with self._db.fast_read() as conn:
             row = await conn.fetch_one(_FIND_SQL, {"id": tenant_id})
         if row is None:
             return None
-        faults = Faults(int(row[4]), float(row[5]), float(row[6]), float(row[7]))
-        created = row[8] if isinstance(row[8], datetime) else datetime.fromisoformat(row[8])
-        created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        return Tenant(row[0], row[1], row[2], row[3], created, faults, row[9])
+        tenant = _tenant_from_tuple(row)
+        if stamp is not None:
+            self._cache[tenant_id] = tenant
+        return tenant
 
     async def get(self, ref: str) -> Tenant:
         """The tenant with this id or name; NotFoundError names what was looked for."""
