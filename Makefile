@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m scimitar.demo
+	$(BIN)/scimitar demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
-from scimitar.cli import directory, expr, serve, target
+from scimitar.cli import demo, directory, expr, serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 app.add_typer(target.app, name="target")
 app.add_typer(expr.app, name="expr")
 app.add_typer(directory.app, name="directory")

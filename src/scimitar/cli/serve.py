@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Annotated
+import os
+import socket
+import sys
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from scimitar.app import create_app
+from scimitar.cli.output import JsonOption
 from scimitar.logs import configure_logging
 from scimitar.settings import Settings
 
@@ -26,23 +31,50 @@ class _QuietDrops(logging.Filter):
         return type(exc).__name__ != "ConnectionDropError"
 
 
-def run_server(settings: Settings, host: str, port: int, *, include_target: bool = True) -> None:
-    """Serve the app with uvicorn until interrupted."""
-    configure_logging()
+class _AnnouncingServer(uvicorn.Server):
+    """Prints one JSON document on stdout once listening (``--json``)."""
+
+    def __init__(self, config: uvicorn.Config, announcement: dict[str, Any] | None) -> None:
+        super().__init__(config)
+        self._announcement = announcement
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self._announcement is not None and self.started:
+            sys.stdout.write(json.dumps({**self._announcement, "pid": os.getpid()}) + "\n")
+            sys.stdout.flush()
+
+
+def run_server(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    include_target: bool = True,
+    as_json: bool = False,
+) -> None:
+    """Serve the app with uvicorn until interrupted; with ``as_json``, announce it as JSON."""
+    configure_logging(as_json=as_json)
     app = create_app(settings, include_target=include_target)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        log_level="info",
+        log_level="warning" if as_json else "info",
         access_log=False,
         server_header=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    announcement = {"status": "listening", "url": f"http://{host}:{port}"} if as_json else None
+    _AnnouncingServer(config, announcement).run()
 
 
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Run Scimitar: the embedded SCIM target (and, as they land, the admin API and portal)."""
-    run_server(Settings(), host, port)
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, as_json: JsonOption = False
+) -> None:
+    """Run Scimitar: the embedded SCIM target (and, as they land, the admin API and portal).
+
+    With --json, stdout gets one JSON document once the server listens; logs go to stderr.
+    """
+    run_server(Settings(), host, port, as_json=as_json)

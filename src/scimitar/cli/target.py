@@ -55,9 +55,11 @@ def _base(settings: Settings, base_url: str | None) -> str:
 
 
 @app.command("serve")
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, as_json: JsonOption = False
+) -> None:
     """Run the target alone (no admin API, portal or scheduler)."""
-    run_server(Settings(), host, port)
+    run_server(Settings(), host, port, as_json=as_json)
 
 
 def _print_tenant(value: dict[str, Any]) -> Any:

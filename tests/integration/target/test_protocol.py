@@ -393,3 +393,23 @@ async def test_discovery(profile: str, webex: TargetClient, generic: TargetClien
         assert CORE_USER in native
         attr = next(a for a in native[CORE_USER]["attributes"] if a["name"] == "userName")
         assert attr["mutability"] == "ReadWrite"
+
+
+class _BrokenService:
+    """Stands in for the service to inject a failure no real request can cause on demand."""
+
+    async def get(self, *_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk on fire: /var/lib/secret-path token=abc123")
+
+
+async def test_unexpected_errors_return_a_request_id_and_no_traceback(generic: TargetClient) -> None:
+    app = generic.http._transport.app  # type: ignore[attr-defined]
+    app.state.target.service = _BrokenService()
+    response = await generic.get("/Users/some-id")
+    assert response.status_code == 500
+    body = response.json()
+    request_id = response.headers["x-request-id"]
+    assert request_id in body["detail"]
+    assert "Traceback" not in response.text
+    assert "disk on fire" not in response.text
+    assert "secret-path" not in response.text
