@@ -1,0 +1,1 @@
+"""The outbound SCIM client: transport, auth, dialects, rate limits, error taxonomy, Bulk."""
