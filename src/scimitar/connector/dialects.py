@@ -1,0 +1,504 @@
+"""Request bodies as Entra sends them, per dialect (spec §1.6, §1.7, §1.9).
+
+Two dialects, chosen per app (DESIGN.md "Dialects"):
+
+- ``rfc`` — what Entra sends with ``aadOptscim062020``: lowercase ops, JSON booleans, several
+  single-valued replaces coalesced into one path-less ``replace`` keyed by attribute paths,
+  member removal by a ``members[value eq "id"]`` path.
+- ``entra`` — the default ``scim`` job, byte for byte: ``Add``/``Replace``/``Remove``, one op
+  per path, ``"True"``/``"False"`` strings, members as ``{"$ref": null, "value": id}`` lists,
+  removal by value list, the Microsoft ADSCIM URN on group creation.
+
+Every quirk is a field of :class:`Dialect`, so the functions below never test a dialect's name.
+They are pure: values in, JSON-ready dictionaries out. The same goes for the bodies Entra never
+sends but some targets need: a full-replace PUT for targets without PATCH, and Bulk requests
+(RFC 7644 §3.7).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from scimitar.errors import ConfigError
+from scimitar.mapping.flow import AttributeChange
+from scimitar.mapping.functions.approles import ROLE_TYPE
+from scimitar.mapping.target_path import TargetPath, parse_target_path
+from scimitar.scim.filter import render_value
+from scimitar.scim.urns import CORE_GROUP, CORE_USER, ENTERPRISE_USER, MICROSOFT_GROUP, PATCH_OP
+
+__all__ = [
+    "BULK_REQUEST",
+    "DIALECTS",
+    "ENTRA",
+    "MANAGER_PATH",
+    "RFC",
+    "BulkMethod",
+    "BulkOperation",
+    "Dialect",
+    "active_body",
+    "app_role_operation",
+    "bulk_bodies",
+    "create_group_body",
+    "create_user_body",
+    "dialect_named",
+    "disable_body",
+    "enable_body",
+    "manager_body",
+    "member_patch_bodies",
+    "patch_body",
+    "patch_operations",
+    "patch_request",
+    "put_body",
+]
+
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+#: Where Entra writes the manager reference (spec §1.6, observed).
+MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
+
+BulkMethod = Literal["POST", "PUT", "PATCH", "DELETE"]
+_Body = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The quirks of one request dialect (spec §1.9 compliance-quirk catalogue).
+
+    Attributes:
+        name: ``rfc`` or ``entra``.
+        is_op_capitalised: ``Add``/``Replace``/``Remove`` instead of lowercase ops.
+        is_boolean_text: PATCH values that are booleans go as ``"True"``/``"False"``.
+        is_replace_coalesced: Several single-valued replaces become one path-less op.
+        is_member_removal_filtered: Remove members by ``members[value eq "id"]`` paths
+            (otherwise by a ``members`` value list).
+        is_member_ref_null: Member values carry ``"$ref": null``.
+        is_remove_with_value: A ``Remove`` carries the old value next to its path (observed).
+        is_app_role_text: A single app role goes in PATCH as a JSON-encoded string.
+        group_schemas: Extra schema URNs on group creation.
+        lists_custom_extensions: ``schemas`` names custom extension URNs used in a create.
+    """
+
+    name: str
+    is_op_capitalised: bool
+    is_boolean_text: bool
+    is_replace_coalesced: bool
+    is_member_removal_filtered: bool
+    is_member_ref_null: bool
+    is_remove_with_value: bool
+    is_app_role_text: bool
+    group_schemas: tuple[str, ...]
+    lists_custom_extensions: bool
+
+    def op(self, name: Literal["add", "replace", "remove"]) -> str:
+        """The ``op`` member as this dialect spells it."""
+        return name.capitalize() if self.is_op_capitalised else name
+
+
+RFC = Dialect(
+    name="rfc",
+    is_op_capitalised=False,
+    is_boolean_text=False,
+    is_replace_coalesced=True,
+    is_member_removal_filtered=True,
+    is_member_ref_null=False,
+    is_remove_with_value=False,
+    is_app_role_text=False,
+    group_schemas=(),
+    lists_custom_extensions=True,
+)
+ENTRA = Dialect(
+    name="entra",
+    is_op_capitalised=True,
+    is_boolean_text=True,
+    is_replace_coalesced=False,
+    is_member_removal_filtered=False,
+    is_member_ref_null=True,
+    is_remove_with_value=True,
+    is_app_role_text=True,
+    group_schemas=(MICROSOFT_GROUP,),
+    lists_custom_extensions=False,
+)
+DIALECTS: Mapping[str, Dialect] = {RFC.name: RFC, ENTRA.name: ENTRA}
+
+
+def dialect_named(name: str) -> Dialect:
+    """The dialect called ``name`` (case-insensitive).
+
+    Raises:
+        ConfigError: For an unknown name.
+    """
+    dialect = DIALECTS.get(name.strip().lower())
+    if dialect is None:
+        raise ConfigError(f"unknown dialect {name!r}; use one of {', '.join(DIALECTS)}")
+    return dialect
+
+
+def patch_request(operations: Sequence[Mapping[str, Any]]) -> _Body:
+    """A PatchOp message around ``operations`` (RFC 7644 §3.5.2)."""
+    return {"schemas": [PATCH_OP], "Operations": [dict(op) for op in operations]}
+
+
+def patch_body(
+    changes: Iterable[AttributeChange],
+    dialect: Dialect,
+    *,
+    assertive: frozenset[str] = frozenset(),
+) -> _Body:
+    """The PATCH request for attribute changes (spec §1.6 "Update").
+
+    Args:
+        changes: What :meth:`CompiledMappingSet.diff` found; a ``new_value`` of ``None`` removes.
+        dialect: The request dialect.
+        assertive: Paths whose collection is replaced whole (``MappingResult.assertive``).
+
+    Returns:
+        The PatchOp message.
+    """
+    return patch_request(patch_operations(changes, dialect, assertive=assertive))
+
+
+def patch_operations(
+    changes: Iterable[AttributeChange],
+    dialect: Dialect,
+    *,
+    assertive: frozenset[str] = frozenset(),
+) -> list[_Body]:
+    """The PATCH operations for attribute changes, in change order (spec §1.6, §1.9).
+
+    ``Add`` when the target has no value, ``Replace`` when it has a different one; an assertive
+    collection is always replaced; other collections only get the elements they lack.
+    """
+    operations = [_operation(change, dialect, change.path in assertive) for change in changes]
+    return _coalesce(operations) if dialect.is_replace_coalesced else operations
+
+
+def _operation(change: AttributeChange, dialect: Dialect, is_assertive: bool) -> _Body:
+    if change.new_value is None:
+        removal: _Body = {"op": dialect.op("remove"), "path": change.path}
+        if dialect.is_remove_with_value and change.old_value is not None:
+            removal["value"] = _wire(change.old_value, dialect)
+        return removal
+    value = change.new_value
+    if is_assertive or change.old_value is None:
+        name: Literal["add", "replace"] = "replace" if is_assertive else "add"
+    elif isinstance(value, list):
+        name, value = "add", [v for v in value if v not in _as_list(change.old_value)]
+    else:
+        name = "replace"
+    return {"op": dialect.op(name), "path": change.path, "value": _wire(value, dialect)}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wire(value: Any, dialect: Dialect) -> Any:
+    if isinstance(value, bool) and dialect.is_boolean_text:
+        return "True" if value else "False"
+    return value
+
+
+def _coalesce(operations: list[_Body]) -> list[_Body]:
+    """``aadOptscim062020``: two or more single-valued replaces become one path-less op."""
+    mergeable = [i for i, op in enumerate(operations) if _is_single_replace(op)]
+    if len(mergeable) < 2:
+        return operations
+    merged = {operations[i]["path"]: operations[i]["value"] for i in mergeable}
+    result = [op for i, op in enumerate(operations) if i not in mergeable[1:]]
+    result[mergeable[0]] = {"op": "replace", "value": merged}
+    return result
+
+
+def _is_single_replace(operation: Mapping[str, Any]) -> bool:
+    path = operation.get("path")
+    return (
+        operation["op"].lower() == "replace"
+        and isinstance(path, str)
+        and "[" not in path
+        and not isinstance(operation.get("value"), list)
+    )
+
+
+def active_body(is_active: bool, dialect: Dialect) -> _Body:
+    """PATCH ``active`` alone: disable or re-enable a user (spec §1.6, §2.4)."""
+    return patch_body([AttributeChange("active", not is_active, is_active)], dialect)
+
+
+def disable_body(dialect: Dialect) -> _Body:
+    """Soft delete: ``Replace active "False"`` (entra) or ``replace active false`` (rfc)."""
+    return active_body(False, dialect)
+
+
+def enable_body(dialect: Dialect) -> _Body:
+    """Restore, re-enable or re-assign: ``active`` true (spec §2.4)."""
+    return active_body(True, dialect)
+
+
+def manager_body(
+    manager_id: str | None, dialect: Dialect, *, current: str | None = None
+) -> _Body | None:
+    """The PATCH that sets, changes or clears the manager (spec §1.6 "Manager").
+
+    Args:
+        manager_id: The manager's *target* id, or ``None`` to clear it.
+        dialect: The request dialect.
+        current: The manager target id the user has now, if any.
+
+    Returns:
+        The PatchOp message, or ``None`` when the target already holds ``manager_id``.
+    """
+    if manager_id == current:
+        return None
+    if manager_id is None:
+        path = f"manager[value eq {render_value(current)}]"
+        return patch_request([{"op": dialect.op("remove"), "path": path}])
+    name: Literal["add", "replace"] = "add" if current is None else "replace"
+    return patch_request([{"op": dialect.op(name), "path": MANAGER_PATH, "value": manager_id}])
+
+
+def app_role_operation(assignment: Mapping[str, Any], dialect: Dialect) -> _Body:
+    """``SingleAppRoleAssignment`` in a PATCH (spec §1.6 "Roles", §1.9).
+
+    Args:
+        assignment: ``{id, value, displayName}`` of the app role assignment.
+        dialect: entra sends the assignment JSON-encoded in ``value``; rfc sends the POST shape.
+    """
+    if dialect.is_app_role_text:
+        fields = {k: assignment.get(k) for k in ("id", "value", "displayName")}
+        role: _Body = {"value": json.dumps(fields, separators=(",", ":"))}
+    else:
+        role = {"primary": True, "type": ROLE_TYPE, "value": assignment.get("value")}
+    return {"op": dialect.op("add"), "path": "roles", "value": [role]}
+
+
+def member_patch_bodies(
+    added: Iterable[str], removed: Iterable[str], dialect: Dialect, cap: int | None = None
+) -> list[_Body]:
+    """Group membership PATCHes, removals first, at most ``cap`` members each (spec §1.7).
+
+    Args:
+        added: Target ids of members to add.
+        removed: Target ids of members to remove.
+        dialect: The request dialect.
+        cap: Most members per request (template quirk ``group_members_max``); ``None``: no cap.
+
+    Raises:
+        ConfigError: If ``cap`` is below 1.
+    """
+    if cap is not None and cap < 1:
+        raise ConfigError(f"group member cap must be at least 1, not {cap}")
+    adds, removes = list(dict.fromkeys(added)), list(dict.fromkeys(removed))
+    both = set(adds) & set(removes)
+    adds, removes = [m for m in adds if m not in both], [m for m in removes if m not in both]
+    bodies = [patch_request(_removals(chunk, dialect)) for chunk in _chunks(removes, cap)]
+    bodies += [patch_request([_member_op("add", c, dialect)]) for c in _chunks(adds, cap)]
+    return bodies
+
+
+def _chunks(items: list[str], size: int | None) -> list[list[str]]:
+    step = size or max(len(items), 1)
+    return [items[i : i + step] for i in range(0, len(items), step)]
+
+
+def _removals(members: list[str], dialect: Dialect) -> list[_Body]:
+    if not dialect.is_member_removal_filtered:
+        return [_member_op("remove", members, dialect)]
+    return [
+        {"op": dialect.op("remove"), "path": f"members[value eq {render_value(m)}]"}
+        for m in members
+    ]
+
+
+def _member_op(name: Literal["add", "remove"], members: list[str], dialect: Dialect) -> _Body:
+    values = [
+        {"$ref": None, "value": m} if dialect.is_member_ref_null else {"value": m} for m in members
+    ]
+    return {"op": dialect.op(name), "path": "members", "value": values}
+
+
+def create_user_body(
+    resource: Mapping[str, Any], dialect: Dialect, *, references: Iterable[str] = ()
+) -> _Body:
+    """The POST /Users body (spec §1.6 "Create").
+
+    References (the manager) are left out: Entra creates users first and sets references in a
+    later PATCH once the referenced object has a target id (spec §2.7).
+
+    Args:
+        resource: ``MappingResult.resource``.
+        dialect: The request dialect.
+        references: Target paths holding references (``MappingResult.references`` keys).
+    """
+    body = _without_paths(resource, references)
+    return _with_envelope(body, "User", [CORE_USER], dialect)
+
+
+def create_group_body(resource: Mapping[str, Any], dialect: Dialect) -> _Body:
+    """The POST /Groups body, without members (spec §1.7 "Create")."""
+    body = {k: v for k, v in resource.items() if k.lower() != "members"}
+    return _with_envelope(body, "Group", [CORE_GROUP, *dialect.group_schemas], dialect)
+
+
+def _with_envelope(
+    resource: Mapping[str, Any], resource_type: str, core: list[str], dialect: Dialect
+) -> _Body:
+    attributes = {k: v for k, v in resource.items() if k.lower() not in ("schemas", "id", "meta")}
+    schemas = core + [urn for urn in _extensions(attributes, dialect) if urn not in core]
+    return {"schemas": schemas, **attributes, "meta": {"resourceType": resource_type}}
+
+
+def _extensions(attributes: Mapping[str, Any], dialect: Dialect) -> list[str]:
+    urns = [k for k, v in attributes.items() if k[:4].lower() == "urn:" and isinstance(v, dict)]
+    if dialect.lists_custom_extensions:
+        return urns
+    return [urn for urn in urns if urn == ENTERPRISE_USER]
+
+
+def put_body(current: Mapping[str, Any], changes: Iterable[AttributeChange]) -> _Body:
+    """A full-replace PUT body for targets without PATCH (template quirk, RFC 7644 §3.5.1).
+
+    Starts from what the target holds (so attributes Scimitar does not map survive), writes
+    every change at its path and drops the read-only ``meta``; booleans stay JSON booleans.
+
+    Args:
+        current: The target resource as last read.
+        changes: The attribute changes to apply.
+    """
+    body: _Body = {k: copy.deepcopy(v) for k, v in current.items() if k.lower() != "meta"}
+    for change in changes:
+        path = parse_target_path(change.path)
+        if change.new_value is None:
+            _remove(body, path)
+        else:
+            path.writer()(body, copy.deepcopy(change.new_value))
+    present = {key.lower() for key in body}
+    kept = [
+        s
+        for s in body.get("schemas", [])
+        if "extension" not in str(s).lower() or str(s).lower() in present
+    ]
+    body["schemas"] = kept + [urn for urn in _extensions(body, RFC) if urn not in kept]
+    return body
+
+
+def _without_paths(resource: Mapping[str, Any], paths: Iterable[str]) -> _Body:
+    body: _Body = copy.deepcopy(dict(resource))
+    for path in paths:
+        _remove(body, parse_target_path(path))
+    return body
+
+
+def _remove(body: _Body, path: TargetPath) -> None:
+    container = body.get(path.urn) if path.urn is not None else body
+    if not isinstance(container, dict):
+        return
+    if path.filter_attribute is not None:
+        _remove_elements(container, path)
+    elif path.sub is None:
+        container.pop(path.attribute, None)
+    elif isinstance(inner := container.get(path.attribute), dict):
+        inner.pop(path.sub, None)
+        if not inner:
+            container.pop(path.attribute)
+    if path.urn is not None and not container:
+        body.pop(path.urn)
+
+
+def _remove_elements(container: _Body, path: TargetPath) -> None:
+    elements = container.get(path.attribute)
+    if not isinstance(elements, list):
+        return
+    kept: list[Any] = []
+    for element in elements:
+        if isinstance(element, dict) and _selects(element, path):
+            if path.sub is None:
+                continue
+            element = {k: v for k, v in element.items() if k != path.sub}
+            if set(element) <= {path.filter_attribute, "primary"}:
+                continue
+        kept.append(element)
+    if kept:
+        container[path.attribute] = kept
+    else:
+        container.pop(path.attribute)
+
+
+def _selects(element: Mapping[str, Any], path: TargetPath) -> bool:
+    actual = element.get(path.filter_attribute or "")
+    return str(actual).lower() == str(path.filter_value).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOperation:
+    """One operation of a Bulk request (RFC 7644 §3.7).
+
+    Attributes:
+        method: ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
+        path: ``/Users`` for POST, ``/Users/{id}`` otherwise.
+        bulk_id: Required for POST; other operations may refer to it as ``bulkId:<id>``.
+        data: The request body (absent for DELETE).
+        version: The ETag to match, if any.
+    """
+
+    method: BulkMethod
+    path: str
+    bulk_id: str | None = None
+    data: Mapping[str, Any] | None = None
+    version: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method == "POST" and not self.bulk_id:
+            raise ValueError("a Bulk POST needs a bulkId (RFC 7644 §3.7)")
+
+    def to_dict(self) -> _Body:
+        """The wire shape: ``{method, path, bulkId?, version?, data?}``."""
+        item: _Body = {"method": self.method, "path": self.path}
+        if self.bulk_id is not None:
+            item["bulkId"] = self.bulk_id
+        if self.version is not None:
+            item["version"] = self.version
+        if self.data is not None:
+            item["data"] = dict(self.data)
+        return item
+
+
+def bulk_bodies(
+    operations: Sequence[BulkOperation], max_operations: int, *, fail_on_errors: int | None = None
+) -> list[_Body]:
+    """Bulk requests of at most ``max_operations`` each (the target's ``bulk.maxOperations``).
+
+    Args:
+        operations: The operations, in order.
+        max_operations: Most operations per request (from ``/ServiceProviderConfig``).
+        fail_on_errors: Errors after which the target stops a request, if set.
+
+    Raises:
+        ConfigError: If ``max_operations`` is below 1, or a ``bulkId:`` reference would cross
+            a request boundary (the target only resolves references within one request).
+    """
+    if max_operations < 1:
+        raise ConfigError(f"bulk maxOperations must be at least 1, not {max_operations}")
+    bodies = []
+    for start in range(0, len(operations), max_operations):
+        chunk = operations[start : start + max_operations]
+        _check_references(chunk, operations)
+        body: _Body = {"schemas": [BULK_REQUEST]}
+        if fail_on_errors is not None:
+            body["failOnErrors"] = fail_on_errors
+        bodies.append({**body, "Operations": [op.to_dict() for op in chunk]})
+    return bodies
+
+
+def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkOperation]) -> None:
+    known = {op.bulk_id for op in everything if op.bulk_id}
+    local = {op.bulk_id for op in chunk if op.bulk_id}
+    text = json.dumps([op.to_dict() for op in chunk])
+    for bulk_id in known - local:
+        if f"bulkId:{bulk_id}" in text:
+            raise ConfigError(
+                f"bulkId:{bulk_id} is referenced outside the request that creates it; "
+                f"raise max_operations or send the operations in separate cycles"
+            )
