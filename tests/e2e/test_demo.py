@@ -20,7 +20,11 @@ def _demo(data: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]
     env.pop("SCIMITAR_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "scimitar", "demo", "--once", "--port", str(port), *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

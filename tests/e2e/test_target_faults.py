@@ -65,7 +65,9 @@ def test_error_rate_and_drops_follow_the_cli_at_once(server: Server) -> None:
     assert set(errors) <= {500, 503}
     assert asyncio.run(_statuses(other, 3)) == [200] * 3
 
-    server.cli("target", "tenant", "faults", tenant["name"], "--error-rate", "0", "--drop-rate", "1")
+    server.cli(
+        "target", "tenant", "faults", tenant["name"], "--error-rate", "0", "--drop-rate", "1"
+    )
     assert asyncio.run(_statuses(tenant, 3)) == ["dropped"] * 3
 
     server.cli("target", "tenant", "faults", tenant["name"], "--drop-rate", "0")
@@ -86,7 +88,9 @@ def test_latency_delays_each_request(server: Server) -> None:
 
 def test_bad_fault_values_are_refused(server: Server) -> None:
     tenant = server.tenant("faults-bad")
-    result = server.cli("target", "tenant", "faults", tenant["name"], "--error-rate", "1.5", check=False)
+    result = server.cli(
+        "target", "tenant", "faults", tenant["name"], "--error-rate", "1.5", check=False
+    )
     assert result.returncode != 0
     assert "--error-rate" in result.stderr
     assert result.stdout == ""

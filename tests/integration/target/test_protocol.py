@@ -402,7 +402,9 @@ class _BrokenService:
         raise RuntimeError("disk on fire: /var/lib/secret-path token=abc123")
 
 
-async def test_unexpected_errors_return_a_request_id_and_no_traceback(generic: TargetClient) -> None:
+async def test_unexpected_errors_return_a_request_id_and_no_traceback(
+    generic: TargetClient,
+) -> None:
     app = generic.http._transport.app  # type: ignore[attr-defined]
     app.state.target.service = _BrokenService()
     response = await generic.get("/Users/some-id")
