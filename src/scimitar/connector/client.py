@@ -1,0 +1,131 @@
+"""The outbound SCIM client's foundation: URLs, headers and JSON over a :class:`Transport`.
+
+Later layers (dialects, rate limiting, retries, Bulk) build on :meth:`SCIMClient.send` and
+:meth:`SCIMClient.request_json`. The bearer token is revealed in exactly one place, the
+``Authorization`` header built here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from scimitar import __version__
+from scimitar.connector.errors import TargetResponseError, error_for_response
+from scimitar.connector.transport import Transport, TransportRequest, TransportResponse
+from scimitar.secrets import Secret
+
+__all__ = ["SCIM_MEDIA_TYPE", "USER_AGENT", "Credentials", "SCIMClient", "split_tenant_url"]
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+USER_AGENT = f"scimitar/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What the admin enters under "Admin Credentials" (spec §0, §1.1).
+
+    Attributes:
+        tenant_url: The SCIM base URL (Entra's ``BaseAddress``).
+        token: The Secret Token, sent as ``Authorization: Bearer``.
+    """
+
+    tenant_url: str
+    token: Secret
+
+
+def split_tenant_url(tenant_url: str) -> tuple[str, frozenset[str]]:
+    """The SCIM base URL without a query, and the behaviour flags its query carried.
+
+    Entra passes flags such as ``aadOptscim062020`` in the Tenant URL's query (spec §1.2); they
+    choose client behaviour and are not sent to the app.
+    """
+    parts = urlsplit(tenant_url.strip())
+    flags = frozenset(item.split("=", 1)[0] for item in parts.query.split("&") if item)
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return base, flags
+
+
+class SCIMClient:
+    """Requests to one app's SCIM endpoint.
+
+    Args:
+        credentials: Tenant URL and Secret Token.
+        transport: Where requests go (:class:`AiohttpTransport` in production).
+    """
+
+    def __init__(self, credentials: Credentials, transport: Transport) -> None:
+        self.base_url, self.flags = split_tenant_url(credentials.tenant_url)
+        self._token = credentials.token
+        self._transport = transport
+
+    def url_for(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """The absolute URL of ``path`` (``/Users``) under the Tenant URL, with a query."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        return f"{url}?{urlencode(params)}" if params else url
+
+    def headers(self, *, has_body: bool = False) -> dict[str, str]:
+        """The headers every request carries (spec §1.1)."""
+        headers = {
+            "Authorization": f"Bearer {self._token.reveal()}",
+            "Accept": SCIM_MEDIA_TYPE,
+            "User-Agent": USER_AGENT,
+        }
+        if has_body:
+            headers["Content-Type"] = f"{SCIM_MEDIA_TYPE}; charset=utf-8"
+        return headers
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> TransportResponse:
+        """Send one request and return the response, whatever its status.
+
+        Raises:
+            TargetUnreachableError: No response arrived.
+            TargetTLSError: The TLS handshake failed.
+        """
+        encoded = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = TransportRequest(
+            method, self.url_for(path, params), self.headers(has_body=encoded is not None), encoded
+        )
+        return await self._transport.send(request)
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """Send a request and return its JSON body (``None`` for 204).
+
+        Raises:
+            HTTPFailure: An error status, as classified by :func:`error_for_response`.
+            TargetResponseError: A success status whose body is not JSON.
+        """
+        response = await self.send(method, path, params=params, body=body)
+        url = self.url_for(path, params)
+        if response.status >= 400:
+            raise error_for_response(method, url, response)
+        if response.status == 204 or not response.body:
+            return None
+        try:
+            return json.loads(response.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            start = response.body[:80].decode("utf-8", "replace")
+            raise TargetResponseError(
+                f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
+            ) from exc
+
+    async def close(self) -> None:
+        """Close the transport's connections."""
+        await self._transport.close()

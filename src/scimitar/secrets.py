@@ -1,0 +1,111 @@
+"""Secrets at rest: a Fernet key in the data directory, and a value type that never prints.
+
+Tokens and client secrets are encrypted with the key in ``settings.key_file`` (created with mode
+0600 on first use). A :class:`Secret` holds a decrypted value in memory; its ``repr`` and ``str``
+are redacted, so a secret passed to a log call, an exception or a print shows nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from scimitar.errors import ConfigError
+from scimitar.logs import REDACTED
+from scimitar.settings import Settings
+
+__all__ = ["REDACTED_SECRET", "Secret", "SecretBox"]
+
+REDACTED_SECRET = REDACTED
+_KEY_MODE = 0o600
+
+
+class Secret:
+    """A secret value that is redacted wherever it would be shown.
+
+    Args:
+        value: The plain value. Read it with :meth:`reveal`, only where it is sent.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The plain value, for the one place that sends it (an ``Authorization`` header)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED_SECRET!r})"
+
+    def __str__(self) -> str:
+        return REDACTED_SECRET
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class SecretBox:
+    """Encrypts and decrypts secrets with one Fernet key (AES-128-CBC + HMAC-SHA256).
+
+    Args:
+        key: A urlsafe-base64 Fernet key.
+        source: Where the key came from, for error messages.
+    """
+
+    def __init__(self, key: bytes, source: str = "the key") -> None:
+        try:
+            self._fernet = Fernet(key)
+        except ValueError as exc:
+            raise ConfigError(f"{source} is not a valid Fernet key: {exc}") from exc
+        self._source = source
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SecretBox:
+        """The box using ``settings.key_file``, creating the key (mode 0600) on first use."""
+        return cls(_read_or_create_key(settings.key_file), str(settings.key_file))
+
+    def encrypt(self, secret: Secret) -> str:
+        """The secret as ciphertext text, safe to store."""
+        return self._fernet.encrypt(secret.reveal().encode("utf-8")).decode("ascii")
+
+    def decrypt(self, ciphertext: str) -> Secret:
+        """The secret stored as ``ciphertext``.
+
+        Raises:
+            ConfigError: The ciphertext was made with another key or was altered.
+        """
+        try:
+            plain = self._fernet.decrypt(ciphertext.encode("ascii"))
+        except (InvalidToken, ValueError) as exc:
+            raise ConfigError(
+                f"a stored secret cannot be decrypted with {self._source}: the key file was "
+                "replaced or the store was copied without it; enter the secret again"
+            ) from exc
+        return Secret(plain.decode("utf-8"))
+
+
+def _read_or_create_key(path: Path) -> bytes:
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _KEY_MODE)
+    except FileExistsError:
+        # Another process created it between our read and our create: use theirs.
+        return path.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key)
+    return key
