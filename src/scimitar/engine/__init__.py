@@ -1,0 +1,100 @@
+"""The sync engine's pure core: scope, planning, matching, deletion guard, log records.
+
+Pure in the middle (DESIGN.md): these modules take values and return values — no database,
+no network, no event loop. The cycle that wires them to the directory, the store and the
+connector lives beside them.
+"""
+
+from __future__ import annotations
+
+from scimitar.engine.actions import (
+    Action,
+    Adopt,
+    Create,
+    Delete,
+    Disable,
+    DisableCause,
+    Enable,
+    Failure,
+    Match,
+    Skip,
+    SkipReason,
+    StagedDelete,
+    Update,
+)
+from scimitar.engine.deletions import DeletionCounter, is_deletion
+from scimitar.engine.matching import MatchAttempt, resolve_match
+from scimitar.engine.planning import (
+    Link,
+    ObjectAction,
+    PlanInput,
+    PlanSettings,
+    SoftDeleteMode,
+    link_after,
+    plan,
+)
+from scimitar.engine.records import (
+    ErrorCode,
+    ErrorInformation,
+    ModifiedProperty,
+    ProvisionedIdentity,
+    ProvisioningAction,
+    ProvisioningRecord,
+    ProvisioningStep,
+    RecordStatus,
+    StepType,
+)
+from scimitar.engine.scope import (
+    Assignment,
+    ScopeResult,
+    ScopeRule,
+    ScopeSetting,
+    effective_assignments,
+    evaluate_group_scope,
+    evaluate_user_scope,
+    hard_deleted_scope,
+)
+
+__all__ = [
+    "Action",
+    "Adopt",
+    "Assignment",
+    "Create",
+    "Delete",
+    "DeletionCounter",
+    "Disable",
+    "DisableCause",
+    "Enable",
+    "ErrorCode",
+    "ErrorInformation",
+    "Failure",
+    "Link",
+    "Match",
+    "MatchAttempt",
+    "ModifiedProperty",
+    "ObjectAction",
+    "PlanInput",
+    "PlanSettings",
+    "ProvisionedIdentity",
+    "ProvisioningAction",
+    "ProvisioningRecord",
+    "ProvisioningStep",
+    "RecordStatus",
+    "ScopeResult",
+    "ScopeRule",
+    "ScopeSetting",
+    "Skip",
+    "SkipReason",
+    "SoftDeleteMode",
+    "StagedDelete",
+    "StepType",
+    "Update",
+    "effective_assignments",
+    "evaluate_group_scope",
+    "evaluate_user_scope",
+    "hard_deleted_scope",
+    "is_deletion",
+    "link_after",
+    "plan",
+    "resolve_match",
+]
