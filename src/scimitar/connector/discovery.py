@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scimitar.connector.client import SCIMClient
-from scimitar.connector.errors import HTTPFailure, TargetResponseError
-from scimitar.errors import RetryableError
+from scimitar.errors import SyncError
 
 __all__ = ["Capabilities", "DiscoveredAttribute", "Discovery", "discover"]
 
@@ -102,7 +101,8 @@ async def discover(client: SCIMClient) -> Discovery:
 async def _optional_document(client: SCIMClient, path: str) -> dict[str, Any] | None:
     try:
         document = await client.request_json("GET", path)
-    except (HTTPFailure, TargetResponseError, RetryableError):
+    except SyncError:
+        # Not offered, not SCIM, or not reachable: nothing is known, the template stands.
         return None
     return document if isinstance(document, dict) else None
 

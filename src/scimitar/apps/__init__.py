@@ -1,0 +1,96 @@
+"""The services layer for apps: gallery instances, assignments and provisioning jobs.
+
+The CLI uses it now; the admin API and the portal will use the same services. The engine reads
+jobs through :meth:`ProvisioningService.config` and :meth:`ProvisioningService.credentials`,
+and assignments through :meth:`AssignmentService.effective_roles` with :func:`is_entitled`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scimitar.apps.assignments import AssignmentService
+from scimitar.apps.mapping_edits import MappingEdit
+from scimitar.apps.mappings import MappingService, object_type_named
+from scimitar.apps.model import (
+    App,
+    Assignment,
+    ConnectorOptions,
+    JobConfig,
+    JobSettings,
+    PrincipalType,
+    Scope,
+    is_entitled,
+)
+from scimitar.apps.provisioning import ConnectionTestError, ProvisioningService, TransportFactory
+from scimitar.apps.service import AppService
+from scimitar.directory.service import DirectoryService
+from scimitar.gallery.service import GalleryService
+from scimitar.secrets import SecretBox
+from scimitar.settings import Settings
+from scimitar.store import Database
+
+__all__ = [
+    "App",
+    "AppService",
+    "Apps",
+    "Assignment",
+    "AssignmentService",
+    "ConnectionTestError",
+    "ConnectorOptions",
+    "JobConfig",
+    "JobSettings",
+    "MappingEdit",
+    "MappingService",
+    "PrincipalType",
+    "ProvisioningService",
+    "Scope",
+    "is_entitled",
+    "object_type_named",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Apps:
+    """Every apps service over one store, wired together.
+
+    Attributes:
+        gallery: The templates.
+        apps: Apps themselves.
+        assignments: Users and groups assigned to apps.
+        provisioning: Credentials, Test Connection, settings, on/off.
+        mappings: Attribute mappings and scoping filters.
+    """
+
+    gallery: GalleryService
+    apps: AppService
+    assignments: AssignmentService
+    provisioning: ProvisioningService
+    mappings: MappingService
+
+    @classmethod
+    def create(
+        cls,
+        database: Database,
+        settings: Settings,
+        *,
+        gallery: GalleryService | None = None,
+        transport_factory: TransportFactory | None = None,
+    ) -> Apps:
+        """The services for ``database``, with the key file and directory the settings name."""
+        templates = gallery or GalleryService.builtin()
+        apps = AppService(database, templates)
+        directory = DirectoryService.from_settings(database, settings)
+        box = SecretBox.from_settings(settings)
+        provisioning = (
+            ProvisioningService(database, apps, box, transport_factory)
+            if transport_factory is not None
+            else ProvisioningService(database, apps, box)
+        )
+        return cls(
+            templates,
+            apps,
+            AssignmentService(database, apps, directory),
+            provisioning,
+            MappingService(provisioning),
+        )

@@ -1,0 +1,178 @@
+"""An app's attribute mappings and scoping filters: show, export, import, edit, restore.
+
+Saving any change marks the job for a new initial cycle, as Entra does after a schema change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from scimitar.apps.mapping_edits import (
+    MappingEdit,
+    add_scoping_clause,
+    apply_edit,
+    check_targets,
+    clear_scoping,
+    remove_mapping,
+    remove_scoping,
+)
+from scimitar.apps.model import JobConfig
+from scimitar.apps.provisioning import ProvisioningService
+from scimitar.errors import ConfigError
+from scimitar.mapping.mappings import MappingSet, TargetType
+from scimitar.mapping.scoping import ScopingClause
+from scimitar.mapping.scoping_operators import operator_named
+
+__all__ = ["MappingService", "object_type_named"]
+
+
+def object_type_named(name: str) -> str:
+    """``User`` or ``Group`` from ``user``, ``users``, ``Group`` ...
+
+    Raises:
+        ConfigError: Anything else.
+    """
+    key = name.strip().lower().rstrip("s")
+    if key not in ("user", "group"):
+        raise ConfigError(f"object type {name!r}: use user or group")
+    return key.capitalize()
+
+
+class MappingService:
+    """Mappings and scoping of each app's job.
+
+    Args:
+        provisioning: Reads and saves the job.
+    """
+
+    def __init__(self, provisioning: ProvisioningService) -> None:
+        self._provisioning = provisioning
+
+    async def show(self, app_key: str, object_type: str) -> MappingSet:
+        """The mapping set of one object type."""
+        config = await self._provisioning.config(app_key)
+        return _set_of(config, object_type)
+
+    async def export(self, app_key: str) -> dict[str, Any]:
+        """Every mapping set, as the JSON document :meth:`import_document` reads."""
+        config = await self._provisioning.config(app_key)
+        return {key: value.to_dict() for key, value in config.mappings.items()}
+
+    async def import_document(self, app_key: str, text: str) -> JobConfig:
+        """Replace mapping sets from JSON: ``{"User": set, "Group": set}`` or one set.
+
+        Raises:
+            ConfigError: Not JSON, an invalid set, or a target not in the attribute list.
+        """
+        config = await self._provisioning.config(app_key)
+        imported = _parse_document(text)
+        mappings = dict(config.mappings)
+        for object_type, mapping_set in imported.items():
+            _set_of(config, object_type)
+            check_targets(mapping_set, config.target_attributes(object_type))
+            mappings[object_type] = mapping_set
+        return await self._provisioning.save_mappings(config.app, mappings)
+
+    async def restore_defaults(self, app_key: str) -> JobConfig:
+        """Put the template's default mappings back (scoping filters are cleared too)."""
+        config = await self._provisioning.config(app_key)
+        defaults = dict(config.template.default_mappings)
+        return await self._provisioning.save_mappings(config.app, defaults)
+
+    async def set_mapping(self, app_key: str, object_type: str, edit: MappingEdit) -> MappingSet:
+        """Add or change the mapping of one target attribute (see :class:`MappingEdit`)."""
+
+        def change(config: JobConfig, mapping_set: MappingSet) -> MappingSet:
+            typed = edit
+            if edit.target_type is None:
+                typed = MappingEdit(**{**_fields(edit), "target_type": _type_of(config, edit)})
+            edited = apply_edit(mapping_set, typed)
+            check_targets(edited, config.target_attributes(mapping_set.object_type))
+            return edited
+
+        return await self._change(app_key, object_type, change)
+
+    async def remove_mapping(self, app_key: str, object_type: str, target: str) -> MappingSet:
+        """Remove the mapping of one target attribute."""
+        return await self._change(app_key, object_type, lambda _c, s: remove_mapping(s, target))
+
+    async def add_scoping_clause(
+        self,
+        app_key: str,
+        object_type: str,
+        filter_name: str,
+        clause: tuple[str, str, str | None],
+    ) -> MappingSet:
+        """Add ``(attribute, operator, value)`` to a scoping filter (spec §5)."""
+        attribute, operator, value = clause
+        parsed = ScopingClause(attribute.strip(), operator_named(operator), value)
+        return await self._change(
+            app_key, object_type, lambda _c, s: add_scoping_clause(s, filter_name, parsed)
+        )
+
+    async def remove_scoping(
+        self, app_key: str, object_type: str, filter_name: str, clause_number: int | None
+    ) -> MappingSet:
+        """Remove a scoping filter, or one of its clauses."""
+        return await self._change(
+            app_key, object_type, lambda _c, s: remove_scoping(s, filter_name, clause_number)
+        )
+
+    async def clear_scoping(self, app_key: str, object_type: str) -> MappingSet:
+        """Remove every scoping filter of an object type."""
+        return await self._change(app_key, object_type, lambda _c, s: clear_scoping(s))
+
+    async def _change(
+        self,
+        app_key: str,
+        object_type: str,
+        change: Callable[[JobConfig, MappingSet], MappingSet],
+    ) -> MappingSet:
+        config = await self._provisioning.config(app_key)
+        current = _set_of(config, object_type)
+        changed = change(config, current)
+        mappings = {**config.mappings, current.object_type: changed}
+        saved = await self._provisioning.save_mappings(config.app, mappings)
+        return saved.mappings[current.object_type]
+
+
+def _set_of(config: JobConfig, object_type: str) -> MappingSet:
+    name = object_type_named(object_type)
+    found = config.mappings.get(name)
+    if found is None:
+        raise ConfigError(f"{config.template.display_name} does not provision {name} objects")
+    return found
+
+
+def _type_of(config: JobConfig, edit: MappingEdit) -> TargetType | None:
+    for object_type in config.template.object_types:
+        for attribute in config.template.target_attributes(object_type):
+            if attribute.name.lower() == edit.target.strip().lower():
+                return TargetType(attribute.type)
+    return None
+
+
+def _fields(edit: MappingEdit) -> dict[str, Any]:
+    return {name: getattr(edit, name) for name in MappingEdit.__slots__}
+
+
+def _parse_document(text: str) -> dict[str, MappingSet]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"the mappings file is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError("the mappings file must hold a JSON object")
+    if "attributeMappings" in data:
+        mapping_set = MappingSet.from_dict(data)
+        return {mapping_set.object_type: mapping_set}
+    sets: dict[str, MappingSet] = {}
+    for key, value in data.items():
+        object_type = object_type_named(key)
+        try:
+            sets[object_type] = MappingSet.from_dict({**value, "objectType": object_type})
+        except ConfigError as exc:
+            raise ConfigError(f"{object_type} mappings: {exc}") from exc
+    return sets

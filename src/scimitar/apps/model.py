@@ -1,0 +1,235 @@
+"""Apps, assignments and provisioning jobs as values (what the services return).
+
+:class:`JobConfig` is what the engine reads to run a cycle: the template (quirks, dialect,
+rate limits), the settings, the mapping sets with their scoping filters and the discovered
+capabilities. The decrypted token is never part of it; the engine asks
+``ProvisioningService.credentials`` for it when it opens a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from scimitar.connector.discovery import Discovery
+from scimitar.gallery.schema import DEFAULT_ACCESS, Dialect, UpdateMethod
+from scimitar.gallery.template import AppTemplate
+from scimitar.mapping.mappings import MappingSet
+
+__all__ = [
+    "DEFAULT_DELETE_THRESHOLD",
+    "DEFAULT_INTERVAL_MINUTES",
+    "App",
+    "Assignment",
+    "ConnectorOptions",
+    "JobConfig",
+    "JobSettings",
+    "PrincipalType",
+    "Scope",
+    "is_entitled",
+]
+
+#: Entra's accidental-deletions threshold (spec §2.6).
+DEFAULT_DELETE_THRESHOLD = 500
+#: Minutes between the end of one incremental cycle and the start of the next.
+DEFAULT_INTERVAL_MINUTES = 5
+
+
+class Scope(StrEnum):
+    """Which source objects the job evaluates (spec §0, §2.1 rule 1)."""
+
+    ASSIGNED = "assigned"
+    ALL = "all"
+
+
+class PrincipalType(StrEnum):
+    """What an assignment names."""
+
+    USER = "user"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """An app: a named instance of a gallery template."""
+
+    id: str
+    name: str
+    template_id: str
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as the CLI prints them."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "template": self.template_id,
+            "createdAt": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A user or group assigned to an app with a role.
+
+    Attributes:
+        principal_type: User or group.
+        principal_id: The directory objectId.
+        role: The app role, as the template spells it.
+        display: The UPN or the group's displayName (empty if the object is gone).
+    """
+
+    principal_type: PrincipalType
+    principal_id: str
+    role: str
+    display: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as the CLI prints them."""
+        return {
+            "type": self.principal_type.value,
+            "objectId": self.principal_id,
+            "name": self.display,
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """The provisioning page's settings (spec §0, §2.5, §2.6).
+
+    Attributes:
+        scope: Only assigned users and groups, or all.
+        notify_email: Who receives failure notifications.
+        notify_on_failure: "Send an email notification when a failure occurs".
+        delete_threshold: Most deletions one cycle may make; ``None`` disables the check.
+        skip_out_of_scope_deletions: Leave accounts that leave scope as they are.
+        interval_minutes: Time between cycles.
+        dialect: How requests are phrased (template default, overridable).
+        disabled_object_types: Object types the admin turned off (``Group``).
+    """
+
+    scope: Scope = Scope.ASSIGNED
+    notify_email: str | None = None
+    notify_on_failure: bool = False
+    delete_threshold: int | None = DEFAULT_DELETE_THRESHOLD
+    skip_out_of_scope_deletions: bool = False
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    dialect: Dialect = Dialect.RFC
+    disabled_object_types: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as the CLI prints them."""
+        values = asdict(self)
+        values["scope"] = self.scope.value
+        values["dialect"] = self.dialect.value
+        values["disabled_object_types"] = sorted(self.disabled_object_types)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorOptions:
+    """What the connector does for this app: template quirks refined by discovery.
+
+    Attributes:
+        update_method: PATCH, or PUT where the app lacks PATCH (discovery can turn PATCH off).
+        use_bulk: Whether to batch with Bulk.
+        bulk_max_operations: Most operations per Bulk request.
+        is_filter_supported: Whether matching can query ``filter=``.
+        group_members_max_per_request: Most member changes per request.
+    """
+
+    update_method: UpdateMethod
+    use_bulk: bool
+    bulk_max_operations: int | None
+    is_filter_supported: bool
+    group_members_max_per_request: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobConfig:
+    """Everything about an app's provisioning job except the decrypted token.
+
+    Attributes:
+        app: The app.
+        template: Its gallery template.
+        tenant_url: The Tenant URL, once entered.
+        has_token: Whether a Secret Token is stored.
+        settings: The settings.
+        mappings: The mapping set (with scoping filters) of each object type.
+        is_on: Provisioning status On.
+        needs_initial_cycle: The next cycle must be an initial one (a schema or scope change).
+        discovery: What schema discovery found, if it ran.
+    """
+
+    app: App
+    template: AppTemplate
+    tenant_url: str | None
+    has_token: bool
+    settings: JobSettings
+    mappings: Mapping[str, MappingSet]
+    is_on: bool
+    needs_initial_cycle: bool
+    discovery: Discovery | None
+
+    @property
+    def object_types(self) -> tuple[str, ...]:
+        """The object types this job provisions, users first."""
+        disabled = self.settings.disabled_object_types
+        return tuple(t for t in self.template.object_types if t not in disabled)
+
+    def target_attributes(self, object_type: str) -> tuple[str, ...]:
+        """The target attribute list: the template's, then what discovery added (spec §1.4)."""
+        names = [attribute.name for attribute in self.template.target_attributes(object_type)]
+        known = {name.lower() for name in names}
+        for found in self.discovery.attributes.get(object_type, ()) if self.discovery else ():
+            if found.name.lower() not in known:
+                names.append(found.name)
+                known.add(found.name.lower())
+        return tuple(names)
+
+    def connector_options(self) -> ConnectorOptions:
+        """The template's quirks, with PATCH, Bulk and filter support as discovery found."""
+        quirks = self.template.quirks
+        found = self.discovery.capabilities if self.discovery else None
+        update = quirks.update_method
+        if found is not None and found.patch is False:
+            update = UpdateMethod.PUT
+        bulk_max = quirks.bulk.max_operations
+        if found is not None and found.bulk_max_operations is not None:
+            bulk_max = min(bulk_max or found.bulk_max_operations, found.bulk_max_operations)
+        use_bulk = quirks.bulk.is_used and (found is None or found.bulk is not False)
+        is_filter = quirks.is_filter_supported and (found is None or found.filter is not False)
+        return ConnectorOptions(
+            update, use_bulk, bulk_max, is_filter, quirks.group_members_max_per_request
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as the CLI prints them; never the token."""
+        return {
+            "app": self.app.to_dict(),
+            "tenantUrl": self.tenant_url,
+            "hasToken": self.has_token,
+            "provisioning": "on" if self.is_on else "off",
+            "needsInitialCycle": self.needs_initial_cycle,
+            "objectTypes": list(self.object_types),
+            "settings": self.settings.to_dict(),
+            "connector": asdict(self.connector_options()),
+            "discovery": self.discovery.to_dict() if self.discovery else None,
+        }
+
+
+def is_entitled(roles: frozenset[str], template: AppTemplate) -> bool:
+    """Whether a user holding ``roles`` on the app is provisioned at all (spec §2.1 rule 2).
+
+    With the template's legacy ``excludeDefaultAccess`` quirk (the seed tutorial's Cisco
+    Webex), a user whose only role is Default Access is "not effectively entitled".
+    """
+    if not roles:
+        return False
+    if template.quirks.exclude_default_access:
+        return bool(roles - {DEFAULT_ACCESS})
+    return True

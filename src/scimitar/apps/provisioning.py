@@ -1,0 +1,210 @@
+"""An app's provisioning job: credentials, Test Connection, settings, on/off (spec §0, §1.3).
+
+The token is encrypted before it is stored and decrypted only to open a connection; no read
+returns it (``JobConfig.has_token`` says whether one is stored).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select, update
+
+from scimitar.apps.model import App, JobConfig, JobSettings
+from scimitar.apps.rows import JOB_COLUMNS, dump_mappings, job_from_row, settings_values
+from scimitar.apps.service import AppService
+from scimitar.apps.settings_rules import validate_settings
+from scimitar.apps.urls import validate_tenant_url
+from scimitar.connector.client import Credentials, SCIMClient
+from scimitar.connector.discovery import Discovery, discover
+from scimitar.connector.probe import ConnectionTest, probe_connection
+from scimitar.connector.transport import AiohttpTransport, Timeouts, Transport
+from scimitar.errors import ConfigError
+from scimitar.mapping.mappings import MappingSet
+from scimitar.secrets import Secret, SecretBox
+from scimitar.store import Database
+from scimitar.store.tables.apps import JOB
+from scimitar.store.tables.base import utcnow
+
+__all__ = ["ConnectionTestError", "ProvisioningService", "TransportFactory"]
+
+#: Makes the transport of one connection (tests pass one that injects faults).
+TransportFactory = Callable[[], Transport]
+#: Limits for requests an admin waits for (Test Connection, discovery on save).
+INTERACTIVE_TIMEOUTS = Timeouts(total=15.0, connect=5.0, read=15.0)
+
+
+def _default_transport() -> Transport:
+    return AiohttpTransport.create(timeouts=INTERACTIVE_TIMEOUTS)
+
+
+class ConnectionTestError(ConfigError):
+    """Provisioning cannot be turned on: Test Connection fails.
+
+    Attributes:
+        result: The Test Connection outcome, with its message and hint.
+    """
+
+    def __init__(self, app: App, result: ConnectionTest) -> None:
+        self.result = result
+        failure = result.failure
+        detail = f"{failure.message} {failure.hint}" if failure else "unknown failure"
+        super().__init__(f"{app.name}: Test Connection fails, so provisioning stays off: {detail}")
+
+
+class ProvisioningService:
+    """The provisioning job of each app.
+
+    Args:
+        database: The store.
+        apps: The apps and their templates.
+        secret_box: Encrypts the Secret Token at rest.
+        transport_factory: Makes the transport each connection uses.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        apps: AppService,
+        secret_box: SecretBox,
+        transport_factory: TransportFactory = _default_transport,
+    ) -> None:
+        self._database = database
+        self._apps = apps
+        self._box = secret_box
+        self._transport_factory = transport_factory
+
+    async def config(self, app_key: str) -> JobConfig:
+        """The app's job: settings, mappings, state (never the token).
+
+        Raises:
+            NotFoundError: No such app.
+        """
+        app = await self._apps.get(app_key)
+        has_token = JOB.c.token_ciphertext.is_not(None).label("has_token")
+        query = select(*JOB_COLUMNS, has_token).where(JOB.c.app_id == app.id)
+        async with self._database.read() as conn:
+            row = (await conn.execute(query)).one()
+        return job_from_row(app, self._apps.template_of(app), row, bool(row.has_token))
+
+    async def credentials(self, app_key: str) -> Credentials:
+        """The Tenant URL and the decrypted Secret Token, to open a connection.
+
+        Raises:
+            ConfigError: None saved yet, or the key cannot decrypt the token.
+        """
+        app = await self._apps.get(app_key)
+        query = select(JOB.c.tenant_url, JOB.c.token_ciphertext).where(JOB.c.app_id == app.id)
+        async with self._database.read() as conn:
+            tenant_url, ciphertext = (await conn.execute(query)).one()
+        if not tenant_url or not ciphertext:
+            raise ConfigError(
+                f"{app.name} has no credentials yet; run "
+                f"`scimitar app credentials {app.name!r} --tenant-url URL --token TOKEN`"
+            )
+        return Credentials(tenant_url, self._box.decrypt(ciphertext))
+
+    @asynccontextmanager
+    async def client(self, credentials: Credentials) -> AsyncIterator[SCIMClient]:
+        """A SCIM client for these credentials, closed afterwards."""
+        client = SCIMClient(credentials, self._transport_factory())
+        try:
+            yield client
+        finally:
+            await client.close()
+
+    async def set_credentials(
+        self, app_key: str, tenant_url: str, token: Secret, *, allow_insecure_http: bool = False
+    ) -> JobConfig:
+        """Save the Tenant URL and Secret Token, then discover the app's schema (spec §1.4).
+
+        Raises:
+            ConfigError: The URL is not acceptable or the token is empty.
+        """
+        app = await self._apps.get(app_key)
+        url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
+        if not token.reveal().strip():
+            raise ConfigError("the Secret Token is empty; paste the token the app issued")
+        credentials = Credentials(url, Secret(token.reveal().strip()))
+        async with self.client(credentials) as client:
+            found = await discover(client)
+        await self._update(
+            app,
+            tenant_url=url,
+            token_ciphertext=self._box.encrypt(credentials.token),
+            discovery=json.dumps(_merged(await self.config(app.id), found).to_dict()),
+        )
+        return await self.config(app.id)
+
+    async def test_connection(self, app_key: str) -> ConnectionTest:
+        """Run Test Connection with the saved credentials (spec §1.3)."""
+        config = await self.config(app_key)
+        credentials = await self.credentials(config.app.id)
+        matching = config.mappings["User"].matching_mappings
+        attribute = matching[0].target if matching else "userName"
+        async with self.client(credentials) as client:
+            return await probe_connection(
+                client, user_attribute=attribute, include_groups="Group" in config.object_types
+            )
+
+    async def update_settings(self, app_key: str, settings: JobSettings) -> JobConfig:
+        """Save new settings; a change of scope marks the job for an initial cycle.
+
+        Raises:
+            ConfigError: A value is out of range.
+        """
+        config = await self.config(app_key)
+        validate_settings(settings, config.template)
+        values: dict[str, Any] = settings_values(settings)
+        if settings.scope is not config.settings.scope:
+            values["needs_initial_cycle"] = True
+        await self._update(config.app, **values)
+        return await self.config(config.app.id)
+
+    async def set_provisioning(self, app_key: str, *, is_on: bool) -> JobConfig:
+        """Turn provisioning on (after a passing Test Connection) or off.
+
+        Raises:
+            ConfigError: No credentials saved.
+            ConnectionTestError: Test Connection fails.
+        """
+        config = await self.config(app_key)
+        if is_on:
+            result = await self.test_connection(config.app.id)
+            if not result.is_ok:
+                raise ConnectionTestError(config.app, result)
+        await self._update(config.app, is_on=is_on)
+        return replace(config, is_on=is_on)
+
+    async def save_mappings(self, app: App, mappings: dict[str, MappingSet]) -> JobConfig:
+        """Store mapping sets (validated by the caller) and mark the job for an initial cycle."""
+        await self._update(app, mappings=dump_mappings(mappings), needs_initial_cycle=True)
+        return await self.config(app.id)
+
+    async def mark_cycle_started(self, app: App, *, is_initial: bool) -> None:
+        """Called by the engine: an initial cycle clears ``needs_initial_cycle``."""
+        if is_initial:
+            await self._update(app, needs_initial_cycle=False)
+
+    async def _update(self, app: App, **values: Any) -> None:
+        statement = update(JOB).where(JOB.c.app_id == app.id).values(updated_at=utcnow(), **values)
+        async with self._database.write() as conn:
+            await conn.execute(statement)
+
+
+def _merged(config: JobConfig, found: Discovery) -> Discovery:
+    """New findings; attributes found before stay (Entra only ever adds, spec §1.4)."""
+    before = config.discovery.attributes if config.discovery else {}
+    attributes = dict(before)
+    for object_type, values in found.attributes.items():
+        names = {value.name.lower() for value in attributes.get(object_type, ())}
+        extra = tuple(value for value in values if value.name.lower() not in names)
+        attributes[object_type] = (*attributes.get(object_type, ()), *extra)
+    capabilities = found.capabilities or (
+        config.discovery.capabilities if config.discovery else None
+    )
+    return Discovery(capabilities, attributes)

@@ -1,0 +1,38 @@
+"""What a provisioning job's settings must satisfy before they are saved."""
+
+from __future__ import annotations
+
+import re
+
+from scimitar.apps.model import JobSettings
+from scimitar.errors import ConfigError
+from scimitar.gallery.template import AppTemplate
+
+__all__ = ["MAX_INTERVAL_MINUTES", "validate_settings"]
+
+#: A day; longer gaps would let changes pile up past the change log's use.
+MAX_INTERVAL_MINUTES = 1440
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def validate_settings(settings: JobSettings, template: AppTemplate) -> None:
+    """Check settings against their ranges and the app's template.
+
+    Raises:
+        ConfigError: Naming the setting and the accepted values.
+    """
+    email = settings.notify_email
+    if email is not None and not _EMAIL.match(email):
+        raise ConfigError(f"--notify {email!r} is not an email address")
+    if settings.notify_on_failure and email is None:
+        raise ConfigError("--notify-on-failure needs a notification email (--notify EMAIL)")
+    if settings.delete_threshold is not None and settings.delete_threshold < 1:
+        raise ConfigError("--delete-threshold must be at least 1 (or --no-delete-threshold)")
+    if not 1 <= settings.interval_minutes <= MAX_INTERVAL_MINUTES:
+        raise ConfigError(f"--interval must be between 1 and {MAX_INTERVAL_MINUTES} minutes")
+    unknown = settings.disabled_object_types - set(template.object_types)
+    if unknown or "User" in settings.disabled_object_types:
+        raise ConfigError(
+            f"{template.display_name} provisions {', '.join(template.object_types)}; "
+            "only Group provisioning can be turned off"
+        )
