@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
-from scimitar.cli import demo, directory, expr, serve, target
+from scimitar.cli import app as app_commands
+from scimitar.cli import demo, directory, expr, gallery, serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -22,6 +23,8 @@ app.command("demo")(demo.demo)
 app.add_typer(target.app, name="target")
 app.add_typer(expr.app, name="expr")
 app.add_typer(directory.app, name="directory")
+app.add_typer(gallery.app, name="gallery")
+app.add_typer(app_commands.app, name="app")
 
 
 @app.callback()

@@ -1,0 +1,72 @@
+"""What every ``scimitar app`` command shares: the services over the environment's store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scimitar.apps import Apps, JobConfig
+from scimitar.mapping.mappings import MappingSet
+from scimitar.settings import Settings
+from scimitar.store import open_database
+
+__all__ = [
+    "AppArgument",
+    "ObjectOption",
+    "open_apps",
+    "render_config",
+    "render_mapping_set",
+]
+
+AppArgument = Annotated[str, typer.Argument(metavar="APP", help="The app's name or id.")]
+ObjectOption = Annotated[str, typer.Option("--object", help="user or group: which object mapping.")]
+
+
+@asynccontextmanager
+async def open_apps() -> AsyncIterator[Apps]:
+    """The apps services over the store the environment names, closed afterwards."""
+    settings = Settings()
+    database = await open_database(settings)
+    try:
+        yield Apps.create(database, settings)
+    finally:
+        await database.dispose()
+
+
+def render_config(config: JobConfig) -> Any:
+    """Print a job's configuration for a person."""
+
+    def render(console: Console) -> None:
+        app = config.app
+        console.print(f"[bold]{app.name}[/] ({config.template.display_name}), id {app.id}")
+        console.print(f"  Tenant URL:   {config.tenant_url or '(not set)'}")
+        console.print(f"  Secret Token: {'saved' if config.has_token else '(not set)'}")
+        console.print(f"  Provisioning: {'On' if config.is_on else 'Off'}")
+        for name, value in config.settings.to_dict().items():
+            console.print(f"  {name}: {value}")
+        console.print(f"  objects: {', '.join(config.object_types)}")
+        if config.needs_initial_cycle:
+            console.print("  The next cycle is an initial cycle.")
+
+    return render
+
+
+def render_mapping_set(mapping_set: MappingSet) -> Any:
+    """Print a mapping set and its scoping filters as tables."""
+
+    def render(console: Console) -> None:
+        table = Table("target", "type", "source", "matching", "apply", title=mapping_set.name)
+        for m in mapping_set.mappings:
+            precedence = str(m.matching_precedence or "")
+            table.add_row(m.target, m.source_type.value, m.source, precedence, m.flow_type.value)
+        console.print(table)
+        for group in mapping_set.scoping_filters:
+            clauses = " AND ".join(clause.describe() for clause in group.clauses)
+            console.print(f"scoping filter {group.name!r}: {clauses}")
+
+    return render

@@ -1,0 +1,181 @@
+"""``scimitar app credentials|test-connection|settings|provisioning``: the provisioning page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from scimitar.apps import ConnectionTestError, JobSettings, Scope
+from scimitar.cli.app.context import AppArgument, open_apps, render_config
+from scimitar.cli.output import JsonOption, emit, fail, run, stderr
+from scimitar.connector.probe import ConnectionTest
+from scimitar.gallery.schema import Dialect
+from scimitar.secrets import Secret
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``scimitar app``."""
+    app.command("credentials")(credentials)
+    app.command("test-connection")(connection_test)
+    app.command("settings")(settings)
+    app.command("provisioning")(provisioning)
+
+
+def credentials(
+    key: AppArgument,
+    tenant_url: Annotated[str, typer.Option("--tenant-url", help="The app's SCIM base URL.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--token", prompt="Secret Token", hide_input=True, help="The Secret Token (asked)."
+        ),
+    ],
+    allow_insecure_http: Annotated[
+        bool,
+        typer.Option("--allow-insecure-http", help="Accept http:// to a host other than this one."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Save the Tenant URL and Secret Token (encrypted; never shown again) and read the schema."""
+
+    async def body() -> None:
+        async with open_apps() as services:
+            config = await services.provisioning.set_credentials(
+                key, tenant_url, Secret(token), allow_insecure_http=allow_insecure_http
+            )
+        emit(config.to_dict(), as_json=as_json, render=render_config(config))
+
+    run(body)
+
+
+def connection_test(key: AppArgument, as_json: JsonOption = False) -> None:
+    """Test Connection: query the app for a user that cannot exist (and a group)."""
+
+    async def body() -> None:
+        async with open_apps() as services:
+            result = await services.provisioning.test_connection(key)
+        report(result, as_json=as_json)
+
+    run(body)
+
+
+def report(result: ConnectionTest, *, as_json: bool) -> None:
+    """Print a Test Connection outcome; a failure exits 1 with its message and hint."""
+    emit(result.to_dict(), as_json=as_json, render=_render_test(result))
+    if result.failure is not None:
+        stderr.print(f"hint: {result.failure.hint}", markup=False)
+        fail(result.failure.message)
+
+
+def _render_test(result: ConnectionTest) -> Any:
+    def render(console: Console) -> None:
+        for step in result.steps:
+            mark = "ok" if step.is_ok else "failed"
+            console.print(f"GET {step.url} → {step.status or 'no answer'} ({mark})", markup=False)
+        if result.is_ok:
+            console.print("The supplied credentials are authorized to enable provisioning.")
+
+    return render
+
+
+def settings(
+    key: AppArgument,
+    scope: Annotated[
+        Scope | None, typer.Option("--scope", help="assigned: only assigned users and groups.")
+    ] = None,
+    notify: Annotated[
+        str | None, typer.Option("--notify", help="Notification email ('' clears it).")
+    ] = None,
+    notify_on_failure: Annotated[
+        bool | None,
+        typer.Option("--notify-on-failure/--no-notify-on-failure", help="Email on failure."),
+    ] = None,
+    delete_threshold: Annotated[
+        int | None, typer.Option("--delete-threshold", help="Most deletions per cycle.")
+    ] = None,
+    no_delete_threshold: Annotated[
+        bool, typer.Option("--no-delete-threshold", help="Turn accidental-deletion prevention off.")
+    ] = False,
+    skip_deletions: Annotated[
+        bool | None,
+        typer.Option(
+            "--skip-out-of-scope-deletions/--process-out-of-scope-deletions",
+            help="Leave accounts that go out of scope as they are.",
+        ),
+    ] = None,
+    interval: Annotated[
+        int | None, typer.Option("--interval", help="Minutes between cycles.")
+    ] = None,
+    dialect: Annotated[
+        Dialect | None, typer.Option("--dialect", help="rfc or entra request phrasing.")
+    ] = None,
+    groups: Annotated[
+        bool | None, typer.Option("--groups/--no-groups", help="Provision groups.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change the job's settings; with no option, show them."""
+    if no_delete_threshold and delete_threshold is not None:
+        fail("give --delete-threshold N or --no-delete-threshold, not both")
+    changes: dict[str, Any] = {
+        "scope": scope,
+        "notify_email": (notify.strip() or None) if notify is not None else None,
+        "notify_on_failure": notify_on_failure,
+        "skip_out_of_scope_deletions": skip_deletions,
+        "interval_minutes": interval,
+        "dialect": dialect,
+    }
+    given = {name: value for name, value in changes.items() if value is not None}
+    if notify is not None:
+        given["notify_email"] = changes["notify_email"]
+    if delete_threshold is not None or no_delete_threshold:
+        given["delete_threshold"] = None if no_delete_threshold else delete_threshold
+
+    async def body() -> None:
+        async with open_apps() as services:
+            config = await services.provisioning.config(key)
+            if given or groups is not None:
+                updated = _with_groups(replace(config.settings, **given), groups)
+                config = await services.provisioning.update_settings(key, updated)
+        emit(config.to_dict(), as_json=as_json, render=render_config(config))
+
+    run(body)
+
+
+def _with_groups(settings: JobSettings, groups: bool | None) -> JobSettings:
+    if groups is None:
+        return settings
+    disabled = set(settings.disabled_object_types)
+    if groups:
+        disabled.discard("Group")
+    else:
+        disabled.add("Group")
+    return replace(settings, disabled_object_types=frozenset(disabled))
+
+
+def provisioning(
+    key: AppArgument,
+    state: Annotated[str, typer.Argument(metavar="on|off", help="Provisioning status.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Turn provisioning on (Test Connection must pass) or off."""
+    if state.lower() not in ("on", "off"):
+        fail(f"provisioning status {state!r}: use on or off")
+
+    async def body() -> None:
+        async with open_apps() as services:
+            try:
+                config = await services.provisioning.set_provisioning(
+                    key, is_on=state.lower() == "on"
+                )
+            except ConnectionTestError as exc:
+                report(exc.result, as_json=as_json)
+                raise
+        emit(config.to_dict(), as_json=as_json, render=render_config(config))
+
+    run(body)
