@@ -172,7 +172,7 @@ def patch_operations(
     collection is always replaced; other collections only get the elements they lack.
     """
     operations = [_operation(change, dialect, change.path in assertive) for change in changes]
-    return _coalesce(operations) if dialect.is_replace_coalesced else operations
+    return _coalesce(operations, dialect) if dialect.is_replace_coalesced else operations
 
 
 def _operation(change: AttributeChange, dialect: Dialect, is_assertive: bool) -> _Body:
@@ -201,14 +201,14 @@ def _wire(value: Any, dialect: Dialect) -> Any:
     return value
 
 
-def _coalesce(operations: list[_Body]) -> list[_Body]:
+def _coalesce(operations: list[_Body], dialect: Dialect) -> list[_Body]:
     """``aadOptscim062020``: two or more single-valued replaces become one path-less op."""
     mergeable = [i for i, op in enumerate(operations) if _is_single_replace(op)]
     if len(mergeable) < 2:
         return operations
     merged = {operations[i]["path"]: operations[i]["value"] for i in mergeable}
     result = [op for i, op in enumerate(operations) if i not in mergeable[1:]]
-    result[mergeable[0]] = {"op": "replace", "value": merged}
+    result[mergeable[0]] = {"op": dialect.op("replace"), "value": merged}
     return result
 
 
