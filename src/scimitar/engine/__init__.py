@@ -44,6 +44,7 @@ from scimitar.engine.records import (
     RecordStatus,
     StepType,
 )
+from scimitar.engine.references import CycleKind, MemberDelta, is_reference_retried, member_delta
 from scimitar.engine.scope import (
     Assignment,
     ScopeResult,
@@ -60,6 +61,7 @@ __all__ = [
     "Adopt",
     "Assignment",
     "Create",
+    "CycleKind",
     "Delete",
     "DeletionCounter",
     "Disable",
@@ -71,6 +73,7 @@ __all__ = [
     "Link",
     "Match",
     "MatchAttempt",
+    "MemberDelta",
     "ModifiedProperty",
     "ObjectAction",
     "PlanInput",
@@ -94,7 +97,9 @@ __all__ = [
     "evaluate_user_scope",
     "hard_deleted_scope",
     "is_deletion",
+    "is_reference_retried",
     "link_after",
+    "member_delta",
     "plan",
     "resolve_match",
 ]
