@@ -9,10 +9,8 @@ Two dialects, chosen per app (DESIGN.md "Dialects"):
   per path, ``"True"``/``"False"`` strings, members as ``{"$ref": null, "value": id}`` lists,
   removal by value list, the Microsoft ADSCIM URN on group creation.
 
-Every quirk is a field of :class:`Dialect`, so the functions below never test a dialect's name.
-They are pure: values in, JSON-ready dictionaries out. The same goes for the bodies Entra never
-sends but some targets need: a full-replace PUT for targets without PATCH, and Bulk requests
-(RFC 7644 §3.7).
+Every quirk is a field of :class:`Dialect`, so no function tests a dialect's name. All are pure,
+including the bodies Entra never sends: full-replace PUT and Bulk (RFC 7644 §3.5.1, §3.7).
 """
 
 from __future__ import annotations
@@ -185,13 +183,13 @@ def _operation(change: AttributeChange, dialect: Dialect, is_assertive: bool) ->
     if is_assertive or change.old_value is None:
         name: Literal["add", "replace"] = "replace" if is_assertive else "add"
     elif isinstance(value, list):
-        name, value = "add", [v for v in value if v not in _as_list(change.old_value)]
+        name, value = "add", [v for v in value if v not in _listed(change.old_value)]
     else:
         name = "replace"
     return {"op": dialect.op(name), "path": change.path, "value": _wire(value, dialect)}
 
 
-def _as_list(value: Any) -> list[Any]:
+def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -380,8 +378,7 @@ def put_body(current: Mapping[str, Any], changes: Iterable[AttributeChange]) -> 
         for s in body.get("schemas", [])
         if "extension" not in str(s).lower() or str(s).lower() in present
     ]
-    body["schemas"] = kept + [urn for urn in _extensions(body, RFC) if urn not in kept]
-    return body
+    return {**body, "schemas": kept + [u for u in _extensions(body, RFC) if u not in kept]}
 
 
 def _without_paths(resource: Mapping[str, Any], paths: Iterable[str]) -> _Body:
@@ -427,8 +424,7 @@ def _remove_elements(container: _Body, path: TargetPath) -> None:
 
 
 def _selects(element: Mapping[str, Any], path: TargetPath) -> bool:
-    actual = element.get(path.filter_attribute or "")
-    return str(actual).lower() == str(path.filter_value).lower()
+    return str(element.get(path.filter_attribute or "")).lower() == str(path.filter_value).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +494,5 @@ def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkO
     text = json.dumps([op.to_dict() for op in chunk])
     for bulk_id in known - local:
         if f"bulkId:{bulk_id}" in text:
-            raise ConfigError(
-                f"bulkId:{bulk_id} is referenced outside the request that creates it; "
-                f"raise max_operations or send the operations in separate cycles"
-            )
+            message = f"bulkId:{bulk_id} is referenced outside the request that creates it"
+            raise ConfigError(f"{message}; raise max_operations or reorder the operations")
