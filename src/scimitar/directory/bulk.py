@@ -32,6 +32,7 @@ from scimitar.directory.rows import (
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import GROUP_COLUMNS, USER_COLUMNS, group_from_row, user_from_row
 from scimitar.store import Database
+from scimitar.store.queries import is_among
 from scimitar.store.tables.directory import GROUP, MEMBER, USER
 
 __all__ = ["BulkWriter", "ImportReport", "batches_from_items"]
@@ -77,7 +78,9 @@ async def _groups_by_name(conn: AsyncConnection, names: Sequence[str]) -> dict[s
     unique = sorted(set(names))
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
-        query = select(*GROUP_COLUMNS, GROUP.c.name_key).where(GROUP.c.name_key.in_(chunk))
+        query = select(*GROUP_COLUMNS, GROUP.c.name_key).where(
+            is_among(conn, GROUP.c.name_key, chunk)
+        )
         for row in await conn.execute(query):
             found.setdefault(row.name_key, []).append(row)
     return found
@@ -92,7 +95,7 @@ async def _existing(
     unique = sorted(set(keys))
     for start in range(0, len(unique), _CHUNK):
         query = select(*columns, column.label("key")).where(
-            column.in_(unique[start : start + _CHUNK])
+            is_among(conn, column, unique[start : start + _CHUNK])
         )
         found.update((row.key, row) for row in await conn.execute(query))
     return found

@@ -27,8 +27,7 @@ from scimitar.directory.model import (
     GROUP_ATTRIBUTES,
     USER_ATTRIBUTES,
     ObjectType,
-    attribute_spec,
-    coerce_value,
+    coercer,
 )
 
 __all__ = ["GroupRow", "ImportBatch", "MembershipRow", "UserRow", "parse_import"]
@@ -144,7 +143,7 @@ def _coerce_each(
     problems: list[ImportProblem] = []
     for name, raw in values.items():
         try:
-            attributes[name] = coerce_value(attribute_spec(object_type, name), raw)
+            attributes[name] = coercer(object_type, name)(raw)
         except AttributeValueError as exc:
             problems.append(ImportProblem(line, exc.field, exc.message))
     return attributes, problems
