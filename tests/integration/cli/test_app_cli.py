@@ -1,0 +1,156 @@
+"""``scimitar gallery`` and ``scimitar app`` through typer's runner, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scimitar.cli.main import app
+from scimitar.settings import Settings
+
+
+@pytest.fixture
+def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("SCIMITAR_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("SCIMITAR_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("SCIMITAR_DATABASE_URL", raising=False)
+    return CliRunner()
+
+
+def _json(runner: CliRunner, *args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_gallery_list_and_show(runner: CliRunner) -> None:
+    assert len(_json(runner, "gallery", "list")) >= 7
+    shown = _json(runner, "gallery", "show", "cisco-webex")
+    assert shown["roles"] == ["Default Access", "User"]
+    assert shown["objects"]["User"]["mappings"]["attributeMappings"][0]["matchingPriority"] == 1
+    missing = runner.invoke(app, ["gallery", "show", "nope", "--json"])
+    assert missing.exit_code == 1
+    assert missing.stdout == ""
+    assert "no gallery template 'nope'" in missing.stderr
+
+
+def test_app_lifecycle_and_assignments(runner: CliRunner) -> None:
+    _json(runner, "directory", "user", "add", "ada@contoso.com")
+    added = _json(runner, "app", "add", "scim", "--name", "Lab")
+    assert [a["id"] for a in _json(runner, "app", "list")] == [added["id"]]
+    assigned = _json(runner, "app", "assign", "Lab", "--user", "ada@contoso.com")
+    assert assigned["role"] == "Default Access"
+    both = runner.invoke(app, ["app", "assign", "Lab", "--json"])
+    assert both.exit_code == 1
+    assert "exactly one of --user" in both.stderr
+    assert _json(runner, "app", "unassign", "Lab", "--user", "ada@contoso.com") == {"removed": 1}
+    assert _json(runner, "app", "delete", "Lab")["deleted"]["id"] == added["id"]
+
+
+def test_credentials_never_print_the_token(runner: CliRunner) -> None:
+    _json(runner, "app", "add", "scim", "--name", "Lab")
+    result = runner.invoke(
+        app,
+        [
+            "app",
+            "credentials",
+            "Lab",
+            "--tenant-url",
+            "http://127.0.0.1:9/scim",
+            "--token",
+            "tok-xyz-789",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "tok-xyz-789" not in result.output
+    assert json.loads(result.stdout)["hasToken"] is True
+    insecure = runner.invoke(
+        app,
+        ["app", "credentials", "Lab", "--tenant-url", "http://scim.example.com/", "--token", "t"],
+    )
+    assert insecure.exit_code == 1
+    assert "--allow-insecure-http" in insecure.stderr
+
+
+def test_settings_defaults_and_changes(runner: CliRunner) -> None:
+    _json(runner, "app", "add", "cisco-webex", "--name", "Webex")
+    shown = _json(runner, "app", "settings", "Webex")["settings"]
+    assert (shown["scope"], shown["delete_threshold"], shown["interval_minutes"]) == (
+        "assigned",
+        500,
+        5,
+    )
+    changed = _json(
+        runner,
+        "app",
+        "settings",
+        "Webex",
+        "--no-delete-threshold",
+        "--interval",
+        "40",
+        "--skip-out-of-scope-deletions",
+        "--dialect",
+        "entra",
+        "--no-groups",
+    )
+    assert changed["settings"]["delete_threshold"] is None
+    assert changed["settings"]["skip_out_of_scope_deletions"] is True
+    assert changed["objectTypes"] == ["User"]
+    bad = runner.invoke(app, ["app", "settings", "Webex", "--notify", "not-an-email"])
+    assert bad.exit_code == 1
+    assert "not an email address" in bad.stderr
+
+
+def test_mappings_round_trip_and_expression_errors(runner: CliRunner, tmp_path: Path) -> None:
+    _json(runner, "app", "add", "cisco-webex", "--name", "Webex")
+    path = tmp_path / "m.json"
+    _json(runner, "app", "mappings", "Webex", "export", str(path))
+    document = json.loads(path.read_text())
+    document["User"]["attributeMappings"][1]["source"]["value"] = "preferredName"
+    path.write_text(json.dumps(document))
+    _json(runner, "app", "mappings", "Webex", "import", str(path))
+    shown = _json(runner, "app", "mappings", "Webex", "show")
+    assert shown["attributeMappings"][1]["source"]["value"] == "preferredName"
+    bad = runner.invoke(
+        app,
+        ["app", "mappings", "Webex", "set", "displayName", "--expression", 'Join(" ", [givenName]'],
+    )
+    assert bad.exit_code == 1
+    assert "line 1, column" in bad.stderr
+    changed = _json(
+        runner,
+        "app",
+        "mappings",
+        "Webex",
+        "set",
+        "displayName",
+        "--source",
+        "mailNickname",
+        "--apply",
+        "create",
+    )
+    row = next(m for m in changed["attributeMappings"] if m["targetAttributeName"] == "displayName")
+    assert (row["source"]["value"], row["flowType"]) == ("mailNickname", "ObjectAddOnly")
+    _json(
+        runner,
+        "app",
+        "scoping",
+        "Webex",
+        "add",
+        "department",
+        "EQUALS",
+        "Sales",
+        "--filter",
+        "sales",
+    )
+    cleared = _json(runner, "app", "scoping", "Webex", "remove", "--filter", "sales")
+    assert cleared["scope"]["groups"] == []
+    restored = _json(runner, "app", "mappings", "Webex", "restore-defaults")
+    assert restored["needsInitialCycle"] is True
