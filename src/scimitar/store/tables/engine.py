@@ -40,6 +40,7 @@ class EngineLink(Base):
     target_id: Mapped[str] = mapped_column(String(300))
     last_exported: Mapped[str] = mapped_column(Text)
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_cause: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

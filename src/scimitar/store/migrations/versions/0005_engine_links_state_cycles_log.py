@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-26 14:47:44.063370
+Create Date: 2026-11-26 14:49:43.478458
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("target_id", sa.String(length=300), nullable=False),
         sa.Column("last_exported", sa.Text(), nullable=False),
         sa.Column("is_disabled", sa.Boolean(), nullable=False),
+        sa.Column("disabled_cause", sa.String(length=32), nullable=True),
         sa.Column(
             "updated_at", scimitar.store.tables.base.UTCDateTime(timezone=True), nullable=False
         ),

@@ -1,0 +1,118 @@
+"""Links in the store: source object ↔ target object and the values last exported.
+
+A link is written in the same transaction as the log record of the request that made it, so a
+cycle killed at any point resumes without creating anything twice (DESIGN.md "Resumable").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scimitar.engine.actions import DisableCause
+from scimitar.engine.planning import Link
+from scimitar.store.queries import is_among
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.engine import LINK
+
+__all__ = ["LinkChange", "count_links", "linked_ids", "load_links", "save_links", "target_ids"]
+
+_CHUNK = 2000
+
+#: A link to write (``Link``) or to remove (``None``), keyed by (object type, source id).
+LinkChange = tuple[str, str, Link | None]
+
+
+async def load_links(
+    conn: AsyncConnection, app_id: str, object_type: str, source_ids: Iterable[str]
+) -> dict[str, Link]:
+    """The links of these source objects, by source id."""
+    wanted = list(dict.fromkeys(source_ids))
+    found: dict[str, Link] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(
+            LINK.c.source_id, LINK.c.target_id, LINK.c.last_exported, LINK.c.disabled_cause
+        ).where(
+            LINK.c.app_id == app_id,
+            LINK.c.object_type == object_type,
+            is_among(conn, LINK.c.source_id, wanted[start : start + _CHUNK]),
+        )
+        for row in await conn.execute(query):
+            found[row.source_id] = _decode(row)
+    return found
+
+
+def _decode(row: Any) -> Link:
+    disabled = DisableCause(row.disabled_cause) if row.disabled_cause else None
+    return Link(row.target_id, json.loads(row.last_exported), disabled)
+
+
+def _encode(link: Link) -> str:
+    return json.dumps(link.last_exported, ensure_ascii=False, separators=(",", ":"))
+
+
+async def save_links(conn: AsyncConnection, app_id: str, changes: Sequence[LinkChange]) -> None:
+    """Write links (insert or replace) and remove the ``None`` ones, in the caller's transaction."""
+    if not changes:
+        return
+    now = utcnow()
+    for object_type in {c[0] for c in changes}:
+        mine = {source_id: link for kind, source_id, link in changes if kind == object_type}
+        await _delete(conn, app_id, object_type, list(mine))
+        rows = [
+            {
+                "app_id": app_id,
+                "object_type": object_type,
+                "source_id": source_id,
+                "target_id": link.target_id,
+                "last_exported": _encode(link),
+                "is_disabled": link.disabled is not None,
+                "disabled_cause": None if link.disabled is None else link.disabled.value,
+                "updated_at": now,
+            }
+            for source_id, link in mine.items()
+            if link is not None
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            await conn.execute(insert(LINK), rows[start : start + _CHUNK])
+
+
+async def _delete(conn: AsyncConnection, app_id: str, object_type: str, ids: list[str]) -> None:
+    for start in range(0, len(ids), _CHUNK):
+        await conn.execute(
+            delete(LINK).where(
+                LINK.c.app_id == app_id,
+                LINK.c.object_type == object_type,
+                is_among(conn, LINK.c.source_id, ids[start : start + _CHUNK]),
+            )
+        )
+
+
+async def linked_ids(conn: AsyncConnection, app_id: str, object_type: str) -> dict[str, bool]:
+    """Every linked source id of a type, with whether its target object is disabled."""
+    query = select(LINK.c.source_id, LINK.c.is_disabled).where(
+        LINK.c.app_id == app_id, LINK.c.object_type == object_type
+    )
+    return {row.source_id: bool(row.is_disabled) for row in await conn.execute(query)}
+
+
+async def target_ids(
+    conn: AsyncConnection, app_id: str, object_type: str, source_ids: Iterable[str]
+) -> dict[str, str]:
+    """Source id → target id for the linked ones among ``source_ids`` that are enabled."""
+    links = await load_links(conn, app_id, object_type, source_ids)
+    return {sid: link.target_id for sid, link in links.items() if link.disabled is None}
+
+
+async def count_links(conn: AsyncConnection, app_id: str) -> Mapping[str, int]:
+    """How many objects of each type are linked."""
+    query = (
+        select(LINK.c.object_type, func.count())
+        .where(LINK.c.app_id == app_id)
+        .group_by(LINK.c.object_type)
+    )
+    return {row[0]: int(row[1]) for row in await conn.execute(query)}
