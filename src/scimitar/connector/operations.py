@@ -1,0 +1,388 @@
+"""The SCIM operations the sync engine calls: find, list, get, create, update, delete, Bulk.
+
+:class:`TargetOperations` wraps one app's :class:`~scimitar.connector.client.SCIMClient` with
+what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O"):
+
+- bounded concurrency: one :class:`asyncio.Semaphore` per app, held only while a request is on
+  the wire (never while waiting to retry);
+- retries inside the call for throttling and transient failures, honouring ``Retry-After``, per
+  :mod:`scimitar.connector.retries`. A create (``POST``) is retried only when the target provably
+  did not act on it; after a timeout or a reset it re-raises, and the engine matches again
+  before creating again so a retry never makes a duplicate (spec §1.6);
+- every failed status classified by :func:`~scimitar.connector.errors.error_for_response`, the
+  one mapping from HTTP status to what the engine does next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random as _random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import structlog
+
+from scimitar.connector.bulk import BulkResult, bulk_results, not_run_results
+from scimitar.connector.dialects import BulkOperation, bulk_bodies
+from scimitar.connector.errors import (
+    TargetResponseError,
+    TargetUnreachableError,
+    error_for_response,
+    retry_after_seconds,
+)
+from scimitar.connector.retries import RetryPolicy, is_retryable
+from scimitar.errors import SyncError
+from scimitar.scim.filter import render_value
+
+if TYPE_CHECKING:
+    from scimitar.apps.model import ConnectorOptions
+    from scimitar.connector.client import SCIMClient
+    from scimitar.connector.transport import TransportResponse
+
+__all__ = ["DEFAULT_BULK_MAX_OPERATIONS", "OBJECT_PATHS", "BulkResult", "TargetOperations"]
+
+#: The resource endpoint of each object type (RFC 7644 §3.2).
+OBJECT_PATHS: Mapping[str, str] = {"User": "/Users", "Group": "/Groups"}
+#: Operations per Bulk request when neither the template nor discovery gave a maximum.
+DEFAULT_BULK_MAX_OPERATIONS = 100
+_MEMBERS = {"excludedAttributes": "members"}
+
+log = structlog.get_logger("scimitar.connector")
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TargetOperations:
+    """The SCIM operations on one app's target, with bounded concurrency and retries.
+
+    Args:
+        client: The app's SCIM client (owned: :meth:`close` closes it).
+        options: The app's connector options (Bulk size, ...).
+        concurrency: Most requests in flight at once towards this app.
+        retries: Most retries of one request after its first attempt.
+        clock: The current UTC time, to read ``Retry-After`` dates.
+        sleep: Waits between attempts (``asyncio.sleep``; tests pass a recorder).
+        random: Jitter source in ``[0, 1)``.
+        policy: Backoff settings; overrides ``retries`` when given.
+    """
+
+    def __init__(
+        self,
+        client: SCIMClient,
+        options: ConnectorOptions,
+        *,
+        concurrency: int = 8,
+        retries: int = 3,
+        clock: Clock = _utc_now,
+        sleep: Sleep = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self.client = client
+        self.options = options
+        self.policy = policy or RetryPolicy(retries=retries)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._clock = clock
+        self._sleep = sleep
+        self._random = random
+
+    async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
+        """The resources whose ``attribute`` equals ``value`` (spec §1.6 "Matching query").
+
+        ``GET /Users?filter=userName eq "value"`` (RFC 7644 §3.4.2.2; the value is a JSON string
+        literal, quotes and backslashes escaped); groups are asked without members (spec §1.7).
+
+        Args:
+            object_type: ``User`` or ``Group``.
+            attribute: The target matching attribute.
+            value: The value to match.
+
+        Returns:
+            The ``Resources`` of the ListResponse; empty for no match.
+        """
+        params = {"filter": f"{attribute} eq {render_value(value)}"}
+        if object_type == "Group":
+            params.update(_MEMBERS)
+        document = await self._json("GET", _collection(object_type), params=params)
+        return _resources(document, self.client.url_for(_collection(object_type), params))
+
+    async def list_all(
+        self,
+        object_type: str,
+        *,
+        page_size: int = 500,
+        attributes: Sequence[str] | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every resource of a type, a page at a time (RFC 7644 §3.4.2.4 ``startIndex``/``count``).
+
+        Pages are asked for until ``totalResults`` resources have come back, or a page comes
+        back empty (a target that miscounts cannot loop forever). Groups come without members
+        unless ``attributes`` is given.
+
+        Args:
+            object_type: ``User`` or ``Group``.
+            page_size: ``count`` per request.
+            attributes: Only these attributes (RFC 7644 §3.9), if given.
+
+        Yields:
+            Each non-empty page's ``Resources``.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
+        path, start, total = _collection(object_type), 1, None
+        while total is None or start <= total:
+            params = _page_params(object_type, start, page_size, attributes)
+            document = await self._json("GET", path, params=params)
+            page = _resources(document, self.client.url_for(path, params))
+            total = _total(document, start, page, page_size)
+            if not page:
+                return
+            yield page
+            start += len(page)
+
+    async def get(
+        self, object_type: str, target_id: str, *, with_members: bool = False
+    ) -> dict[str, Any] | None:
+        """One resource by id (RFC 7644 §3.4.1), or ``None`` when the target answers 404.
+
+        Args:
+            object_type: ``User`` or ``Group``.
+            target_id: The resource's ``id`` on the target.
+            with_members: For a group, include ``members`` (left out by default, spec §1.7).
+        """
+        params = _MEMBERS if object_type == "Group" and not with_members else None
+        path = _resource(object_type, target_id)
+        response = await self._request("GET", path, params=params, is_idempotent=True, ok=(404,))
+        if response.status == 404:
+            return None
+        return _object(_decode(response, "GET", self.client.url_for(path, params)), "GET", path)
+
+    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a resource (RFC 7644 §3.3): ``POST /Users`` → 201 with the new ``id``.
+
+        Not retried after a timeout or a dropped connection (see the module docstring).
+
+        Raises:
+            TargetResponseError: The answer has no ``id``.
+        """
+        path = _collection(object_type)
+        document = await self._json("POST", path, body=body, is_idempotent=False)
+        created = _object(document, "POST", path)
+        if not isinstance(created.get("id"), str) or not created["id"]:
+            raise TargetResponseError(f"POST {self.client.url_for(path)}: the answer has no id")
+        return created
+
+    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Modify a resource (RFC 7644 §3.5.2); 200 (body ignored) or 204."""
+        await self._request("PATCH", _resource(object_type, target_id), body=body)
+
+    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Replace a resource (RFC 7644 §3.5.1), for apps without PATCH."""
+        await self._request("PUT", _resource(object_type, target_id), body=body)
+
+    async def delete(self, object_type: str, target_id: str) -> None:
+        """Delete a resource (RFC 7644 §3.6); 204 expected.
+
+        Raises:
+            TargetObjectNotFoundError: On 404; whether that counts as done is the engine's call.
+        """
+        await self._request("DELETE", _resource(object_type, target_id))
+
+    async def bulk(
+        self, operations: Sequence[BulkOperation], *, fail_on_errors: int | None = None
+    ) -> list[BulkResult]:
+        """Run operations with Bulk (RFC 7644 §3.7), in requests of the app's maximum size.
+
+        Requests go one after another, in order. With ``fail_on_errors``, the errors of earlier
+        requests count against later ones; once reached, the rest is not sent and comes back as
+        not run (status 0, :class:`~scimitar.connector.bulk.BulkOperationNotRunError`).
+
+        Args:
+            operations: The operations; ``bulkId:`` references must stay within one request.
+            fail_on_errors: Errors after which to stop, if any.
+
+        Returns:
+            One result per operation, in the order given.
+
+        Raises:
+            HTTPFailure: A whole request failed (after retries where allowed).
+            TargetResponseError: An answer is not a BulkResponse.
+            ConfigError: A ``bulkId:`` reference crosses a request boundary.
+        """
+        size = self.options.bulk_max_operations or DEFAULT_BULK_MAX_OPERATIONS
+        bodies = bulk_bodies(operations, size, fail_on_errors=fail_on_errors)
+        results: list[BulkResult] = []
+        allowance = fail_on_errors
+        for number, body in enumerate(bodies):
+            start = number * size
+            chunk = operations[start : start + size]
+            if allowance is not None and allowance <= 0:
+                url = self.client.url_for("/Bulk")
+                results += not_run_results(range(start, start + len(chunk)), url)
+                continue
+            if allowance is not None:
+                body["failOnErrors"] = allowance
+            chunk_results = await self._bulk_request(body, chunk, start)
+            results += chunk_results
+            if allowance is not None:
+                allowance -= sum(1 for r in chunk_results if r.status >= 400)
+        return results
+
+    async def close(self) -> None:
+        """Close the client's connections."""
+        await self.client.close()
+
+    async def _bulk_request(
+        self, body: dict[str, Any], chunk: Sequence[BulkOperation], start: int
+    ) -> list[BulkResult]:
+        document = await self._json("POST", "/Bulk", body=body, is_idempotent=False)
+        return bulk_results(chunk, start, document, self.client.url_for("/Bulk"))
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        is_idempotent: bool = True,
+    ) -> Any:
+        response = await self._request(
+            method, path, params=params, body=body, is_idempotent=is_idempotent
+        )
+        return _decode(response, method, self.client.url_for(path, params))
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        is_idempotent: bool = True,
+        ok: Sequence[int] = (),
+    ) -> TransportResponse:
+        """Send until a success (or a status in ``ok``), retrying what the policy allows.
+
+        Raises:
+            HTTPFailure: The last failed status, classified.
+            TargetUnreachableError: The last network failure.
+            TargetTLSError: The TLS handshake failed (never retried).
+        """
+        url = self.client.url_for(path, params)
+        attempt = 0
+        while True:
+            outcome = await self._attempt(method, path, params, body)
+            if isinstance(outcome, TargetUnreachableError):
+                error: SyncError = outcome
+                retry_after = None
+            elif outcome.status < 400 or outcome.status in ok:
+                return outcome
+            else:
+                error = error_for_response(method, url, outcome)
+                retry_after = retry_after_seconds(outcome.header("retry-after"), self._clock())
+            delay = self._retry_delay(error, attempt, retry_after, is_idempotent)
+            if delay is None:
+                raise error
+            log.info(
+                "scim_request_retry",
+                method=method,
+                path=path,
+                attempt=attempt + 1,
+                delay=round(delay, 3),
+                error=str(error),
+            )
+            await self._sleep(delay)
+            attempt += 1
+
+    def _retry_delay(
+        self, error: SyncError, attempt: int, retry_after: float | None, is_idempotent: bool
+    ) -> float | None:
+        if not is_retryable(error, is_idempotent=is_idempotent):
+            return None
+        return self.policy.delay(attempt, retry_after, self._random)
+
+    async def _attempt(
+        self, method: str, path: str, params: Mapping[str, str] | None, body: Any
+    ) -> TransportResponse | TargetUnreachableError:
+        try:
+            return await self._send(method, path, params, body)
+        except TargetUnreachableError as exc:
+            return exc
+
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, str] | None, body: Any
+    ) -> TransportResponse:
+        async with self._slots:
+            return await self.client.send(method, path, params=params, body=body)
+
+
+def _collection(object_type: str) -> str:
+    try:
+        return OBJECT_PATHS[object_type]
+    except KeyError:
+        raise ValueError(f"unknown object type {object_type!r}; use User or Group") from None
+
+
+def _resource(object_type: str, target_id: str) -> str:
+    return f"{_collection(object_type)}/{quote(target_id, safe='')}"
+
+
+def _page_params(
+    object_type: str, start: int, count: int, attributes: Sequence[str] | None
+) -> dict[str, str]:
+    params = {"startIndex": str(start), "count": str(count)}
+    if attributes:
+        params["attributes"] = ",".join(attributes)
+    elif object_type == "Group":
+        params.update(_MEMBERS)
+    return params
+
+
+def _decode(response: TransportResponse, method: str, url: str) -> Any:
+    if response.status == 204 or not response.body:
+        return None
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        start = response.body[:80].decode("utf-8", "replace")
+        raise TargetResponseError(
+            f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
+        ) from exc
+
+
+def _object(document: Any, method: str, path: str) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise TargetResponseError(f"{method} {path}: the answer is not a SCIM resource")
+    return document
+
+
+def _resources(document: Any, url: str) -> list[dict[str, Any]]:
+    """The ``Resources`` of a ListResponse (RFC 7644 §3.4.2); absent means none."""
+    if not isinstance(document, dict):
+        raise TargetResponseError(f"GET {url}: the answer is not a SCIM ListResponse")
+    resources = document.get("Resources", [])
+    if resources is None:
+        return []
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise TargetResponseError(f"GET {url}: 'Resources' is not a list of resources")
+    return resources
+
+
+def _total(document: dict[str, Any], start: int, page: list[dict[str, Any]], count: int) -> int:
+    """``totalResults``; without it, more is assumed for as long as pages come back full."""
+    total = document.get("totalResults")
+    if isinstance(total, int) and not isinstance(total, bool):
+        return total
+    seen = start - 1 + len(page)
+    return seen + 1 if len(page) >= count else seen
