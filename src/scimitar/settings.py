@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="How long a soft-deleted directory user or group stays restorable before "
         "purge deletes it for good (Entra: 30 days).",
     )
+    log_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long provisioning log records are kept before purge deletes them "
+        "(Entra: 30 days).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

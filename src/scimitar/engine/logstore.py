@@ -1,0 +1,305 @@
+"""The provisioning log in the store: append records, query them newest first, purge by age.
+
+One row per record (spec §6.1): the indexed columns (cycle, action, status, source and target
+ids, error code) are copied out of the record so filters never parse JSON, and the whole record
+is kept as its Graph-shaped JSON (:meth:`ProvisioningRecord.to_dict`). Records are immutable:
+the store only appends, reads and, for retention, deletes whole rows (Entra keeps 30 days).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
+from scimitar.errors import ConfigError
+from scimitar.store import Database
+from scimitar.store.tables.engine import LOG
+
+__all__ = [
+    "LogEntry",
+    "LogFilter",
+    "LogPage",
+    "ProvisioningLogStore",
+    "retention_cutoff",
+]
+
+_NAME_LIMIT = 300
+_LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A stored record with the object type it was logged under.
+
+    Attributes:
+        object_type: ``User`` or ``Group``.
+        record: The provisioning log record.
+    """
+
+    object_type: str
+    record: ProvisioningRecord
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    """One page of records, newest first.
+
+    Attributes:
+        records: The records on this page.
+        next_cursor: Pass as ``before`` to read the next (older) page; ``None`` on the last.
+    """
+
+    records: tuple[LogEntry, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """Which records a query returns; every field left ``None`` matches everything.
+
+    Attributes:
+        status: success, failure, skipped or warning.
+        action: The record's action (create, update, disable, ...).
+        user: A source id, target id, source name (userPrincipalName) or displayName,
+            compared case-insensitively.
+        cycle: A cycle id.
+        since: Only records at or after this time.
+    """
+
+    status: RecordStatus | None = None
+    action: ProvisioningAction | None = None
+    user: str | None = None
+    cycle: str | None = None
+    since: datetime | None = None
+
+
+def retention_cutoff(days: int, *, now: datetime | None = None) -> datetime:
+    """The time before which records are purged when they are kept ``days`` days.
+
+    Args:
+        days: ``Settings.log_retention_days``.
+        now: The current time (default: now, UTC).
+    """
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+class ProvisioningLogStore:
+    """Provisioning log records of every app, in the store.
+
+    Args:
+        database: The store.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def append(
+        self,
+        app_id: str,
+        records: Sequence[tuple[str, ProvisioningRecord]],
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> None:
+        """Insert records in one batch.
+
+        Args:
+            app_id: The app whose job produced the records.
+            records: ``(object_type, record)`` pairs; the object type is ``User`` or ``Group``.
+            conn: An open write connection, so the records commit with the links of the same
+                page; without it the batch is its own transaction.
+        """
+        if not records:
+            return
+        rows = [_row(app_id, object_type, record) for object_type, record in records]
+        if conn is not None:
+            await conn.execute(insert(LOG), rows)
+            return
+        async with self._database.write() as own:
+            await own.execute(insert(LOG), rows)
+
+    async def query(
+        self,
+        app_id: str,
+        *,
+        status: RecordStatus | str | None = None,
+        action: ProvisioningAction | str | None = None,
+        user: str | None = None,
+        cycle: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        before: str | None = None,
+    ) -> LogPage:
+        """One page of an app's records, newest first.
+
+        Args:
+            app_id: The app.
+            status: Only records with this status.
+            action: Only records with this action.
+            user: Only records whose source id, target id, source name or displayName is
+                this value (case-insensitive).
+            cycle: Only records of this cycle.
+            since: Only records at or after this time (timezone-aware).
+            limit: The most records on the page (at least 1).
+            before: The ``next_cursor`` of the previous page.
+
+        Raises:
+            ConfigError: A bad status, action, limit, time or cursor.
+        """
+        if limit < 1:
+            raise ConfigError(f"limit {limit}: give at least 1")
+        chosen = LogFilter(
+            status=_status(status),
+            action=_action(action),
+            user=user.strip() if user and user.strip() else None,
+            cycle=cycle,
+            since=None if since is None else _aware(since),
+        )
+        conditions = [LOG.c.app_id == app_id, *_conditions(chosen)]
+        if before is not None:
+            conditions.append(_older_than(*_decode_cursor(before)))
+        statement = (
+            select(LOG.c.object_type, LOG.c.record, LOG.c.at, LOG.c.id)
+            .where(and_(*conditions))
+            .order_by(LOG.c.at.desc(), LOG.c.id.desc())
+            .limit(limit + 1)
+        )
+        async with self._database.read() as conn:
+            rows = (await conn.execute(statement)).all()
+        page = rows[:limit]
+        entries = tuple(
+            LogEntry(row.object_type, ProvisioningRecord.from_dict(json.loads(row.record)))
+            for row in page
+        )
+        cursor = _encode_cursor(page[-1].at, page[-1].id) if len(rows) > limit else None
+        return LogPage(entries, cursor)
+
+    async def purge(self, older_than: datetime) -> int:
+        """Delete every app's records from before ``older_than`` (retention).
+
+        Args:
+            older_than: The cutoff, usually :func:`retention_cutoff`.
+
+        Returns:
+            How many records were deleted.
+        """
+        cutoff = _aware(older_than)
+        async with self._database.write() as conn:
+            result = await conn.execute(delete(LOG).where(LOG.c.at < cutoff))
+        return int(result.rowcount or 0)
+
+
+def _row(app_id: str, object_type: str, record: ProvisioningRecord) -> dict[str, Any]:
+    source = record.source_identity
+    name = source.details.get("userPrincipalName") or source.display_name
+    return {
+        "id": record.id,
+        "app_id": app_id,
+        "cycle_id": record.cycle_id,
+        "change_id": record.change_id,
+        "at": record.activity_date_time,
+        "object_type": object_type,
+        "action": record.action.value,
+        "status": record.status.value,
+        "source_id": source.id,
+        "source_name": None if name is None else name[:_NAME_LIMIT],
+        "target_id": record.target_identity.id,
+        "error_code": None if record.error is None else record.error.error_code,
+        "duration_ms": record.duration_ms,
+        "record": json.dumps(record.to_dict(), ensure_ascii=False),
+    }
+
+
+def _conditions(chosen: LogFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if chosen.status is not None:
+        conditions.append(LOG.c.status == chosen.status.value)
+    if chosen.action is not None:
+        conditions.append(LOG.c.action == chosen.action.value)
+    if chosen.cycle is not None:
+        conditions.append(LOG.c.cycle_id == chosen.cycle)
+    if chosen.since is not None:
+        conditions.append(LOG.c.at >= chosen.since)
+    if chosen.user is not None:
+        conditions.append(_identity_matches(chosen.user))
+    return conditions
+
+
+def _identity_matches(value: str) -> ColumnElement[bool]:
+    """Source id, target id or source name equal to ``value``, or a displayName equal to it.
+
+    Both sides go through the database's own ``lower()`` so SQLite (ASCII folding) and
+    PostgreSQL (Unicode folding) each compare consistently. A displayName is found in the
+    stored JSON, where :func:`json.dumps` wrote it exactly as the pattern spells it.
+    """
+    wanted = func.lower(literal(value))
+    display = _like_escaped(f'"displayName": {json.dumps(value, ensure_ascii=False)}')
+    return or_(
+        func.lower(LOG.c.source_id) == wanted,
+        func.lower(LOG.c.target_id) == wanted,
+        func.lower(LOG.c.source_name) == wanted,
+        func.lower(LOG.c.record).like(func.lower(literal(f"%{display}%")), escape=_LIKE_ESCAPE),
+    )
+
+
+def _like_escaped(text: str) -> str:
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return text
+
+
+def _older_than(at: datetime, record_id: str) -> ColumnElement[bool]:
+    return or_(LOG.c.at < at, and_(LOG.c.at == at, LOG.c.id < record_id))
+
+
+def _encode_cursor(at: datetime, record_id: str) -> str:
+    raw = f"{at.astimezone(UTC).isoformat()}|{record_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, record_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        moment = datetime.fromisoformat(at)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"cursor {cursor!r} is not one this log gave; pass the next cursor of a page"
+        ) from exc
+    return _aware(moment), record_id
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ConfigError(f"time {moment.isoformat()} has no time zone; give one (e.g. Z)")
+    return moment.astimezone(UTC)
+
+
+def _status(value: RecordStatus | str | None) -> RecordStatus | None:
+    if value is None or isinstance(value, RecordStatus):
+        return value
+    try:
+        return RecordStatus(value.strip().lower())
+    except ValueError as exc:
+        choices = ", ".join(status.value for status in RecordStatus)
+        raise ConfigError(f"status {value!r}: use one of {choices}") from exc
+
+
+def _action(value: ProvisioningAction | str | None) -> ProvisioningAction | None:
+    if value is None or isinstance(value, ProvisioningAction):
+        return value
+    key = value.strip().lower().replace(" ", "").replace("_", "").replace("-", "")
+    try:
+        return ProvisioningAction(key)
+    except ValueError as exc:
+        choices = ", ".join(action.value for action in ProvisioningAction)
+        hint = " (failed records: filter by status failure)" if key == "failure" else ""
+        raise ConfigError(f"action {value!r}: use one of {choices}{hint}") from exc

@@ -1,0 +1,195 @@
+"""The provisioning log store on SQLite and PostgreSQL: append, filters, paging, retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from scimitar.apps import Apps
+from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
+from scimitar.engine.records import ErrorCode, ProvisioningAction, RecordStatus
+from scimitar.errors import ConfigError
+from scimitar.settings import Settings
+from scimitar.store import Database
+from tests.integration.engine.logrecords import NOW, make_record
+
+RecordSpec = dict[str, object]
+
+
+@pytest.fixture
+async def app_ids(database: Database, settings: Settings) -> tuple[str, str]:
+    apps = Apps.create(database, settings).apps
+    return (await apps.add("scim", "Lab")).id, (await apps.add("scim", "Other")).id
+
+
+@pytest.fixture
+async def store(database: Database, app_ids: tuple[str, str]) -> ProvisioningLogStore:
+    logs = ProvisioningLogStore(database)
+    records = [
+        make_record(1, upn="ada@contoso.com", display_name="Ada Lovelace", target_id="T-1"),
+        make_record(2, action=ProvisioningAction.UPDATE, upn="bob@contoso.com", target_id="t-2"),
+        make_record(
+            3,
+            status=RecordStatus.FAILURE,
+            upn="cy@contoso.com",
+            error=ErrorCode.ENTRY_CONFLICT,
+        ),
+        make_record(4, action=ProvisioningAction.SKIP, status=RecordStatus.SKIPPED, cycle="c-2"),
+        make_record(
+            5, action=ProvisioningAction.CREATE, object_type="Group", display_name="Sales_100%"
+        ),
+    ]
+    await logs.append(app_ids[0], [(r.source_identity.identity_type, r) for r in records])
+    await logs.append(app_ids[1], [("User", make_record(9, upn="ada@contoso.com"))])
+    return logs
+
+
+async def _ids(store: ProvisioningLogStore, app_id: str, **options: object) -> list[str]:
+    page = await store.query(app_id, **options)  # type: ignore[arg-type]
+    return [entry.record.id for entry in page.records]
+
+
+async def test_records_round_trip_newest_first(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    page = await store.query(app_ids[0])
+    assert [e.record.id for e in page.records] == [f"rec-{n:04d}" for n in (5, 4, 3, 2, 1)]
+    assert page.next_cursor is None
+    assert [e.object_type for e in page.records] == ["Group", "User", "User", "User", "User"]
+    failed = page.records[2].record
+    assert failed == make_record(
+        3, status=RecordStatus.FAILURE, upn="cy@contoso.com", error=ErrorCode.ENTRY_CONFLICT
+    )
+    assert failed.modified_properties[1].new_value == "[Redact]"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        pytest.param({"status": RecordStatus.FAILURE}, [3], id="status"),
+        pytest.param({"status": "Skipped"}, [4], id="status-text"),
+        pytest.param({"action": ProvisioningAction.UPDATE}, [2], id="action"),
+        pytest.param({"action": "create"}, [5, 3, 1], id="action-text"),
+        pytest.param({"cycle": "c-2"}, [4], id="cycle"),
+        pytest.param({"user": "ADA@contoso.com"}, [1], id="user-upn-any-case"),
+        pytest.param({"user": "ada lovelace"}, [1], id="user-display-name"),
+        pytest.param({"user": "src-2"}, [2], id="user-source-id"),
+        pytest.param({"user": "t-1"}, [1], id="user-target-id"),
+        pytest.param({"user": "Sales_100%"}, [5], id="user-like-characters-literal"),
+        pytest.param({"user": "Sales"}, [], id="user-is-not-a-substring"),
+        pytest.param({"since": NOW + timedelta(minutes=4)}, [5, 4], id="since"),
+        pytest.param(
+            {"status": RecordStatus.SUCCESS, "action": "create", "user": "Ada@Contoso.com"},
+            [1],
+            id="combined",
+        ),
+    ],
+)
+async def test_filters(
+    store: ProvisioningLogStore, app_ids: tuple[str, str], options: RecordSpec, expected: list[int]
+) -> None:
+    assert await _ids(store, app_ids[0], **options) == [f"rec-{n:04d}" for n in expected]
+
+
+async def test_another_apps_records_stay_apart(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    assert await _ids(store, app_ids[1]) == ["rec-0009"]
+    assert await _ids(store, app_ids[1], user="cy@contoso.com") == []
+
+
+async def test_paging_reads_every_record_once(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = await store.query(app_ids[0], limit=2, before=cursor)
+        seen += [entry.record.id for entry in page.records]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == [f"rec-{n:04d}" for n in (5, 4, 3, 2, 1)]
+
+
+async def test_paging_breaks_ties_on_the_same_instant(
+    database: Database, app_ids: tuple[str, str]
+) -> None:
+    logs = ProvisioningLogStore(database)
+    same = [make_record(n, age=timedelta(minutes=n)) for n in range(1, 5)]
+    await logs.append(app_ids[0], [("User", r) for r in same])
+    first = await logs.query(app_ids[0], limit=3)
+    second = await logs.query(app_ids[0], limit=3, before=first.next_cursor)
+    assert [e.record.id for e in first.records + second.records] == [
+        "rec-0004",
+        "rec-0003",
+        "rec-0002",
+        "rec-0001",
+    ]
+
+
+async def test_append_joins_the_callers_transaction(
+    database: Database, app_ids: tuple[str, str]
+) -> None:
+    logs = ProvisioningLogStore(database)
+
+    async def failing_page() -> None:
+        async with database.write() as conn:
+            await logs.append(app_ids[0], [("User", make_record(1))], conn=conn)
+            raise RuntimeError("page failed")
+
+    with pytest.raises(RuntimeError, match="page failed"):
+        await failing_page()
+    assert await _ids(logs, app_ids[0]) == []
+    async with database.write() as conn:
+        await logs.append(app_ids[0], [("User", make_record(2))], conn=conn)
+        await logs.append(app_ids[0], [], conn=conn)
+    assert await _ids(logs, app_ids[0]) == ["rec-0002"]
+
+
+async def test_purge_deletes_only_records_older_than_the_cutoff(
+    database: Database, app_ids: tuple[str, str], settings: Settings
+) -> None:
+    logs = ProvisioningLogStore(database)
+    ages = {1: timedelta(days=40), 2: timedelta(days=31), 3: timedelta(days=2)}
+    await logs.append(app_ids[0], [("User", make_record(n, age=a)) for n, a in ages.items()])
+    await logs.append(app_ids[1], [("User", make_record(4, age=timedelta(days=35)))])
+    cutoff = retention_cutoff(settings.log_retention_days, now=NOW)
+    assert cutoff == NOW - timedelta(days=30)
+    assert await logs.purge(cutoff) == 3
+    assert await _ids(logs, app_ids[0]) == ["rec-0003"]
+    assert await _ids(logs, app_ids[1]) == []
+    assert await logs.purge(cutoff) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param({"status": "ok"}, "status 'ok': use one of success", id="status"),
+        pytest.param({"action": "failure"}, "filter by status failure", id="action-failure"),
+        pytest.param({"before": "not-a-cursor"}, "is not one this log gave", id="cursor"),
+        pytest.param({"limit": 0}, "give at least 1", id="limit"),
+        pytest.param({"since": NOW.replace(tzinfo=None)}, "has no time zone", id="naive"),
+    ],
+)
+async def test_bad_queries_say_what_to_fix(
+    store: ProvisioningLogStore, app_ids: tuple[str, str], options: RecordSpec, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        await store.query(app_ids[0], **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "spelling", ["stageddelete", "staged delete", "staged-delete", "Staged_Delete"]
+)
+async def test_staged_delete_action_spellings(
+    database: Database, app_ids: tuple[str, str], spelling: str
+) -> None:
+    logs = ProvisioningLogStore(database)
+    staged = make_record(1, action=ProvisioningAction.STAGED_DELETE, status=RecordStatus.SKIPPED)
+    await logs.append(app_ids[0], [("User", staged), ("User", make_record(2))])
+    assert await _ids(logs, app_ids[0], action=spelling) == ["rec-0001"]
