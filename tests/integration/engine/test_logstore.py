@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import timedelta
 
 import pytest
 
 from scimitar.apps import Apps
+from scimitar.engine.logexport import CSV_COLUMNS, json_document, write_csv
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
-from scimitar.engine.records import ErrorCode, ProvisioningAction, RecordStatus
+from scimitar.engine.records import (
+    ErrorCode,
+    ProvisioningAction,
+    ProvisioningRecord,
+    RecordStatus,
+)
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -193,3 +202,53 @@ async def test_staged_delete_action_spellings(
     staged = make_record(1, action=ProvisioningAction.STAGED_DELETE, status=RecordStatus.SKIPPED)
     await logs.append(app_ids[0], [("User", staged), ("User", make_record(2))])
     assert await _ids(logs, app_ids[0], action=spelling) == ["rec-0001"]
+
+
+async def test_json_export_reads_back_as_the_same_records(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    page = await store.query(app_ids[0])
+    document = json.loads(json.dumps(json_document(page.records)))
+    assert [ProvisioningRecord.from_dict(item) for item in document] == [
+        entry.record for entry in page.records
+    ]
+    assert document[2]["provisioningStatusInfo"]["errorInformation"]["errorCode"] == (
+        "SystemForCrossDomainIdentityManagementEntryConflict"
+    )
+
+
+async def test_csv_export_has_one_flat_row_per_record(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    page = await store.query(app_ids[0], cycle="cycle-1")
+    stream = io.StringIO()
+    assert write_csv(page.records, stream) == 4
+    rows = list(csv.DictReader(io.StringIO(stream.getvalue())))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [row["source_id"] for row in rows] == ["src-5", "src-3", "src-2", "src-1"]
+    failed = rows[1]
+    assert failed["at"] == (NOW + timedelta(minutes=3)).isoformat()
+    assert (failed["cycle_id"], failed["change_id"]) == ("cycle-1", "change-3")
+    assert (failed["action"], failed["status"], failed["object_type"]) == (
+        "create",
+        "failure",
+        "User",
+    )
+    assert failed["source_name"] == "cy@contoso.com"
+    assert failed["error_code"] == "SystemForCrossDomainIdentityManagementEntryConflict"
+    assert failed["error_message"].endswith("the app said no")
+    assert failed["modified_properties"] == "displayName: → User 3; password: → [Redact]"
+    assert rows[0]["source_name"] == "Sales_100%"
+    assert rows[3]["target_id"] == "T-1"
+
+
+async def test_csv_cells_never_start_a_spreadsheet_formula(
+    database: Database, app_ids: tuple[str, str]
+) -> None:
+    logs = ProvisioningLogStore(database)
+    hostile = make_record(1, display_name='=HYPERLINK("http://evil.example")')
+    await logs.append(app_ids[0], [("User", hostile)])
+    stream = io.StringIO()
+    write_csv((await logs.query(app_ids[0])).records, stream)
+    row = next(csv.DictReader(io.StringIO(stream.getvalue())))
+    assert row["source_name"] == '\'=HYPERLINK("http://evil.example")'
