@@ -20,7 +20,7 @@ import json
 import random as _random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
 import structlog
@@ -241,6 +241,12 @@ class TargetOperations:
     async def close(self) -> None:
         """Close the client's connections."""
         await self.client.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
 
     async def _bulk_request(
         self, body: dict[str, Any], chunk: Sequence[BulkOperation], start: int
