@@ -71,7 +71,9 @@ class CycleContext:
         return object_type in self.mappings
 
 
-def _plan_settings(object_type: str, mapping: CompiledMappingSet, config: JobConfig) -> PlanSettings:
+def _plan_settings(
+    object_type: str, mapping: CompiledMappingSet, config: JobConfig
+) -> PlanSettings:
     targets = {m.target.lower() for m in mapping.mapping_set.mappings}
     if object_type == "Group":
         soft = SoftDeleteMode.DELETE

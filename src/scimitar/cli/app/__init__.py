@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scimitar.apps import Assignment
-from scimitar.cli.app import mappings, provisioning
+from scimitar.cli import status
+from scimitar.cli.app import mappings, provisioning, sync
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, run
 
@@ -23,6 +24,8 @@ app = typer.Typer(
 provisioning.register(app)
 app.add_typer(mappings.mappings_app, name="mappings")
 app.add_typer(mappings.scoping_app, name="scoping")
+app.command("status")(status.status)
+app.command("sync")(sync.sync)
 
 UserOption = Annotated[
     str | None, typer.Option("--user", help="A user's userPrincipalName or objectId.")

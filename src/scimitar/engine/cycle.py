@@ -1,0 +1,483 @@
+"""Running a cycle: import → scope → match → diff → export → references, a page at a time.
+
+Initial cycles read the whole directory; incremental ones read the change feed after the
+watermark, plus the users whose assignments changed. Each page is sent, then its links, log
+records, counts and resume point are written in one transaction, so a process killed at any
+point resumes from its last completed page and creates nothing twice (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from scimitar.apps import Apps
+from scimitar.apps.model import JobConfig, PrincipalType
+from scimitar.directory.model import Group, ObjectType, User
+from scimitar.directory.source import ChangeKind, SourceDirectory
+from scimitar.engine import jobstate
+from scimitar.engine.context import CycleContext, build_context
+from scimitar.engine.deletions import DeletionCounter
+from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
+from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.memberships import export_manager, export_members, manager_path
+from scimitar.engine.objects import (
+    Outcome,
+    Prepared,
+    TargetPort,
+    execute,
+    prepare_group,
+    prepare_user,
+)
+from scimitar.errors import ConfigError, JobError
+from scimitar.store import Database
+from scimitar.store.queries import is_among
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.directory import MEMBER
+
+__all__ = ["CycleRunner", "CycleSummary", "PortFactory", "Progress"]
+
+PortFactory = Callable[[JobConfig], AbstractAsyncContextManager[TargetPort]]
+
+
+@dataclass
+class Progress:
+    """A running cycle's progress, reported after every page."""
+
+    cycle_id: str
+    kind: str
+    phase: str = "users"
+    pages: int = 0
+    objects: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        """Objects per second so far."""
+        elapsed = time.monotonic() - self.started
+        return self.objects / elapsed if elapsed > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the cycle row stores and ``app status`` shows."""
+        return {
+            "phase": self.phase,
+            "pages": self.pages,
+            "objects": self.objects,
+            "rate": round(self.rate, 1),
+        }
+
+
+@dataclass(frozen=True)
+class CycleSummary:
+    """How a cycle ended."""
+
+    cycle_id: str
+    kind: str
+    status: str
+    counts: dict[str, int]
+    objects: int
+    seconds: float
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape for ``--json``."""
+        return {
+            "cycleId": self.cycle_id,
+            "kind": self.kind,
+            "status": self.status,
+            "counts": self.counts,
+            "objects": self.objects,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass
+class _Run:
+    """One cycle in progress."""
+
+    ctx: CycleContext
+    port: TargetPort
+    cycle: jobstate.CycleRow
+    progress: Progress
+    resume: dict[str, Any]
+    counter: DeletionCounter
+    managers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    touched_users: set[str] = field(default_factory=set)
+    touched_groups: set[str] = field(default_factory=set)
+    is_resumed: bool = False
+
+
+class CycleRunner:
+    """Runs provisioning cycles for apps.
+
+    Args:
+        database: The store.
+        apps: The apps services (configuration, assignments).
+        directory: The source directory.
+        port_factory: Opens the app's SCIM operations for a job (an async context manager).
+        page_size: Objects per page.
+        on_progress: Called after every page.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        apps: Apps,
+        directory: SourceDirectory,
+        port_factory: PortFactory,
+        *,
+        page_size: int = 500,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self._db = database
+        self._apps = apps
+        self._directory = directory
+        self._port_factory = port_factory
+        self._page_size = page_size
+        self._on_progress = on_progress
+        self._logs = ProvisioningLogStore(database)
+
+    async def run(self, app_key: str, *, force_initial: bool = False) -> CycleSummary:
+        """Run one cycle now (resuming an interrupted one first).
+
+        Raises:
+            ConfigError: Provisioning is off, or the job is not configured.
+            JobError: The app refused the job as a whole; the cycle is marked failed.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        if not config.is_on:
+            raise ConfigError(
+                f"provisioning is off for app {config.app.name!r}; turn it on with "
+                f"`scimitar app provisioning {config.app.name} on`"
+            )
+        ctx = await self._context(config)
+        state = await jobstate.load_state(self._db, ctx.app_id)
+        cycle, resume = await self._cycle(ctx, state, force_initial)
+        async with self._port_factory(config) as port:
+            run = _Run(
+                ctx,
+                port,
+                cycle,
+                Progress(cycle.id, cycle.kind),
+                resume,
+                DeletionCounter(config.settings.delete_threshold),
+            )
+            return await self._guarded(run, state)
+
+    async def _context(self, config: JobConfig) -> CycleContext:
+        roles = await self._apps.assignments.effective_roles(config.app)
+        listed = await self._apps.assignments.list(config.app.id)
+        groups = frozenset(
+            a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
+        )
+        return build_context(config, roles, groups)
+
+    async def _cycle(
+        self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool
+    ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
+        interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
+        if interrupted is not None and state.resume:
+            return interrupted, state.resume
+        is_initial = force_initial or ctx.config.needs_initial_cycle or state.watermark is None
+        if is_initial:
+            resume = {
+                "kind": "initial",
+                "phase": "users",
+                "cursor": None,
+                "watermark": await self._directory.current_watermark(),
+            }
+        else:
+            resume = {"kind": "incremental", "phase": "changes", "watermark": state.watermark}
+        cycle = await jobstate.start_cycle(self._db, ctx.app_id, str(resume["kind"]), resume)
+        if is_initial:
+            await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
+        return cycle, resume
+
+    async def _guarded(self, run: _Run, state: jobstate.JobState) -> CycleSummary:
+        started = time.monotonic()
+        try:
+            watermark = await (
+                self._initial(run) if run.cycle.kind == "initial" else self._incremental(run)
+            )
+        except JobError as exc:
+            await jobstate.finish_cycle(
+                self._db, run.ctx.app_id, run.cycle, status="failed", watermark=None, error=str(exc)
+            )
+            raise
+        failures = run.cycle.counts.get("failure", 0)
+        await jobstate.finish_cycle(
+            self._db,
+            run.ctx.app_id,
+            run.cycle,
+            status="succeeded",
+            watermark=watermark,
+            is_steady=failures == 0,
+        )
+        return CycleSummary(
+            run.cycle.id,
+            run.cycle.kind,
+            "succeeded",
+            dict(run.cycle.counts),
+            run.progress.objects,
+            time.monotonic() - started,
+        )
+
+    # -- initial cycle -------------------------------------------------------------------
+
+    async def _initial(self, run: _Run) -> str:
+        if run.resume.get("phase") == "users":
+            await self._all_users(run)
+            run.resume.update(phase="groups", cursor=None)
+        if run.resume.get("phase") == "groups" and run.ctx.handles("Group"):
+            await self._all_groups(run)
+        run.resume.update(phase="references", cursor=None)
+        if run.is_resumed:
+            await self._managers_from_directory(run)
+        await self._managers(run, None)
+        return str(run.resume["watermark"])
+
+    async def _managers_from_directory(self, run: _Run) -> None:
+        """After a resume the earlier pages' references are not in memory: map users again."""
+        path = manager_path(run.ctx)
+        if path is None:
+            return
+        run.managers.clear()
+        cursor: str | None = None
+        while True:
+            page = await self._directory.read_users(cursor, self._page_size)
+            for user in page.items:
+                prepared = prepare_user(run.ctx, user.object_id, user, None, None, "")
+                if prepared.result is not None:
+                    upn = str(user.attributes.get("userPrincipalName") or user.object_id)
+                    manager = _one(prepared.result.references.get(path))
+                    run.managers.append((user.object_id, upn, manager))
+            cursor = page.cursor
+            if cursor is None:
+                return
+
+    async def _all_users(self, run: _Run) -> None:
+        cursor = run.resume.get("cursor")
+        while True:
+            page = await self._directory.read_users(cursor, self._page_size)
+            await self._users_page(run, {u.object_id: u for u in page.items}, {})
+            cursor = page.cursor
+            run.resume["cursor"] = cursor
+            await self._persist(run, [], "users")
+            if cursor is None:
+                return
+
+    async def _all_groups(self, run: _Run) -> None:
+        run.progress.phase = "groups"
+        cursor = run.resume.get("cursor")
+        while True:
+            page = await self._directory.read_groups(cursor, self._page_size)
+            await self._groups_page(run, {g.object_id: g for g in page.items}, {})
+            cursor = page.cursor
+            run.resume["cursor"] = cursor
+            await self._persist(run, [], "groups")
+            if cursor is None:
+                return
+
+    # -- incremental cycle ---------------------------------------------------------------
+
+    async def _incremental(self, run: _Run) -> str:
+        watermark = run.resume.get("watermark")
+        await self._assignment_changes(run)
+        while True:
+            page = await self._directory.read_changes(watermark, self._page_size)
+            await self._changes_page(run, page.changes)
+            watermark = page.watermark
+            run.resume["watermark"] = watermark
+            await self._persist(run, [], "changes")
+            if not page.has_more:
+                break
+        await self._groups_of_touched_users(run)
+        await self._managers(run, run.touched_users)
+        return str(watermark)
+
+    async def _assignment_changes(self, run: _Run) -> None:
+        """Users whose entitlement changed without a directory change (assign, unassign)."""
+        async with self._db.read() as conn:
+            linked = await linked_ids(conn, run.ctx.app_id, "User")
+        entitled = set(run.ctx.user_roles)
+        candidates = {u for u in entitled if u not in linked}
+        if run.ctx.setting.value == "assigned":
+            candidates |= {
+                u for u, disabled in linked.items() if not disabled and u not in entitled
+            }
+        candidates |= {u for u, disabled in linked.items() if disabled and u in entitled}
+        for chunk in _chunks(sorted(candidates), self._page_size):
+            users = await self._directory.get_users(chunk)
+            await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})
+            await self._persist(run, [], "assignments")
+
+    async def _changes_page(self, run: _Run, changes: Sequence[Any]) -> None:
+        users: dict[str, ChangeKind] = {}
+        groups: dict[str, ChangeKind] = {}
+        for change in changes:
+            if change.object_type is ObjectType.USER:
+                users[change.object_id] = change.kind
+            else:
+                groups[change.object_id] = change.kind
+                if change.member_id and change.member_type is ObjectType.USER:
+                    users.setdefault(change.member_id, ChangeKind.UPDATED)
+        if users:
+            found = await self._directory.get_users(list(users))
+            await self._users_page(run, dict(found), users)
+        if groups and run.ctx.handles("Group"):
+            found_groups = {g: await self._directory.get_group(g) for g in groups}
+            present = {k: v for k, v in found_groups.items() if v is not None}
+            await self._groups_page(run, present, groups)
+
+    async def _groups_of_touched_users(self, run: _Run) -> None:
+        if not run.ctx.handles("Group") or not run.touched_users:
+            return
+        async with self._db.read() as conn:
+            query = (
+                select(MEMBER.c.group_id)
+                .where(is_among(conn, MEMBER.c.member_id, sorted(run.touched_users)))
+                .distinct()
+            )
+            ids = [row[0] for row in await conn.execute(query)]
+        pending = [g for g in ids if g not in run.touched_groups]
+        for chunk in _chunks(pending, self._page_size):
+            found = {g: await self._directory.get_group(g) for g in chunk}
+            await self._members(run, [g for g in found.values() if g is not None])
+            await self._persist(run, [], "references")
+
+    # -- pages ---------------------------------------------------------------------------
+
+    async def _users_page(
+        self, run: _Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
+    ) -> None:
+        ids = list(dict.fromkeys([*users, *kinds]))
+        async with self._db.read() as conn:
+            links = await load_links(conn, run.ctx.app_id, "User", ids)
+        prepared: list[Prepared] = []
+        for source_id in ids:
+            user = users.get(source_id)
+            if user is None and source_id not in links:
+                continue
+            kind = kinds.get(source_id)
+            change_id = f"{run.cycle.id}:{source_id}"
+            prepared.append(
+                prepare_user(run.ctx, source_id, user, links.get(source_id), kind, change_id)
+            )
+        outcomes = await self._export(run, prepared)
+        path = manager_path(run.ctx)
+        for outcome in outcomes:
+            if outcome.count != "skip":
+                run.touched_users.add(outcome.source_id)
+            if path is not None and outcome.count != "failure" and outcome.source_id in users:
+                upn = users[outcome.source_id].attributes.get("userPrincipalName")
+                manager = _one(outcome.references.get(path))
+                run.managers.append((outcome.source_id, str(upn or outcome.source_id), manager))
+        await self._persist(run, outcomes, run.progress.phase)
+
+    async def _groups_page(
+        self, run: _Run, groups: Mapping[str, Group], kinds: Mapping[str, ChangeKind]
+    ) -> None:
+        ids = list(dict.fromkeys([*groups, *kinds]))
+        async with self._db.read() as conn:
+            links = await load_links(conn, run.ctx.app_id, "Group", ids)
+        prepared = [
+            prepare_group(
+                run.ctx,
+                gid,
+                groups.get(gid),
+                links.get(gid),
+                kinds.get(gid),
+                f"{run.cycle.id}:{gid}",
+            )
+            for gid in ids
+            if gid in groups or gid in links
+        ]
+        outcomes = await self._export(run, prepared)
+        await self._persist(run, outcomes, run.progress.phase)
+        run.touched_groups.update(groups)
+        await self._members(run, [g for g in groups.values()])
+
+    async def _members(self, run: _Run, groups: Sequence[Group]) -> None:
+        if not groups:
+            return
+        async with self._db.read() as conn:
+            links = await load_links(conn, run.ctx.app_id, "Group", [g.object_id for g in groups])
+            member_ids = {m.object_id for g in groups for m in g.members}
+            users = await target_ids(conn, run.ctx.app_id, "User", member_ids)
+        linked = [
+            (g, links[g.object_id])
+            for g in groups
+            if g.object_id in links and links[g.object_id].disabled is None
+        ]
+        outcomes = await export_members(run.ctx, run.port, run.cycle.id, utcnow(), linked, users)
+        await self._persist(run, outcomes, run.progress.phase)
+
+    async def _managers(self, run: _Run, only: set[str] | None) -> None:
+        if not run.managers:
+            return
+        run.progress.phase = "references"
+        wanted = [(s, u, m) for s, u, m in run.managers if only is None or s in only]
+        for chunk in _chunks(wanted, self._page_size):
+            ids = [s for s, _u, _m in chunk]
+            async with self._db.read() as conn:
+                links = await load_links(conn, run.ctx.app_id, "User", ids)
+                managers = await target_ids(
+                    conn, run.ctx.app_id, "User", [m for _s, _u, m in chunk if m]
+                )
+            users = [
+                (s, u, links[s], m) for s, u, m in chunk if s in links and links[s].disabled is None
+            ]
+            outcomes = await export_manager(
+                run.ctx, run.port, run.cycle.id, utcnow(), users, managers
+            )
+            await self._persist(run, outcomes, "references")
+
+    async def _export(self, run: _Run, prepared: list[Prepared]) -> list[Outcome]:
+        run.counter, actions = run.counter.admit([p.action for p in prepared])
+        for item, action in zip(prepared, actions, strict=True):
+            item.action = action
+        now = utcnow()
+        return list(
+            await asyncio.gather(
+                *(execute(run.ctx, run.port, item, run.cycle.id, now) for item in prepared)
+            )
+        )
+
+    async def _persist(self, run: _Run, outcomes: Sequence[Outcome], phase: str) -> None:
+        for outcome in outcomes:
+            run.cycle.counts[outcome.count] = run.cycle.counts.get(outcome.count, 0) + 1
+        run.progress.phase = phase
+        if outcomes:
+            run.progress.objects += len(outcomes)
+        run.progress.pages += 1
+        run.progress.counts = dict(run.cycle.counts)
+        changes: list[LinkChange] = [o.link_change for o in outcomes if o.link_change]
+        async with self._db.write() as conn:
+            await save_links(conn, run.ctx.app_id, changes)
+            await self._logs.append(
+                run.ctx.app_id, [(o.object_type, o.record) for o in outcomes], conn=conn
+            )
+            await jobstate.record_page(
+                conn, run.ctx.app_id, run.cycle, run.progress.to_dict(), run.resume
+            )
+        if self._on_progress is not None:
+            self._on_progress(run.progress)
+
+
+def _one(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return str(value) if value else None
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

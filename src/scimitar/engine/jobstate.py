@@ -1,0 +1,166 @@
+"""The job's state row and its cycles in the store: start, page progress, finish, resume."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.engine import CYCLE, JOB_STATE
+
+__all__ = [
+    "CycleRow",
+    "JobState",
+    "finish_cycle",
+    "load_state",
+    "record_page",
+    "running_cycle",
+    "start_cycle",
+]
+
+
+@dataclass(frozen=True)
+class JobState:
+    """An app's job state as the runner needs it."""
+
+    state: str
+    watermark: str | None
+    current_cycle_id: str | None
+    resume: dict[str, Any]
+    first_steady_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """A cycle being run: its id, kind and counts so far."""
+
+    id: str
+    kind: str
+    counts: dict[str, int]
+
+
+async def load_state(database: Database, app_id: str) -> JobState:
+    """The app's job state, creating the row on first use."""
+    async with database.write() as conn:
+        row = (await conn.execute(select(JOB_STATE).where(JOB_STATE.c.app_id == app_id))).first()
+        if row is None:
+            await conn.execute(insert(JOB_STATE).values(app_id=app_id, state="not_run"))
+            return JobState("not_run", None, None, {}, None)
+    return JobState(
+        row.state,
+        row.watermark,
+        row.current_cycle_id,
+        json.loads(row.resume) if row.resume else {},
+        row.first_steady_at,
+    )
+
+
+async def running_cycle(database: Database, cycle_id: str | None) -> CycleRow | None:
+    """The cycle ``cycle_id`` if it is still marked running (a process died during it)."""
+    if cycle_id is None:
+        return None
+    async with database.read() as conn:
+        row = (await conn.execute(select(CYCLE).where(CYCLE.c.id == cycle_id))).first()
+    if row is None or row.status != "running":
+        return None
+    return CycleRow(row.id, row.kind, json.loads(row.counts or "{}"))
+
+
+async def start_cycle(
+    database: Database, app_id: str, kind: str, resume: dict[str, Any]
+) -> CycleRow:
+    """Record a new running cycle and point the job state at it."""
+    cycle = CycleRow(str(uuid.uuid4()), kind, {})
+    async with database.write() as conn:
+        await conn.execute(
+            insert(CYCLE).values(
+                id=cycle.id,
+                app_id=app_id,
+                kind=kind,
+                status="running",
+                started_at=utcnow(),
+                counts="{}",
+                progress="{}",
+            )
+        )
+        await conn.execute(
+            update(JOB_STATE)
+            .where(JOB_STATE.c.app_id == app_id)
+            .values(
+                state="active",
+                current_cycle_id=cycle.id,
+                resume=json.dumps(resume),
+                updated_at=utcnow(),
+            )
+        )
+    return cycle
+
+
+async def record_page(
+    conn: AsyncConnection,
+    app_id: str,
+    cycle: CycleRow,
+    progress: dict[str, Any],
+    resume: dict[str, Any],
+) -> None:
+    """Save a page's counts, progress and resume point, in the page's transaction."""
+    await conn.execute(
+        update(CYCLE)
+        .where(CYCLE.c.id == cycle.id)
+        .values(
+            counts=json.dumps(cycle.counts),
+            progress=json.dumps(progress),
+        )
+    )
+    await conn.execute(
+        update(JOB_STATE)
+        .where(JOB_STATE.c.app_id == app_id)
+        .values(
+            resume=json.dumps(resume),
+            updated_at=utcnow(),
+        )
+    )
+
+
+async def finish_cycle(
+    database: Database,
+    app_id: str,
+    cycle: CycleRow,
+    *,
+    status: str,
+    watermark: str | None,
+    error: str | None = None,
+    is_steady: bool = False,
+) -> None:
+    """Close a cycle; a successful one moves the watermark and ends the resume point."""
+    now = utcnow()
+    async with database.write() as conn:
+        await conn.execute(
+            update(CYCLE)
+            .where(CYCLE.c.id == cycle.id)
+            .values(
+                status=status,
+                ended_at=now,
+                counts=json.dumps(cycle.counts),
+                error=error,
+            )
+        )
+        values: dict[str, Any] = {"updated_at": now, "current_cycle_id": None, "resume": None}
+        if status == "succeeded":
+            values["watermark"] = watermark
+            if is_steady:
+                values["last_steady_at"] = now
+        await conn.execute(update(JOB_STATE).where(JOB_STATE.c.app_id == app_id).values(**values))
+        if status == "succeeded" and is_steady:
+            await conn.execute(
+                update(JOB_STATE)
+                .where(JOB_STATE.c.app_id == app_id, JOB_STATE.c.first_steady_at.is_(None))
+                .values(first_steady_at=now)
+            )

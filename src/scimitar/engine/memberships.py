@@ -1,0 +1,206 @@
+"""References after objects exist: group members and the manager (spec §1.7, §2.7).
+
+Members and managers point at *target* ids, which exist only once the referenced object has
+been provisioned; so they are sent after users and groups, resolved through the links.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from scimitar.connector.dialects import manager_body, member_patch_bodies
+from scimitar.directory.model import Group, ObjectType
+from scimitar.engine.context import CycleContext
+from scimitar.engine.objects import Outcome, TargetPort
+from scimitar.engine.planning import Link
+from scimitar.engine.records import (
+    ErrorCode,
+    ErrorInformation,
+    ModifiedProperty,
+    ProvisionedIdentity,
+    ProvisioningAction,
+    ProvisioningRecord,
+    ProvisioningStep,
+    RecordStatus,
+    StepType,
+    error_code_for_status,
+)
+from scimitar.engine.references import member_delta
+from scimitar.errors import JobError, SyncError
+
+__all__ = ["MEMBERS_KEY", "export_manager", "export_members", "manager_path"]
+
+#: Where a group link remembers the member target ids last sent.
+MEMBERS_KEY = "members"
+
+
+def manager_path(ctx: CycleContext) -> str | None:
+    """The user mapping's reference target (the manager), if the job maps one."""
+    mapping = ctx.mappings.get("User")
+    if mapping is None:
+        return None
+    for item in mapping.mapping_set.mappings:
+        if item.target_type.value.lower() == "reference":
+            return item.target
+    return None
+
+
+def _record(
+    ctx: CycleContext,
+    cycle_id: str,
+    now: datetime,
+    object_type: str,
+    source_id: str,
+    display: str,
+    target_id: str,
+    change: ModifiedProperty,
+    error: SyncError | None,
+    started: float,
+) -> ProvisioningRecord:
+    status = RecordStatus.FAILURE if error else RecordStatus.SUCCESS
+    step = ProvisioningStep(
+        "EntryExportUpdate",
+        StepType.REFERENCE_RESOLUTION,
+        status,
+        str(error) if error else f"{object_type} references were updated in the app",
+    )
+    info = None
+    if error is not None:
+        code = getattr(error, "status", None)
+        info = ErrorInformation.for_code(
+            error_code_for_status(code) if code else ErrorCode.INTERNAL_SERVER_ERROR, str(error)
+        )
+    return ProvisioningRecord(
+        id=str(uuid.uuid4()),
+        activity_date_time=now,
+        job_id=ctx.app_id,
+        cycle_id=cycle_id,
+        change_id=f"{cycle_id}:{source_id}:refs",
+        action=ProvisioningAction.UPDATE,
+        status=status,
+        source_identity=ProvisionedIdentity(source_id, display, object_type),
+        target_identity=ProvisionedIdentity(target_id, display, object_type),
+        steps=(step,),
+        modified_properties=(change,),
+        error=info,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+async def export_members(
+    ctx: CycleContext,
+    port: TargetPort,
+    cycle_id: str,
+    now: datetime,
+    groups: Sequence[tuple[Group, Link]],
+    user_targets: Mapping[str, str],
+) -> list[Outcome]:
+    """Bring each linked, in-scope group's members in line with the source (users only)."""
+    outcomes: list[Outcome] = []
+    cap = ctx.options.group_members_max_per_request
+    for group, link in groups:
+        started = time.monotonic()
+        members = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
+        exported = list(link.last_exported.get(MEMBERS_KEY) or [])
+        delta = member_delta(members, user_targets, exported)
+        if not delta.added and not delta.removed:
+            continue
+        desired = [user_targets[m] for m in members if m in user_targets]
+        change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
+        error: SyncError | None = None
+        try:
+            for body in member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap):
+                await port.patch("Group", link.target_id, body)
+        except JobError:
+            raise
+        except SyncError as exc:
+            error = exc
+        new_link = (
+            None
+            if error
+            else Link(link.target_id, {**link.last_exported, MEMBERS_KEY: desired}, link.disabled)
+        )
+        name = str(group.attributes.get("displayName") or group.object_id)
+        record = _record(
+            ctx,
+            cycle_id,
+            now,
+            "Group",
+            group.object_id,
+            name,
+            link.target_id,
+            change,
+            error,
+            started,
+        )
+        outcomes.append(
+            Outcome(
+                "Group",
+                group.object_id,
+                "failure" if error else "update",
+                ("Group", group.object_id, new_link) if new_link else None,
+                record,
+            )
+        )
+    return outcomes
+
+
+def _current_manager(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        inner = value.get("value")
+        return str(inner) if inner else None
+    return str(value) if value else None
+
+
+async def export_manager(
+    ctx: CycleContext,
+    port: TargetPort,
+    cycle_id: str,
+    now: datetime,
+    users: Sequence[tuple[str, str, Link, str | None]],
+    user_targets: Mapping[str, str],
+) -> list[Outcome]:
+    """Set, change or clear each user's manager (``users``: id, UPN, link, manager source id).
+
+    A manager not provisioned yet is left for a later cycle (spec §2.7).
+    """
+    path = manager_path(ctx)
+    if path is None:
+        return []
+    outcomes: list[Outcome] = []
+    for source_id, display, link, manager_source in users:
+        started = time.monotonic()
+        wanted = user_targets.get(manager_source) if manager_source else None
+        if manager_source and wanted is None:
+            continue
+        current = _current_manager(link.last_exported.get("manager"))
+        body = manager_body(wanted, ctx.dialect, current=current)
+        if body is None:
+            continue
+        error: SyncError | None = None
+        try:
+            await port.patch("User", link.target_id, body)
+        except JobError:
+            raise
+        except SyncError as exc:
+            error = exc
+        exported = {**link.last_exported, "manager": wanted}
+        new_link = None if error else Link(link.target_id, exported, link.disabled)
+        change = ModifiedProperty(path, current, wanted)
+        record = _record(
+            ctx, cycle_id, now, "User", source_id, display, link.target_id, change, error, started
+        )
+        outcomes.append(
+            Outcome(
+                "User",
+                source_id,
+                "failure" if error else "update",
+                ("User", source_id, new_link) if new_link else None,
+                record,
+            )
+        )
+    return outcomes

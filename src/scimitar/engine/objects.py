@@ -1,0 +1,497 @@
+"""One object through the pipeline: import → scope → plan (pure), then match and export (I/O).
+
+:func:`prepare_user` and :func:`prepare_group` decide without touching the network, so a page
+can be counted for accidental deletions before anything is sent; :func:`execute` then sends
+what was decided and returns the link to save and the log record to write.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from scimitar.connector.dialects import (
+    create_group_body,
+    create_user_body,
+    disable_body,
+    patch_body,
+    put_body,
+)
+from scimitar.directory.model import Group, User
+from scimitar.directory.source import ChangeKind
+from scimitar.engine.actions import (
+    Action,
+    Adopt,
+    Create,
+    Delete,
+    Disable,
+    Enable,
+    Failure,
+    Match,
+    Skip,
+    StagedDelete,
+    Update,
+)
+from scimitar.engine.context import CycleContext
+from scimitar.engine.linkstore import LinkChange
+from scimitar.engine.matching import MatchAttempt, resolve_match
+from scimitar.engine.planning import Link, PlanInput, link_after, plan
+from scimitar.engine.records import (
+    ErrorCode,
+    ErrorInformation,
+    ProvisionedIdentity,
+    ProvisioningRecord,
+    ProvisioningStep,
+    RecordStatus,
+    action_kind,
+    error_code_for_status,
+    modified_properties,
+)
+from scimitar.engine.scope import (
+    ScopeResult,
+    evaluate_group_scope,
+    evaluate_user_scope,
+    hard_deleted_scope,
+)
+from scimitar.engine.steps import (
+    decision_step,
+    export_step,
+    import_step,
+    matching_step,
+    scoping_step,
+)
+from scimitar.errors import JobError, ObjectError, SyncError
+from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
+
+__all__ = ["Outcome", "Prepared", "TargetPort", "execute", "prepare_group", "prepare_user"]
+
+
+class TargetPort(Protocol):
+    """The SCIM operations the engine needs (``connector.operations.TargetOperations``)."""
+
+    async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
+        """Objects whose ``attribute`` equals ``value``."""
+        ...
+
+    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
+        """One object, or None when it is gone."""
+        ...
+
+    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create an object; returns it with its ``id``."""
+        ...
+
+    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Apply a PatchOp."""
+        ...
+
+    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Replace an object."""
+        ...
+
+    async def delete(self, object_type: str, target_id: str) -> None:
+        """Delete an object."""
+        ...
+
+
+@dataclass
+class Prepared:
+    """One object after the pure part of the pipeline: what was decided and why."""
+
+    object_type: str
+    source_id: str
+    display: str
+    change: ChangeKind | None
+    change_id: str
+    scope: ScopeResult
+    link: Link | None
+    action: Action
+    result: MappingResult | None = None
+    changes: tuple[AttributeChange, ...] = ()
+    steps: list[ProvisioningStep] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What executing one object produced."""
+
+    object_type: str
+    source_id: str
+    count: str
+    link_change: LinkChange | None
+    record: ProvisioningRecord
+    references: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _mapped(
+    mapping: CompiledMappingSet,
+    scope: ScopeResult,
+    attributes: Mapping[str, Any],
+    link: Link | None,
+) -> tuple[MappingResult, tuple[AttributeChange, ...]]:
+    result = mapping.apply(scope.mapping_input(attributes), is_create=link is None)
+    if link is None:
+        return result, ()
+    changes = tuple(
+        c for c in mapping.diff(result, link.last_exported) if c.path not in result.references
+    )
+    return result, changes
+
+
+def _has_matching_value(mapping: CompiledMappingSet, result: MappingResult | None) -> bool:
+    if result is None:
+        return True
+    return any(m.target in result.values for m in mapping.mapping_set.matching_mappings)
+
+
+def _prepare(
+    ctx: CycleContext,
+    object_type: str,
+    source_id: str,
+    display: str,
+    scope: ScopeResult,
+    attributes: Mapping[str, Any] | None,
+    link: Link | None,
+    change: ChangeKind | None,
+    change_id: str,
+) -> Prepared:
+    mapping = ctx.mappings[object_type]
+    steps = [import_step(object_type, display, change), scoping_step(object_type, scope)]
+    result: MappingResult | None = None
+    changes: tuple[AttributeChange, ...] = ()
+    action: Action
+    try:
+        if attributes is not None and scope.is_in_scope:
+            result, changes = _mapped(mapping, scope, attributes, link)
+        subject = PlanInput(scope, link, changes, change, _has_matching_value(mapping, result))
+        action = plan(subject, ctx.plan_settings[object_type])
+    except ObjectError as exc:
+        action = Failure(ErrorCode.BAD_REQUEST.value, str(exc))
+    return Prepared(
+        object_type,
+        source_id,
+        display,
+        change,
+        change_id,
+        scope,
+        link,
+        action,
+        result,
+        changes,
+        steps,
+    )
+
+
+def prepare_user(
+    ctx: CycleContext,
+    source_id: str,
+    user: User | None,
+    link: Link | None,
+    change: ChangeKind | None,
+    change_id: str,
+) -> Prepared:
+    """Scope, map and plan one user (spec §2.1, §2.4); no I/O."""
+    if user is None:
+        return _prepare(
+            ctx,
+            "User",
+            source_id,
+            source_id,
+            hard_deleted_scope(),
+            None,
+            link,
+            ChangeKind.HARD_DELETED,
+            change_id,
+        )
+    attributes = user.to_attributes()
+    display = str(attributes.get("userPrincipalName") or source_id)
+    scope = evaluate_user_scope(
+        attributes,
+        setting=ctx.setting,
+        assignments=ctx.assignments_of(source_id),
+        scoping_filters=ctx.mappings["User"].mapping_set.scoping_filters,
+        is_default_access_excluded=ctx.is_default_access_excluded,
+    )
+    return _prepare(ctx, "User", source_id, display, scope, attributes, link, change, change_id)
+
+
+def prepare_group(
+    ctx: CycleContext,
+    source_id: str,
+    group: Group | None,
+    link: Link | None,
+    change: ChangeKind | None,
+    change_id: str,
+) -> Prepared:
+    """Scope, map and plan one group; no I/O."""
+    if group is None:
+        return _prepare(
+            ctx,
+            "Group",
+            source_id,
+            source_id,
+            hard_deleted_scope(),
+            None,
+            link,
+            ChangeKind.HARD_DELETED,
+            change_id,
+        )
+    attributes = {
+        **group.attributes,
+        "objectId": group.object_id,
+        "isSoftDeleted": group.deleted_at is not None,
+    }
+    display = str(attributes.get("displayName") or source_id)
+    scope = evaluate_group_scope(
+        attributes,
+        setting=ctx.setting,
+        is_assigned=source_id in ctx.assigned_groups,
+        scoping_filters=ctx.mappings["Group"].mapping_set.scoping_filters,
+    )
+    return _prepare(ctx, "Group", source_id, display, scope, attributes, link, change, change_id)
+
+
+async def execute(
+    ctx: CycleContext, port: TargetPort, prepared: Prepared, cycle_id: str, now: datetime
+) -> Outcome:
+    """Send what was decided for one object; failures of the object become failure records.
+
+    Raises:
+        JobError: The app refuses the job as a whole (credentials, TLS, incompatible): the
+            cycle stops.
+    """
+    prepared.steps.append(decision_step(prepared.object_type, prepared.action))
+    try:
+        action, link_change, target_id = await _send(ctx, port, prepared)
+    except JobError:
+        raise
+    except SyncError as exc:
+        return _failed(prepared, ctx.app_id, cycle_id, now, exc)
+    return _succeeded(prepared, ctx.app_id, cycle_id, now, action, link_change, target_id)
+
+
+async def _send(
+    ctx: CycleContext, port: TargetPort, prepared: Prepared
+) -> tuple[Action, LinkChange | None, str | None]:
+    action, link = prepared.action, prepared.link
+    key = (prepared.object_type, prepared.source_id)
+    match action:
+        case Skip() | StagedDelete() | Failure():
+            return action, None, link.target_id if link else None
+        case Match():
+            return await _match_and_export(ctx, port, prepared)
+        case Delete(target_id=target_id):
+            await _delete(port, prepared.object_type, target_id)
+            return action, (*key, None), target_id
+        case Disable(target_id=target_id):
+            await port.patch(prepared.object_type, target_id, disable_body(ctx.dialect))
+        case Enable(target_id=target_id):
+            await _update(ctx, port, prepared.object_type, target_id, action.body_changes, prepared)
+        case Update():
+            assert link is not None  # noqa: S101 - plan() only updates linked objects
+            await _update(ctx, port, prepared.object_type, link.target_id, action.changes, prepared)
+    new_link = link_after(action, link)
+    return action, (*key, new_link), new_link.target_id if new_link else None
+
+
+async def _delete(port: TargetPort, object_type: str, target_id: str) -> None:
+    try:
+        await port.delete(object_type, target_id)
+    except SyncError as exc:
+        if getattr(exc, "status", None) != 404:
+            raise
+
+
+async def _update(
+    ctx: CycleContext,
+    port: TargetPort,
+    object_type: str,
+    target_id: str,
+    changes: Sequence[AttributeChange],
+    prepared: Prepared,
+) -> None:
+    if not changes:
+        return
+    if ctx.options.update_method.value.upper() == "PUT":
+        current = await port.get(object_type, target_id) or {}
+        await port.put(object_type, target_id, put_body(current, changes))
+        return
+    assertive = prepared.result.assertive if prepared.result else frozenset()
+    await port.patch(object_type, target_id, patch_body(changes, ctx.dialect, assertive=assertive))
+
+
+async def _match_and_export(
+    ctx: CycleContext, port: TargetPort, prepared: Prepared
+) -> tuple[Action, LinkChange | None, str | None]:
+    result = prepared.result
+    assert result is not None  # noqa: S101 - Match is only planned for mapped objects
+    mapping = ctx.mappings[prepared.object_type]
+    attempts, found = await _find(port, prepared.object_type, mapping, result)
+    outcome = resolve_match(attempts)
+    prepared.steps.append(matching_step(prepared.object_type, outcome, attempts))
+    key = (prepared.object_type, prepared.source_id)
+    match outcome:
+        case Failure():
+            return outcome, None, None
+        case Adopt(target_id=target_id):
+            current = found.get(target_id) or {}
+            changes = tuple(
+                c for c in mapping.diff(result, current) if c.path not in result.references
+            )
+            prepared.changes = changes
+            await _update(ctx, port, prepared.object_type, target_id, changes, prepared)
+            exported = put_body(current, changes)
+            return outcome, (*key, Link(target_id, exported)), target_id
+    body = _create_body(ctx, prepared.object_type, result)
+    created = await port.create(prepared.object_type, body)
+    target_id = str(created["id"])
+    prepared.changes = tuple(
+        AttributeChange(p, None, v) for p, v in result.values.items() if p not in result.references
+    )
+    exported = {k: v for k, v in body.items() if k != "meta"}
+    return Create(), (*key, Link(target_id, exported)), target_id
+
+
+def _create_body(ctx: CycleContext, object_type: str, result: MappingResult) -> dict[str, Any]:
+    if object_type == "Group":
+        resource = {k: v for k, v in result.resource.items() if k != "members"}
+        return create_group_body(resource, ctx.dialect)
+    return create_user_body(result.resource, ctx.dialect, references=tuple(result.references))
+
+
+async def _find(
+    port: TargetPort, object_type: str, mapping: CompiledMappingSet, result: MappingResult
+) -> tuple[list[MatchAttempt], dict[str, dict[str, Any]]]:
+    """Query the app with each matching attribute in precedence order (spec §2.2)."""
+    attempts: list[MatchAttempt] = []
+    found: dict[str, dict[str, Any]] = {}
+    for matching in mapping.mapping_set.matching_mappings:
+        value = result.values.get(matching.target)
+        if value is None or value == "":
+            continue
+        hits = await port.find(object_type, matching.target, str(value))
+        ids = tuple(str(hit["id"]) for hit in hits if "id" in hit)
+        found.update((str(hit["id"]), hit) for hit in hits if "id" in hit)
+        attempts.append(MatchAttempt(matching.target, str(value), ids))
+        if ids:
+            break
+    return attempts, found
+
+
+def _identity(prepared: Prepared, target_id: str | None) -> tuple[ProvisionedIdentity, ...]:
+    return (
+        ProvisionedIdentity(prepared.source_id, prepared.display, prepared.object_type),
+        ProvisionedIdentity(target_id, prepared.display, prepared.object_type),
+    )
+
+
+def _succeeded(
+    prepared: Prepared,
+    job_id: str,
+    cycle_id: str,
+    now: datetime,
+    action: Action,
+    link_change: LinkChange | None,
+    target_id: str | None,
+) -> Outcome:
+    kind = action_kind(action)
+    status = RecordStatus.SUCCESS
+    error = None
+    skip_reason = None
+    if isinstance(action, Skip):
+        status, skip_reason = RecordStatus.SKIPPED, action.reason.value
+    elif isinstance(action, StagedDelete):
+        status = RecordStatus.SKIPPED
+    elif isinstance(action, Failure):
+        status = RecordStatus.FAILURE
+        error = ErrorInformation.for_code(_code(action.code), action.message)
+    elif not isinstance(action, Skip):
+        prepared.steps.append(export_step(prepared.object_type, action, RecordStatus.SUCCESS))
+    redacted = prepared.result.redacted if prepared.result else frozenset()
+    changes = prepared.changes if not isinstance(action, Skip | StagedDelete | Failure) else ()
+    source, target = _identity(prepared, target_id)
+    record = ProvisioningRecord(
+        id=str(uuid.uuid4()),
+        activity_date_time=now,
+        job_id=job_id,
+        cycle_id=cycle_id,
+        change_id=prepared.change_id,
+        action=kind,
+        status=status,
+        source_identity=source,
+        target_identity=target,
+        steps=tuple(prepared.steps),
+        modified_properties=modified_properties(changes, redacted),
+        error=error,
+        skip_reason=skip_reason,
+        duration_ms=_elapsed(prepared),
+    )
+    count = "failure" if status is RecordStatus.FAILURE else _count_key(action)
+    references = prepared.result.references if prepared.result else {}
+    return Outcome(prepared.object_type, prepared.source_id, count, link_change, record, references)
+
+
+def _code(code: str) -> ErrorCode:
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return ErrorCode.BAD_REQUEST
+
+
+def _failed(
+    prepared: Prepared, job_id: str, cycle_id: str, now: datetime, exc: SyncError
+) -> Outcome:
+    status_code = getattr(exc, "status", None)
+    linked = prepared.link is not None
+    code = (
+        error_code_for_status(status_code, is_linked=linked)
+        if status_code
+        else (
+            ErrorCode.TIMEOUT if "timeout" in str(exc).lower() else ErrorCode.INTERNAL_SERVER_ERROR
+        )
+    )
+    prepared.steps.append(
+        export_step(prepared.object_type, prepared.action, RecordStatus.FAILURE, str(exc))
+    )
+    source, target = _identity(prepared, prepared.link.target_id if prepared.link else None)
+    record = ProvisioningRecord(
+        id=str(uuid.uuid4()),
+        activity_date_time=now,
+        job_id=job_id,
+        cycle_id=cycle_id,
+        change_id=prepared.change_id,
+        action=action_kind(prepared.action),
+        status=RecordStatus.FAILURE,
+        source_identity=source,
+        target_identity=target,
+        steps=tuple(prepared.steps),
+        error=ErrorInformation.for_code(code, str(exc)),
+        duration_ms=_elapsed(prepared),
+    )
+    return Outcome(prepared.object_type, prepared.source_id, "failure", None, record)
+
+
+def _count_key(action: Action) -> str:
+    match action:
+        case Create():
+            return "create"
+        case Update() | Adopt():
+            return "update"
+        case Disable():
+            return "disable"
+        case Enable():
+            return "enable"
+        case Delete():
+            return "delete"
+        case StagedDelete():
+            return "staged_delete"
+    return "skip"
+
+
+def _elapsed(prepared: Prepared) -> int:
+    return int((time.monotonic() - prepared.started) * 1000)

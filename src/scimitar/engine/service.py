@@ -1,0 +1,45 @@
+"""Wiring the cycle runner to the store, the directory and the app's SCIM endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from scimitar.apps import Apps, JobConfig
+from scimitar.connector.operations import TargetOperations
+from scimitar.directory.store import SQLDirectory
+from scimitar.engine.cycle import CycleRunner, Progress
+from scimitar.engine.objects import TargetPort
+from scimitar.store import Database
+
+__all__ = ["DEFAULT_CONCURRENCY", "build_runner"]
+
+#: Requests in flight towards one app when its template publishes no limit.
+DEFAULT_CONCURRENCY = 16
+
+
+def build_runner(
+    database: Database,
+    apps: Apps,
+    *,
+    page_size: int = 500,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> CycleRunner:
+    """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL."""
+
+    @asynccontextmanager
+    async def open_port(config: JobConfig) -> AsyncIterator[TargetPort]:
+        credentials = await apps.provisioning.credentials(config.app.id)
+        async with apps.provisioning.client(credentials) as client:
+            yield TargetOperations(
+                client, config.connector_options(), concurrency=DEFAULT_CONCURRENCY
+            )
+
+    return CycleRunner(
+        database,
+        apps,
+        SQLDirectory(database),
+        open_port,
+        page_size=page_size,
+        on_progress=on_progress,
+    )
