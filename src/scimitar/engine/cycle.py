@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +39,7 @@ from scimitar.engine.objects import (
 from scimitar.errors import ConfigError, JobError
 from scimitar.store import Database
 from scimitar.store.queries import is_among
+from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
@@ -195,7 +197,13 @@ class CycleRunner:
                 "watermark": await self._directory.current_watermark(),
             }
         else:
-            resume = {"kind": "incremental", "phase": "changes", "watermark": state.watermark}
+            since = await jobstate.last_cycle_start(self._db, ctx.app_id)
+            resume = {
+                "kind": "incremental",
+                "phase": "changes",
+                "watermark": state.watermark,
+                "since": since.isoformat() if since else None,
+            }
         cycle = await jobstate.start_cycle(self._db, ctx.app_id, str(resume["kind"]), resume)
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
@@ -304,16 +312,20 @@ class CycleRunner:
         return str(watermark)
 
     async def _assignment_changes(self, run: _Run) -> None:
-        """Users whose entitlement changed without a directory change (assign, unassign)."""
+        """Users whose entitlement changed without a directory change (assign, unassign).
+
+        The directory's change feed knows nothing of app assignments, so an incremental cycle
+        also takes: users under an assignment made since the previous cycle started, linked
+        users no longer entitled, and users disabled for leaving scope who are entitled again.
+        """
         async with self._db.read() as conn:
             linked = await linked_ids(conn, run.ctx.app_id, "User")
+            recent = await _recently_assigned(conn, run.ctx.app_id, run.resume.get("since"))
         entitled = set(run.ctx.user_roles)
-        candidates = {u for u in entitled if u not in linked}
+        candidates = {u for u in recent if u in entitled and u not in linked}
         if run.ctx.setting.value == "assigned":
-            candidates |= {
-                u for u, disabled in linked.items() if not disabled and u not in entitled
-            }
-        candidates |= {u for u, disabled in linked.items() if disabled and u in entitled}
+            candidates |= {u for u, off in linked.items() if not off and u not in entitled}
+        candidates |= {u for u, off in linked.items() if off and u in entitled}
         for chunk in _chunks(sorted(candidates), self._page_size):
             users = await self._directory.get_users(chunk)
             await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})
@@ -470,6 +482,26 @@ class CycleRunner:
             )
         if self._on_progress is not None:
             self._on_progress(run.progress)
+
+
+async def _recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:
+    """Users assigned, directly or through a group's direct membership, at or after ``since``."""
+    query = select(ASSIGNMENT.c.principal_type, ASSIGNMENT.c.principal_id).where(
+        ASSIGNMENT.c.app_id == app_id
+    )
+    if since is not None:
+        query = query.where(ASSIGNMENT.c.created_at >= datetime.fromisoformat(since))
+    users: set[str] = set()
+    groups: list[str] = []
+    for kind, principal in await conn.execute(query):
+        if kind == PrincipalType.USER.value:
+            users.add(principal)
+        else:
+            groups.append(principal)
+    if groups:
+        members = select(MEMBER.c.member_id).where(is_among(conn, MEMBER.c.group_id, groups))
+        users.update(row[0] for row in await conn.execute(members))
+    return users
 
 
 def _one(value: Any) -> str | None:

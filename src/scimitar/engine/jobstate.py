@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.store import Database
@@ -19,6 +19,7 @@ __all__ = [
     "CycleRow",
     "JobState",
     "finish_cycle",
+    "last_cycle_start",
     "load_state",
     "record_page",
     "running_cycle",
@@ -71,6 +72,17 @@ async def running_cycle(database: Database, cycle_id: str | None) -> CycleRow | 
     if row is None or row.status != "running":
         return None
     return CycleRow(row.id, row.kind, json.loads(row.counts or "{}"))
+
+
+async def last_cycle_start(database: Database, app_id: str) -> datetime | None:
+    """When the app's most recent cycle started (whatever its outcome), or None."""
+    async with database.read() as conn:
+        query = select(func.max(CYCLE.c.started_at)).where(CYCLE.c.app_id == app_id)
+        value = (await conn.execute(query)).scalar()
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def start_cycle(
