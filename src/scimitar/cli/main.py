@@ -6,7 +6,7 @@ import typer
 
 from scimitar import __version__
 from scimitar.cli import app as app_commands
-from scimitar.cli import demo, directory, expr, gallery, serve, target
+from scimitar.cli import demo, directory, expr, gallery, logs, serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("logs")(logs.logs)
 app.add_typer(target.app, name="target")
 app.add_typer(expr.app, name="expr")
 app.add_typer(directory.app, name="directory")

@@ -29,6 +29,8 @@ __all__ = [
     "LogFilter",
     "LogPage",
     "ProvisioningLogStore",
+    "parse_action",
+    "parse_status",
     "retention_cutoff",
 ]
 
@@ -157,8 +159,8 @@ class ProvisioningLogStore:
         if limit < 1:
             raise ConfigError(f"limit {limit}: give at least 1")
         chosen = LogFilter(
-            status=_status(status),
-            action=_action(action),
+            status=parse_status(status),
+            action=parse_action(action),
             user=user.strip() if user and user.strip() else None,
             cycle=cycle,
             since=None if since is None else _aware(since),
@@ -283,17 +285,39 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _status(value: RecordStatus | str | None) -> RecordStatus | None:
+def parse_status(
+    value: RecordStatus | str | None, *, option: str = "status"
+) -> RecordStatus | None:
+    """A status filter from its name, any case.
+
+    Args:
+        value: success, failure, skipped or warning (``None`` passes through).
+        option: How the caller names the filter in the error (``--status`` on the CLI).
+
+    Raises:
+        ConfigError: Not a status; the message lists the statuses.
+    """
     if value is None or isinstance(value, RecordStatus):
         return value
     try:
         return RecordStatus(value.strip().lower())
     except ValueError as exc:
         choices = ", ".join(status.value for status in RecordStatus)
-        raise ConfigError(f"status {value!r}: use one of {choices}") from exc
+        raise ConfigError(f"{option} {value!r}: use one of {choices}") from exc
 
 
-def _action(value: ProvisioningAction | str | None) -> ProvisioningAction | None:
+def parse_action(
+    value: ProvisioningAction | str | None, *, option: str = "action"
+) -> ProvisioningAction | None:
+    """An action filter from its name, any case; ``staged delete``/``staged_delete`` work too.
+
+    Args:
+        value: create, update, disable, enable, delete, stageddelete, skip or other.
+        option: How the caller names the filter in the error (``--action`` on the CLI).
+
+    Raises:
+        ConfigError: Not an action; the message lists the actions.
+    """
     if value is None or isinstance(value, ProvisioningAction):
         return value
     key = value.strip().lower().replace(" ", "").replace("_", "").replace("-", "")
@@ -302,4 +326,4 @@ def _action(value: ProvisioningAction | str | None) -> ProvisioningAction | None
     except ValueError as exc:
         choices = ", ".join(action.value for action in ProvisioningAction)
         hint = " (failed records: filter by status failure)" if key == "failure" else ""
-        raise ConfigError(f"action {value!r}: use one of {choices}{hint}") from exc
+        raise ConfigError(f"{option} {value!r}: use one of {choices}{hint}") from exc

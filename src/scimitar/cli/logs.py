@@ -1,0 +1,186 @@
+"""``scimitar logs APP``: an app's provisioning log, newest first, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scimitar.apps import Apps
+from scimitar.cli.output import JsonOption, emit, fail, run, stderr
+from scimitar.engine.logexport import json_document, write_csv
+from scimitar.engine.logstore import (
+    LogEntry,
+    LogPage,
+    ProvisioningLogStore,
+    parse_action,
+    parse_status,
+)
+from scimitar.errors import ConfigError
+from scimitar.settings import Settings
+from scimitar.store import open_database
+
+__all__ = ["LogFormat", "logs", "parse_since"]
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_STATUS_STYLE = {"success": "green", "failure": "bold red", "skipped": "dim", "warning": "yellow"}
+_MESSAGE_WIDTH = 60
+
+
+class LogFormat(StrEnum):
+    """How ``scimitar logs`` prints records."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """A ``--since`` value: ISO 8601 (no zone means UTC) or an age such as ``15m``, ``2h``, ``7d``.
+
+    Args:
+        text: What the user typed.
+        now: The current time (default: now, UTC).
+
+    Raises:
+        ConfigError: Neither form; the message names the option and both forms.
+    """
+    relative = _RELATIVE.match(text)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {text!r} is neither a time nor an age; give ISO 8601 "
+            "(2024-05-01T12:00:00Z) or an age such as 15m, 2h or 7d"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def logs(
+    key: Annotated[str, typer.Argument(metavar="APP", help="The app's name or id.")],
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="success, failure, skipped or warning."),
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            help="create, update, disable, enable, delete, stageddelete, skip or other.",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="A source or target id, userPrincipalName or displayName (any case).",
+        ),
+    ] = None,
+    cycle: Annotated[str | None, typer.Option("--cycle", help="A cycle id.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="ISO 8601 time, or an age: 15m, 2h, 7d."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="The most records to print.")] = 100,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="The cursor a previous page printed, for older records."),
+    ] = None,
+    output: Annotated[
+        LogFormat, typer.Option("--format", help="table for people, json or csv for tools.")
+    ] = LogFormat.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Show an app's provisioning log: one record per object per action, newest first."""
+    chosen = LogFormat.JSON if as_json else output
+    try:
+        since_at = None if since is None else parse_since(since)
+        wanted_status = parse_status(status, option="--status")
+        wanted_action = parse_action(action, option="--action")
+    except ConfigError as exc:
+        fail(str(exc))
+
+    async def body() -> None:
+        settings = Settings()
+        database = await open_database(settings)
+        try:
+            app = await Apps.create(database, settings).apps.get(key)
+            page = await ProvisioningLogStore(database).query(
+                app.id,
+                status=wanted_status,
+                action=wanted_action,
+                user=user,
+                cycle=cycle,
+                since=since_at,
+                limit=limit,
+                before=before,
+            )
+        finally:
+            await database.dispose()
+        _print(page, chosen, app.name)
+
+    run(body)
+
+
+def _print(page: LogPage, chosen: LogFormat, app_name: str) -> None:
+    if chosen is LogFormat.JSON:
+        emit(json_document(page.records), as_json=True)
+    elif chosen is LogFormat.CSV:
+        write_csv(page.records, sys.stdout)
+        sys.stdout.flush()
+    else:
+        emit([], as_json=False, render=_table(page.records, app_name))
+    if page.next_cursor is not None:
+        stderr.print(f"More records: add --before {page.next_cursor}", highlight=False)
+
+
+def _table(entries: tuple[LogEntry, ...], app_name: str) -> Callable[[Console], None]:
+    def render(console: Console) -> None:
+        if not entries:
+            console.print(f"No provisioning log records for {escape(app_name)} match.")
+            return
+        table = Table()
+        table.add_column("time (UTC)", no_wrap=True)
+        table.add_column("action")
+        table.add_column("status")
+        # Folded, never cut with an ellipsis: people copy ids and UPNs from here.
+        table.add_column("object", overflow="fold", ratio=2)
+        table.add_column("target id", overflow="fold", ratio=1)
+        table.add_column("error", overflow="fold", ratio=3)
+        for entry in entries:
+            table.add_row(*_cells(entry))
+        console.print(table)
+
+    return render
+
+
+def _cells(entry: LogEntry) -> tuple[str, ...]:
+    record = entry.record
+    source = record.source_identity
+    name = source.details.get("userPrincipalName") or source.display_name or source.id or ""
+    status = record.status.value
+    error = ""
+    if record.error is not None:
+        reason = record.error.reason
+        short = reason if len(reason) <= _MESSAGE_WIDTH else reason[: _MESSAGE_WIDTH - 1] + "…"
+        error = f"{record.error.error_code}: {short}"
+    return (
+        record.activity_date_time.strftime("%Y-%m-%d %H:%M:%S"),
+        record.action.value,
+        f"[{_STATUS_STYLE.get(status, '')}]{status}[/]" if status in _STATUS_STYLE else status,
+        escape(f"{entry.object_type} {name}"),
+        escape(record.target_identity.id or ""),
+        escape(error),
+    )
