@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from scimitar import __version__
+from scimitar.apps import Apps
+from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app
@@ -16,16 +18,29 @@ from scimitar.target.http import create_target_app
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, include_target: bool = True) -> FastAPI:
-    """Build the application for these settings; the store is migrated when it starts."""
+def create_app(
+    settings: Settings, *, include_target: bool = True, with_scheduler: bool = False
+) -> FastAPI:
+    """Build the application for these settings; the store is migrated when it starts.
+
+    Args:
+        settings: Where the store is, and the server's limits.
+        include_target: Serve the embedded SCIM target.
+        with_scheduler: Run each app's provisioning cycles on its interval in this process.
+    """
     database = Database(settings.resolved_database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await database.migrate()
+        scheduler = Scheduler(database, Apps.create(database, settings)) if with_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             await database.dispose()
 
     app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)

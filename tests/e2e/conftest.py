@@ -73,7 +73,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = data / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scimitar", "serve", "--port", str(port)],
+            # Tests run cycles themselves (`scimitar app sync`); no scheduler races them.
+            [sys.executable, "-m", "scimitar", "serve", "--port", str(port), "--no-scheduler"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

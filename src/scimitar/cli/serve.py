@@ -51,11 +51,12 @@ def run_server(
     port: int,
     *,
     include_target: bool = True,
+    with_scheduler: bool = False,
     as_json: bool = False,
 ) -> None:
     """Serve the app with uvicorn until interrupted; with ``as_json``, announce it as JSON."""
     configure_logging(as_json=as_json)
-    app = create_app(settings, include_target=include_target)
+    app = create_app(settings, include_target=include_target, with_scheduler=with_scheduler)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     config = uvicorn.Config(
         app,
@@ -71,10 +72,15 @@ def run_server(
 
 
 def serve(
-    host: HostOption = "127.0.0.1", port: PortOption = 8000, as_json: JsonOption = False
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Do not run provisioning cycles here.")
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Run Scimitar: the embedded SCIM target (and, as they land, the admin API and portal).
+    """Run Scimitar: the embedded SCIM target and the scheduler that runs each app's cycles.
 
     With --json, stdout gets one JSON document once the server listens; logs go to stderr.
     """
-    run_server(Settings(), host, port, as_json=as_json)
+    run_server(Settings(), host, port, with_scheduler=not no_scheduler, as_json=as_json)

@@ -43,7 +43,12 @@ from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
-__all__ = ["CycleRunner", "CycleSummary", "PortFactory", "Progress"]
+__all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Progress"]
+
+
+class CycleBusyError(ConfigError):
+    """Another process is running a cycle of this app right now."""
+
 
 PortFactory = Callable[[JobConfig], AbstractAsyncContextManager[TargetPort]]
 
@@ -186,8 +191,14 @@ class CycleRunner:
         self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool
     ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
+        if interrupted is not None and jobstate.is_owner_alive(state, utcnow()):
+            raise CycleBusyError(
+                f"a cycle of app {ctx.config.app.name!r} is already running "
+                f"({interrupted.id}); wait for it to end (see `scimitar app status "
+                f"{ctx.config.app.name}`)"
+            )
         if interrupted is not None and state.resume:
-            return interrupted, state.resume
+            return interrupted, {**state.resume, "owner": jobstate.owner()}
         is_initial = force_initial or ctx.config.needs_initial_cycle or state.watermark is None
         if is_initial:
             resume = {
@@ -204,6 +215,7 @@ class CycleRunner:
                 "watermark": state.watermark,
                 "since": since.isoformat() if since else None,
             }
+        resume["owner"] = jobstate.owner()
         cycle = await jobstate.start_cycle(self._db, ctx.app_id, str(resume["kind"]), resume)
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)

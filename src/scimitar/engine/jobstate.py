@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -16,11 +18,14 @@ from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
 __all__ = [
+    "LEASE",
     "CycleRow",
     "JobState",
     "finish_cycle",
+    "is_owner_alive",
     "last_cycle_start",
     "load_state",
+    "owner",
     "record_page",
     "running_cycle",
     "start_cycle",
@@ -36,6 +41,37 @@ class JobState:
     current_cycle_id: str | None
     resume: dict[str, Any]
     first_steady_at: datetime | None
+    updated_at: datetime | None = None
+
+
+#: How long a cycle on another machine may go without saving a page before it counts as dead.
+LEASE = timedelta(minutes=2)
+
+
+def owner() -> dict[str, Any]:
+    """Who runs a cycle: this machine and process (saved in the resume point)."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def is_owner_alive(state: JobState, now: datetime) -> bool:
+    """Whether the process that runs the job's current cycle still runs it.
+
+    On this machine, whether its process exists; elsewhere, whether it saved a page within
+    :data:`LEASE`. A dead owner's cycle is resumed; a live one's is left alone.
+    """
+    running = state.resume.get("owner") or {}
+    if running.get("host") == socket.gethostname():
+        pid = int(running.get("pid") or 0)
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return pid > 0
+    return state.updated_at is not None and now - state.updated_at < LEASE
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Running cycles: the in-process scheduler of ``scimitar serve``."""

@@ -1,0 +1,106 @@
+"""The in-process scheduler: runs each app's cycle on its interval (the embedded default).
+
+Every tick it looks at the apps whose provisioning is on and runs the cycles that are due, one
+app at a time, so a slow app delays the others rather than overloading the store. A cycle's
+failure is logged and the app is tried again at its next interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import select, update
+
+from scimitar.apps import Apps
+from scimitar.engine.service import build_runner
+from scimitar.errors import ScimitarError
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.engine import JOB_STATE
+
+__all__ = ["Scheduler"]
+
+log = structlog.get_logger("scimitar.scheduler")
+
+
+class Scheduler:
+    """Runs due cycles every ``tick_seconds`` until stopped.
+
+    Args:
+        database: The store.
+        apps: The apps services.
+        tick_seconds: How often to look for due cycles.
+        clock: The current UTC time (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        apps: Apps,
+        *,
+        tick_seconds: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._database = database
+        self._apps = apps
+        self._tick = tick_seconds
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start ticking in the background."""
+        self._task = asyncio.create_task(self._loop(), name="scimitar-scheduler")
+
+    async def stop(self) -> None:
+        """Stop after the cycle running now, if any, ends its current page."""
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("scheduler_tick_failed")
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._tick)
+            except TimeoutError:
+                continue
+
+    async def run_due(self) -> list[str]:
+        """Run every due cycle once; returns the ids of the apps that ran."""
+        ran: list[str] = []
+        for app in await self._apps.apps.list():
+            if self._stopping.is_set():
+                break
+            config = await self._apps.provisioning.config(app.id)
+            if not config.is_on or not await self._is_due(app.id):
+                continue
+            await self._run(app.id, timedelta(minutes=config.settings.interval_minutes))
+            ran.append(app.id)
+        return ran
+
+    async def _is_due(self, app_id: str) -> bool:
+        async with self._database.read() as conn:
+            query = select(JOB_STATE.c.next_run_at).where(JOB_STATE.c.app_id == app_id)
+            next_run = (await conn.execute(query)).scalar()
+        return next_run is None or next_run <= self._clock()
+
+    async def _run(self, app_id: str, interval: timedelta) -> None:
+        runner = build_runner(self._database, self._apps)
+        try:
+            summary = await runner.run(app_id)
+            log.info("cycle_finished", app_id=app_id, kind=summary.kind, counts=summary.counts)
+        except ScimitarError as exc:
+            log.warning("cycle_failed", app_id=app_id, error=str(exc))
+        async with self._database.write() as conn:
+            await conn.execute(
+                update(JOB_STATE)
+                .where(JOB_STATE.c.app_id == app_id)
+                .values(next_run_at=self._clock() + interval)
+            )
