@@ -200,6 +200,7 @@ class CycleRunner:
         if interrupted is not None and state.resume:
             return interrupted, {**state.resume, "owner": jobstate.owner()}
         is_initial = force_initial or ctx.config.needs_initial_cycle or state.watermark is None
+        resume: dict[str, Any]
         if is_initial:
             resume = {
                 "kind": "initial",
