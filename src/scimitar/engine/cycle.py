@@ -23,6 +23,7 @@ from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate
+from scimitar.engine.actions import DisableCause
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
@@ -44,6 +45,9 @@ from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
 __all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Progress"]
+
+
+_LEFT = DisableCause.OUT_OF_SCOPE
 
 
 class CycleBusyError(ConfigError):
@@ -337,8 +341,8 @@ class CycleRunner:
         entitled = set(run.ctx.user_roles)
         candidates = {u for u in recent if u in entitled and u not in linked}
         if run.ctx.setting.value == "assigned":
-            candidates |= {u for u, off in linked.items() if not off and u not in entitled}
-        candidates |= {u for u, off in linked.items() if off and u in entitled}
+            candidates |= {u for u, off in linked.items() if off is None and u not in entitled}
+        candidates |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
         for chunk in _chunks(sorted(candidates), self._page_size):
             users = await self._directory.get_users(chunk)
             await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})

@@ -92,12 +92,17 @@ async def _delete(conn: AsyncConnection, app_id: str, object_type: str, ids: lis
         )
 
 
-async def linked_ids(conn: AsyncConnection, app_id: str, object_type: str) -> dict[str, bool]:
-    """Every linked source id of a type, with whether its target object is disabled."""
-    query = select(LINK.c.source_id, LINK.c.is_disabled).where(
+async def linked_ids(
+    conn: AsyncConnection, app_id: str, object_type: str
+) -> dict[str, DisableCause | None]:
+    """Every linked source id of a type, with why its target object is disabled (if it is)."""
+    query = select(LINK.c.source_id, LINK.c.disabled_cause).where(
         LINK.c.app_id == app_id, LINK.c.object_type == object_type
     )
-    return {row.source_id: bool(row.is_disabled) for row in await conn.execute(query)}
+    return {
+        row.source_id: DisableCause(row.disabled_cause) if row.disabled_cause else None
+        for row in await conn.execute(query)
+    }
 
 
 async def target_ids(
