@@ -1,109 +1,191 @@
-"""``scimitar demo``: the embedded default, end to end, on one machine.
+"""``scimitar demo``: the seed tutorial, end to end, on the embedded defaults.
 
-It starts Scimitar (SQLite store, embedded Webex-compatible target) on a local port, creates
-(or reuses) a demo Webex tenant, prints the Tenant URL and Secret Token exactly as the seed
-tutorial asks an admin to paste them, and shows the target answering the requests Entra sends:
-Test Connection's random-GUID probe, a create, a disable and the lookup Entra matches with.
+It starts Scimitar (SQLite store, embedded Webex-compatible target) on a local port and walks
+the Cisco Webex provisioning tutorial: a generated directory, Cisco Webex from the gallery, an
+embedded Webex tenant, the Tenant URL and Secret Token, Test Connection, assignments (one with
+only Default Access, which the Webex app skips), provisioning on, the initial cycle with its
+progress bar, a few directory changes, an incremental cycle, a summary and the log.
+
+The demo keeps its store in ``<data dir>/demo`` and starts it afresh every run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import uvicorn
 from rich.console import Console
+from rich.progress import Progress as Bar
+from rich.table import Table
 
 from scimitar.app import create_app
-from scimitar.errors import ConfigError, NotFoundError
+from scimitar.apps import Apps
+from scimitar.directory.model import Group, User
+from scimitar.directory.service import DirectoryService
+from scimitar.directory.store import SQLDirectory
+from scimitar.engine.cycle import CycleSummary, Progress
+from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.service import build_runner
+from scimitar.errors import ConfigError
+from scimitar.secrets import Secret
 from scimitar.settings import Settings
-from scimitar.store import open_database
-from scimitar.target.tenants import Tenant, TenantService
+from scimitar.store import Database, open_database
+from scimitar.target.tenants import TenantService
 
-__all__ = ["DEMO_TENANT", "run_demo"]
+__all__ = ["run_demo"]
 
-DEMO_TENANT = "demo-webex"
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-async def _demo_tenant(settings: Settings) -> tuple[Tenant, str]:
-    """The demo tenant with a fresh token (tokens are shown once, so a rerun rotates it)."""
-    db = await open_database(settings)
-    try:
-        tenants = TenantService(db)
-        try:
-            await tenants.get(DEMO_TENANT)
-        except NotFoundError:
-            return await tenants.create(DEMO_TENANT, "webex")
-        return await tenants.rotate_token(DEMO_TENANT)
-    finally:
-        await db.dispose()
+APP_NAME = "Cisco Webex"
+_ORDER = ("create", "update", "enable", "disable", "delete", "skip", "failure")
 
 
-class _Steps:
-    """The walkthrough's steps, printed for people and kept for ``--json``."""
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own store, wiped: ``<data dir>/demo`` (never the admin's own database)."""
+    folder = settings.data_dir / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    return settings.model_copy(update={"data_dir": folder, "database_url": None})
+
+
+class _Narrator:
+    """Prints the walkthrough and keeps its facts for ``--json``."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.recorded: list[dict[str, Any]] = []
+        self.facts: dict[str, Any] = {"steps": []}
 
-    def show(self, step: str, request: str, status: int, outcome: str) -> None:
-        self.recorded.append(
-            {"step": step, "request": request, "status": status, "outcome": outcome}
+    def step(self, title: str, detail: str = "", **facts: Any) -> None:
+        self.facts["steps"].append({"step": title, **facts})
+        self.console.print(f"[bold cyan]▸ {title}[/] {detail}")
+
+
+async def _directory(db: Database, settings: Settings, say: _Narrator) -> DirectoryService:
+    directory = DirectoryService.from_settings(db, settings)
+    report = await directory.generate(200, 12, seed=42)
+    say.step(
+        "Directory",
+        f"generated {report.to_dict().get('users_created', 200)} users and "
+        "12 groups (names in several scripts, managers, some disabled accounts)",
+    )
+    return directory
+
+
+async def _pick(db: Database) -> tuple[Group, list[User]]:
+    source = SQLDirectory(db)
+    groups = [g for g in (await source.read_groups(None, 100)).items if len(g.members) >= 3]
+    group = min(groups, key=lambda g: len(g.members))
+    members = {m.object_id for m in group.members}
+    users = [
+        u
+        for u in (await source.read_users(None, 1000)).items
+        if u.attributes.get("accountEnabled") is not False and u.object_id not in members
+    ]
+    return group, users[:7]
+
+
+async def _configure(
+    db: Database, settings: Settings, origin: str, say: _Narrator
+) -> tuple[Apps, Group, list[User]]:
+    tenant, token = await TenantService(db).create("demo-webex", "webex")
+    url = f"{origin}/v1/scim/{tenant.id}/"
+    say.step("Embedded Webex tenant", f"Tenant URL {url}", tenant_url=url)
+    say.console.print(f"    Secret Token: {token}")
+    say.facts.update(tenant_id=tenant.id, tenant_url=url, token=token)
+    apps = Apps.create(db, settings)
+    await apps.apps.add("cisco-webex", APP_NAME)
+    say.step("Gallery", f"added {APP_NAME!r} from the gallery (template cisco-webex)")
+    await apps.provisioning.set_credentials(APP_NAME, url, Secret(token), allow_insecure_http=True)
+    test = await apps.provisioning.test_connection(APP_NAME)
+    say.step(
+        "Test Connection",
+        "succeeded: the random-GUID probe found nothing, as expected"
+        if test.is_ok
+        else f"failed: {test.to_dict()}",
+        ok=test.is_ok,
+    )
+    group, users = await _pick(db)
+    await apps.assignments.assign(APP_NAME, group=group.object_id, role="User")
+    for user in users[:6]:
+        await apps.assignments.assign(APP_NAME, user=user.object_id, role="User")
+    await apps.assignments.assign(APP_NAME, user=users[6].object_id, role=None)
+    say.step(
+        "Assignments",
+        f"group {group.attributes.get('displayName')!r} "
+        f"({len(group.members)} members) and 6 users as User; "
+        f"{users[6].attributes.get('userPrincipalName')} with only Default Access "
+        "(the Webex app does not provision those)",
+    )
+    await apps.provisioning.set_provisioning(APP_NAME, is_on=True)
+    say.step("Provisioning", "On (scope: assigned users and groups)")
+    return apps, group, users
+
+
+async def _cycle(db: Database, apps: Apps, say: _Narrator, title: str) -> CycleSummary:
+    with Bar(console=say.console, transient=True) as bar:
+        task = bar.add_task(title, total=None)
+
+        def show(progress: Progress) -> None:
+            bar.update(
+                task,
+                completed=progress.objects,
+                description=f"{title}: {progress.phase}, {progress.objects} objects",
+            )
+
+        summary = await build_runner(db, apps, page_size=50, on_progress=show).run(APP_NAME)
+    counts = ", ".join(f"{k} {summary.counts[k]}" for k in _ORDER if summary.counts.get(k))
+    say.step(
+        title,
+        f"{summary.objects} objects in {summary.seconds:.2f} s: {counts}",
+        summary=summary.to_dict(),
+    )
+    return summary
+
+
+async def _changes(
+    directory: DirectoryService, group: Group, users: list[User], spare: User, say: _Narrator
+) -> None:
+    renamed = users[0]
+    await directory.users.update(
+        renamed.object_id, {"givenName": "Augusta", "displayName": "Augusta Lovelace"}
+    )
+    await directory.users.set_enabled(users[1].object_id, is_enabled=False)
+    await directory.users.delete(users[2].object_id)
+    await directory.groups.add_members(group.object_id, [spare.object_id])
+    say.step(
+        "Directory changes",
+        f"renamed {renamed.attributes.get('userPrincipalName')}, "
+        f"blocked sign-in of {users[1].attributes.get('userPrincipalName')}, soft-deleted "
+        f"{users[2].attributes.get('userPrincipalName')}, added "
+        f"{spare.attributes.get('userPrincipalName')} to the assigned group",
+    )
+
+
+async def _log(db: Database, apps: Apps, say: _Narrator) -> None:
+    app = await apps.apps.get(APP_NAME)
+    page = await ProvisioningLogStore(db).query(app.id, limit=12)
+    table = Table("action", "status", "object", "what happened", title="Provisioning log (latest)")
+    for entry in page.records:
+        record = entry.record
+        last = record.steps[-1].description if record.steps else ""
+        table.add_row(
+            record.action.value,
+            record.status.value,
+            f"{entry.object_type} {record.source_identity.display_name}",
+            last[:70],
         )
-        colour = "green" if status < 300 else "red"
-        self.console.print(f"  [bold]{step}[/]: {request} → [{colour}]{status}[/] {outcome}")
+    say.console.print(table)
 
 
-async def _entra_requests(steps: _Steps, base: str, token: str) -> None:
-    """Send what Entra sends for one user, printing each request and the answer."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
-    async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(10)) as http:
-        probe = f'userName eq "{uuid.uuid4()}"'
-        async with http.get(f"{base}Users", params={"filter": probe}) as r:
-            body = await r.json(content_type=None)
-            steps.show(
-                "Test Connection probe",
-                f"GET /Users?filter={probe}",
-                r.status,
-                f"totalResults={body['totalResults']}",
-            )
-        user = {
-            "schemas": [CORE_USER],
-            "userName": "ada.lovelace@contoso.example",
-            "name": {"givenName": "Ada", "familyName": "Lovelace"},
-            "displayName": "Ada Lovelace",
-            "externalId": str(uuid.uuid4()),
-            "active": True,
-        }
-        async with http.get(
-            f"{base}Users", params={"filter": f'userName eq "{user["userName"]}"'}
-        ) as r:
-            found = (await r.json(content_type=None))["Resources"]
-        if found:
-            user_id = found[0]["id"]
-            steps.show("Match", "GET /Users?filter=userName eq ...", r.status, f"id={user_id}")
-        else:
-            async with http.post(f"{base}Users", json=user) as r:
-                user_id = (await r.json(content_type=None))["id"]
-                steps.show("Create", "POST /Users", r.status, f"id={user_id}")
-        disable = {
-            "schemas": [PATCH_OP],
-            "Operations": [{"op": "Replace", "path": "active", "value": "False"}],
-        }
-        async with http.patch(f"{base}Users/{user_id}", json=disable) as r:
-            body = await r.json(content_type=None)
-            steps.show(
-                "Disable (Entra's string 'False')",
-                "PATCH /Users/{id}",
-                r.status,
-                f"active={body['active']}",
-            )
+async def _walkthrough(db: Database, settings: Settings, origin: str, say: _Narrator) -> None:
+    directory = await _directory(db, settings, say)
+    apps, group, users = await _configure(db, settings, origin, say)
+    await _cycle(db, apps, say, "Initial cycle")
+    spare = (await _pick(db))[1][-1]
+    await _changes(directory, group, users, spare, say)
+    await _cycle(db, apps, say, "Incremental cycle")
+    await _log(db, apps, say)
 
 
 def _check_port(host: str, port: int) -> None:
@@ -124,7 +206,7 @@ async def _serve_while(
 ) -> None:
     _check_port(host, port)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, with_scheduler=not once),
         host=host,
         port=port,
         log_level="warning",
@@ -155,43 +237,29 @@ async def run_demo(
     on_ready: Callable[[dict[str, Any]], None] | None = None,
     console: Console | None = None,
 ) -> None:
-    """Run the demo; with ``once`` it exits after the walkthrough, else it keeps serving.
+    """Run the seed scenario; with ``once`` exit afterwards, else keep serving (Ctrl+C stops).
 
-    ``on_ready`` receives the tenant URLs, the token and the steps once the walkthrough is done.
+    ``on_ready`` receives the walkthrough's facts (tenant URL, token, each step) at the end.
     """
-    console = console or Console(highlight=False, soft_wrap=True)
-    steps = _Steps(console)
-    tenant, token = await _demo_tenant(settings)
+    say = _Narrator(console or Console(highlight=False, soft_wrap=True))
+    settings = demo_settings(settings)
     origin = f"http://{host}:{port}"
-    urls = [
-        origin + form.replace("{tenant}", tenant.id) + "/"
-        for form in ("/v1/scim/{tenant}", "/identity/scim/{tenant}/v2")
-    ]
+    database = await open_database(settings)
 
     async def work() -> None:
-        console.print(
-            f"[bold]Scimitar[/] is serving on {origin} (store: "
-            f"{settings.resolved_database_url.split(':///')[-1]})"
-        )
-        console.print(
-            "\nThe embedded Cisco Webex target — paste these into the app's Provisioning page:"
-        )
-        console.print(f"  Tenant URL:   {urls[0]}")
-        console.print(f"  (also)        {urls[1]}")
-        console.print(f"  Secret Token: {token}")
-        console.print("\nWhat Entra sends, answered by the target:")
-        await _entra_requests(steps, urls[0], token)
+        say.console.print(f"[bold]Scimitar demo[/] serving on {origin}; store {settings.data_dir}")
+        try:
+            await _walkthrough(database, settings, origin, say)
+        finally:
+            await database.dispose()
+        say.facts["url"] = origin
         if on_ready is not None:
-            on_ready(
-                {
-                    "url": origin,
-                    "tenant_id": tenant.id,
-                    "tenant_urls": urls,
-                    "token": token,
-                    "steps": steps.recorded,
-                }
-            )
+            on_ready(say.facts)
+        say.console.print(
+            f"\nLook around: SCIMITAR_DATA_DIR={settings.data_dir} scimitar logs "
+            f"'{APP_NAME}' (or app status, directory user list ...)"
+        )
         if not once:
-            console.print("\nServing until Ctrl+C.")
+            say.console.print("Serving, with cycles every 5 minutes, until Ctrl+C.")
 
     await _serve_while(settings, host, port, work, once=once)

@@ -1,9 +1,10 @@
-"""``scimitar demo --once``: the embedded default comes up and answers Entra's requests."""
+"""``scimitar demo --once``: the seed scenario end to end on the embedded defaults."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,31 +24,47 @@ def _demo(data: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
 
 
-def test_demo_prints_the_tenant_url_and_token_and_runs_entra_requests(tmp_path: Path) -> None:
+def test_demo_walks_the_seed_scenario(tmp_path: Path) -> None:
     port = free_port()
-    first = _demo(tmp_path, port, "--json")
-    assert first.returncode == 0, first.stderr
-    summary = json.loads(first.stdout)
-    assert summary["tenant_urls"][0] == f"http://127.0.0.1:{port}/v1/scim/{summary['tenant_id']}/"
-    assert summary["token"].startswith("scimtgt_")
-    assert [s["status"] for s in summary["steps"]] == [200, 201, 200]
+    result = _demo(tmp_path, port, "--json")
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout)
+    assert facts["tenant_url"] == f"http://127.0.0.1:{port}/v1/scim/{facts['tenant_id']}/"
+    steps = {step["step"]: step for step in facts["steps"]}
+    assert steps["Test Connection"]["ok"] is True
+    initial = steps["Initial cycle"]["summary"]
+    incremental = steps["Incremental cycle"]["summary"]
+    assert initial["kind"] == "initial"
+    assert initial["counts"]["create"] >= 8
+    assert initial["counts"].get("failure", 0) == 0
+    assert incremental["kind"] == "incremental"
+    assert incremental["counts"]["disable"] == 2
+    assert incremental["counts"]["create"] == 1
+    assert (tmp_path / "demo").is_dir()
 
+
+def test_demo_narrates_for_people_and_starts_afresh(tmp_path: Path) -> None:
+    first = _demo(tmp_path, free_port())
     again = _demo(tmp_path, free_port())
+    assert first.returncode == 0, first.stderr
     assert again.returncode == 0, again.stderr
-    assert "Tenant URL:" in again.stdout
-    assert "Secret Token:" in again.stdout
-    assert "Match" in again.stdout
-    assert summary["token"] not in again.stdout
+    for text in (
+        "Secret Token:",
+        "Test Connection",
+        "Default Access",
+        "Initial cycle",
+        "Incremental cycle",
+        "Provisioning log",
+    ):
+        assert text in again.stdout
 
 
 def test_demo_explains_a_taken_port(tmp_path: Path) -> None:
-    import socket
-
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
