@@ -33,7 +33,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await database.migrate()
-        scheduler = Scheduler(database, Apps.create(database, settings)) if with_scheduler else None
+        scheduler = (
+            Scheduler(
+                database,
+                Apps.create(database, settings),
+                log_retention_days=settings.log_retention_days,
+            )
+            if with_scheduler
+            else None
+        )
         if scheduler is not None:
             scheduler.start()
         try:

@@ -27,7 +27,7 @@ from scimitar.engine.actions import DisableCause
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
-from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import export_manager, export_members, manager_path
 from scimitar.engine.objects import (
     Outcome,
@@ -147,6 +147,7 @@ class CycleRunner:
         *,
         page_size: int = 500,
         on_progress: Callable[[Progress], None] | None = None,
+        log_retention_days: int = 30,
     ) -> None:
         self._db = database
         self._apps = apps
@@ -155,6 +156,7 @@ class CycleRunner:
         self._page_size = page_size
         self._on_progress = on_progress
         self._logs = ProvisioningLogStore(database)
+        self._retention_days = log_retention_days
 
     async def run(self, app_key: str, *, force_initial: bool = False) -> CycleSummary:
         """Run one cycle now (resuming an interrupted one first).
@@ -238,6 +240,7 @@ class CycleRunner:
             )
             raise
         failures = run.cycle.counts.get("failure", 0)
+        await self._logs.purge(retention_cutoff(self._retention_days))
         await jobstate.finish_cycle(
             self._db,
             run.ctx.app_id,

@@ -24,6 +24,7 @@ def build_runner(
     *,
     page_size: int = 500,
     on_progress: Callable[[Progress], None] | None = None,
+    log_retention_days: int = 30,
 ) -> CycleRunner:
     """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL."""
 
@@ -42,4 +43,5 @@ def build_runner(
         open_port,
         page_size=page_size,
         on_progress=on_progress,
+        log_retention_days=log_retention_days,
     )

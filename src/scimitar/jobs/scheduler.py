@@ -34,6 +34,7 @@ class Scheduler:
         apps: The apps services.
         tick_seconds: How often to look for due cycles.
         clock: The current UTC time (injectable for tests).
+        log_retention_days: Provisioning log records older than this are purged.
     """
 
     def __init__(
@@ -43,11 +44,13 @@ class Scheduler:
         *,
         tick_seconds: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
+        log_retention_days: int = 30,
     ) -> None:
         self._database = database
         self._apps = apps
         self._tick = tick_seconds
         self._clock = clock
+        self._retention_days = log_retention_days
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -92,7 +95,7 @@ class Scheduler:
         return next_run is None or next_run <= self._clock()
 
     async def _run(self, app_id: str, interval: timedelta) -> None:
-        runner = build_runner(self._database, self._apps)
+        runner = build_runner(self._database, self._apps, log_retention_days=self._retention_days)
         try:
             summary = await runner.run(app_id)
             log.info("cycle_finished", app_id=app_id, kind=summary.kind, counts=summary.counts)

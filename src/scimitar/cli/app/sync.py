@@ -70,7 +70,12 @@ def sync(
                 live.update(_progress_table(progress))
 
         try:
-            runner = build_runner(database, Apps.create(database, settings), on_progress=show)
+            runner = build_runner(
+                database,
+                Apps.create(database, settings),
+                on_progress=show,
+                log_retention_days=settings.log_retention_days,
+            )
             if live is not None:
                 live.start()
             try:

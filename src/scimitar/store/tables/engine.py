@@ -92,7 +92,7 @@ class ProvisioningLog(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     app_id: Mapped[str] = mapped_column(String(36), ForeignKey("app.id", ondelete="CASCADE"))
     cycle_id: Mapped[str] = mapped_column(String(36))
-    change_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    change_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     object_type: Mapped[str] = mapped_column(String(8))
     action: Mapped[str] = mapped_column(String(16))

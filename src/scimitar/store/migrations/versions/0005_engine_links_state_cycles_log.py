@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("app_id", sa.String(length=36), nullable=False),
         sa.Column("cycle_id", sa.String(length=36), nullable=False),
-        sa.Column("change_id", sa.String(length=64), nullable=True),
+        sa.Column("change_id", sa.String(length=160), nullable=True),
         sa.Column("at", scimitar.store.tables.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("object_type", sa.String(length=8), nullable=False),
         sa.Column("action", sa.String(length=16), nullable=False),
