@@ -269,7 +269,7 @@ class CycleRunner:
         run.resume.update(phase="references", cursor=None)
         if run.is_resumed:
             await self._managers_from_directory(run)
-        await self._managers(run, None)
+        await self._managers(run)
         return str(run.resume["watermark"])
 
     async def _managers_from_directory(self, run: _Run) -> None:
@@ -328,7 +328,7 @@ class CycleRunner:
             if not page.has_more:
                 break
         await self._groups_of_touched_users(run)
-        await self._managers(run, run.touched_users)
+        await self._managers(run)
         return str(watermark)
 
     async def _assignment_changes(self, run: _Run) -> None:
@@ -452,12 +452,13 @@ class CycleRunner:
         outcomes = await export_members(run.ctx, run.port, run.cycle.id, utcnow(), linked, users)
         await self._persist(run, outcomes, run.progress.phase)
 
-    async def _managers(self, run: _Run, only: set[str] | None) -> None:
+    async def _managers(self, run: _Run) -> None:
+        # Every user this cycle read, not only those with other changes: a manager change alone
+        # leaves the user's own attributes as they were. Unchanged managers send nothing.
         if not run.managers:
             return
         run.progress.phase = "references"
-        wanted = [(s, u, m) for s, u, m in run.managers if only is None or s in only]
-        for chunk in _chunks(wanted, self._page_size):
+        for chunk in _chunks(run.managers, self._page_size):
             ids = [s for s, _u, _m in chunk]
             async with self._db.read() as conn:
                 links = await load_links(conn, run.ctx.app_id, "User", ids)
