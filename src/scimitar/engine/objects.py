@@ -187,6 +187,19 @@ def _prepare(
     )
 
 
+def _gone_display(ctx: CycleContext, object_type: str, source_id: str, link: Link | None) -> str:
+    """A hard-deleted object's name in the log, so ``scimitar logs --user NAME`` finds it.
+
+    The source no longer has the object: its matching value as last sent, else its id.
+    """
+    if link is not None:
+        for matching in ctx.mappings[object_type].mapping_set.matching_mappings:
+            value = link.last_exported.get(matching.target)
+            if value:
+                return str(value)
+    return source_id
+
+
 def prepare_user(
     ctx: CycleContext,
     source_id: str,
@@ -201,7 +214,7 @@ def prepare_user(
             ctx,
             "User",
             source_id,
-            source_id,
+            _gone_display(ctx, "User", source_id, link),
             hard_deleted_scope(),
             None,
             link,
@@ -234,7 +247,7 @@ def prepare_group(
             ctx,
             "Group",
             source_id,
-            source_id,
+            _gone_display(ctx, "Group", source_id, link),
             hard_deleted_scope(),
             None,
             link,
