@@ -140,6 +140,7 @@ class ConnectorOptions:
         bulk_max_operations: Most operations per Bulk request.
         is_filter_supported: Whether matching can query ``filter=``.
         group_members_max_per_request: Most member changes per request.
+        is_listing_match: Match in initial cycles by listing the app's objects once.
     """
 
     update_method: UpdateMethod
@@ -147,6 +148,7 @@ class ConnectorOptions:
     bulk_max_operations: int | None
     is_filter_supported: bool
     group_members_max_per_request: int | None
+    is_listing_match: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,8 @@ class JobConfig:
         use_bulk = quirks.bulk.is_used and (found is None or found.bulk is not False)
         is_filter = quirks.is_filter_supported and (found is None or found.filter is not False)
         return ConnectorOptions(
-            update, use_bulk, bulk_max, is_filter, quirks.group_members_max_per_request
+            update, use_bulk, bulk_max, is_filter, quirks.group_members_max_per_request,
+            quirks.match_by_listing or not is_filter,
         )
 
     def to_dict(self) -> dict[str, Any]:

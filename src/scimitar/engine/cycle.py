@@ -24,6 +24,7 @@ from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate
 from scimitar.engine.actions import DisableCause
+from scimitar.engine.batch import IndexedPort, TargetIndex, execute_page
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
@@ -261,6 +262,8 @@ class CycleRunner:
     # -- initial cycle -------------------------------------------------------------------
 
     async def _initial(self, run: _Run) -> str:
+        if run.ctx.options.is_listing_match:
+            run.port = await self._indexed(run)
         if run.resume.get("phase") == "users":
             await self._all_users(run)
             run.resume.update(phase="groups", cursor=None)
@@ -290,6 +293,16 @@ class CycleRunner:
             cursor = page.cursor
             if cursor is None:
                 return
+
+    async def _indexed(self, run: _Run) -> TargetPort:
+        """Read the app's objects once, so matching needs no query per object."""
+        indexes = {}
+        for object_type in ("User", "Group"):
+            if run.ctx.handles(object_type):
+                indexes[object_type] = await TargetIndex.read(
+                    run.port, object_type, run.ctx.mappings[object_type]
+                )
+        return IndexedPort(run.port, indexes)
 
     async def _all_users(self, run: _Run) -> None:
         cursor = run.resume.get("cursor")
@@ -478,6 +491,8 @@ class CycleRunner:
         for item, action in zip(prepared, actions, strict=True):
             item.action = action
         now = utcnow()
+        if run.ctx.options.use_bulk:
+            return await execute_page(run.ctx, run.port, prepared, run.cycle.id, now)
         return list(
             await asyncio.gather(
                 *(execute(run.ctx, run.port, item, run.cycle.id, now) for item in prepared)

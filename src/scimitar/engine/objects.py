@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from scimitar.connector.bulk import BulkResult
 from scimitar.connector.dialects import (
+    BulkOperation,
     create_group_body,
     create_user_body,
     disable_body,
@@ -67,7 +69,23 @@ from scimitar.engine.steps import (
 from scimitar.errors import JobError, ObjectError, SyncError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
-__all__ = ["Outcome", "Prepared", "TargetPort", "execute", "prepare_group", "prepare_user"]
+__all__ = [
+    "INDEXED",
+    "Outcome",
+    "Prepared",
+    "TargetPort",
+    "create_body",
+    "created_link",
+    "execute",
+    "failed",
+    "prepare_group",
+    "prepare_user",
+    "resolve_match_of",
+    "succeeded",
+]
+
+#: Marks a hit from a listing index: only its id is known, so read the object before adopting.
+INDEXED = "__indexed"
 
 
 class TargetPort(Protocol):
@@ -97,6 +115,10 @@ class TargetPort(Protocol):
         """Delete an object."""
         ...
 
+    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
+        """Send operations in Bulk requests; one result per operation, in order."""
+        ...
+
 
 @dataclass
 class Prepared:
@@ -114,6 +136,7 @@ class Prepared:
     changes: tuple[AttributeChange, ...] = ()
     steps: list[ProvisioningStep] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    found: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -270,7 +293,13 @@ def prepare_group(
 
 
 async def execute(
-    ctx: CycleContext, port: TargetPort, prepared: Prepared, cycle_id: str, now: datetime
+    ctx: CycleContext,
+    port: TargetPort,
+    prepared: Prepared,
+    cycle_id: str,
+    now: datetime,
+    *,
+    decided: bool = False,
 ) -> Outcome:
     """Send what was decided for one object; failures of the object become failure records.
 
@@ -278,7 +307,8 @@ async def execute(
         JobError: The app refuses the job as a whole (credentials, TLS, incompatible): the
             cycle stops.
     """
-    prepared.steps.append(decision_step(prepared.object_type, prepared.action))
+    if not decided:
+        prepared.steps.append(decision_step(prepared.object_type, prepared.action))
     try:
         action, link_change, target_id = await _send(ctx, port, prepared)
     except JobError:
@@ -298,6 +328,8 @@ async def _send(
             return action, None, link.target_id if link else None
         case Match():
             return await _match_and_export(ctx, port, prepared)
+        case Create() | Adopt():
+            return await _export_resolved(ctx, port, prepared)
         case Delete(target_id=target_id):
             await _delete(port, prepared.object_type, target_id)
             return action, (*key, None), target_id
@@ -338,21 +370,43 @@ async def _update(
     await port.patch(object_type, target_id, patch_body(changes, ctx.dialect, assertive=assertive))
 
 
-async def _match_and_export(
-    ctx: CycleContext, port: TargetPort, prepared: Prepared
-) -> tuple[Action, LinkChange | None, str | None]:
+async def resolve_match_of(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> None:
+    """Turn a planned ``Match`` into ``Create``, ``Adopt`` or ``Failure`` (spec §2.2)."""
     result = prepared.result
     assert result is not None  # noqa: S101 - Match is only planned for mapped objects
     mapping = ctx.mappings[prepared.object_type]
-    attempts, found = await _find(port, prepared.object_type, mapping, result)
+    attempts, prepared.found = await _find(port, prepared.object_type, mapping, result)
     outcome = resolve_match(attempts)
     prepared.steps.append(matching_step(prepared.object_type, outcome, attempts))
+    prepared.action = outcome
+    if isinstance(outcome, Create):
+        prepared.changes = tuple(
+            AttributeChange(p, None, v)
+            for p, v in result.values.items()
+            if p not in result.references
+        )
+
+
+async def _match_and_export(
+    ctx: CycleContext, port: TargetPort, prepared: Prepared
+) -> tuple[Action, LinkChange | None, str | None]:
+    await resolve_match_of(ctx, port, prepared)
+    return await _export_resolved(ctx, port, prepared)
+
+
+async def _export_resolved(
+    ctx: CycleContext, port: TargetPort, prepared: Prepared
+) -> tuple[Action, LinkChange | None, str | None]:
+    """Send a resolved match: adopt the found object, or create a new one."""
+    result, outcome = prepared.result, prepared.action
+    assert result is not None  # noqa: S101 - only mapped objects are matched
+    mapping = ctx.mappings[prepared.object_type]
     key = (prepared.object_type, prepared.source_id)
     match outcome:
-        case Failure():
-            return outcome, None, None
         case Adopt(target_id=target_id):
-            current = found.get(target_id) or {}
+            current = prepared.found.get(target_id) or {}
+            if not current or current.get(INDEXED):
+                current = await port.get(prepared.object_type, target_id) or {}
             changes = tuple(
                 c for c in mapping.diff(result, current) if c.path not in result.references
             )
@@ -360,14 +414,29 @@ async def _match_and_export(
             await _update(ctx, port, prepared.object_type, target_id, changes, prepared)
             exported = put_body(current, changes)
             return outcome, (*key, Link(target_id, exported)), target_id
-    body = _create_body(ctx, prepared.object_type, result)
-    created = await port.create(prepared.object_type, body)
-    target_id = str(created["id"])
-    prepared.changes = tuple(
-        AttributeChange(p, None, v) for p, v in result.values.items() if p not in result.references
-    )
+        case Create():
+            body = create_body(ctx, prepared)
+            created = await port.create(prepared.object_type, body)
+            return created_link(prepared, body, str(created["id"]))
+    return outcome, None, None
+
+
+def created_link(
+    prepared: Prepared, body: dict[str, Any], target_id: str
+) -> tuple[Action, LinkChange | None, str | None]:
+    """The link of an object the app just created from ``body``."""
     exported = {k: v for k, v in body.items() if k != "meta"}
-    return Create(), (*key, Link(target_id, exported)), target_id
+    return (
+        Create(),
+        (prepared.object_type, prepared.source_id, Link(target_id, exported)),
+        target_id,
+    )
+
+
+def create_body(ctx: CycleContext, prepared: Prepared) -> dict[str, Any]:
+    """The POST body of a resolved ``Create``."""
+    assert prepared.result is not None  # noqa: S101 - only mapped objects are created
+    return _create_body(ctx, prepared.object_type, prepared.result)
 
 
 def _create_body(ctx: CycleContext, object_type: str, result: MappingResult) -> dict[str, Any]:
@@ -508,3 +577,7 @@ def _count_key(action: Action) -> str:
 
 def _elapsed(prepared: Prepared) -> int:
     return int((time.monotonic() - prepared.started) * 1000)
+
+
+succeeded = _succeeded
+failed = _failed

@@ -158,6 +158,8 @@ class Quirks(_Model):
         is_delete_soft: Whether ``DELETE`` only deactivates (Slack) rather than deletes.
         group_list_includes_members: Whether ``GET /Groups`` returns members unasked.
         group_members_max_returned: Most members a group GET returns.
+        match_by_listing: In an initial cycle, match by reading the app's users once, in
+            pages, instead of one filter query per user (Scimitar's speed-up over Entra).
     """
 
     update_method: UpdateMethod = UpdateMethod.PATCH
@@ -170,6 +172,7 @@ class Quirks(_Model):
     is_delete_soft: bool = Field(default=False, alias="deleteIsSoft")
     group_list_includes_members: bool = True
     group_members_max_returned: int | None = Field(default=None, ge=1)
+    match_by_listing: bool = Field(default=False, alias="matchByListing")
 
 
 class RateLimit(_Model):
