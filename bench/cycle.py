@@ -1,0 +1,451 @@
+"""Sync cycles into the embedded Webex target, against an Entra-style client in the same run.
+
+A generated directory (--users users, --groups groups, every user in scope with `--scope all`)
+is provisioned by a cisco-webex app into a Webex-profile tenant of `scimitar target serve`,
+which runs as its own process with its own data dir. Each cycle runs in a child process (this
+script with --child), which builds the runner as `scimitar app sync` does and reports the wall
+time of `runner.run()`, the end of the users phase and its own peak RSS; the parent also reads
+the child's rusage through wait4 (peak RSS and CPU) and the target's CPU time from /proc.
+
+Cycles: the initial one (users, then groups and their members), then --repeats incremental
+cycles after --changes users had `givenName` and `displayName` changed (a PATCH each), and
+--repeats incremental cycles with no change (medians reported).
+
+Baseline, run first into a second, fresh tenant of the same target process: the same users
+provisioned the way Entra does it, by a plain aiohttp client with 32 users in flight, each a
+`GET /Users?filter=userName eq "..."` then a `POST /Users` with the Webex mapping's body.
+
+Usage: python bench/cycle.py [--users 100000] [--groups 1000] [--changes 1000] [--repeats 3]
+                             [--profile FILE]   (py-spy raw profile of the initial cycle)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from scimitar.apps import Apps, Scope
+from scimitar.directory.model import User
+from scimitar.directory.service import DirectoryService
+from scimitar.engine.cycle import Progress
+from scimitar.engine.service import build_runner
+from scimitar.secrets import Secret
+from scimitar.settings import Settings
+from scimitar.store import open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from target import _free_port, _wait  # noqa: E402
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+APP = "bench-webex"
+GOALS = {"initial": 60.0, "changes": 3.0, "none": 0.5, "rss": 300.0, "ratio": 5.0}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- the child: one cycle, timed from inside --------------------------------------------------
+
+
+async def child_cycle(is_initial: bool) -> dict[str, Any]:
+    settings = Settings()
+    database = await open_database(settings)
+    users_end: list[float] = []
+    users_counts: dict[str, int] = {}
+
+    def on_progress(progress: Progress) -> None:
+        if progress.phase == "users":
+            users_end[:] = [time.perf_counter()]
+            users_counts.update(progress.counts)
+
+    try:
+        runner = build_runner(database, Apps.create(database, settings), on_progress=on_progress)
+        started = time.perf_counter()
+        summary = await runner.run(APP, force_initial=is_initial)
+        seconds = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    return {
+        "summary": summary.to_dict(),
+        "seconds": seconds,
+        "users_seconds": users_end[0] - started if users_end else None,
+        "users_created": users_counts.get("create", 0),
+        "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "SCIMITAR_DATA_DIR": str(data_dir)}
+    env.pop("SCIMITAR_DATABASE_URL", None)
+    return env
+
+
+def _cli(data_dir: Path, *args: str) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-m", "scimitar", *args, "--json"],
+        env=_env(data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+@dataclass
+class Target:
+    process: subprocess.Popen[bytes]
+    engine: tuple[str, str]  # tenant URL, token
+    baseline: tuple[str, str]
+
+    def cpu(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+
+@contextmanager
+def webex_target(data_dir: Path) -> Iterator[Target]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    tenants = [
+        _cli(data_dir, "target", "tenant", "create", name, "--base-url", base)
+        for name in ("engine", "baseline")
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scimitar", "target", "serve", "--port", str(port)],
+        env=_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(f"{base}/healthz", process)
+        engine, baseline = ((t["tenant_urls"][0], t["token"]) for t in tenants)
+        yield Target(process, engine, baseline)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclass
+class CycleRun:
+    result: dict[str, Any]
+    wall: float  # the child process, start to exit
+    maxrss_mib: float  # from wait4
+    cpu: float  # the child's user + system seconds
+    target_cpu: float
+
+
+def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | None) -> CycleRun:
+    command = [sys.executable, __file__, "--child", "initial" if initial else "incremental"]
+    if profile:
+        py_spy = Path(sys.executable).with_name("py-spy")
+        command = [str(py_spy), "record", "-f", "raw", "-r", "100", "-o", profile, "--", *command]
+    target_cpu = target.cpu()
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=_env(data_dir), stdout=subprocess.PIPE)
+    assert child.stdout is not None
+    out = child.stdout.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if child.returncode:
+        raise SystemExit(f"cycle child failed with exit code {child.returncode}")
+    result = json.loads(next(x for x in reversed(out.splitlines()) if x.startswith("{")))
+    return CycleRun(
+        result,
+        wall,
+        usage.ru_maxrss / 1024,
+        usage.ru_utime + usage.ru_stime,
+        target.cpu() - target_cpu,
+    )
+
+
+# -- the engine's side: directory and app -----------------------------------------------------
+
+
+async def prepare_engine(data_dir: Path, args: argparse.Namespace, target: Target) -> list[User]:
+    """Generate the directory, add the app in scope `all`; returns the users it will create."""
+    settings = Settings(data_dir=data_dir, database_url=None)
+    database = await open_database(settings)
+    try:
+        directory = DirectoryService(database)
+        await directory.generate(args.users, args.groups, seed=args.seed)
+        apps = Apps.create(database, settings)
+        app = await apps.apps.add("cisco-webex", APP)
+        url, token = target.engine
+        await apps.provisioning.set_credentials(
+            app.id, url, Secret(token), allow_insecure_http=True
+        )
+        config = await apps.provisioning.config(app.id)
+        await apps.provisioning.update_settings(app.id, replace(config.settings, scope=Scope.ALL))
+        await apps.provisioning.set_provisioning(app.id, is_on=True)
+        return await _all_users(directory)
+    finally:
+        await database.dispose()
+
+
+async def _all_users(directory: DirectoryService) -> list[User]:
+    """Users the app provisions: disabled ones are out of scope until enabled (never created)."""
+    users: list[User] = []
+    cursor: str | None = None
+    while True:
+        page = await directory.source.read_users(cursor, 1000, include_deleted=False)
+        users.extend(u for u in page.items if u.attributes.get("accountEnabled") is not False)
+        if (cursor := page.cursor) is None:
+            return users
+
+
+async def change_users(data_dir: Path, users: list[User], count: int, tag: str) -> None:
+    """Change mapped attributes (givenName, displayName) of ``count`` random users."""
+    database = await open_database(Settings(data_dir=data_dir, database_url=None))
+    try:
+        rows = [
+            {
+                "objectId": user.object_id,
+                "givenName": f"{user.attributes.get('givenName') or 'Given'} {tag}",
+                "displayName": f"{user.attributes.get('displayName') or 'User'} {tag}",
+            }
+            for user in random.Random(tag).sample(users, count)
+        ]
+        await DirectoryService(database).import_text(json.dumps(rows), "json")
+    finally:
+        await database.dispose()
+
+
+# -- the baseline: Entra's way, a filter query then a POST per user ---------------------------
+
+
+def webex_body(user: User) -> dict[str, Any]:
+    """What the Webex user mapping sends on create (userName, name, active, displayName, ...)."""
+    attributes = user.attributes
+    name = {"givenName": attributes.get("givenName"), "familyName": attributes.get("surname")}
+    body = {
+        "schemas": [CORE_USER],
+        "userName": attributes["userPrincipalName"],
+        "name": {k: v for k, v in name.items() if v},
+        "active": True,
+        "displayName": attributes.get("displayName"),
+        "externalId": user.object_id,
+        "meta": {"resourceType": "User"},
+    }
+    return {k: v for k, v in body.items() if v}
+
+
+async def baseline(target: Target, users: list[User], in_flight: int = 32) -> float:
+    """Provision ``users`` like Entra does, ``in_flight`` at a time; returns the seconds taken."""
+    url, token = target.baseline
+    url = url.rstrip("/")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+    pending = iter(users)
+    failures = 0
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    async with aiohttp.ClientSession(
+        connector=connector, headers=headers, timeout=timeout
+    ) as session:
+
+        async def provision(user: User) -> bool:
+            query = {"filter": f'userName eq "{user.attributes["userPrincipalName"]}"'}
+            async with session.get(f"{url}/Users", params=query) as response:
+                found = (await response.json(content_type=None)).get("totalResults", 0)
+            if found:
+                return True
+            async with session.post(f"{url}/Users", json=webex_body(user)) as response:
+                await response.read()
+                return response.status == 201
+
+        async def worker() -> None:
+            nonlocal failures
+            for user in pending:
+                failures += not await provision(user)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        seconds = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"baseline: {failures} of {len(users)} users failed")
+    return seconds
+
+
+# -- the run and its table --------------------------------------------------------------------
+
+
+def check_counts(run: CycleRun, expected: dict[str, int], label: str) -> None:
+    counts = run.result["summary"]["counts"]
+    for key, value in expected.items():
+        if counts.get(key, 0) != value:
+            raise SystemExit(f"{label}: expected {key}={value}, got {counts}")
+    if counts.get("failure"):
+        raise SystemExit(f"{label}: {counts['failure']} failures ({counts})")
+
+
+def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    engine_dir, target_dir = work / "engine", work / "target"
+    engine_dir.mkdir()
+    target_dir.mkdir()
+    with webex_target(target_dir) as target:
+        started = time.perf_counter()
+        users = asyncio.run(prepare_engine(engine_dir, args, target))
+        print(f"setup: {len(users):,} users generated in {time.perf_counter() - started:.1f} s")
+        base_seconds = asyncio.run(baseline(target, users))
+        print(f"baseline: {len(users):,} users in {base_seconds:.1f} s")
+        initial = run_cycle(engine_dir, target, initial=True, profile=args.profile)
+        print(f"initial: {initial.result}, wall {initial.wall:.1f} s")
+        check_counts(initial, {"create": len(users) + args.groups}, "initial")
+        changed, unchanged = [], []
+        for repeat in range(args.repeats):
+            asyncio.run(change_users(engine_dir, users, args.changes, f"r{repeat}"))
+            changed.append(run_cycle(engine_dir, target, initial=False, profile=None))
+            check_counts(changed[-1], {"update": args.changes}, "changes")
+            unchanged.append(run_cycle(engine_dir, target, initial=False, profile=None))
+            check_counts(unchanged[-1], {"update": 0, "create": 0}, "no changes")
+            print(
+                f"incremental r{repeat}: {changed[-1].result['seconds']:.2f} s with changes, "
+                f"{unchanged[-1].result['seconds']:.2f} s without"
+            )
+    return {
+        "generated": args.users,
+        "users": len(users),
+        "baseline": base_seconds,
+        "initial": initial,
+        "changed": changed,
+        "unchanged": unchanged,
+    }
+
+
+def _median(runs: list[CycleRun], key: str) -> float:
+    return statistics.median(float(r.result[key]) for r in runs)
+
+
+def report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    users, initial = figures["users"], figures["initial"]
+    base_rate = users / figures["baseline"]
+    users_seconds = initial.result["users_seconds"]
+    rate = initial.result["users_created"] / users_seconds
+    whole_rate = users / initial.result["seconds"]
+    changes, none = _median(figures["changed"], "seconds"), _median(figures["unchanged"], "seconds")
+    rss = max(r.maxrss_mib for r in [initial, *figures["changed"], *figures["unchanged"]])
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(
+        f"\n{figures['generated']:,} users generated ({users:,} enabled, so created), "
+        f"{args.groups:,} groups, {args.changes:,} changes; incremental "
+        f"figures are medians of {args.repeats}; {os.cpu_count()} cores"
+        + (" (initial cycle under py-spy)" if args.profile else "")
+        + "\n"
+    )
+    rows = [
+        (
+            "initial cycle, wall (users + groups + members)",
+            f"{initial.result['seconds']:.1f} s",
+            f"≤ {GOALS['initial']:.0f} s ({met(initial.result['seconds'] <= GOALS['initial'])})",
+            f"{figures['baseline']:.1f} s (users only)",
+            f"{figures['baseline'] / initial.result['seconds']:.2f}x",
+        ),
+        (
+            "initial cycle, users phase",
+            f"{users_seconds:.1f} s, {rate:,.0f} users/s",
+            f"≥ {GOALS['ratio']:.0f}x baseline ({met(rate / base_rate >= GOALS['ratio'])})",
+            f"{base_rate:,.0f} users/s",
+            f"{rate / base_rate:.2f}x",
+        ),
+        (
+            "initial cycle, users/s over the whole cycle",
+            f"{whole_rate:,.0f} users/s",
+            "",
+            f"{base_rate:,.0f} users/s",
+            f"{whole_rate / base_rate:.2f}x",
+        ),
+        (
+            "engine CPU / target CPU during the initial cycle",
+            f"{initial.cpu:.1f} s / {initial.target_cpu:.1f} s",
+            "",
+            "",
+            "",
+        ),
+        (
+            f"incremental, {args.changes:,} changed users",
+            f"{changes:.2f} s",
+            f"≤ {GOALS['changes']:.0f} s ({met(changes <= GOALS['changes'])})",
+            "",
+            "",
+        ),
+        (
+            "incremental, no changes",
+            f"{none:.2f} s",
+            f"≤ {GOALS['none']} s ({met(none <= GOALS['none'])})",
+            "",
+            "",
+        ),
+        (
+            "engine peak RSS (child process, wait4)",
+            f"{rss:.0f} MiB",
+            f"≤ {GOALS['rss']:.0f} MiB ({met(rss <= GOALS['rss'])})",
+            "",
+            "",
+        ),
+        (
+            "child process wall: initial / changes / none (incl. start-up)",
+            f"{initial.wall:.1f} / {statistics.median(r.wall for r in figures['changed']):.1f} / "
+            f"{statistics.median(r.wall for r in figures['unchanged']):.1f} s",
+            "",
+            "",
+            "",
+        ),
+    ]
+    print("| measure | figure | goal | baseline | ratio |")
+    print("|---|---:|---|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=1_000)
+    parser.add_argument("--changes", type=int, default=1_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", help="write a py-spy raw profile of the initial cycle")
+    parser.add_argument("--keep", action="store_true", help="keep the data dirs")
+    parser.add_argument("--child", choices=("initial", "incremental"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(child_cycle(args.child == "initial"))))
+        return
+    work = Path(tempfile.mkdtemp(prefix="bench-cycle-"))
+    try:
+        report(args, bench(args, work))
+    finally:
+        if args.keep:
+            print(f"data kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
