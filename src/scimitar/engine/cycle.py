@@ -183,6 +183,7 @@ class CycleRunner:
                 Progress(cycle.id, cycle.kind),
                 resume,
                 DeletionCounter(config.settings.delete_threshold),
+                is_resumed=cycle.id == state.current_cycle_id,
             )
             return await self._guarded(run, state)
 
