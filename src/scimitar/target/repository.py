@@ -35,6 +35,7 @@ __all__ = [
     "list_members",
     "load_resource",
     "page_resources",
+    "present_members",
     "remove_member_everywhere",
     "remove_members",
     "update_resource",
@@ -259,6 +260,22 @@ async def add_members(
             for offset, (value, kind) in enumerate(members)
         ],
     )
+
+
+async def present_members(
+    conn: SQLConnection, tenant_id: str, group_id: str, member_ids: Sequence[str]
+) -> set[str]:
+    """Which of ``member_ids`` are members of the group already."""
+    present: set[str] = set()
+    for start in range(0, len(member_ids), SCAN_CHUNK):
+        clause, params = in_list("m", member_ids[start : start + SCAN_CHUNK])
+        rows = await conn.fetch_all(
+            f"SELECT member_id FROM target_member WHERE tenant_id = :tenant AND group_id = :group "
+            f"AND member_id IN {clause}",
+            {"tenant": tenant_id, "group": group_id, **params},
+        )
+        present.update(row[0] for row in rows)
+    return present
 
 
 async def remove_members(

@@ -177,7 +177,14 @@ def resource(resource_type: str, target: TargetApp) -> Handler:
         if request.method == "PUT":
             doc, version = await service.replace(ctx, resource_type, resource_id, body, if_match)
         else:
-            doc, version = await service.patch(ctx, resource_type, resource_id, body, if_match)
+            # Entra expects 204 for a group PATCH; a generic target need not echo a member list
+            # that may be huge (RFC 7644 §3.5.2 allows either), Webex answers 200 with the group.
+            quiet = resource_type == "Group" and profile.group_member_cap is None
+            doc, version = await service.patch(
+                ctx, resource_type, resource_id, body, if_match, render=not quiet
+            )
+            if quiet:
+                return Response(status_code=204, headers={"ETag": etag(version)})
         return _with_etag(doc, version, location)
 
     return handle

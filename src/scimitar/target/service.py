@@ -6,6 +6,7 @@ them. Writes run in one transaction each, so a failed request leaves nothing hal
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,12 +219,25 @@ class TargetService:
         resource_id: str,
         body: Any,
         if_match: str | None,
+        *,
+        render: bool = True,
     ) -> tuple[dict[str, Any], int]:
-        """Apply a PatchOp (RFC 7644 §3.5.2), accepting Entra's dialect as Entra sends it."""
+        """Apply a PatchOp (RFC 7644 §3.5.2), accepting Entra's dialect as Entra sends it.
+
+        With ``render`` false the resource is not read back (the caller answers 204).
+        """
         profile = profile_named(ctx.profile_name)
         operations = _operations(body)
+        member_changes = _member_only(operations) if resource_type == "Group" else None
         async with self._db.fast_write() as conn:
             current = await self._current(conn, ctx, resource_type, resource_id, if_match)
+            if member_changes is not None:
+                await self._patch_members(conn, ctx, profile, resource_id, member_changes)
+                doc = {
+                    **current.data,
+                    "meta": {**current.data.get("meta", {}), "lastModified": now_iso()},
+                }
+                return await self._save(conn, ctx, resource_type, current, doc, render=render)
             before: list[repo.Member] = []
             source = dict(current.data)
             if resource_type == "Group":
@@ -237,7 +251,31 @@ class TargetService:
             doc["id"] = resource_id
             doc["meta"] = {**current.data.get("meta", {}), "lastModified": now_iso()}
             await self._check_manager(conn, ctx, doc)
-            return await self._save(conn, ctx, resource_type, current, doc)
+            return await self._save(conn, ctx, resource_type, current, doc, render=render)
+
+    async def _patch_members(
+        self,
+        conn: SQLConnection,
+        ctx: RequestContext,
+        profile: TargetProfile,
+        group_id: str,
+        changes: Sequence[tuple[str, list[dict[str, Any]]]],
+    ) -> None:
+        """Member adds and removes as set operations, without reading the whole member list.
+
+        A group of 100,000 members gets one member added in constant time, where applying the
+        PatchOp to the full list would copy every member (RFC 7644 §3.5.2 semantics kept:
+        adding a member twice or removing an absent one changes nothing).
+        """
+        for op, members in changes:
+            ids = [str(m["value"]) for m in members]
+            if op == "remove":
+                await repo.remove_members(conn, ctx.tenant_id, group_id, ids)
+                continue
+            present = await repo.present_members(conn, ctx.tenant_id, group_id, ids)
+            fresh = [m for m in members if m["value"] not in present]
+            pairs = await self._resolve_members(conn, ctx, profile, fresh)
+            await repo.add_members(conn, ctx.tenant_id, group_id, pairs)
 
     async def delete(
         self, ctx: RequestContext, resource_type: str, resource_id: str, if_match: str | None
@@ -272,6 +310,8 @@ class TargetService:
         resource_type: str,
         current: repo.StoredResource,
         doc: dict[str, Any],
+        *,
+        render: bool = True,
     ) -> tuple[dict[str, Any], int]:
         version = current.version + 1
         try:
@@ -286,6 +326,8 @@ class TargetService:
             )
         except INTEGRITY_ERRORS as exc:
             raise _uniqueness(doc) from exc
+        if not render:
+            return doc, version
         stored = repo.StoredResource(current.seq, current.id, version, doc)
         out = await self.render(conn, ctx, resource_type, [stored], Projection(), single=True)
         return out[0], version
@@ -364,6 +406,44 @@ def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SCIMError(400, "invalidSyntax", "the request body must be a JSON object")
     return body
+
+
+def _member_values(value: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(value, list):
+        return None
+    members = [m for m in value if isinstance(m, dict)]
+    values = [m.get("value") for m in members]
+    if len(members) != len(value) or not all(isinstance(v, str) and v for v in values):
+        return None
+    return [
+        {"value": m["value"], **({"type": m["type"]} if m.get("type") else {})} for m in members
+    ]
+
+
+_MEMBER_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"\\]+)"\s*\]$', re.IGNORECASE)
+
+
+def _member_only(operations: Sequence[Any]) -> list[tuple[str, list[dict[str, Any]]]] | None:
+    """The operations as member adds/removes, when that is all they are (else None).
+
+    Recognised: ``add`` of ``members`` with a value list; ``remove`` of ``members`` with a
+    value list (Entra's default dialect); ``remove`` of ``members[value eq "id"]``.
+    """
+    changes: list[tuple[str, list[dict[str, Any]]]] = []
+    for operation in operations:
+        if not isinstance(operation, dict):
+            return None
+        fields = {str(k).lower(): v for k, v in operation.items()}
+        op, path = str(fields.get("op", "")).lower(), str(fields.get("path", "")).strip()
+        values = _member_values(fields.get("value"))
+        matched = _MEMBER_FILTER.match(path)
+        if op in ("add", "remove") and path.lower() == "members" and values is not None:
+            changes.append((op, values))
+        elif op == "remove" and matched is not None and "value" not in fields:
+            changes.append(("remove", [{"value": matched.group(1)}]))
+        else:
+            return None
+    return changes
 
 
 def _operations(body: Any) -> list[dict[str, Any]]:

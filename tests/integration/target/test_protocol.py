@@ -415,3 +415,30 @@ async def test_unexpected_errors_return_a_request_id_and_no_traceback(
     assert "Traceback" not in response.text
     assert "disk on fire" not in response.text
     assert "secret-path" not in response.text
+
+
+async def test_member_patches_are_set_operations(generic: TargetClient) -> None:
+    users = await make_users(generic, [f"m{n}@x.org" for n in range(3)])
+    ids = [u["id"] for u in users]
+    group = (await generic.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "G"})).json()
+    path = f"/Groups/{group['id']}"
+
+    def op(kind: str, values: list[str]) -> dict[str, Any]:
+        return {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": kind, "path": "members", "value": [{"value": v} for v in values]}
+            ],
+        }
+
+    first = await generic.patch(path, op("Add", ids[:2]))
+    assert first.status_code == 204
+    again = await generic.patch(path, op("add", ids[:2]))
+    assert again.headers["etag"] != first.headers["etag"]
+    await generic.patch(path, op("Remove", [ids[2]]))
+    members = (await generic.get(path)).json()["members"]
+    assert [m["value"] for m in members] == ids[:2]
+    unknown = await generic.patch(path, op("add", ["not-a-user"]))
+    assert unknown.status_code == 400
+    assert "not-a-user" in unknown.json()["detail"]
+    assert [m["value"] for m in (await generic.get(path)).json()["members"]] == ids[:2]
