@@ -29,7 +29,12 @@ from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
-from scimitar.engine.memberships import export_manager, export_members, manager_path
+from scimitar.engine.memberships import (
+    export_manager,
+    export_member_subset,
+    export_members,
+    manager_path,
+)
 from scimitar.engine.objects import (
     Outcome,
     Prepared,
@@ -384,20 +389,38 @@ class CycleRunner:
             await self._groups_page(run, present, groups)
 
     async def _groups_of_touched_users(self, run: _Run) -> None:
+        """Membership of changed users in groups that were not processed whole this cycle."""
         if not run.ctx.handles("Group") or not run.touched_users:
             return
         async with self._db.read() as conn:
-            query = (
-                select(MEMBER.c.group_id)
-                .where(is_among(conn, MEMBER.c.member_id, sorted(run.touched_users)))
-                .distinct()
+            query = select(MEMBER.c.group_id, MEMBER.c.member_id).where(
+                is_among(conn, MEMBER.c.member_id, sorted(run.touched_users))
             )
-            ids = [row[0] for row in await conn.execute(query)]
-        pending = [g for g in ids if g not in run.touched_groups]
-        for chunk in _chunks(pending, self._page_size):
-            found = {g: await self._directory.get_group(g) for g in chunk}
-            await self._members(run, [g for g in found.values() if g is not None])
-            await self._persist(run, [], "references")
+            pairs = [(row[0], row[1]) for row in await conn.execute(query)]
+        by_group: dict[str, list[str]] = {}
+        for group_id, member_id in pairs:
+            if group_id not in run.touched_groups:
+                by_group.setdefault(group_id, []).append(member_id)
+        for chunk in _chunks(sorted(by_group), self._page_size):
+            await self._member_subsets(run, {g: by_group[g] for g in chunk})
+
+    async def _member_subsets(self, run: _Run, groups: Mapping[str, list[str]]) -> None:
+        users = {u for members in groups.values() for u in members}
+        async with self._db.read() as conn:
+            group_links = await load_links(conn, run.ctx.app_id, "Group", list(groups))
+            user_links = await load_links(conn, run.ctx.app_id, "User", users)
+        outcomes: list[Outcome] = []
+        now = utcnow()
+        for group_id, members in groups.items():
+            link = group_links.get(group_id)
+            if link is None or link.disabled is not None:
+                continue
+            outcome = await export_member_subset(
+                run.ctx, run.port, run.cycle.id, now, group_id, link, members, user_links
+            )
+            if outcome is not None:
+                outcomes.append(outcome)
+        await self._persist(run, outcomes, "references")
 
     # -- pages ---------------------------------------------------------------------------
 

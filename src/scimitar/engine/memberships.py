@@ -32,7 +32,13 @@ from scimitar.engine.records import (
 from scimitar.engine.references import member_delta
 from scimitar.errors import JobError, SyncError
 
-__all__ = ["MEMBERS_KEY", "export_manager", "export_members", "manager_path"]
+__all__ = [
+    "MEMBERS_KEY",
+    "export_manager",
+    "export_member_subset",
+    "export_members",
+    "manager_path",
+]
 
 #: Where a group link remembers the member target ids last sent.
 MEMBERS_KEY = "members"
@@ -147,6 +153,68 @@ async def export_members(
             )
         )
     return outcomes
+
+
+async def export_member_subset(
+    ctx: CycleContext,
+    port: TargetPort,
+    cycle_id: str,
+    now: datetime,
+    group_id: str,
+    link: Link,
+    members: Sequence[str],
+    user_links: Mapping[str, Link],
+) -> Outcome | None:
+    """Fix one group's membership of a few changed users, without reading the whole group.
+
+    ``members`` are the changed users who are (still) direct members of the group in the
+    directory; each belongs in the app's group when its own link is enabled (in scope), and
+    must leave it when it is not. Members who left the group arrive through the change feed
+    and are handled with the group itself.
+    """
+    started = time.monotonic()
+    exported = list(link.last_exported.get(MEMBERS_KEY) or [])
+    present = set(exported)
+    added: list[str] = []
+    removed: list[str] = []
+    for member in members:
+        user = user_links.get(member)
+        if user is None:
+            continue
+        if user.disabled is None and user.target_id not in present:
+            added.append(user.target_id)
+        elif user.disabled is not None and user.target_id in present:
+            removed.append(user.target_id)
+    if not added and not removed:
+        return None
+    error: SyncError | None = None
+    try:
+        cap = ctx.options.group_members_max_per_request
+        for body in member_patch_bodies(added, removed, ctx.dialect, cap):
+            await port.patch("Group", link.target_id, body)
+    except JobError:
+        raise
+    except SyncError as exc:
+        error = exc
+    gone = set(removed)
+    desired = [m for m in exported if m not in gone] + added
+    new_link = (
+        None
+        if error
+        else Link(link.target_id, {**link.last_exported, MEMBERS_KEY: desired}, link.disabled)
+    )
+    name = str(link.last_exported.get("displayName") or group_id)
+    change = ModifiedProperty("members", f"-{len(removed)}", f"+{len(added)}")
+    record = _record(
+        ctx, cycle_id, now, "Group", group_id, name, link.target_id, change, error, started
+    )
+    return Outcome(
+        "Group",
+        group_id,
+        "failure" if error else "update",
+        ("Group", group_id, new_link) if new_link else None,
+        record,
+    )
 
 
 def _current_manager(value: Any) -> str | None:
