@@ -10,6 +10,7 @@ from starlette.routing import Mount
 
 from scimitar import __version__
 from scimitar.apps import Apps
+from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -38,6 +39,7 @@ def create_app(
                 database,
                 Apps.create(database, settings),
                 log_retention_days=settings.log_retention_days,
+                directory=DirectoryService.from_settings(database, settings),
             )
             if with_scheduler
             else None

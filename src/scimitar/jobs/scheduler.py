@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import select, update
 
 from scimitar.apps import Apps
+from scimitar.directory.service import DirectoryService
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
@@ -24,6 +25,9 @@ from scimitar.store.tables.engine import JOB_STATE
 __all__ = ["Scheduler"]
 
 log = structlog.get_logger("scimitar.scheduler")
+
+#: How often the directory's expired soft-deleted objects are purged.
+PURGE_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -35,6 +39,7 @@ class Scheduler:
         tick_seconds: How often to look for due cycles.
         clock: The current UTC time (injectable for tests).
         log_retention_days: Provisioning log records older than this are purged.
+        directory: The directory whose expired soft-deleted objects are purged hourly.
     """
 
     def __init__(
@@ -45,12 +50,15 @@ class Scheduler:
         tick_seconds: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
         log_retention_days: int = 30,
+        directory: DirectoryService | None = None,
     ) -> None:
         self._database = database
         self._apps = apps
         self._tick = tick_seconds
         self._clock = clock
         self._retention_days = log_retention_days
+        self._last_purge: datetime | None = None
+        self._directory = directory
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -75,8 +83,24 @@ class Scheduler:
             except TimeoutError:
                 continue
 
+    async def purge_directory(self) -> None:
+        """Hard-delete directory objects past their soft-delete window, at most once an hour.
+
+        The hard deletes enter the change feed, so the next cycles send DELETE to the apps
+        that still manage those objects (spec §2.4).
+        """
+        now = self._clock()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        if self._directory is None:
+            return
+        result = await self._directory.purge()
+        log.info("directory_purged", result=str(result))
+
     async def run_due(self) -> list[str]:
         """Run every due cycle once; returns the ids of the apps that ran."""
+        await self.purge_directory()
         ran: list[str] = []
         for app in await self._apps.apps.list():
             if self._stopping.is_set():
