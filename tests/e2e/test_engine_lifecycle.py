@@ -4,24 +4,21 @@ A real ``scimitar serve`` (on SQLite, scheduler off) holds the directory, the ap
 embedded Webex target; every check reads the target over HTTP as the app's admin would, and the
 provisioning log through ``scimitar logs``. Each scenario runs in both request dialects.
 
-The ``scimitar`` commands run in this process through typer's runner: a ``scimitar`` process
-costs over a second of start-up, and these scenarios make a few hundred commands. The engine
-still talks to the target over a socket; ``test_engine_crash.py`` runs ``scimitar app sync`` as
-a real process (and kills it).
+The ``scimitar`` commands run in this process (:mod:`tests.e2e.commands`): these scenarios make
+a few hundred. The engine still talks to the target over a socket; ``test_engine_crash.py``
+runs ``scimitar app sync`` as a real process (and kills it).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from scimitar.cli.main import app as scimitar_cli
+from tests.e2e.commands import Scimitar
 from tests.e2e.conftest import Server
 from tests.e2e.target_view import TargetView, version
 
@@ -33,23 +30,6 @@ pytestmark = [
 ]
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-
-class Scimitar:
-    """The ``scimitar`` command against the server's store, in this process."""
-
-    def __init__(self, server: Server) -> None:
-        self._env: dict[str, str | None] = {
-            "SCIMITAR_DATA_DIR": server.env["SCIMITAR_DATA_DIR"],
-            "SCIMITAR_DATABASE_URL": None,
-        }
-        self._runner = CliRunner()
-
-    def __call__(self, *args: str) -> Any:
-        """Run ``scimitar ARGS --json``; fails the test unless it exits 0."""
-        result = self._runner.invoke(scimitar_cli, [*args, "--json"], env=self._env)
-        assert result.exit_code == 0, f"scimitar {' '.join(args)}: {result.stderr}"
-        return json.loads(result.stdout)
 
 
 @dataclass
