@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,10 +41,17 @@ from scimitar.engine.objects import (
     prepare_group,
     prepare_user,
 )
+from scimitar.engine.runstate import (
+    CycleSummary,
+    Progress,
+    Run,
+    chunks,
+    first,
+    recently_assigned,
+)
 from scimitar.errors import ConfigError, JobError
 from scimitar.store import Database
 from scimitar.store.queries import is_among
-from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
@@ -61,75 +66,6 @@ class CycleBusyError(ConfigError):
 
 
 PortFactory = Callable[[JobConfig], AbstractAsyncContextManager[TargetPort]]
-
-
-@dataclass
-class Progress:
-    """A running cycle's progress, reported after every page."""
-
-    cycle_id: str
-    kind: str
-    phase: str = "users"
-    pages: int = 0
-    objects: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def rate(self) -> float:
-        """Objects per second so far."""
-        elapsed = time.monotonic() - self.started
-        return self.objects / elapsed if elapsed > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """What the cycle row stores and ``app status`` shows."""
-        return {
-            "phase": self.phase,
-            "pages": self.pages,
-            "objects": self.objects,
-            "rate": round(self.rate, 1),
-        }
-
-
-@dataclass(frozen=True)
-class CycleSummary:
-    """How a cycle ended."""
-
-    cycle_id: str
-    kind: str
-    status: str
-    counts: dict[str, int]
-    objects: int
-    seconds: float
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON shape for ``--json``."""
-        return {
-            "cycleId": self.cycle_id,
-            "kind": self.kind,
-            "status": self.status,
-            "counts": self.counts,
-            "objects": self.objects,
-            "seconds": round(self.seconds, 3),
-            "error": self.error,
-        }
-
-
-@dataclass
-class _Run:
-    """One cycle in progress."""
-
-    ctx: CycleContext
-    port: TargetPort
-    cycle: jobstate.CycleRow
-    progress: Progress
-    resume: dict[str, Any]
-    counter: DeletionCounter
-    managers: list[tuple[str, str, str | None]] = field(default_factory=list)
-    touched_users: set[str] = field(default_factory=set)
-    touched_groups: set[str] = field(default_factory=set)
-    is_resumed: bool = False
 
 
 class CycleRunner:
@@ -181,7 +117,7 @@ class CycleRunner:
         state = await jobstate.load_state(self._db, ctx.app_id)
         cycle, resume = await self._cycle(ctx, state, force_initial)
         async with self._port_factory(config) as port:
-            run = _Run(
+            run = Run(
                 ctx,
                 port,
                 cycle,
@@ -235,7 +171,7 @@ class CycleRunner:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
         return cycle, resume
 
-    async def _guarded(self, run: _Run, state: jobstate.JobState) -> CycleSummary:
+    async def _guarded(self, run: Run, state: jobstate.JobState) -> CycleSummary:
         started = time.monotonic()
         try:
             watermark = await (
@@ -267,7 +203,7 @@ class CycleRunner:
 
     # -- initial cycle -------------------------------------------------------------------
 
-    async def _initial(self, run: _Run) -> str:
+    async def _initial(self, run: Run) -> str:
         if run.ctx.options.is_listing_match:
             run.port = await self._indexed(run)
         if run.resume.get("phase") == "users":
@@ -281,7 +217,7 @@ class CycleRunner:
         await self._managers(run)
         return str(run.resume["watermark"])
 
-    async def _managers_from_directory(self, run: _Run) -> None:
+    async def _managers_from_directory(self, run: Run) -> None:
         """After a resume the earlier pages' references are not in memory: map users again."""
         path = manager_path(run.ctx)
         if path is None:
@@ -294,13 +230,13 @@ class CycleRunner:
                 prepared = prepare_user(run.ctx, user.object_id, user, None, None, "")
                 if prepared.result is not None:
                     upn = str(user.attributes.get("userPrincipalName") or user.object_id)
-                    manager = _one(prepared.result.references.get(path))
+                    manager = first(prepared.result.references.get(path))
                     run.managers.append((user.object_id, upn, manager))
             cursor = page.cursor
             if cursor is None:
                 return
 
-    async def _indexed(self, run: _Run) -> TargetPort:
+    async def _indexed(self, run: Run) -> TargetPort:
         """Read the app's objects once, so matching needs no query per object."""
         indexes = {}
         for object_type in ("User", "Group"):
@@ -310,7 +246,7 @@ class CycleRunner:
                 )
         return IndexedPort(run.port, indexes)
 
-    async def _all_users(self, run: _Run) -> None:
+    async def _all_users(self, run: Run) -> None:
         cursor = run.resume.get("cursor")
         while True:
             page = await self._directory.read_users(cursor, self._page_size)
@@ -321,7 +257,7 @@ class CycleRunner:
             if cursor is None:
                 return
 
-    async def _all_groups(self, run: _Run) -> None:
+    async def _all_groups(self, run: Run) -> None:
         run.progress.phase = "groups"
         cursor = run.resume.get("cursor")
         while True:
@@ -335,7 +271,7 @@ class CycleRunner:
 
     # -- incremental cycle ---------------------------------------------------------------
 
-    async def _incremental(self, run: _Run) -> str:
+    async def _incremental(self, run: Run) -> str:
         watermark = run.resume.get("watermark")
         await self._assignment_changes(run)
         while True:
@@ -350,7 +286,7 @@ class CycleRunner:
         await self._managers(run)
         return str(watermark)
 
-    async def _assignment_changes(self, run: _Run) -> None:
+    async def _assignment_changes(self, run: Run) -> None:
         """Users whose entitlement changed without a directory change (assign, unassign).
 
         The directory's change feed knows nothing of app assignments, so an incremental cycle
@@ -359,18 +295,18 @@ class CycleRunner:
         """
         async with self._db.read() as conn:
             linked = await linked_ids(conn, run.ctx.app_id, "User")
-            recent = await _recently_assigned(conn, run.ctx.app_id, run.resume.get("since"))
+            recent = await recently_assigned(conn, run.ctx.app_id, run.resume.get("since"))
         entitled = set(run.ctx.user_roles)
         candidates = {u for u in recent if u in entitled and u not in linked}
         if run.ctx.setting.value == "assigned":
             candidates |= {u for u, off in linked.items() if off is None and u not in entitled}
         candidates |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
-        for chunk in _chunks(sorted(candidates), self._page_size):
+        for chunk in chunks(sorted(candidates), self._page_size):
             users = await self._directory.get_users(chunk)
             await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})
             await self._persist(run, [], "assignments")
 
-    async def _changes_page(self, run: _Run, changes: Sequence[Any]) -> None:
+    async def _changes_page(self, run: Run, changes: Sequence[Any]) -> None:
         users: dict[str, ChangeKind] = {}
         groups: dict[str, ChangeKind] = {}
         for change in changes:
@@ -388,7 +324,7 @@ class CycleRunner:
             present = {k: v for k, v in found_groups.items() if v is not None}
             await self._groups_page(run, present, groups)
 
-    async def _groups_of_touched_users(self, run: _Run) -> None:
+    async def _groups_of_touched_users(self, run: Run) -> None:
         """Membership of changed users in groups that were not processed whole this cycle."""
         if not run.ctx.handles("Group") or not run.touched_users:
             return
@@ -401,10 +337,10 @@ class CycleRunner:
         for group_id, member_id in pairs:
             if group_id not in run.touched_groups:
                 by_group.setdefault(group_id, []).append(member_id)
-        for chunk in _chunks(sorted(by_group), self._page_size):
+        for chunk in chunks(sorted(by_group), self._page_size):
             await self._member_subsets(run, {g: by_group[g] for g in chunk})
 
-    async def _member_subsets(self, run: _Run, groups: Mapping[str, list[str]]) -> None:
+    async def _member_subsets(self, run: Run, groups: Mapping[str, list[str]]) -> None:
         users = {u for members in groups.values() for u in members}
         async with self._db.read() as conn:
             group_links = await load_links(conn, run.ctx.app_id, "Group", list(groups))
@@ -425,7 +361,7 @@ class CycleRunner:
     # -- pages ---------------------------------------------------------------------------
 
     async def _users_page(
-        self, run: _Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
+        self, run: Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
     ) -> None:
         ids = list(dict.fromkeys([*users, *kinds]))
         async with self._db.read() as conn:
@@ -447,12 +383,12 @@ class CycleRunner:
                 run.touched_users.add(outcome.source_id)
             if path is not None and outcome.count != "failure" and outcome.source_id in users:
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
-                manager = _one(outcome.references.get(path))
+                manager = first(outcome.references.get(path))
                 run.managers.append((outcome.source_id, str(upn or outcome.source_id), manager))
         await self._persist(run, outcomes, run.progress.phase)
 
     async def _groups_page(
-        self, run: _Run, groups: Mapping[str, Group], kinds: Mapping[str, ChangeKind]
+        self, run: Run, groups: Mapping[str, Group], kinds: Mapping[str, ChangeKind]
     ) -> None:
         ids = list(dict.fromkeys([*groups, *kinds]))
         async with self._db.read() as conn:
@@ -474,7 +410,7 @@ class CycleRunner:
         run.touched_groups.update(groups)
         await self._members(run, [g for g in groups.values()])
 
-    async def _members(self, run: _Run, groups: Sequence[Group]) -> None:
+    async def _members(self, run: Run, groups: Sequence[Group]) -> None:
         if not groups:
             return
         async with self._db.read() as conn:
@@ -489,13 +425,13 @@ class CycleRunner:
         outcomes = await export_members(run.ctx, run.port, run.cycle.id, utcnow(), linked, users)
         await self._persist(run, outcomes, run.progress.phase)
 
-    async def _managers(self, run: _Run) -> None:
+    async def _managers(self, run: Run) -> None:
         # Every user this cycle read, not only those with other changes: a manager change alone
         # leaves the user's own attributes as they were. Unchanged managers send nothing.
         if not run.managers:
             return
         run.progress.phase = "references"
-        for chunk in _chunks(run.managers, self._page_size):
+        for chunk in chunks(run.managers, self._page_size):
             ids = [s for s, _u, _m in chunk]
             async with self._db.read() as conn:
                 links = await load_links(conn, run.ctx.app_id, "User", ids)
@@ -510,7 +446,7 @@ class CycleRunner:
             )
             await self._persist(run, outcomes, "references")
 
-    async def _export(self, run: _Run, prepared: list[Prepared]) -> list[Outcome]:
+    async def _export(self, run: Run, prepared: list[Prepared]) -> list[Outcome]:
         run.counter, actions = run.counter.admit([p.action for p in prepared])
         for item, action in zip(prepared, actions, strict=True):
             item.action = action
@@ -523,7 +459,7 @@ class CycleRunner:
             )
         )
 
-    async def _persist(self, run: _Run, outcomes: Sequence[Outcome], phase: str) -> None:
+    async def _persist(self, run: Run, outcomes: Sequence[Outcome], phase: str) -> None:
         for outcome in outcomes:
             run.cycle.counts[outcome.count] = run.cycle.counts.get(outcome.count, 0) + 1
         run.progress.phase = phase
@@ -542,34 +478,3 @@ class CycleRunner:
             )
         if self._on_progress is not None:
             self._on_progress(run.progress)
-
-
-async def _recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:
-    """Users assigned, directly or through a group's direct membership, at or after ``since``."""
-    query = select(ASSIGNMENT.c.principal_type, ASSIGNMENT.c.principal_id).where(
-        ASSIGNMENT.c.app_id == app_id
-    )
-    if since is not None:
-        query = query.where(ASSIGNMENT.c.created_at >= datetime.fromisoformat(since))
-    users: set[str] = set()
-    groups: list[str] = []
-    for kind, principal in await conn.execute(query):
-        if kind == PrincipalType.USER.value:
-            users.add(principal)
-        else:
-            groups.append(principal)
-    if groups:
-        members = select(MEMBER.c.member_id).where(is_among(conn, MEMBER.c.group_id, groups))
-        users.update(row[0] for row in await conn.execute(members))
-    return users
-
-
-def _one(value: Any) -> str | None:
-    if isinstance(value, list | tuple):
-        return str(value[0]) if value else None
-    return str(value) if value else None
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

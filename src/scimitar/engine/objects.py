@@ -7,16 +7,11 @@ what was decided and returns the link to save and the log record to write.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from scimitar.connector.bulk import BulkResult
 from scimitar.connector.dialects import (
-    BulkOperation,
     create_group_body,
     create_user_body,
     disable_body,
@@ -41,17 +36,10 @@ from scimitar.engine.actions import (
 from scimitar.engine.context import CycleContext
 from scimitar.engine.linkstore import LinkChange
 from scimitar.engine.matching import MatchAttempt, resolve_match
+from scimitar.engine.outcomes import failed, succeeded
 from scimitar.engine.planning import Link, PlanInput, link_after, plan
 from scimitar.engine.records import (
     ErrorCode,
-    ErrorInformation,
-    ProvisionedIdentity,
-    ProvisioningRecord,
-    ProvisioningStep,
-    RecordStatus,
-    action_kind,
-    error_code_for_status,
-    modified_properties,
 )
 from scimitar.engine.scope import (
     ScopeResult,
@@ -61,11 +49,11 @@ from scimitar.engine.scope import (
 )
 from scimitar.engine.steps import (
     decision_step,
-    export_step,
     import_step,
     matching_step,
     scoping_step,
 )
+from scimitar.engine.work import INDEXED, Outcome, Prepared, TargetPort
 from scimitar.errors import JobError, ObjectError, SyncError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
@@ -83,72 +71,6 @@ __all__ = [
     "resolve_match_of",
     "succeeded",
 ]
-
-#: Marks a hit from a listing index: only its id is known, so read the object before adopting.
-INDEXED = "__indexed"
-
-
-class TargetPort(Protocol):
-    """The SCIM operations the engine needs (``connector.operations.TargetOperations``)."""
-
-    async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
-        """Objects whose ``attribute`` equals ``value``."""
-        ...
-
-    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
-        """One object, or None when it is gone."""
-        ...
-
-    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create an object; returns it with its ``id``."""
-        ...
-
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Apply a PatchOp."""
-        ...
-
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Replace an object."""
-        ...
-
-    async def delete(self, object_type: str, target_id: str) -> None:
-        """Delete an object."""
-        ...
-
-    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
-        """Send operations in Bulk requests; one result per operation, in order."""
-        ...
-
-
-@dataclass
-class Prepared:
-    """One object after the pure part of the pipeline: what was decided and why."""
-
-    object_type: str
-    source_id: str
-    display: str
-    change: ChangeKind | None
-    change_id: str
-    scope: ScopeResult
-    link: Link | None
-    action: Action
-    result: MappingResult | None = None
-    changes: tuple[AttributeChange, ...] = ()
-    steps: list[ProvisioningStep] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    found: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What executing one object produced."""
-
-    object_type: str
-    source_id: str
-    count: str
-    link_change: LinkChange | None
-    record: ProvisioningRecord
-    references: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _mapped(
@@ -314,8 +236,8 @@ async def execute(
     except JobError:
         raise
     except SyncError as exc:
-        return _failed(prepared, ctx.app_id, cycle_id, now, exc)
-    return _succeeded(prepared, ctx.app_id, cycle_id, now, action, link_change, target_id)
+        return failed(prepared, ctx.app_id, cycle_id, now, exc)
+    return succeeded(prepared, ctx.app_id, cycle_id, now, action, link_change, target_id)
 
 
 async def _send(
@@ -463,121 +385,3 @@ async def _find(
         if ids:
             break
     return attempts, found
-
-
-def _identity(prepared: Prepared, target_id: str | None) -> tuple[ProvisionedIdentity, ...]:
-    return (
-        ProvisionedIdentity(prepared.source_id, prepared.display, prepared.object_type),
-        ProvisionedIdentity(target_id, prepared.display, prepared.object_type),
-    )
-
-
-def _succeeded(
-    prepared: Prepared,
-    job_id: str,
-    cycle_id: str,
-    now: datetime,
-    action: Action,
-    link_change: LinkChange | None,
-    target_id: str | None,
-) -> Outcome:
-    kind = action_kind(action)
-    status = RecordStatus.SUCCESS
-    error = None
-    skip_reason = None
-    if isinstance(action, Skip):
-        status, skip_reason = RecordStatus.SKIPPED, action.reason.value
-    elif isinstance(action, StagedDelete):
-        status = RecordStatus.SKIPPED
-    elif isinstance(action, Failure):
-        status = RecordStatus.FAILURE
-        error = ErrorInformation.for_code(_code(action.code), action.message)
-    elif not isinstance(action, Skip):
-        prepared.steps.append(export_step(prepared.object_type, action, RecordStatus.SUCCESS))
-    redacted = prepared.result.redacted if prepared.result else frozenset()
-    changes = prepared.changes if not isinstance(action, Skip | StagedDelete | Failure) else ()
-    source, target = _identity(prepared, target_id)
-    record = ProvisioningRecord(
-        id=str(uuid.uuid4()),
-        activity_date_time=now,
-        job_id=job_id,
-        cycle_id=cycle_id,
-        change_id=prepared.change_id,
-        action=kind,
-        status=status,
-        source_identity=source,
-        target_identity=target,
-        steps=tuple(prepared.steps),
-        modified_properties=modified_properties(changes, redacted),
-        error=error,
-        skip_reason=skip_reason,
-        duration_ms=_elapsed(prepared),
-    )
-    count = "failure" if status is RecordStatus.FAILURE else _count_key(action)
-    references = prepared.result.references if prepared.result else {}
-    return Outcome(prepared.object_type, prepared.source_id, count, link_change, record, references)
-
-
-def _code(code: str) -> ErrorCode:
-    try:
-        return ErrorCode(code)
-    except ValueError:
-        return ErrorCode.BAD_REQUEST
-
-
-def _failed(
-    prepared: Prepared, job_id: str, cycle_id: str, now: datetime, exc: SyncError
-) -> Outcome:
-    status_code = getattr(exc, "status", None)
-    linked = prepared.link is not None
-    code = (
-        error_code_for_status(status_code, is_linked=linked)
-        if status_code
-        else (
-            ErrorCode.TIMEOUT if "timeout" in str(exc).lower() else ErrorCode.INTERNAL_SERVER_ERROR
-        )
-    )
-    prepared.steps.append(
-        export_step(prepared.object_type, prepared.action, RecordStatus.FAILURE, str(exc))
-    )
-    source, target = _identity(prepared, prepared.link.target_id if prepared.link else None)
-    record = ProvisioningRecord(
-        id=str(uuid.uuid4()),
-        activity_date_time=now,
-        job_id=job_id,
-        cycle_id=cycle_id,
-        change_id=prepared.change_id,
-        action=action_kind(prepared.action),
-        status=RecordStatus.FAILURE,
-        source_identity=source,
-        target_identity=target,
-        steps=tuple(prepared.steps),
-        error=ErrorInformation.for_code(code, str(exc)),
-        duration_ms=_elapsed(prepared),
-    )
-    return Outcome(prepared.object_type, prepared.source_id, "failure", None, record)
-
-
-def _count_key(action: Action) -> str:
-    match action:
-        case Create():
-            return "create"
-        case Update() | Adopt():
-            return "update"
-        case Disable():
-            return "disable"
-        case Enable():
-            return "enable"
-        case Delete():
-            return "delete"
-        case StagedDelete():
-            return "staged_delete"
-    return "skip"
-
-
-def _elapsed(prepared: Prepared) -> int:
-    return int((time.monotonic() - prepared.started) * 1000)
-
-
-succeeded = _succeeded
-failed = _failed

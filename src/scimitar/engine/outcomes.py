@@ -1,0 +1,150 @@
+"""Provisioning log records for what happened to one object (spec §6.1)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+
+from scimitar.engine.actions import (
+    Action,
+    Adopt,
+    Create,
+    Delete,
+    Disable,
+    Enable,
+    Failure,
+    Skip,
+    StagedDelete,
+    Update,
+)
+from scimitar.engine.linkstore import LinkChange
+from scimitar.engine.records import (
+    ErrorCode,
+    ErrorInformation,
+    ProvisionedIdentity,
+    ProvisioningRecord,
+    RecordStatus,
+    action_kind,
+    error_code_for_status,
+    modified_properties,
+)
+from scimitar.engine.steps import export_step
+from scimitar.engine.work import Outcome, Prepared
+from scimitar.errors import SyncError
+
+__all__ = ["failed", "succeeded"]
+
+
+def _identity(prepared: Prepared, target_id: str | None) -> tuple[ProvisionedIdentity, ...]:
+    return (
+        ProvisionedIdentity(prepared.source_id, prepared.display, prepared.object_type),
+        ProvisionedIdentity(target_id, prepared.display, prepared.object_type),
+    )
+
+
+def succeeded(
+    prepared: Prepared,
+    job_id: str,
+    cycle_id: str,
+    now: datetime,
+    action: Action,
+    link_change: LinkChange | None,
+    target_id: str | None,
+) -> Outcome:
+    kind = action_kind(action)
+    status = RecordStatus.SUCCESS
+    error = None
+    skip_reason = None
+    if isinstance(action, Skip):
+        status, skip_reason = RecordStatus.SKIPPED, action.reason.value
+    elif isinstance(action, StagedDelete):
+        status = RecordStatus.SKIPPED
+    elif isinstance(action, Failure):
+        status = RecordStatus.FAILURE
+        error = ErrorInformation.for_code(_code(action.code), action.message)
+    elif not isinstance(action, Skip):
+        prepared.steps.append(export_step(prepared.object_type, action, RecordStatus.SUCCESS))
+    redacted = prepared.result.redacted if prepared.result else frozenset()
+    changes = prepared.changes if not isinstance(action, Skip | StagedDelete | Failure) else ()
+    source, target = _identity(prepared, target_id)
+    record = ProvisioningRecord(
+        id=str(uuid.uuid4()),
+        activity_date_time=now,
+        job_id=job_id,
+        cycle_id=cycle_id,
+        change_id=prepared.change_id,
+        action=kind,
+        status=status,
+        source_identity=source,
+        target_identity=target,
+        steps=tuple(prepared.steps),
+        modified_properties=modified_properties(changes, redacted),
+        error=error,
+        skip_reason=skip_reason,
+        duration_ms=_elapsed(prepared),
+    )
+    count = "failure" if status is RecordStatus.FAILURE else _count_key(action)
+    references = prepared.result.references if prepared.result else {}
+    return Outcome(prepared.object_type, prepared.source_id, count, link_change, record, references)
+
+
+def _code(code: str) -> ErrorCode:
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return ErrorCode.BAD_REQUEST
+
+
+def failed(
+    prepared: Prepared, job_id: str, cycle_id: str, now: datetime, exc: SyncError
+) -> Outcome:
+    status_code = getattr(exc, "status", None)
+    linked = prepared.link is not None
+    code = (
+        error_code_for_status(status_code, is_linked=linked)
+        if status_code
+        else (
+            ErrorCode.TIMEOUT if "timeout" in str(exc).lower() else ErrorCode.INTERNAL_SERVER_ERROR
+        )
+    )
+    prepared.steps.append(
+        export_step(prepared.object_type, prepared.action, RecordStatus.FAILURE, str(exc))
+    )
+    source, target = _identity(prepared, prepared.link.target_id if prepared.link else None)
+    record = ProvisioningRecord(
+        id=str(uuid.uuid4()),
+        activity_date_time=now,
+        job_id=job_id,
+        cycle_id=cycle_id,
+        change_id=prepared.change_id,
+        action=action_kind(prepared.action),
+        status=RecordStatus.FAILURE,
+        source_identity=source,
+        target_identity=target,
+        steps=tuple(prepared.steps),
+        error=ErrorInformation.for_code(code, str(exc)),
+        duration_ms=_elapsed(prepared),
+    )
+    return Outcome(prepared.object_type, prepared.source_id, "failure", None, record)
+
+
+def _count_key(action: Action) -> str:
+    match action:
+        case Create():
+            return "create"
+        case Update() | Adopt():
+            return "update"
+        case Disable():
+            return "disable"
+        case Enable():
+            return "enable"
+        case Delete():
+            return "delete"
+        case StagedDelete():
+            return "staged_delete"
+    return "skip"
+
+
+def _elapsed(prepared: Prepared) -> int:
+    return int((time.monotonic() - prepared.started) * 1000)

@@ -1,0 +1,122 @@
+"""A cycle's state while it runs: progress, summary, and what the pages have learned."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from scimitar.apps.model import PrincipalType
+from scimitar.engine import jobstate
+from scimitar.engine.context import CycleContext
+from scimitar.engine.deletions import DeletionCounter
+from scimitar.engine.work import TargetPort
+from scimitar.store.queries import is_among
+from scimitar.store.tables.apps import ASSIGNMENT
+from scimitar.store.tables.directory import MEMBER
+
+__all__ = ["CycleSummary", "Progress", "Run", "chunks", "first", "recently_assigned"]
+
+
+@dataclass
+class Progress:
+    """A running cycle's progress, reported after every page."""
+
+    cycle_id: str
+    kind: str
+    phase: str = "users"
+    pages: int = 0
+    objects: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        """Objects per second so far."""
+        elapsed = time.monotonic() - self.started
+        return self.objects / elapsed if elapsed > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the cycle row stores and ``app status`` shows."""
+        return {
+            "phase": self.phase,
+            "pages": self.pages,
+            "objects": self.objects,
+            "rate": round(self.rate, 1),
+        }
+
+
+@dataclass(frozen=True)
+class CycleSummary:
+    """How a cycle ended."""
+
+    cycle_id: str
+    kind: str
+    status: str
+    counts: dict[str, int]
+    objects: int
+    seconds: float
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape for ``--json``."""
+        return {
+            "cycleId": self.cycle_id,
+            "kind": self.kind,
+            "status": self.status,
+            "counts": self.counts,
+            "objects": self.objects,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass
+class Run:
+    """One cycle in progress."""
+
+    ctx: CycleContext
+    port: TargetPort
+    cycle: jobstate.CycleRow
+    progress: Progress
+    resume: dict[str, Any]
+    counter: DeletionCounter
+    managers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    touched_users: set[str] = field(default_factory=set)
+    touched_groups: set[str] = field(default_factory=set)
+    is_resumed: bool = False
+
+
+async def recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:
+    """Users assigned, directly or through a group's direct membership, at or after ``since``."""
+    query = select(ASSIGNMENT.c.principal_type, ASSIGNMENT.c.principal_id).where(
+        ASSIGNMENT.c.app_id == app_id
+    )
+    if since is not None:
+        query = query.where(ASSIGNMENT.c.created_at >= datetime.fromisoformat(since))
+    users: set[str] = set()
+    groups: list[str] = []
+    for kind, principal in await conn.execute(query):
+        if kind == PrincipalType.USER.value:
+            users.add(principal)
+        else:
+            groups.append(principal)
+    if groups:
+        members = select(MEMBER.c.member_id).where(is_among(conn, MEMBER.c.group_id, groups))
+        users.update(row[0] for row in await conn.execute(members))
+    return users
+
+
+def first(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return str(value) if value else None
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

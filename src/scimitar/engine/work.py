@@ -1,0 +1,86 @@
+"""The values one object carries through a cycle, and the port it is sent through."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from scimitar.connector.bulk import BulkResult
+from scimitar.connector.dialects import BulkOperation
+from scimitar.directory.source import ChangeKind
+from scimitar.engine.actions import Action
+from scimitar.engine.linkstore import LinkChange
+from scimitar.engine.planning import Link
+from scimitar.engine.records import ProvisioningRecord, ProvisioningStep
+from scimitar.engine.scope import ScopeResult
+from scimitar.mapping.flow import AttributeChange, MappingResult
+
+__all__ = ["INDEXED", "Outcome", "Prepared", "TargetPort"]
+
+#: Marks a hit from a listing index: only its id is known, so read the object before adopting.
+INDEXED = "__indexed"
+
+
+class TargetPort(Protocol):
+    """The SCIM operations the engine needs (``connector.operations.TargetOperations``)."""
+
+    async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
+        """Objects whose ``attribute`` equals ``value``."""
+        ...
+
+    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
+        """One object, or None when it is gone."""
+        ...
+
+    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create an object; returns it with its ``id``."""
+        ...
+
+    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Apply a PatchOp."""
+        ...
+
+    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        """Replace an object."""
+        ...
+
+    async def delete(self, object_type: str, target_id: str) -> None:
+        """Delete an object."""
+        ...
+
+    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
+        """Send operations in Bulk requests; one result per operation, in order."""
+        ...
+
+
+@dataclass
+class Prepared:
+    """One object after the pure part of the pipeline: what was decided and why."""
+
+    object_type: str
+    source_id: str
+    display: str
+    change: ChangeKind | None
+    change_id: str
+    scope: ScopeResult
+    link: Link | None
+    action: Action
+    result: MappingResult | None = None
+    changes: tuple[AttributeChange, ...] = ()
+    steps: list[ProvisioningStep] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    found: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What executing one object produced."""
+
+    object_type: str
+    source_id: str
+    count: str
+    link_change: LinkChange | None
+    record: ProvisioningRecord
+    references: Mapping[str, Any] = field(default_factory=dict)
