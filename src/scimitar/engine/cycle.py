@@ -163,6 +163,7 @@ class CycleRunner:
                 "kind": "incremental",
                 "phase": "changes",
                 "watermark": state.watermark,
+                "start": state.watermark,
                 "since": since.isoformat() if since else None,
             }
         resume["owner"] = jobstate.owner()
@@ -273,6 +274,9 @@ class CycleRunner:
 
     async def _incremental(self, run: Run) -> str:
         watermark = run.resume.get("watermark")
+        run.resume.setdefault("start", watermark)
+        if run.is_resumed:
+            await self._replay(run, run.resume.get("start"), watermark)
         await self._assignment_changes(run)
         while True:
             page = await self._directory.read_changes(watermark, self._page_size)
@@ -285,6 +289,30 @@ class CycleRunner:
         await self._groups_of_touched_users(run)
         await self._managers(run)
         return str(watermark)
+
+    async def _replay(self, run: Run, start: str | None, upto: str | None) -> None:
+        """After a kill, read again the changes this cycle had already sent.
+
+        Their objects are linked and current, so nothing is sent for them again (they log as
+        skips); reading them restores what the cycle keeps in memory for its last phases —
+        the users whose group memberships and managers it must still bring in line.
+        """
+        watermark = start
+        run.is_replaying = True
+        try:
+            await self._replay_pages(run, watermark, upto)
+        finally:
+            run.is_replaying = False
+
+    async def _replay_pages(self, run: Run, watermark: str | None, upto: str | None) -> None:
+        while watermark != upto:
+            page = await self._directory.read_changes(watermark, self._page_size)
+            if not page.changes:
+                return
+            await self._changes_page(run, page.changes)
+            watermark = page.watermark
+            if not page.has_more:
+                return
 
     async def _assignment_changes(self, run: Run) -> None:
         """Users whose entitlement changed without a directory change (assign, unassign).
@@ -379,7 +407,7 @@ class CycleRunner:
         outcomes = await self._export(run, prepared)
         path = manager_path(run.ctx)
         for outcome in outcomes:
-            if outcome.count != "skip":
+            if outcome.count != "skip" or run.is_replaying:
                 run.touched_users.add(outcome.source_id)
             if path is not None and outcome.count != "failure" and outcome.source_id in users:
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")

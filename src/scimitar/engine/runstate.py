@@ -89,6 +89,7 @@ class Run:
     touched_users: set[str] = field(default_factory=set)
     touched_groups: set[str] = field(default_factory=set)
     is_resumed: bool = False
+    is_replaying: bool = False
 
 
 async def recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:
