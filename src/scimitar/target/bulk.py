@@ -121,9 +121,11 @@ async def _dispatch(
     data: Any,
 ) -> dict[str, Any]:
     handlers: dict[str, Callable[[], Awaitable[tuple[dict[str, Any], int] | None]]] = {
-        "POST": lambda: service.create(ctx, resource_type, data),
+        "POST": lambda: service.create(ctx, resource_type, data, render=False),
         "PUT": lambda: service.replace(ctx, resource_type, resource_id or "", data, op.version),
-        "PATCH": lambda: service.patch(ctx, resource_type, resource_id or "", data, op.version),
+        "PATCH": lambda: service.patch(
+            ctx, resource_type, resource_id or "", data, op.version, render=False
+        ),
         "DELETE": lambda: service.delete(ctx, resource_type, resource_id or "", op.version),
     }
     result = await handlers[op.method]()

@@ -148,9 +148,13 @@ class TargetService:
     # -- writes --------------------------------------------------------------------------
 
     async def create(
-        self, ctx: RequestContext, resource_type: str, body: Any
+        self, ctx: RequestContext, resource_type: str, body: Any, *, render: bool = True
     ) -> tuple[dict[str, Any], int]:
-        """Create a resource from a request body (RFC 7644 §3.3); returns it and its version."""
+        """Create a resource from a request body (RFC 7644 §3.3); returns it and its version.
+
+        With ``render`` false the stored document is returned as is (Bulk answers carry only
+        a location and a version, RFC 7644 §3.7.3, so nothing is rendered for them).
+        """
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="create")
         members = doc.pop("members", None) if resource_type == "Group" else None
@@ -178,6 +182,8 @@ class TargetService:
             except INTEGRITY_ERRORS as exc:
                 raise _uniqueness(doc) from exc
             await repo.add_members(conn, ctx.tenant_id, doc["id"], pairs)
+            if not render:
+                return doc, 1
             stored = repo.StoredResource(0, doc["id"], 1, doc)
             out = await self.render(conn, ctx, resource_type, [stored], Projection(), single=True)
         return out[0], 1
