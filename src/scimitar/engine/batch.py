@@ -36,7 +36,7 @@ from scimitar.engine.steps import decision_step
 from scimitar.errors import JobError, SyncError
 from scimitar.mapping.flow import CompiledMappingSet
 
-__all__ = ["IndexedPort", "TargetIndex", "execute_page"]
+__all__ = ["IndexedPort", "TargetIndex", "execute_page", "indexed_port"]
 
 _PATHS = {"User": "/Users", "Group": "/Groups"}
 
@@ -105,6 +105,17 @@ class IndexedPort:
 
     async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
         return await self._port.bulk(operations)
+
+
+async def indexed_port(ctx: CycleContext, port: TargetPort) -> TargetPort:
+    """A port whose matching reads an index of the app's users and groups, built now."""
+    indexes = {}
+    for object_type in ("User", "Group"):
+        if ctx.handles(object_type):
+            indexes[object_type] = await TargetIndex.read(
+                port, object_type, ctx.mappings[object_type]
+            )
+    return IndexedPort(port, indexes)
 
 
 def _operation(ctx: CycleContext, item: Prepared) -> BulkOperation | None:

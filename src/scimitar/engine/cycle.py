@@ -22,7 +22,7 @@ from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate
 from scimitar.engine.actions import DisableCause
-from scimitar.engine.batch import IndexedPort, TargetIndex, execute_page
+from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
@@ -32,6 +32,7 @@ from scimitar.engine.memberships import (
     export_member_subset,
     export_members,
     manager_path,
+    managers_from_directory,
 )
 from scimitar.engine.objects import (
     Outcome,
@@ -220,32 +221,11 @@ class CycleRunner:
 
     async def _managers_from_directory(self, run: Run) -> None:
         """After a resume the earlier pages' references are not in memory: map users again."""
-        path = manager_path(run.ctx)
-        if path is None:
-            return
-        run.managers.clear()
-        cursor: str | None = None
-        while True:
-            page = await self._directory.read_users(cursor, self._page_size)
-            for user in page.items:
-                prepared = prepare_user(run.ctx, user.object_id, user, None, None, "")
-                if prepared.result is not None:
-                    upn = str(user.attributes.get("userPrincipalName") or user.object_id)
-                    manager = first(prepared.result.references.get(path))
-                    run.managers.append((user.object_id, upn, manager))
-            cursor = page.cursor
-            if cursor is None:
-                return
+        run.managers[:] = await managers_from_directory(run.ctx, self._directory, self._page_size)
 
     async def _indexed(self, run: Run) -> TargetPort:
         """Read the app's objects once, so matching needs no query per object."""
-        indexes = {}
-        for object_type in ("User", "Group"):
-            if run.ctx.handles(object_type):
-                indexes[object_type] = await TargetIndex.read(
-                    run.port, object_type, run.ctx.mappings[object_type]
-                )
-        return IndexedPort(run.port, indexes)
+        return await indexed_port(run.ctx, run.port)
 
     async def _all_users(self, run: Run) -> None:
         cursor = run.resume.get("cursor")

@@ -14,8 +14,9 @@ from typing import Any
 
 from scimitar.connector.dialects import manager_body, member_patch_bodies
 from scimitar.directory.model import Group, ObjectType
+from scimitar.directory.source import SourceDirectory
 from scimitar.engine.context import CycleContext
-from scimitar.engine.objects import Outcome, TargetPort
+from scimitar.engine.objects import Outcome, TargetPort, prepare_user
 from scimitar.engine.planning import Link
 from scimitar.engine.records import (
     ErrorCode,
@@ -30,6 +31,7 @@ from scimitar.engine.records import (
     error_code_for_status,
 )
 from scimitar.engine.references import member_delta
+from scimitar.engine.runstate import first
 from scimitar.errors import JobError, SyncError
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "export_member_subset",
     "export_members",
     "manager_path",
+    "managers_from_directory",
 ]
 
 #: Where a group link remembers the member target ids last sent.
@@ -215,6 +218,26 @@ async def export_member_subset(
         ("Group", group_id, new_link) if new_link else None,
         record,
     )
+
+
+async def managers_from_directory(
+    ctx: CycleContext, directory: SourceDirectory, page_size: int
+) -> list[tuple[str, str, str | None]]:
+    """Every user's manager reference as the mapping gives it: (id, UPN, manager source id)."""
+    path = manager_path(ctx)
+    found: list[tuple[str, str, str | None]] = []
+    cursor: str | None = None
+    while path is not None:
+        page = await directory.read_users(cursor, page_size)
+        for user in page.items:
+            prepared = prepare_user(ctx, user.object_id, user, None, None, "")
+            if prepared.result is not None:
+                upn = str(user.attributes.get("userPrincipalName") or user.object_id)
+                found.append((user.object_id, upn, first(prepared.result.references.get(path))))
+        cursor = page.cursor
+        if cursor is None:
+            break
+    return found
 
 
 def _current_manager(value: Any) -> str | None:
