@@ -217,20 +217,26 @@ async def iterate_resources(
 
 
 async def find_types(
-    conn: SQLConnection, tenant_id: str, ids: Iterable[str]
+    conn: SQLConnection, tenant_id: str, ids: Iterable[str], *, with_names: bool = True
 ) -> dict[str, tuple[str, str | None]]:
-    """For each existing id among ``ids``: its resource type and display name."""
+    """For each existing id among ``ids``: its resource type and (if asked) display name.
+
+    Checking hundreds of new group members needs only their types; reading their names
+    would parse every member's document.
+    """
     wanted = list(dict.fromkeys(ids))
     found: dict[str, tuple[str, str | None]] = {}
+    column = "data" if with_names else "NULL"
     for start in range(0, len(wanted), SCAN_CHUNK):
         clause, params = in_list("id", wanted[start : start + SCAN_CHUNK])
         rows = await conn.fetch_all(
-            f"SELECT id, resource_type, data FROM target_resource WHERE tenant_id = :tenant "
+            f"SELECT id, resource_type, {column} FROM target_resource WHERE tenant_id = :tenant "
             f"AND resource_type IN {_TYPES} AND id IN {clause}",
             {"tenant": tenant_id, **params},
         )
         for row in rows:
-            found[row[0]] = (row[1], json.loads(row[2]).get("displayName"))
+            name = json.loads(row[2]).get("displayName") if row[2] else None
+            found[row[0]] = (row[1], name)
     return found
 
 

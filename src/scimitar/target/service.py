@@ -353,7 +353,7 @@ class TargetService:
                 raise InvalidValueError("every element of members needs a string 'value' (an id)")
             given = member.get("type")
             values.setdefault(value, given if isinstance(given, str) and given else None)
-        found = await repo.find_types(conn, ctx.tenant_id, values)
+        found = await repo.find_types(conn, ctx.tenant_id, values, with_names=False)
         missing = [v for v in values if v not in found]
         if missing:
             raise InvalidValueError(
