@@ -6,6 +6,7 @@ been provisioned; so they are sent after users and groups, resolved through the 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -108,54 +109,55 @@ async def export_members(
     groups: Sequence[tuple[Group, Link]],
     user_targets: Mapping[str, str],
 ) -> list[Outcome]:
-    """Bring each linked, in-scope group's members in line with the source (users only)."""
-    outcomes: list[Outcome] = []
-    cap = ctx.options.group_members_max_per_request
-    for group, link in groups:
-        started = time.monotonic()
-        members = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
-        exported = list(link.last_exported.get(MEMBERS_KEY) or [])
-        delta = member_delta(members, user_targets, exported)
-        if not delta.added and not delta.removed:
-            continue
-        desired = [user_targets[m] for m in members if m in user_targets]
-        change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
-        error: SyncError | None = None
-        try:
-            for body in member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap):
-                await port.patch("Group", link.target_id, body)
-        except JobError:
-            raise
-        except SyncError as exc:
-            error = exc
-        new_link = (
-            None
-            if error
-            else Link(link.target_id, {**link.last_exported, MEMBERS_KEY: desired}, link.disabled)
-        )
-        name = str(group.attributes.get("displayName") or group.object_id)
-        record = _record(
-            ctx,
-            cycle_id,
-            now,
-            "Group",
-            group.object_id,
-            name,
-            link.target_id,
-            change,
-            error,
-            started,
-        )
-        outcomes.append(
-            Outcome(
-                "Group",
-                group.object_id,
-                "failure" if error else "update",
-                ("Group", group.object_id, new_link) if new_link else None,
-                record,
-            )
-        )
-    return outcomes
+    """Bring each linked, in-scope group's members in line with the source (users only).
+
+    Groups are handled concurrently; the port bounds how many requests are in flight.
+    """
+    done = await asyncio.gather(
+        *(_group_members(ctx, port, cycle_id, now, g, link, user_targets) for g, link in groups)
+    )
+    return [outcome for outcome in done if outcome is not None]
+
+
+async def _group_members(
+    ctx: CycleContext,
+    port: TargetPort,
+    cycle_id: str,
+    now: datetime,
+    group: Group,
+    link: Link,
+    user_targets: Mapping[str, str],
+) -> Outcome | None:
+    started = time.monotonic()
+    members = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
+    exported = list(link.last_exported.get(MEMBERS_KEY) or [])
+    delta = member_delta(members, user_targets, exported)
+    if not delta.added and not delta.removed:
+        return None
+    desired = [user_targets[m] for m in members if m in user_targets]
+    change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
+    error: SyncError | None = None
+    try:
+        cap = ctx.options.group_members_max_per_request
+        for body in member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap):
+            await port.patch("Group", link.target_id, body)
+    except JobError:
+        raise
+    except SyncError as exc:
+        error = exc
+    exported_now = {**link.last_exported, MEMBERS_KEY: desired}
+    new_link = None if error else Link(link.target_id, exported_now, link.disabled)
+    name = str(group.attributes.get("displayName") or group.object_id)
+    record = _record(
+        ctx, cycle_id, now, "Group", group.object_id, name, link.target_id, change, error, started
+    )
+    return Outcome(
+        "Group",
+        group.object_id,
+        "failure" if error else "update",
+        ("Group", group.object_id, new_link) if new_link else None,
+        record,
+    )
 
 
 async def export_member_subset(
@@ -262,36 +264,47 @@ async def export_manager(
     path = manager_path(ctx)
     if path is None:
         return []
-    outcomes: list[Outcome] = []
-    for source_id, display, link, manager_source in users:
-        started = time.monotonic()
-        wanted = user_targets.get(manager_source) if manager_source else None
-        if manager_source and wanted is None:
-            continue
-        current = _current_manager(link.last_exported.get("manager"))
-        body = manager_body(wanted, ctx.dialect, current=current)
-        if body is None:
-            continue
-        error: SyncError | None = None
-        try:
-            await port.patch("User", link.target_id, body)
-        except JobError:
-            raise
-        except SyncError as exc:
-            error = exc
-        exported = {**link.last_exported, "manager": wanted}
-        new_link = None if error else Link(link.target_id, exported, link.disabled)
-        change = ModifiedProperty(path, current, wanted)
-        record = _record(
-            ctx, cycle_id, now, "User", source_id, display, link.target_id, change, error, started
-        )
-        outcomes.append(
-            Outcome(
-                "User",
-                source_id,
-                "failure" if error else "update",
-                ("User", source_id, new_link) if new_link else None,
-                record,
-            )
-        )
-    return outcomes
+    done = await asyncio.gather(
+        *(_manager(ctx, port, cycle_id, now, path, user, user_targets) for user in users)
+    )
+    return [outcome for outcome in done if outcome is not None]
+
+
+async def _manager(
+    ctx: CycleContext,
+    port: TargetPort,
+    cycle_id: str,
+    now: datetime,
+    path: str,
+    user: tuple[str, str, Link, str | None],
+    user_targets: Mapping[str, str],
+) -> Outcome | None:
+    source_id, display, link, manager_source = user
+    started = time.monotonic()
+    wanted = user_targets.get(manager_source) if manager_source else None
+    if manager_source and wanted is None:
+        return None
+    current = _current_manager(link.last_exported.get("manager"))
+    body = manager_body(wanted, ctx.dialect, current=current)
+    if body is None:
+        return None
+    error: SyncError | None = None
+    try:
+        await port.patch("User", link.target_id, body)
+    except JobError:
+        raise
+    except SyncError as exc:
+        error = exc
+    exported = {**link.last_exported, "manager": wanted}
+    new_link = None if error else Link(link.target_id, exported, link.disabled)
+    change = ModifiedProperty(path, current, wanted)
+    record = _record(
+        ctx, cycle_id, now, "User", source_id, display, link.target_id, change, error, started
+    )
+    return Outcome(
+        "User",
+        source_id,
+        "failure" if error else "update",
+        ("User", source_id, new_link) if new_link else None,
+        record,
+    )
