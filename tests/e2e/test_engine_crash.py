@@ -218,7 +218,7 @@ def _change_the_directory(scimitar: Scimitar, expected: Expected, rng: random.Ra
 def test_killed_initial_cycle_resumes_to_the_directorys_state(crash: Crash) -> None:
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
-    crash.latency(30)
+    crash.latency(200)
 
     summary, interrupted = _sync_killed_then_finished(crash, rng, (1.4, 3.5))
 
