@@ -30,6 +30,7 @@ __all__ = [
     "SQLConnection",
     "in_list",
     "is_locked",
+    "json_text",
     "open_sqlite",
 ]
 
@@ -42,6 +43,11 @@ INLINE_BUSY_TIMEOUT_MS = 2000
 
 class SQLConnection(Protocol):
     """Run portable SQL text with ``:name`` parameters; rows come back as tuples."""
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``, for the few statements that must differ."""
+        ...
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         """Every row of a query."""
@@ -64,6 +70,13 @@ def is_locked(error: BaseException) -> bool:
     """Whether an error is SQLite reporting another process's write lock."""
     is_operational = isinstance(error, sqlite3.OperationalError | exc.OperationalError)
     return is_operational and "locked" in str(error)
+
+
+def json_text(conn: SQLConnection, column: str, key: str) -> str:
+    """SQL reading the text of ``key`` from a JSON-text column, without parsing it in Python."""
+    if conn.dialect == "postgresql":
+        return f"(({column})::json ->> '{key}')"
+    return f"json_extract({column}, '$.{key}')"
 
 
 def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:
@@ -92,6 +105,11 @@ class InlineSQLite:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
 
+    @property
+    def dialect(self) -> str:
+        """Always ``sqlite``."""
+        return "sqlite"
+
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         return self._connection.execute(sql, params or {}).fetchall()
 
@@ -113,6 +131,11 @@ class AsyncSQL:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    @property
+    def dialect(self) -> str:
+        """The engine's dialect name (``postgresql`` in production)."""
+        return str(self._connection.dialect.name)
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         result = await self._connection.execute(text(sql), dict(params or {}))

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scimitar.store.fastsql import Row, SQLConnection, in_list
+from scimitar.store.fastsql import Row, SQLConnection, in_list, json_text
 
 __all__ = [
     "IndexKeys",
@@ -330,7 +330,8 @@ async def list_members(
 ) -> list[Member]:
     """A group's members in the order they were added, with their display names."""
     sql = (
-        "SELECT m.member_id, m.member_type, r.data FROM target_member m "
+        f"SELECT m.member_id, m.member_type, {json_text(conn, 'r.data', 'displayName')} "
+        "FROM target_member m "
         f"LEFT JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.resource_type IN {_TYPES} "
         "AND r.id = m.member_id "
         "WHERE m.tenant_id = :tenant AND m.group_id = :group"
@@ -347,10 +348,7 @@ async def list_members(
         params["type"] = member_type.lower()
     sql += " ORDER BY m.seq LIMIT :limit OFFSET :offset"
     rows = await conn.fetch_all(sql, params)
-    return [
-        Member(row[0], row[1], json.loads(row[2]).get("displayName") if row[2] else None)
-        for row in rows
-    ]
+    return [Member(row[0], row[1], row[2]) for row in rows]
 
 
 async def groups_of(
