@@ -18,7 +18,14 @@ from scimitar.connector.errors import TargetResponseError, error_for_response
 from scimitar.connector.transport import Transport, TransportRequest, TransportResponse
 from scimitar.secrets import Secret
 
-__all__ = ["SCIM_MEDIA_TYPE", "USER_AGENT", "Credentials", "SCIMClient", "split_tenant_url"]
+__all__ = [
+    "SCIM_MEDIA_TYPE",
+    "USER_AGENT",
+    "Credentials",
+    "SCIMClient",
+    "decode_json",
+    "split_tenant_url",
+]
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 USER_AGENT = f"scimitar/{__version__}"
@@ -35,6 +42,23 @@ class Credentials:
 
     tenant_url: str
     token: Secret
+
+
+def decode_json(response: TransportResponse, method: str, url: str) -> Any:
+    """A success response's JSON body (``None`` for 204 or an empty body).
+
+    Raises:
+        TargetResponseError: The body is not JSON (the start of it is quoted).
+    """
+    if response.status == 204 or not response.body:
+        return None
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        start = response.body[:80].decode("utf-8", "replace")
+        raise TargetResponseError(
+            f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
+        ) from exc
 
 
 def split_tenant_url(tenant_url: str) -> tuple[str, frozenset[str]]:
@@ -116,15 +140,7 @@ class SCIMClient:
         url = self.url_for(path, params)
         if response.status >= 400:
             raise error_for_response(method, url, response)
-        if response.status == 204 or not response.body:
-            return None
-        try:
-            return json.loads(response.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            start = response.body[:80].decode("utf-8", "replace")
-            raise TargetResponseError(
-                f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
-            ) from exc
+        return decode_json(response, method, url)
 
     async def close(self) -> None:
         """Close the transport's connections."""

@@ -16,7 +16,6 @@ what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O")
 from __future__ import annotations
 
 import asyncio
-import json
 import random as _random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from urllib.parse import quote
 import structlog
 
 from scimitar.connector.bulk import BulkResult, bulk_results, not_run_results
+from scimitar.connector.client import decode_json
 from scimitar.connector.dialects import BulkOperation, bulk_bodies
 from scimitar.connector.errors import (
     TargetResponseError,
@@ -165,7 +165,7 @@ class TargetOperations:
         response = await self._request("GET", path, params=params, is_idempotent=True, ok=(404,))
         if response.status == 404:
             return None
-        return _object(_decode(response, "GET", self.client.url_for(path, params)), "GET", path)
+        return _object(decode_json(response, "GET", self.client.url_for(path, params)), "GET", path)
 
     async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create a resource (RFC 7644 §3.3): ``POST /Users`` → 201 with the new ``id``.
@@ -266,7 +266,7 @@ class TargetOperations:
         response = await self._request(
             method, path, params=params, body=body, is_idempotent=is_idempotent
         )
-        return _decode(response, method, self.client.url_for(path, params))
+        return decode_json(response, method, self.client.url_for(path, params))
 
     async def _request(
         self,
@@ -353,18 +353,6 @@ def _page_params(
     elif object_type == "Group":
         params.update(_MEMBERS)
     return params
-
-
-def _decode(response: TransportResponse, method: str, url: str) -> Any:
-    if response.status == 204 or not response.body:
-        return None
-    try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        start = response.body[:80].decode("utf-8", "replace")
-        raise TargetResponseError(
-            f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
-        ) from exc
 
 
 def _object(document: Any, method: str, path: str) -> dict[str, Any]:
