@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
+from scimitar.cli import admin, demo, directory, expr, gallery, logs, serve, target
 from scimitar.cli import app as app_commands
-from scimitar.cli import demo, directory, expr, gallery, logs, serve, target
 from scimitar.cli.output import JsonOption, emit
 
 __all__ = ["app", "run"]
@@ -26,6 +26,7 @@ app.add_typer(expr.app, name="expr")
 app.add_typer(directory.app, name="directory")
 app.add_typer(gallery.app, name="gallery")
 app.add_typer(app_commands.app, name="app")
+app.add_typer(admin.app, name="admin")
 
 
 @app.callback()

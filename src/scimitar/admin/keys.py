@@ -1,0 +1,169 @@
+"""API keys of the admin API: random bearer keys, stored as their SHA-256 only.
+
+A key reads ``scimadm_<id>_<secret>``: the id finds the stored row, then the SHA-256 of the whole
+key is compared with the stored one in constant time. Keys are 256-bit random values, so a plain
+hash is as strong as a slow one here; the prefix makes a leaked key easy to find with grep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scimitar.errors import ConfigError, NotFoundError
+from scimitar.store import Database
+from scimitar.store.tables.admin import API_KEY as table
+from scimitar.store.tables.base import utcnow
+
+__all__ = ["KEY_PREFIX", "APIKey", "APIKeyService"]
+
+KEY_PREFIX = "scimadm"
+_NAME_MAX = 200
+# Recording every use would make each API call a write; a minute's precision is enough to see
+# whether a key is still in use.
+_LAST_USED_PRECISION = timedelta(minutes=1)
+_UNKNOWN_KEY_HASH = hashlib.sha256(b"no such key").hexdigest()
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class APIKey:
+    """An API key as listed: its name and times, never the key or its hash.
+
+    Attributes:
+        id: The public part of the key (after ``scimadm_``).
+        name: What the admin called it, unique.
+        created_at: When it was created.
+        last_used_at: When it last authenticated a request (to the minute), or None.
+    """
+
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, as the CLI prints them."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "createdAt": self.created_at.isoformat(),
+            "lastUsedAt": self.last_used_at.isoformat() if self.last_used_at else None,
+        }
+
+
+def _key_from_row(row: Any) -> APIKey:
+    return APIKey(row.id, row.name, row.created_at, row.last_used_at)
+
+
+def _clean_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > _NAME_MAX:
+        raise ConfigError(
+            f"API key name {name!r}: use 1 to {_NAME_MAX} characters, e.g. 'ci-pipeline'"
+        )
+    return cleaned
+
+
+class APIKeyService:
+    """Creates, lists, revokes and verifies admin API keys.
+
+    Args:
+        database: The store.
+        clock: The current time (injectable so tests can move it).
+    """
+
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def create(self, name: str) -> tuple[APIKey, str]:
+        """Create a key named ``name``; returns it with the key itself, which is not stored.
+
+        Raises:
+            ConfigError: The name is empty, too long or already used.
+        """
+        cleaned = _clean_name(name)
+        key_id = secrets.token_hex(6)
+        key = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+        created_at = self._clock()
+        values = {
+            "id": key_id,
+            "name": cleaned,
+            "name_key": cleaned.casefold(),
+            "key_hash": _hash_key(key),
+            "created_at": created_at,
+            "last_used_at": None,
+        }
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(insert(table).values(**values))
+        except IntegrityError as exc:
+            raise ConfigError(
+                f"an API key named {cleaned!r} already exists; choose another name or revoke "
+                "that one first (scimitar admin key revoke NAME)"
+            ) from exc
+        return APIKey(key_id, cleaned, created_at, None), key
+
+    async def list(self) -> list[APIKey]:
+        """Every key, oldest first."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(select(table).order_by(table.c.created_at, table.c.name))
+        return [_key_from_row(row) for row in rows]
+
+    async def revoke(self, name: str) -> APIKey:
+        """Delete the key named ``name`` (or with that id); it stops working at once.
+
+        Raises:
+            NotFoundError: No such key.
+        """
+        cleaned = name.strip()
+        async with self._db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(table).where(
+                        (table.c.name_key == cleaned.casefold()) | (table.c.id == cleaned)
+                    )
+                )
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    f"no API key named {cleaned!r}; see the names with scimitar admin key list"
+                )
+            await conn.execute(delete(table).where(table.c.id == row.id))
+        return _key_from_row(row)
+
+    async def verify(self, key: str) -> APIKey | None:
+        """The key ``key`` is, if it is a valid key; records when it was last used.
+
+        The comparison takes the same time whether the id exists or not.
+        """
+        parts = key.split("_", 2)
+        key_id = parts[1] if len(parts) == 3 and parts[0] == KEY_PREFIX else ""
+        row = None
+        if key_id:
+            async with self._db.read() as conn:
+                row = (await conn.execute(select(table).where(table.c.id == key_id))).first()
+        stored = row.key_hash if row is not None else _UNKNOWN_KEY_HASH
+        if not hmac.compare_digest(_hash_key(key), stored) or row is None:
+            return None
+        return await self._touch(_key_from_row(row))
+
+    async def _touch(self, found: APIKey) -> APIKey:
+        now = self._clock()
+        if found.last_used_at is not None and now - found.last_used_at < _LAST_USED_PRECISION:
+            return found
+        async with self._db.write() as conn:
+            await conn.execute(update(table).where(table.c.id == found.id).values(last_used_at=now))
+        return APIKey(found.id, found.name, found.created_at, now)
