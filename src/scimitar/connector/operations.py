@@ -3,12 +3,16 @@
 :class:`TargetOperations` wraps one app's :class:`~scimitar.connector.client.SCIMClient` with
 what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O"):
 
-- bounded concurrency: one :class:`asyncio.Semaphore` per app, held only while a request is on
-  the wire (never while waiting to retry);
+- a :class:`~scimitar.connector.ratelimit.Throttle` per app: the template's rate limits as
+  token buckets, concurrency that halves on 429 and grows back (AIMD), and ``Retry-After``
+  holding every request of the app; a place is held only while a request is on the wire
+  (never while waiting to retry);
 - retries inside the call for throttling and transient failures, honouring ``Retry-After``, per
   :mod:`scimitar.connector.retries`. A create (``POST``) is retried only when the target provably
   did not act on it; after a timeout or a reset it re-raises, and the engine matches again
-  before creating again so a retry never makes a duplicate (spec §1.6);
+  before creating again so a retry never makes a duplicate (spec §1.6). An
+  :class:`~scimitar.connector.retries.OutageBudget` stops retrying once the app has failed
+  everything for too long, so a cycle ends instead of hanging;
 - every failed status classified by :func:`~scimitar.connector.errors.error_for_response`, the
   one mapping from HTTP status to what the engine does next.
 """
@@ -33,7 +37,8 @@ from scimitar.connector.errors import (
     error_for_response,
     retry_after_seconds,
 )
-from scimitar.connector.retries import RetryPolicy, is_retryable
+from scimitar.connector.ratelimit import AdaptiveConcurrency, Throttle
+from scimitar.connector.retries import OutageBudget, RetryPolicy, is_retryable
 from scimitar.errors import SyncError
 from scimitar.scim.filter import render_value
 
@@ -66,12 +71,14 @@ class TargetOperations:
     Args:
         client: The app's SCIM client (owned: :meth:`close` closes it).
         options: The app's connector options (Bulk size, ...).
-        concurrency: Most requests in flight at once towards this app.
+        concurrency: Most requests in flight at once towards this app (when no ``throttle``).
         retries: Most retries of one request after its first attempt.
         clock: The current UTC time, to read ``Retry-After`` dates.
         sleep: Waits between attempts (``asyncio.sleep``; tests pass a recorder).
         random: Jitter source in ``[0, 1)``.
         policy: Backoff settings; overrides ``retries`` when given.
+        throttle: Rate limits and adaptive concurrency (default: ``concurrency``, no limit).
+        outage: When to stop retrying an app that fails everything (default 300 s).
     """
 
     def __init__(
@@ -80,18 +87,22 @@ class TargetOperations:
         options: ConnectorOptions,
         *,
         concurrency: int = 8,
-        retries: int = 3,
+        retries: int = 5,
         clock: Clock = _utc_now,
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
         policy: RetryPolicy | None = None,
+        throttle: Throttle | None = None,
+        outage: OutageBudget | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.client = client
         self.options = options
         self.policy = policy or RetryPolicy(retries=retries)
-        self._slots = asyncio.Semaphore(concurrency)
+        self.throttle = throttle or Throttle(AdaptiveConcurrency(concurrency), sleep=sleep)
+        self.outage = outage or OutageBudget()
+        self.retried = 0
         self._clock = clock
         self._sleep = sleep
         self._random = random
@@ -287,8 +298,9 @@ class TargetOperations:
         """
         url = self.client.url_for(path, params)
         attempt = 0
+        has_waited = False
         while True:
-            outcome = await self._attempt(method, path, params, body)
+            outcome = await self._attempt(method, path, params, body, has_waited)
             if isinstance(outcome, TargetUnreachableError):
                 error: SyncError = outcome
                 retry_after = None
@@ -300,6 +312,7 @@ class TargetOperations:
             delay = self._retry_delay(error, attempt, retry_after, is_idempotent)
             if delay is None:
                 raise error
+            self.retried += 1
             log.info(
                 "scim_request_retry",
                 method=method,
@@ -309,28 +322,43 @@ class TargetOperations:
                 error=str(error),
             )
             await self._sleep(delay)
+            has_waited = retry_after is not None
             attempt += 1
 
     def _retry_delay(
         self, error: SyncError, attempt: int, retry_after: float | None, is_idempotent: bool
     ) -> float | None:
-        if not is_retryable(error, is_idempotent=is_idempotent):
+        if not is_retryable(error, is_idempotent=is_idempotent) or self.outage.is_spent():
             return None
         return self.policy.delay(attempt, retry_after, self._random)
 
     async def _attempt(
-        self, method: str, path: str, params: Mapping[str, str] | None, body: Any
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Any,
+        has_waited: bool,
     ) -> TransportResponse | TargetUnreachableError:
-        try:
-            return await self._send(method, path, params, body)
-        except TargetUnreachableError as exc:
-            return exc
+        async with self.throttle.slot(method, path, has_waited=has_waited) as generation:
+            try:
+                response = await self.client.send(method, path, params=params, body=body)
+            except TargetUnreachableError as exc:
+                self.outage.failed()
+                return exc
+        await self._observe(generation, response)
+        return response
 
-    async def _send(
-        self, method: str, path: str, params: Mapping[str, str] | None, body: Any
-    ) -> TransportResponse:
-        async with self._slots:
-            return await self.client.send(method, path, params=params, body=body)
+    async def _observe(self, generation: int, response: TransportResponse) -> None:
+        """Tell the throttle and the outage budget what the app answered."""
+        if response.status >= 500:
+            self.outage.failed()
+        else:
+            self.outage.answered()
+        wait = retry_after_seconds(response.header("retry-after"), self._clock())
+        if wait is not None and wait > self.policy.max_retry_after:
+            wait = None
+        await self.throttle.observe(generation, response.status, wait)
 
 
 def _collection(object_type: str) -> str:

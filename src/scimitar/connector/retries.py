@@ -14,8 +14,9 @@ so the error goes back to the engine, which matches again before creating again 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scimitar.connector.errors import NetworkFailure, TargetUnavailableError, TargetUnreachableError
 from scimitar.errors import SyncError
@@ -23,6 +24,7 @@ from scimitar.errors import SyncError
 __all__ = [
     "CREATE_RETRY_STATUSES",
     "RETRY_STATUSES",
+    "OutageBudget",
     "RetryPolicy",
     "is_retryable",
 ]
@@ -46,7 +48,7 @@ class RetryPolicy:
             its error re-raised at once so the engine escrows the object instead of stalling.
     """
 
-    retries: int = 3
+    retries: int = 5
     base: float = 0.5
     cap: float = 30.0
     max_retry_after: float = 120.0
@@ -98,3 +100,38 @@ def is_retryable(error: SyncError, *, is_idempotent: bool) -> bool:
     if isinstance(error, TargetUnreachableError):
         return is_idempotent or error.kind in _NOT_SENT
     return False
+
+
+@dataclass
+class OutageBudget:
+    """How long one cycle keeps retrying while the app answers nothing but failures.
+
+    Retries inside a call are bounded per request; this bounds the cycle. Once the app has
+    failed every request (5xx, timeouts, refused or dropped connections) for ``seconds``
+    without one normal answer in between, requests are no longer retried: each fails at once,
+    so its object is escrowed and retried in a later cycle, and the cycle ends instead of
+    waiting out an outage of hours. The first normal answer (anything but a 5xx or a network
+    failure; a 429 counts, the app is answering) starts the budget afresh.
+
+    Attributes:
+        seconds: The outage tolerated before retries stop.
+        clock: Monotonic seconds.
+    """
+
+    seconds: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _failing_since: float | None = field(default=None, init=False)
+
+    def failed(self) -> None:
+        """A request got a 5xx or no answer."""
+        if self._failing_since is None:
+            self._failing_since = self.clock()
+
+    def answered(self) -> None:
+        """The app answered normally."""
+        self._failing_since = None
+
+    def is_spent(self) -> bool:
+        """Whether the app has been failing for longer than the budget."""
+        since = self._failing_since
+        return since is not None and self.clock() - since >= self.seconds

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from scimitar.apps import Apps, JobConfig
 from scimitar.connector.operations import TargetOperations
+from scimitar.connector.ratelimit import Throttle
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.objects import TargetPort
@@ -32,9 +33,10 @@ def build_runner(
     async def open_port(config: JobConfig) -> AsyncIterator[TargetPort]:
         credentials = await apps.provisioning.credentials(config.app.id)
         async with apps.provisioning.client(credentials) as client:
-            yield TargetOperations(
-                client, config.connector_options(), concurrency=DEFAULT_CONCURRENCY
+            throttle = Throttle.for_limits(
+                config.template.document.rate_limits, concurrency=DEFAULT_CONCURRENCY
             )
+            yield TargetOperations(client, config.connector_options(), throttle=throttle)
 
     return CycleRunner(
         database,

@@ -1,0 +1,238 @@
+"""How fast requests go to one app: its published rate limits, and concurrency that adapts.
+
+Three controls share one :class:`Throttle` per app (CONVENTIONS.md "Concurrency towards one app
+is bounded and rate-limited from its template"):
+
+- **Token buckets** from the gallery template's ``rateLimits`` (``requests`` per ``perSeconds``,
+  ``burst`` at once). A request takes a token from every bucket that applies to it
+  (``all``, ``reads``, ``writes`` or ``METHOD /Resource``) and waits until each is due, so the
+  app never sees more than its published rate.
+- **AIMD concurrency**: the in-flight limit halves when the app answers 429 (once per burst of
+  429s: a request sent before the last cut does not cut again) and grows by one after a run of
+  successes as long as the current limit, up to the configured maximum — TCP's congestion
+  avoidance, applied to an app that publishes nothing.
+- **Retry-After for the whole app**: a 429 or 503 carrying ``Retry-After`` holds every new
+  request until it has passed, since a vendor counts the app's requests, not one request's
+  (RFC 9110 §10.2.3; Webex spec §1.11).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from scimitar.gallery.schema import RateLimit
+
+__all__ = [
+    "READ_METHODS",
+    "AdaptiveConcurrency",
+    "BucketRule",
+    "Throttle",
+    "TokenBucket",
+]
+
+#: Methods that count as reads for a ``reads`` limit; every other method is a write.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up; reservations may go into debt.
+
+    A caller reserves a token and is told how long to wait for it, so concurrent callers are
+    spaced ``1 / rate`` apart without a lock and without polling.
+
+    Args:
+        rate: Tokens added per second (> 0).
+        burst: Most tokens held at once (≥ 1); the bucket starts full.
+        clock: Monotonic seconds.
+    """
+
+    def __init__(self, rate: float, burst: float, *, clock: Clock = time.monotonic) -> None:
+        if rate <= 0 or not math.isfinite(rate):
+            raise ValueError(f"rate must be a positive number of requests per second, not {rate}")
+        self.rate = rate
+        self.burst = max(1.0, burst)
+        self._clock = clock
+        self._tokens = self.burst
+        self._stamp = clock()
+
+    def reserve(self) -> float:
+        """Take one token; the seconds until it is due (0 when one was available)."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class BucketRule:
+    """Which requests one template limit counts, and its bucket.
+
+    Attributes:
+        applies_to: ``all``, ``reads``, ``writes`` or ``METHOD /Resource``.
+        bucket: The bucket those requests take from.
+    """
+
+    applies_to: str
+    bucket: TokenBucket
+
+    def counts(self, method: str, path: str) -> bool:
+        """Whether a request ``method path`` (``POST /Users/abc``) counts against this limit."""
+        if self.applies_to == "all":
+            return True
+        if self.applies_to == "reads":
+            return method in READ_METHODS
+        if self.applies_to == "writes":
+            return method not in READ_METHODS
+        wanted_method, _, resource = self.applies_to.partition(" ")
+        first = "/" + path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+        return method == wanted_method and first == resource
+
+
+class AdaptiveConcurrency:
+    """An in-flight limit that halves on throttling and grows back by one (AIMD).
+
+    Args:
+        maximum: The most requests in flight, and the starting limit.
+        minimum: The limit never falls below this.
+    """
+
+    def __init__(self, maximum: int, *, minimum: int = 1) -> None:
+        if maximum < 1 or minimum < 1 or minimum > maximum:
+            raise ValueError(f"need 1 <= minimum <= maximum, not {minimum} and {maximum}")
+        self.maximum = maximum
+        self.minimum = minimum
+        self.limit = maximum
+        self.in_flight = 0
+        self.cuts = 0
+        self._successes = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self) -> int:
+        """Wait for room under the limit; returns the generation (for :meth:`throttled`)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+            return self.cuts
+
+    async def release(self) -> None:
+        """A request finished (whatever its outcome)."""
+        async with self._changed:
+            self.in_flight -= 1
+            self._changed.notify_all()
+
+    async def succeeded(self) -> None:
+        """The app answered normally: after ``limit`` such answers in a row, one more slot."""
+        self._successes += 1
+        if self._successes >= self.limit and self.limit < self.maximum:
+            self._successes = 0
+            async with self._changed:
+                self.limit += 1
+                self._changed.notify_all()
+
+    def throttled(self, generation: int) -> bool:
+        """The app answered 429 to a request acquired in ``generation``; whether the limit fell.
+
+        Requests already in flight when the limit was cut saw the old limit: their 429s are
+        the same congestion and do not cut again.
+        """
+        self._successes = 0
+        if generation != self.cuts:
+            return False
+        self.cuts += 1
+        self.limit = max(self.minimum, self.limit // 2)
+        return True
+
+
+@dataclass
+class Throttle:
+    """Rate limits, adaptive concurrency and the app-wide ``Retry-After`` hold of one app.
+
+    Args:
+        concurrency: Adaptive in-flight limit.
+        rules: Token buckets of the app's published limits (none: no rate limit).
+        clock: Monotonic seconds.
+        sleep: Waits (``asyncio.sleep``; tests pass a fake).
+    """
+
+    concurrency: AdaptiveConcurrency
+    rules: Sequence[BucketRule] = ()
+    clock: Clock = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    throttled_responses: int = 0
+    _held_until: float = field(default=0.0, init=False)
+
+    @classmethod
+    def for_limits(
+        cls,
+        limits: Sequence[RateLimit],
+        *,
+        concurrency: int,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> Throttle:
+        """A throttle from a template's ``rateLimits`` (see :class:`RateLimit`).
+
+        A limit without ``burst`` allows one request at once: requests are spaced evenly,
+        which keeps clear of vendors that count in short windows.
+        """
+        rules = [
+            BucketRule(
+                limit.applies_to,
+                TokenBucket(limit.requests / limit.per_seconds, limit.burst or 1, clock=clock),
+            )
+            for limit in limits
+        ]
+        return cls(AdaptiveConcurrency(concurrency), rules, clock, sleep)
+
+    @asynccontextmanager
+    async def slot(self, method: str, path: str, *, has_waited: bool = False) -> AsyncIterator[int]:
+        """Hold a place for one request: after any hold, under the limit, with its tokens.
+
+        Args:
+            method: The request's method.
+            path: Its path under the Tenant URL.
+            has_waited: The request is a retry that has just waited out its own
+                ``Retry-After`` (the one that set the hold).
+
+        Yields:
+            The concurrency generation, to pass to :meth:`observe`.
+        """
+        if not has_waited:
+            await self._wait_for_hold()
+        generation = await self.concurrency.acquire()
+        try:
+            rules = [r for r in self.rules if r.counts(method, path)]
+            wait = max((r.bucket.reserve() for r in rules), default=0.0)
+            if wait > 0:
+                await self.sleep(wait)
+            yield generation
+        finally:
+            await self.concurrency.release()
+
+    async def observe(self, generation: int, status: int, retry_after: float | None) -> None:
+        """Learn from an answer: 429 cuts concurrency, ``Retry-After`` holds the app."""
+        if status == 429:
+            self.throttled_responses += 1
+            self.concurrency.throttled(generation)
+        elif status < 500:
+            await self.concurrency.succeeded()
+        if status in (429, 503) and retry_after:
+            self._held_until = max(self._held_until, self.clock() + retry_after)
+
+    def is_held(self) -> bool:
+        """Whether a ``Retry-After`` is still holding new requests."""
+        return self.clock() < self._held_until
+
+    async def _wait_for_hold(self) -> None:
+        remaining = self._held_until - self.clock()
+        if remaining > 0:
+            await self.sleep(remaining)
