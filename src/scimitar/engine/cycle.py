@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from scimitar.engine.actions import DisableCause
 from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
+from scimitar.engine.events import CycleFailed, EventSink, LogSink
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import (
@@ -79,6 +81,9 @@ class CycleRunner:
         port_factory: Opens the app's SCIM operations for a job (an async context manager).
         page_size: Objects per page.
         on_progress: Called after every page.
+        log_retention_days: Provisioning log records older than this are purged.
+        events: Where the cycle's events go (failed cycles, quarantine, held deletions).
+        clock: The current UTC time for schedules (escrow retries, quarantine); injectable.
     """
 
     def __init__(
@@ -91,8 +96,12 @@ class CycleRunner:
         page_size: int = 500,
         on_progress: Callable[[Progress], None] | None = None,
         log_retention_days: int = 30,
+        events: EventSink | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
+        self._clock = clock
+        self._events: EventSink = events if events is not None else LogSink()
         self._apps = apps
         self._directory = directory
         self._port_factory = port_factory
@@ -183,6 +192,7 @@ class CycleRunner:
             await jobstate.finish_cycle(
                 self._db, run.ctx.app_id, run.cycle, status="failed", watermark=None, error=str(exc)
             )
+            await self._cycle_failed(run, str(exc))
             raise
         failures = run.cycle.counts.get("failure", 0)
         await self._logs.purge(retention_cutoff(self._retention_days))
@@ -194,6 +204,8 @@ class CycleRunner:
             watermark=watermark,
             is_steady=failures == 0,
         )
+        if failures:
+            await self._cycle_failed(run, None)
         return CycleSummary(
             run.cycle.id,
             run.cycle.kind,
@@ -201,6 +213,20 @@ class CycleRunner:
             dict(run.cycle.counts),
             run.progress.objects,
             time.monotonic() - started,
+        )
+
+    async def _cycle_failed(self, run: Run, error: str | None) -> None:
+        """Publish the cycle's one ``CycleFailed`` event."""
+        await self._events.publish(
+            CycleFailed(
+                app_id=run.ctx.app_id,
+                app_name=run.ctx.config.app.name,
+                cycle_id=run.cycle.id,
+                at=self._clock(),
+                error=error,
+                failed=tuple(run.failed),
+                failed_count=run.cycle.counts.get("failure", 0),
+            )
         )
 
     # -- initial cycle -------------------------------------------------------------------
@@ -470,6 +496,7 @@ class CycleRunner:
     async def _persist(self, run: Run, outcomes: Sequence[Outcome], phase: str) -> None:
         for outcome in outcomes:
             run.cycle.counts[outcome.count] = run.cycle.counts.get(outcome.count, 0) + 1
+        run.note_failures(outcomes)
         run.progress.phase = phase
         if outcomes:
             run.progress.objects += len(outcomes)

@@ -14,12 +14,24 @@ from scimitar.apps.model import PrincipalType
 from scimitar.engine import jobstate
 from scimitar.engine.context import CycleContext
 from scimitar.engine.deletions import DeletionCounter
-from scimitar.engine.work import TargetPort
+from scimitar.engine.events import ObjectRef
+from scimitar.engine.work import Outcome, TargetPort
 from scimitar.store.queries import is_among
 from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.directory import MEMBER
 
-__all__ = ["CycleSummary", "Progress", "Run", "chunks", "first", "recently_assigned"]
+__all__ = [
+    "FAILED_SHOWN",
+    "CycleSummary",
+    "Progress",
+    "Run",
+    "chunks",
+    "first",
+    "recently_assigned",
+]
+
+#: Failed objects a cycle keeps by name for its ``CycleFailed`` event (the count has the rest).
+FAILED_SHOWN = 20
 
 
 @dataclass
@@ -90,6 +102,24 @@ class Run:
     touched_groups: set[str] = field(default_factory=set)
     is_resumed: bool = False
     is_replaying: bool = False
+    failed: list[ObjectRef] = field(default_factory=list)
+
+    def note_failures(self, outcomes: Sequence[Outcome]) -> None:
+        """Remember the first :data:`FAILED_SHOWN` failed objects for the cycle's event."""
+        for outcome in outcomes:
+            if outcome.count != "failure" or len(self.failed) >= FAILED_SHOWN:
+                continue
+            record = outcome.record
+            error = record.error
+            self.failed.append(
+                ObjectRef(
+                    outcome.object_type,
+                    outcome.source_id,
+                    record.source_identity.display_name or outcome.source_id,
+                    error.error_code if error else None,
+                    error.reason if error else None,
+                )
+            )
 
 
 async def recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from scimitar.apps import Apps, JobConfig
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.ratelimit import Throttle
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner, Progress
+from scimitar.engine.events import EventSink
 from scimitar.engine.objects import TargetPort
 from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
 
 __all__ = ["DEFAULT_CONCURRENCY", "build_runner"]
 
@@ -26,8 +29,14 @@ def build_runner(
     page_size: int = 500,
     on_progress: Callable[[Progress], None] | None = None,
     log_retention_days: int = 30,
+    events: EventSink | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> CycleRunner:
-    """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL."""
+    """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL.
+
+    ``events`` receives the runner's events (failed cycles, quarantine, held deletions); the
+    process log when ``None``. ``clock`` gives the time schedules are computed from.
+    """
 
     @asynccontextmanager
     async def open_port(config: JobConfig) -> AsyncIterator[TargetPort]:
@@ -46,4 +55,6 @@ def build_runner(
         page_size=page_size,
         on_progress=on_progress,
         log_retention_days=log_retention_days,
+        events=events,
+        clock=clock,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
+from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
@@ -40,6 +41,7 @@ class Scheduler:
         clock: The current UTC time (injectable for tests).
         log_retention_days: Provisioning log records older than this are purged.
         directory: The directory whose expired soft-deleted objects are purged hourly.
+        events: Where the jobs' events go (failed cycles, quarantine, held deletions).
     """
 
     def __init__(
@@ -51,8 +53,10 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
         log_retention_days: int = 30,
         directory: DirectoryService | None = None,
+        events: EventSink | None = None,
     ) -> None:
         self._database = database
+        self._events: EventSink = events if events is not None else LogSink()
         self._apps = apps
         self._tick = tick_seconds
         self._clock = clock
@@ -119,7 +123,13 @@ class Scheduler:
         return next_run is None or next_run <= self._clock()
 
     async def _run(self, app_id: str, interval: timedelta) -> None:
-        runner = build_runner(self._database, self._apps, log_retention_days=self._retention_days)
+        runner = build_runner(
+            self._database,
+            self._apps,
+            log_retention_days=self._retention_days,
+            events=self._events,
+            clock=self._clock,
+        )
         try:
             summary = await runner.run(app_id)
             log.info("cycle_finished", app_id=app_id, kind=summary.kind, counts=summary.counts)

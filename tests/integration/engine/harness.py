@@ -1,0 +1,205 @@
+"""A provisioning world in one process: store, directory, an app, and the embedded target.
+
+The target runs under uvicorn on a free loopback port, so the engine talks SCIM to it over a
+real socket. Time comes from a :class:`FakeClock` the test moves; object failures are injected
+by :class:`PoisonedPort`, which refuses the users a test names (as a target answering 400 would).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import uvicorn
+
+from scimitar.apps import Apps, JobConfig
+from scimitar.connector.bulk import BulkResult
+from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.errors import TargetRejectedObjectError
+from scimitar.connector.operations import TargetOperations
+from scimitar.directory.service import DirectoryService
+from scimitar.directory.store import SQLDirectory
+from scimitar.engine.cycle import CycleRunner
+from scimitar.engine.events import EngineEvent
+from scimitar.engine.objects import TargetPort
+from scimitar.secrets import Secret
+from scimitar.settings import Settings
+from scimitar.store import Database, open_database
+from scimitar.target.http import create_target_app
+from scimitar.target.tenants import TenantService
+from tests.conftest import free_port
+
+__all__ = ["Collector", "FakeClock", "PoisonedPort", "World", "world_for"]
+
+
+class FakeClock:
+    """The current time, moved by the test."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move time forward (``hours=6``, ``days=1``...); returns the new time."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class Collector:
+    """An event sink that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.events: list[EngineEvent] = []
+
+    async def publish(self, event: EngineEvent) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+class PoisonedPort:
+    """The real SCIM operations, except that writes of the poisoned users are refused (400)."""
+
+    def __init__(self, inner: TargetPort, poisoned: set[str]) -> None:
+        self._inner = inner
+        self._poisoned = poisoned
+
+    def _check(self, body: dict[str, Any]) -> None:
+        name = str(body.get("userName") or "")
+        if name in self._poisoned:
+            raise TargetRejectedObjectError(
+                f"POST /Users: HTTP 400: {name} refused", status=400, detail="refused"
+            )
+
+    async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
+        return await self._inner.find(object_type, attribute, value)
+
+    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
+        return await self._inner.get(object_type, target_id)
+
+    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._check(body)
+        return await self._inner.create(object_type, body)
+
+    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        await self._inner.patch(object_type, target_id, body)
+
+    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        self._check(body)
+        await self._inner.put(object_type, target_id, body)
+
+    async def delete(self, object_type: str, target_id: str) -> None:
+        await self._inner.delete(object_type, target_id)
+
+    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
+        return await self._inner.bulk(operations)
+
+
+@dataclass
+class World:
+    """One app on its own tenant of the embedded target, served over a socket."""
+
+    database: Database
+    settings: Settings
+    apps: Apps
+    directory: DirectoryService
+    tenants: TenantService
+    url: str
+    tenant_id: str
+    token: str
+    app_name: str
+    app_id: str = ""
+    clock: FakeClock = field(default_factory=FakeClock)
+    events: Collector = field(default_factory=Collector)
+    poisoned: set[str] = field(default_factory=set)
+
+    def runner(self, *, page_size: int = 50) -> CycleRunner:
+        """A runner like ``build_runner``'s, with the fake clock, the collector and the poison."""
+        apps = self.apps
+
+        @asynccontextmanager
+        async def open_port(config: JobConfig) -> AsyncIterator[TargetPort]:
+            credentials = await apps.provisioning.credentials(config.app.id)
+            async with apps.provisioning.client(credentials) as client:
+                real = TargetOperations(client, config.connector_options(), concurrency=4)
+                yield PoisonedPort(real, self.poisoned)
+
+        return CycleRunner(
+            self.database,
+            self.apps,
+            SQLDirectory(self.database),
+            open_port,
+            page_size=page_size,
+            events=self.events,
+            clock=self.clock,
+        )
+
+    async def user(self, local: str, *, assign: bool = True, **attributes: Any) -> str:
+        """A directory user (assigned to the app); returns its userPrincipalName."""
+        upn = f"{local}@contoso.com"
+        await self.directory.users.create(
+            {"userPrincipalName": upn, "givenName": local.title(), **attributes}
+        )
+        if assign:
+            await self.apps.assignments.assign(self.app_name, user=upn, role="User")
+        return upn
+
+    async def target_users(self) -> dict[str, dict[str, Any]]:
+        """The tenant's users by userName, read over HTTP."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with httpx.AsyncClient(headers=headers) as client:
+            response = await client.get(f"{self.url}Users", params={"count": 1000})
+            response.raise_for_status()
+            return {r["userName"]: r for r in response.json().get("Resources", [])}
+
+
+@asynccontextmanager
+async def world_for(database: Database, settings: Settings) -> AsyncIterator[World]:
+    """Serve the target on a free port, and set up a tenant and an app on it."""
+    served = await open_database(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        create_target_app(served, settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        tenants = TenantService(database)
+        tenant, token = await tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile="generic")
+        url = f"http://127.0.0.1:{port}/scim/{tenant.id}/v2/"
+        apps = Apps.create(database, settings)
+        name = f"app-{uuid.uuid4().hex[:8]}"
+        app = await apps.apps.add("scim", name)
+        await apps.provisioning.set_credentials(name, url, Secret(token))
+        await apps.provisioning.set_provisioning(name, is_on=True)
+        yield World(
+            database,
+            settings,
+            apps,
+            DirectoryService.from_settings(database, settings),
+            tenants,
+            url,
+            tenant.id,
+            token,
+            name,
+            app.id,
+        )
+    finally:
+        server.should_exit = True
+        await task
+        await served.dispose()
