@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from scimitar import __version__
+from scimitar.api import API_PREFIX, create_api
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
@@ -30,6 +31,7 @@ def create_app(
         with_scheduler: Run each app's provisioning cycles on its interval in this process.
     """
     database = Database(settings.resolved_database_url)
+    api = create_api(database, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +53,7 @@ def create_app(
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            await api.state.launcher.stop()
             await database.dispose()
 
     app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)
@@ -61,6 +64,7 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    app.mount(API_PREFIX, api)
     if include_target:
         app.router.routes.append(Mount("/", app=create_target_app(database, settings)))
     return app

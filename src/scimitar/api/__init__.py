@@ -1,0 +1,61 @@
+"""The REST admin API (``/api/v1``): everything the CLI does, over the same services.
+
+:func:`create_api` builds it as its own ASGI app, mounted by :func:`scimitar.app.create_app`, so
+its OpenAPI document (``/api/v1/openapi.json``) and its errors (RFC 9457 problem details) are
+its own. Every operation needs an API key (``Authorization: Bearer KEY``).
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from scimitar import __version__
+from scimitar.api.cycles import CycleLauncher
+from scimitar.api.deps import Services
+from scimitar.api.problems import install_problem_handlers, problem_responses
+from scimitar.api.routes import apps as app_routes
+from scimitar.api.routes import directory, logs, mappings, provisioning
+from scimitar.api.security import require_api_key
+from scimitar.apps import Apps
+from scimitar.settings import Settings
+from scimitar.store import Database
+
+__all__ = ["API_PREFIX", "create_api"]
+
+API_PREFIX = "/api/v1"
+
+_DESCRIPTION = """\
+Scimitar's admin API: the directory, the gallery, apps and their assignments, provisioning
+(credentials, Test Connection, settings, mappings, scoping, on/off, sync now), status and logs.
+
+Authenticate with an API key from `scimitar admin key create NAME`, sent as
+`Authorization: Bearer KEY`. Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_api(database: Database, settings: Settings, *, apps: Apps | None = None) -> FastAPI:
+    """The admin API over ``database``.
+
+    Args:
+        database: The store (migrated by the enclosing app's lifespan).
+        settings: The server's settings.
+        apps: The apps services (default: built from the settings; tests pass one with a
+            fault-injecting transport).
+    """
+    services = Services.create(database, settings, apps)
+    api = FastAPI(
+        title="Scimitar admin API",
+        version=__version__,
+        description=_DESCRIPTION,
+        dependencies=[Depends(require_api_key)],
+        responses=problem_responses(401),
+    )
+    api.state.services = services
+    api.state.admin_auth = services.auth
+    api.state.launcher = CycleLauncher(
+        database, services.apps, log_retention_days=settings.log_retention_days
+    )
+    install_problem_handlers(api)
+    for module in (directory, app_routes, provisioning, mappings, logs):
+        api.include_router(module.router)
+    return api

@@ -1,0 +1,71 @@
+"""The services every route uses, built once per app and handed to routes as dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from scimitar.admin import AdminAuth
+from scimitar.api.cycles import CycleLauncher
+from scimitar.apps import Apps
+from scimitar.directory.service import DirectoryService
+from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.status import JobStatusService
+from scimitar.settings import Settings
+from scimitar.store import Database
+
+__all__ = ["LauncherDep", "Services", "ServicesDep"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the admin API calls, over one store.
+
+    Attributes:
+        database: The store.
+        settings: The server's settings.
+        apps: Gallery, apps, assignments, provisioning, mappings.
+        directory: Users and groups.
+        status: Job status.
+        logs: Provisioning logs.
+        auth: API keys and the admin password.
+    """
+
+    database: Database
+    settings: Settings
+    apps: Apps
+    directory: DirectoryService
+    status: JobStatusService
+    logs: ProvisioningLogStore
+    auth: AdminAuth
+
+    @classmethod
+    def create(cls, database: Database, settings: Settings, apps: Apps | None = None) -> Services:
+        """The services over ``database`` (``apps`` may be given, e.g. with a test transport)."""
+        return cls(
+            database,
+            settings,
+            apps or Apps.create(database, settings),
+            DirectoryService.from_settings(database, settings),
+            JobStatusService(database),
+            ProvisioningLogStore(database),
+            AdminAuth(database),
+        )
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _launcher(request: Request) -> CycleLauncher:
+    launcher: CycleLauncher = request.app.state.launcher
+    return launcher
+
+
+LauncherDep = Annotated[CycleLauncher, Depends(_launcher)]

@@ -1,0 +1,1 @@
+"""The admin API's route modules, one per part of the product."""

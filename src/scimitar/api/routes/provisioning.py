@@ -1,0 +1,157 @@
+"""``/apps/{app}``: credentials, Test Connection, settings, provisioning on/off, sync, status."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+
+from scimitar.api.deps import LauncherDep, ServicesDep
+from scimitar.api.problems import problem_responses
+from scimitar.api.routes.apps import AppKey, job_document
+from scimitar.api.schemas.apps import (
+    CredentialsWrite,
+    JobDocument,
+    JobSettingsDocument,
+    JobSettingsPatch,
+    ProvisioningSwitch,
+    TestConnectionResult,
+)
+from scimitar.api.schemas.engine import CycleResult, JobStatusDocument, SyncStarted
+from scimitar.apps import JobSettings
+from scimitar.errors import ConfigError
+from scimitar.secrets import Secret
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/apps/{app}", tags=["provisioning"])
+_READ = problem_responses(404)
+_WRITE = problem_responses(404, 422)
+
+
+@router.put(
+    "/credentials", response_model=JobDocument, responses=_WRITE, summary="Save credentials"
+)
+async def set_credentials(
+    services: ServicesDep, app: AppKey, body: CredentialsWrite
+) -> dict[str, Any]:
+    """Save the Tenant URL and Secret Token and read the app's schema.
+
+    The token is stored encrypted and never returned: responses say only `hasToken`.
+    """
+    config = await services.apps.provisioning.set_credentials(
+        app, body.tenantUrl, Secret(body.token), allow_insecure_http=body.allowInsecureHttp
+    )
+    return job_document(config)
+
+
+@router.post(
+    "/test-connection",
+    response_model=TestConnectionResult,
+    responses=_WRITE,
+    summary="Test Connection",
+)
+async def test_connection(services: ServicesDep, app: AppKey) -> dict[str, Any]:
+    """Query the app for a user that cannot exist (and a group), as Entra's Test Connection.
+
+    A failing test is still a 200: `ok` is false and `failure` says what to fix.
+    """
+    return (await services.apps.provisioning.test_connection(app)).to_dict()
+
+
+@router.get("/settings", response_model=JobSettingsDocument, responses=_READ, summary="Settings")
+async def get_settings(services: ServicesDep, app: AppKey) -> dict[str, Any]:
+    """The job's settings: scope, notification email, delete threshold, interval, dialect."""
+    return (await services.apps.provisioning.config(app)).settings.to_dict()
+
+
+@router.patch(
+    "/settings", response_model=JobSettingsDocument, responses=_WRITE, summary="Change settings"
+)
+async def update_settings(
+    services: ServicesDep, app: AppKey, body: JobSettingsPatch
+) -> dict[str, Any]:
+    """Change the settings given; a change of scope makes the next cycle an initial one."""
+    config = await services.apps.provisioning.config(app)
+    given = body.model_dump(exclude_unset=True)
+    groups = given.pop("groups", None)
+    for name in ("scope", "notify_on_failure", "skip_out_of_scope_deletions", "interval_minutes"):
+        if name in given and given[name] is None:
+            raise ConfigError(f"settings field {name} cannot be null; leave it out to keep it")
+    if "dialect" in given and given["dialect"] is None:
+        raise ConfigError("settings field dialect cannot be null; use rfc or entra")
+    if given.get("notify_email") is not None:
+        given["notify_email"] = given["notify_email"].strip() or None
+    updated = _with_groups(replace(config.settings, **given), groups)
+    saved = await services.apps.provisioning.update_settings(config.app.id, updated)
+    return saved.settings.to_dict()
+
+
+def _with_groups(settings: JobSettings, groups: bool | None) -> JobSettings:
+    if groups is None:
+        return settings
+    disabled = set(settings.disabled_object_types)
+    if groups:
+        disabled.discard("Group")
+    else:
+        disabled.add("Group")
+    return replace(settings, disabled_object_types=frozenset(disabled))
+
+
+@router.put(
+    "/provisioning",
+    response_model=JobDocument,
+    responses=problem_responses(404, 409, 422),
+    summary="Turn provisioning on or off",
+)
+async def set_provisioning(
+    services: ServicesDep, app: AppKey, body: ProvisioningSwitch
+) -> dict[str, Any]:
+    """Turn provisioning on (Test Connection must pass, else 409 with its result) or off."""
+    config = await services.apps.provisioning.set_provisioning(app, is_on=body.state == "on")
+    return job_document(config)
+
+
+@router.get("/status", response_model=JobStatusDocument, responses=_READ, summary="Status")
+async def get_status(services: ServicesDep, app: AppKey) -> dict[str, Any]:
+    """State, last and running cycle with progress, steady state, linked objects."""
+    found = await services.apps.apps.get(app)
+    job_status = await services.status.status(found.id)
+    return {"app": found.to_dict(), **job_status.to_dict()}
+
+
+@router.post(
+    "/sync",
+    response_model=CycleResult,
+    status_code=status.HTTP_200_OK,
+    responses={
+        202: {"model": SyncStarted, "description": "The cycle started in the background."},
+        **problem_responses(404, 409, 422, 502, 503),
+    },
+    summary="Sync now",
+)
+async def sync_now(
+    launcher: LauncherDep,
+    app: AppKey,
+    initial: Annotated[
+        bool, Query(description="Run an initial cycle (re-evaluate everything), as a restart.")
+    ] = False,
+    wait: Annotated[
+        bool, Query(description="Answer when the cycle ends (200 with its summary).")
+    ] = False,
+) -> Any:
+    """Run a provisioning cycle now: initial the first time, then incremental.
+
+    By default the cycle runs in the background: 202, and `GET .../status` follows it.
+    """
+    app_id = await launcher.check_startable(app)
+    if wait:
+        return (await launcher.run(app_id, initial=initial)).to_dict()
+    launcher.start(app_id, initial=initial)
+    location = f"/api/v1/apps/{app_id}/status"
+    started = SyncStarted(appId=app_id, initial=initial, statusUrl=location)
+    return JSONResponse(
+        started.model_dump(), status.HTTP_202_ACCEPTED, headers={"Location": location}
+    )

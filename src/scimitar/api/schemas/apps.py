@@ -1,0 +1,188 @@
+"""Gallery templates, apps, assignments and provisioning jobs as the admin API shows them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scimitar.apps import Scope
+from scimitar.gallery.schema import Dialect
+
+__all__ = [
+    "AppCreate",
+    "AppDocument",
+    "AssignmentCreate",
+    "AssignmentDocument",
+    "CredentialsWrite",
+    "JobDocument",
+    "JobSettingsDocument",
+    "JobSettingsPatch",
+    "ProvisioningSwitch",
+    "RemovedCount",
+    "TemplateDocument",
+    "TemplateSummary",
+    "TestConnectionResult",
+]
+
+
+class TemplateSummary(BaseModel):
+    """A gallery template as listed."""
+
+    id: str
+    displayName: str
+    publisher: str
+    description: str
+    categories: list[str]
+    objectTypes: list[str]
+
+
+class TemplateDocument(BaseModel):
+    """A whole gallery template: Tenant URL forms, auth, roles, mappings, quirks, rate limits."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    displayName: str
+    roles: list[str]
+    objects: dict[str, Any]
+
+
+class AppCreate(BaseModel):
+    """An app to add from the gallery."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(min_length=1, max_length=64, description="A gallery template id.")
+    name: str = Field(min_length=1, max_length=200, description="The app's name, unique.")
+
+
+class AppDocument(BaseModel):
+    """An app: a named instance of a gallery template."""
+
+    id: str
+    name: str
+    template: str
+    createdAt: str
+
+
+class JobSettingsDocument(BaseModel):
+    """The provisioning settings of an app's job."""
+
+    scope: Scope
+    notify_email: str | None
+    notify_on_failure: bool
+    delete_threshold: int | None
+    skip_out_of_scope_deletions: bool
+    interval_minutes: int
+    dialect: Dialect
+    disabled_object_types: list[str]
+
+
+class JobSettingsPatch(BaseModel):
+    """Settings to change; fields left out stay as they are (null clears the nullable ones)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: Scope | None = Field(default=None, description="assigned or all.")
+    notify_email: str | None = Field(default=None, description="Notification email.")
+    notify_on_failure: bool | None = Field(default=None, description="Email on failure.")
+    delete_threshold: int | None = Field(
+        default=None, description="Most deletions per cycle; null turns the check off."
+    )
+    skip_out_of_scope_deletions: bool | None = None
+    interval_minutes: int | None = Field(default=None, description="Minutes between cycles.")
+    dialect: Dialect | None = Field(default=None, description="rfc or entra phrasing.")
+    groups: bool | None = Field(default=None, description="Provision groups.")
+
+
+class JobDocument(BaseModel):
+    """An app's provisioning configuration; the Secret Token is never shown, only hasToken."""
+
+    app: AppDocument
+    tenantUrl: str | None
+    hasToken: bool = Field(description="Whether a Secret Token is stored (it is never returned).")
+    provisioning: Literal["on", "off"]
+    needsInitialCycle: bool
+    objectTypes: list[str]
+    settings: JobSettingsDocument
+    connector: dict[str, Any]
+    discovery: dict[str, Any] | None
+    targetAttributes: dict[str, list[str]] | None = None
+
+
+class CredentialsWrite(BaseModel):
+    """Admin credentials: the Tenant URL and the Secret Token (write-only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenantUrl: str = Field(min_length=1, max_length=2048, description="The app's SCIM base URL.")
+    token: str = Field(
+        min_length=1,
+        max_length=8192,
+        description="The Secret Token; stored encrypted and never returned.",
+        json_schema_extra={"writeOnly": True, "format": "password"},
+    )
+    allowInsecureHttp: bool = Field(
+        default=False, description="Accept http:// to a host other than this one."
+    )
+
+
+class ProbeStepDocument(BaseModel):
+    """One Test Connection request."""
+
+    resource: str
+    url: str
+    status: int | None
+    ok: bool
+
+
+class ProbeFailureDocument(BaseModel):
+    """Why Test Connection failed, and what to do."""
+
+    kind: str
+    message: str
+    hint: str
+    status: int | None = None
+    received: str | None = None
+
+
+class TestConnectionResult(BaseModel):
+    """The outcome of Test Connection."""
+
+    ok: bool
+    steps: list[ProbeStepDocument]
+    failure: ProbeFailureDocument | None = None
+
+
+class ProvisioningSwitch(BaseModel):
+    """Provisioning status On or Off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: Literal["on", "off"]
+
+
+class AssignmentCreate(BaseModel):
+    """A user or a group to assign, with an app role."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str | None = Field(default=None, description="userPrincipalName or objectId.")
+    group: str | None = Field(default=None, description="displayName or objectId.")
+    role: str | None = Field(default=None, description="An app role (default: Default Access).")
+
+
+class AssignmentDocument(BaseModel):
+    """A user or group assigned to an app with a role."""
+
+    type: Literal["user", "group"]
+    objectId: str
+    name: str
+    role: str
+
+
+class RemovedCount(BaseModel):
+    """How many assignments were removed."""
+
+    removed: int
