@@ -21,7 +21,7 @@ from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
-from scimitar.engine import jobstate
+from scimitar.engine import jobstate, ondemand_lease
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
@@ -124,6 +124,7 @@ class CycleRunner:
                 f"`scimitar app provisioning {config.app.name} on`"
             )
         ctx = await self._context(config)
+        await ondemand_lease.settle(self._db, ctx.app_id, config.app.name)
         state = await jobstate.load_state(self._db, ctx.app_id)
         cycle, resume = await self._cycle(ctx, state, force_initial)
         async with self._port_factory(config) as port:

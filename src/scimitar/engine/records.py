@@ -35,6 +35,7 @@ from scimitar.mapping.flow import REDACTED, AttributeChange
 __all__ = [
     "ErrorCode",
     "ErrorInformation",
+    "Initiator",
     "ModifiedProperty",
     "ProvisionedIdentity",
     "ProvisioningAction",
@@ -331,6 +332,38 @@ class ErrorInformation:
 
 
 @dataclass(frozen=True, slots=True)
+class Initiator:
+    """Who started the action (Graph ``initiator``); cycles leave it unset (the service).
+
+    Attributes:
+        display_name: The person or application, as the log shows it.
+        initiator_type: ``user`` or ``application`` (Graph ``initiatorType``).
+        id: Their id, when known.
+    """
+
+    display_name: str
+    initiator_type: str = "user"
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Graph shape."""
+        return {
+            "id": self.id,
+            "displayName": self.display_name,
+            "initiatorType": self.initiator_type,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Initiator:
+        """Read :meth:`to_dict`'s shape."""
+        return cls(
+            str(data.get("displayName") or ""),
+            str(data.get("initiatorType") or "user"),
+            data.get("id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ProvisioningRecord:
     """One provisioning log entry (spec §6.1).
 
@@ -349,6 +382,7 @@ class ProvisioningRecord:
         error: The error, for failures (and warnings).
         skip_reason: The SkipReason code, for skipped records.
         duration_ms: How long the object took.
+        initiated_by: Who started it, for provisioning on demand; ``None`` for cycles.
     """
 
     id: str
@@ -365,6 +399,7 @@ class ProvisioningRecord:
     error: ErrorInformation | None = None
     skip_reason: str | None = None
     duration_ms: int = 0
+    initiated_by: Initiator | None = None
 
     def __post_init__(self) -> None:
         if self.activity_date_time.tzinfo is None:
@@ -372,7 +407,7 @@ class ProvisioningRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The Graph-shaped JSON object (``provisioningStatusInfo``, ``provisioningSteps``...)."""
-        return {
+        document = {
             "id": self.id,
             "activityDateTime": self.activity_date_time.isoformat(),
             "jobId": self.job_id,
@@ -390,6 +425,9 @@ class ProvisioningRecord:
             },
             "skipReason": self.skip_reason,
         }
+        if self.initiated_by is not None:
+            document["initiatedBy"] = self.initiated_by.to_dict()
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProvisioningRecord:
@@ -418,4 +456,7 @@ class ProvisioningRecord:
             error=None if error is None else ErrorInformation.from_dict(error),
             skip_reason=data.get("skipReason"),
             duration_ms=int(data.get("durationInMilliseconds", 0)),
+            initiated_by=Initiator.from_dict(data["initiatedBy"])
+            if data.get("initiatedBy")
+            else None,
         )

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from scimitar.apps import Assignment
 from scimitar.cli import status
-from scimitar.cli.app import mappings, provisioning, sync
+from scimitar.cli.app import mappings, provision, provisioning, sync
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, run
 
@@ -26,6 +26,7 @@ app.add_typer(mappings.mappings_app, name="mappings")
 app.add_typer(mappings.scoping_app, name="scoping")
 app.command("status")(status.status)
 app.command("sync")(sync.sync)
+app.command("provision")(provision.provision)
 
 UserOption = Annotated[
     str | None, typer.Option("--user", help="A user's userPrincipalName or objectId.")

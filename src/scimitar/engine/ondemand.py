@@ -1,0 +1,323 @@
+"""Provision on demand: one user, or one group with up to five members, now (spec §3.8).
+
+The same pipeline as a cycle — import → scope → match → action — for the objects asked for,
+outside the schedule: the same pure planning (:func:`~scimitar.engine.objects.prepare_user`),
+the same export (:func:`~scimitar.engine.objects.execute`), the same links and provisioning
+log records written in one transaction, marked as initiated on demand and carrying the run's
+own cycle id. Test Connection runs first and shows only when it fails. The run holds the app's
+job (:mod:`scimitar.engine.ondemand_lease`), so it never writes links beside a cycle.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from scimitar.apps import Apps, JobConfig, PrincipalType
+from scimitar.connector.client import SCIMClient
+from scimitar.connector.operations import TargetOperations
+from scimitar.connector.probe import ConnectionTest, probe_connection
+from scimitar.directory.model import Group, ObjectType, User
+from scimitar.directory.service import DirectoryService
+from scimitar.engine.context import CycleContext, build_context
+from scimitar.engine.linkstore import LinkChange, load_links, save_links
+from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.memberships import export_member_subset
+from scimitar.engine.objects import Outcome, execute, failed, prepare_group, prepare_user
+from scimitar.engine.ondemand_lease import hold
+from scimitar.engine.ondemand_port import RecordingPort
+from scimitar.engine.ondemand_trace import (
+    ObjectTrace,
+    OnDemandTrace,
+    TraceStep,
+    action_step,
+    connection_step,
+    import_step,
+    match_step,
+    membership_step,
+    scope_step,
+)
+from scimitar.engine.records import Initiator, ProvisioningRecord
+from scimitar.engine.service import DEFAULT_CONCURRENCY
+from scimitar.engine.work import Prepared, TargetPort
+from scimitar.errors import ConfigError, JobError
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+
+__all__ = ["GROUP_MEMBERS_MAX", "OnDemandProvisioner", "TooManyMembersError"]
+
+#: Entra provisions a group on demand with at most five members (spec §3.8).
+GROUP_MEMBERS_MAX = 5
+#: Members named in the "too many members" message, so the admin can pick.
+_MEMBERS_LISTED = 20
+
+
+class TooManyMembersError(ConfigError):
+    """A group on demand with more than :data:`GROUP_MEMBERS_MAX` members."""
+
+
+@dataclass
+class _Run:
+    """One on-demand run in progress."""
+
+    ctx: CycleContext
+    port: TargetPort
+    cycle_id: str
+    initiator: Initiator
+
+
+class OnDemandProvisioner:
+    """Runs the provisioning pipeline for chosen objects now and traces every step.
+
+    Args:
+        database: The store.
+        apps: The apps services (configuration, assignments, credentials).
+        directory: The source directory (defaults to Scimitar's own over ``database``).
+        wait_seconds: How long to wait for a running cycle of the app to end.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        apps: Apps,
+        *,
+        directory: DirectoryService | None = None,
+        wait_seconds: float = 10.0,
+    ) -> None:
+        self._db = database
+        self._apps = apps
+        self._directory = directory or DirectoryService(database)
+        self._wait = wait_seconds
+        self._logs = ProvisioningLogStore(database)
+
+    async def provision_user(
+        self, app_key: str, user_key: str, *, initiator: Initiator | None = None
+    ) -> OnDemandTrace:
+        """Provision one user (userPrincipalName or objectId) now.
+
+        Raises:
+            NotFoundError: No such app or user.
+            ConfigError: The app has no credentials or does not provision users.
+            JobBusyError: A cycle of the app is running and did not end in time.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        user = await self._directory.users.get(user_key)
+        return await self._run(config, initiator, user, None, [])
+
+    async def provision_group(
+        self,
+        app_key: str,
+        group_key: str,
+        members: Sequence[str] = (),
+        *,
+        initiator: Initiator | None = None,
+    ) -> OnDemandTrace:
+        """Provision one group (displayName or objectId) and up to five members now.
+
+        Args:
+            app_key: The app's name or id.
+            group_key: The group.
+            members: Members' UPNs or objectIds to provision with it; all of its direct user
+                members when empty (then it may have at most five).
+            initiator: Who asked, for the log.
+
+        Raises:
+            NotFoundError: No such app, group or member.
+            TooManyMembersError: More than five members.
+            ConfigError: A named user is not a direct member, or the app does not provision
+                groups.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        group = await self._directory.groups.get(group_key)
+        chosen = await self._members(config, group, members)
+        return await self._run(config, initiator, None, group, chosen)
+
+    async def _members(self, config: JobConfig, group: Group, keys: Sequence[str]) -> list[User]:
+        name = str(group.attributes.get("displayName") or group.object_id)
+        direct = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
+        if not keys:
+            if len(direct) > GROUP_MEMBERS_MAX:
+                raise await self._too_many(config, name, direct)
+            found = await self._directory.source.get_users(direct)
+            return [found[m] for m in direct if m in found]
+        if len(keys) > GROUP_MEMBERS_MAX:
+            raise TooManyMembersError(
+                f"{len(keys)} members were named for group {name!r}; provision on demand takes "
+                f"at most {GROUP_MEMBERS_MAX} (Entra's limit): name up to {GROUP_MEMBERS_MAX} "
+                "with --member"
+            )
+        chosen: list[User] = []
+        for key in dict.fromkeys(keys):
+            user = await self._directory.users.get(key)
+            if user.object_id not in direct:
+                raise ConfigError(
+                    f"user {key} is not a direct member of group {name!r}; choose members with "
+                    f"`scimitar directory group show {name!r}` (nested groups are not expanded)"
+                )
+            chosen.append(user)
+        return chosen
+
+    async def _too_many(
+        self, config: JobConfig, name: str, direct: list[str]
+    ) -> TooManyMembersError:
+        found = await self._directory.source.get_users(direct[:_MEMBERS_LISTED])
+        upns = sorted(str(found[m].attributes.get("userPrincipalName") or m) for m in found)
+        more = len(direct) - len(upns)
+        listed = ", ".join(upns) + (f" and {more} more" if more > 0 else "")
+        return TooManyMembersError(
+            f"group {name!r} has {len(direct)} direct members, but provision on demand handles "
+            f"a group with at most {GROUP_MEMBERS_MAX} (Entra's limit). Choose up to "
+            f"{GROUP_MEMBERS_MAX} of them with --member UPN (repeat the option), e.g. "
+            f"`scimitar app provision {config.app.name} --group {name!r} --member "
+            f"{upns[0] if upns else 'UPN'}`; its members: {listed}. The whole group is "
+            "provisioned by the next cycle."
+        )
+
+    async def _run(
+        self,
+        config: JobConfig,
+        initiator: Initiator | None,
+        user: User | None,
+        group: Group | None,
+        members: Sequence[User],
+    ) -> OnDemandTrace:
+        ctx = await self._context(config)
+        for object_type in ("User", "Group") if group is not None else ("User",):
+            if not ctx.handles(object_type):
+                raise ConfigError(
+                    f"app {config.app.name!r} does not provision {object_type.lower()}s; turn "
+                    f"its {object_type} mapping on to provision them"
+                )
+        credentials = await self._apps.provisioning.credentials(config.app.id)
+        started, clock = utcnow(), time.monotonic()
+        async with (
+            hold(self._db, ctx.app_id, config.app.name, wait=self._wait) as cycle_id,
+            self._apps.provisioning.client(credentials) as client,
+        ):
+            test = await self._test_connection(ctx, client, group is not None)
+            if not test.is_ok:
+                return self._trace(ctx, cycle_id, started, clock, connection_step(test), ())
+            port = TargetOperations(client, ctx.options, concurrency=DEFAULT_CONCURRENCY)
+            run = _Run(ctx, port, cycle_id, initiator or Initiator("scimitar", "application"))
+            if user is not None:
+                objects = [await self._user(run, user, "subject")]
+            else:
+                assert group is not None  # noqa: S101 - a run is for a user or a group
+                objects = await self._group(run, group, members)
+        return self._trace(ctx, cycle_id, started, clock, None, tuple(objects))
+
+    @staticmethod
+    def _trace(
+        ctx: CycleContext,
+        cycle_id: str,
+        started: datetime,
+        clock: float,
+        connection: TraceStep | None,
+        objects: tuple[ObjectTrace, ...],
+    ) -> OnDemandTrace:
+        return OnDemandTrace(
+            ctx.app_id,
+            ctx.config.app.name,
+            cycle_id,
+            started,
+            int((time.monotonic() - clock) * 1000),
+            connection,
+            objects,
+        )
+
+    async def _context(self, config: JobConfig) -> CycleContext:
+        roles = await self._apps.assignments.effective_roles(config.app)
+        listed = await self._apps.assignments.list(config.app.id)
+        groups = frozenset(
+            a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
+        )
+        return build_context(config, roles, groups)
+
+    @staticmethod
+    async def _test_connection(
+        ctx: CycleContext, client: SCIMClient, has_groups: bool
+    ) -> ConnectionTest:
+        matching = ctx.mappings["User"].mapping_set.matching_mappings
+        attribute = matching[0].target if matching else "userName"
+        return await probe_connection(client, user_attribute=attribute, include_groups=has_groups)
+
+    async def _user(self, run: _Run, user: User, role: str) -> ObjectTrace:
+        async with self._db.read() as conn:
+            link = (await load_links(conn, run.ctx.app_id, "User", [user.object_id])).get(
+                user.object_id
+            )
+        change_id = f"{run.cycle_id}:{user.object_id}"
+        prepared = prepare_user(run.ctx, user.object_id, user, link, None, change_id)
+        return await self._object(run, prepared, user.to_attributes(), role)
+
+    async def _group(self, run: _Run, group: Group, members: Sequence[User]) -> list[ObjectTrace]:
+        async with self._db.read() as conn:
+            link = (await load_links(conn, run.ctx.app_id, "Group", [group.object_id])).get(
+                group.object_id
+            )
+        change_id = f"{run.cycle_id}:{group.object_id}"
+        prepared = prepare_group(run.ctx, group.object_id, group, link, None, change_id)
+        attributes = {
+            **group.attributes,
+            "objectId": group.object_id,
+            "isSoftDeleted": group.deleted_at is not None,
+        }
+        traces = [await self._object(run, prepared, attributes, "subject")]
+        for member in members:
+            traces.append(await self._user(run, member, "member"))
+        traces.append(await self._memberships(run, group, members))
+        return traces
+
+    async def _object(
+        self, run: _Run, prepared: Prepared, attributes: dict[str, object], role: str
+    ) -> ObjectTrace:
+        recorder = RecordingPort(run.port)
+        link = prepared.link
+        now = utcnow()
+        try:
+            outcome = await execute(run.ctx, recorder, prepared, run.cycle_id, now)
+        except JobError as exc:
+            # A cycle stops here; on demand, the object's record says what the app refused.
+            outcome = failed(prepared, run.ctx.app_id, run.cycle_id, now, exc)
+        record = await self._persist(run, outcome)
+        filters = run.ctx.mappings[prepared.object_type].mapping_set.scoping_filters
+        steps = (
+            import_step(prepared.object_type, prepared.source_id, prepared.display, attributes),
+            scope_step(prepared.object_type, prepared.scope, filters, attributes),
+            match_step(prepared.object_type, link, recorder.queries),
+            action_step(record, recorder.writes),
+        )
+        return ObjectTrace(
+            prepared.object_type, prepared.source_id, prepared.display, role, steps, record
+        )
+
+    async def _memberships(self, run: _Run, group: Group, members: Sequence[User]) -> ObjectTrace:
+        name = str(group.attributes.get("displayName") or group.object_id)
+        ids = [m.object_id for m in members]
+        async with self._db.read() as conn:
+            link = (await load_links(conn, run.ctx.app_id, "Group", [group.object_id])).get(
+                group.object_id
+            )
+            user_links = await load_links(conn, run.ctx.app_id, "User", ids)
+        recorder = RecordingPort(run.port)
+        outcome = None
+        if link is None or link.disabled is not None:
+            reason = "The group is not provisioned in the app, so no membership is sent."
+        else:
+            reason = "The chosen members are already members of the group in the app."
+            outcome = await export_member_subset(
+                run.ctx, recorder, run.cycle_id, utcnow(), group.object_id, link, ids, user_links
+            )
+        record = None if outcome is None else await self._persist(run, outcome)
+        step = membership_step(record, recorder.writes, reason)
+        return ObjectTrace("Group", group.object_id, name, "membership", (step,), record)
+
+    async def _persist(self, run: _Run, outcome: Outcome) -> ProvisioningRecord:
+        record = replace(outcome.record, initiated_by=run.initiator)
+        changes: list[LinkChange] = [outcome.link_change] if outcome.link_change else []
+        async with self._db.write() as conn:
+            await save_links(conn, run.ctx.app_id, changes)
+            await self._logs.append(run.ctx.app_id, [(outcome.object_type, record)], conn=conn)
+        return record
