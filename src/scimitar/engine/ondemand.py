@@ -19,6 +19,7 @@ from scimitar.apps import Apps, JobConfig, PrincipalType
 from scimitar.connector.client import SCIMClient
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.probe import ConnectionTest, probe_connection
+from scimitar.connector.ratelimit import Throttle
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.context import CycleContext, build_context
@@ -199,7 +200,10 @@ class OnDemandProvisioner:
             test = await self._test_connection(ctx, client, group is not None)
             if not test.is_ok:
                 return self._trace(ctx, cycle_id, started, clock, connection_step(test), ())
-            port = TargetOperations(client, ctx.options, concurrency=DEFAULT_CONCURRENCY)
+            throttle = Throttle.for_limits(
+                config.template.document.rate_limits, concurrency=DEFAULT_CONCURRENCY
+            )
+            port = TargetOperations(client, ctx.options, throttle=throttle)
             run = _Run(ctx, port, cycle_id, initiator or Initiator("scimitar", "application"))
             if user is not None:
                 objects = [await self._user(run, user, "subject")]
