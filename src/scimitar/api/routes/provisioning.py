@@ -21,6 +21,7 @@ from scimitar.api.schemas.apps import (
 )
 from scimitar.api.schemas.engine import CycleResult, JobStatusDocument, SyncStarted
 from scimitar.apps import JobSettings
+from scimitar.apps.urls import validate_tenant_url
 from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
 
@@ -41,6 +42,12 @@ async def set_credentials(
 
     The token is stored encrypted and never returned: responses say only `hasToken`.
     """
+    try:
+        validate_tenant_url(body.tenantUrl, allow_insecure_http=body.allowInsecureHttp)
+    except ConfigError as exc:
+        # The service speaks the CLI's words; name the body's field instead.
+        message = str(exc).replace("pass --allow-insecure-http", 'send "allowInsecureHttp": true')
+        raise ConfigError(f"tenantUrl: {message}") from exc
     config = await services.apps.provisioning.set_credentials(
         app, body.tenantUrl, Secret(body.token), allow_insecure_http=body.allowInsecureHttp
     )
