@@ -23,24 +23,26 @@ from scimitar.connector.ratelimit import Throttle
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.context import CycleContext, build_context
-from scimitar.engine.linkstore import LinkChange, load_links, save_links
+from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.memberships import export_member_subset
+from scimitar.engine.memberships import export_manager, export_member_subset, manager_path
 from scimitar.engine.objects import Outcome, execute, failed, prepare_group, prepare_user
 from scimitar.engine.ondemand_lease import hold
 from scimitar.engine.ondemand_port import RecordingPort
 from scimitar.engine.ondemand_trace import (
     ObjectTrace,
     OnDemandTrace,
+    StepName,
     TraceStep,
     action_step,
     connection_step,
     import_step,
     match_step,
-    membership_step,
+    reference_step,
     scope_step,
 )
 from scimitar.engine.records import Initiator, ProvisioningRecord
+from scimitar.engine.runstate import first
 from scimitar.engine.service import DEFAULT_CONCURRENCY
 from scimitar.engine.work import Prepared, TargetPort
 from scimitar.errors import ConfigError, JobError
@@ -206,7 +208,7 @@ class OnDemandProvisioner:
             port = TargetOperations(client, ctx.options, throttle=throttle)
             run = _Run(ctx, port, cycle_id, initiator or Initiator("scimitar", "application"))
             if user is not None:
-                objects = [await self._user(run, user, "subject")]
+                objects = await self._user(run, user, "subject")
             else:
                 assert group is not None  # noqa: S101 - a run is for a user or a group
                 objects = await self._group(run, group, members)
@@ -247,14 +249,40 @@ class OnDemandProvisioner:
         attribute = matching[0].target if matching else "userName"
         return await probe_connection(client, user_attribute=attribute, include_groups=has_groups)
 
-    async def _user(self, run: _Run, user: User, role: str) -> ObjectTrace:
+    async def _user(self, run: _Run, user: User, role: str) -> list[ObjectTrace]:
         async with self._db.read() as conn:
             link = (await load_links(conn, run.ctx.app_id, "User", [user.object_id])).get(
                 user.object_id
             )
         change_id = f"{run.cycle_id}:{user.object_id}"
         prepared = prepare_user(run.ctx, user.object_id, user, link, None, change_id)
-        return await self._object(run, prepared, user.to_attributes(), role)
+        traced = [await self._object(run, prepared, user.to_attributes(), role)]
+        if traced[0].result != "failure":
+            manager = await self._manager(run, prepared)
+            traced.extend([manager] if manager is not None else [])
+        return traced
+
+    async def _manager(self, run: _Run, prepared: Prepared) -> ObjectTrace | None:
+        """The user's manager, as a cycle's reference phase sends it (spec §2.7)."""
+        path = manager_path(run.ctx)
+        if path is None or prepared.result is None:
+            return None
+        manager = first(prepared.result.references.get(path))
+        source_id = prepared.source_id
+        async with self._db.read() as conn:
+            link = (await load_links(conn, run.ctx.app_id, "User", [source_id])).get(source_id)
+            managers = await target_ids(conn, run.ctx.app_id, "User", [manager] if manager else [])
+        if link is None or link.disabled is not None:
+            return None
+        recorder = RecordingPort(run.port)
+        subject = (source_id, prepared.display, link, manager)
+        done = await export_manager(run.ctx, recorder, run.cycle_id, utcnow(), [subject], managers)
+        if not done and not (manager and manager not in managers):
+            return None  # the manager in the app is already right
+        record = await self._persist(run, done[0]) if done else None
+        reason = await self._unprovisioned_manager(manager)
+        step = reference_step(StepName.MANAGER, record, recorder.writes, reason)
+        return ObjectTrace("User", source_id, prepared.display, "manager", (step,), record)
 
     async def _group(self, run: _Run, group: Group, members: Sequence[User]) -> list[ObjectTrace]:
         async with self._db.read() as conn:
@@ -270,7 +298,7 @@ class OnDemandProvisioner:
         }
         traces = [await self._object(run, prepared, attributes, "subject")]
         for member in members:
-            traces.append(await self._user(run, member, "member"))
+            traces.extend(await self._user(run, member, "member"))
         traces.append(await self._memberships(run, group, members))
         return traces
 
@@ -297,6 +325,14 @@ class OnDemandProvisioner:
             prepared.object_type, prepared.source_id, prepared.display, role, steps, record
         )
 
+    async def _unprovisioned_manager(self, manager: str | None) -> str:
+        found = await self._directory.source.get_user(manager) if manager else None
+        name = str(found.attributes.get("userPrincipalName")) if found else manager
+        return (
+            f"The manager {name} is not provisioned in the app, so the reference is left out; "
+            "provision the manager first (a restart also sets it), as Entra does."
+        )
+
     async def _memberships(self, run: _Run, group: Group, members: Sequence[User]) -> ObjectTrace:
         name = str(group.attributes.get("displayName") or group.object_id)
         ids = [m.object_id for m in members]
@@ -315,7 +351,7 @@ class OnDemandProvisioner:
                 run.ctx, recorder, run.cycle_id, utcnow(), group.object_id, link, ids, user_links
             )
         record = None if outcome is None else await self._persist(run, outcome)
-        step = membership_step(record, recorder.writes, reason)
+        step = reference_step(StepName.MEMBERSHIP, record, recorder.writes, reason)
         return ObjectTrace("Group", group.object_id, name, "membership", (step,), record)
 
     async def _persist(self, run: _Run, outcome: Outcome) -> ProvisioningRecord:

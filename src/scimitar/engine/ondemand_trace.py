@@ -33,7 +33,7 @@ __all__ = [
     "connection_step",
     "import_step",
     "match_step",
-    "membership_step",
+    "reference_step",
     "scope_step",
 ]
 
@@ -51,6 +51,7 @@ class StepName(StrEnum):
     MATCH = "match"
     ACTION = "action"
     MEMBERSHIP = "membership"
+    MANAGER = "manager"
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,9 @@ class ObjectTrace:
         object_type: ``User`` or ``Group``.
         source_id: The directory objectId.
         display_name: The UPN or displayName.
-        role: ``subject`` (what was asked for), ``member`` (a group's chosen member) or
-            ``membership`` (the group's members in the app).
+        role: ``subject`` (what was asked for), ``member`` (a group's chosen member),
+            ``membership`` (the group's members in the app) or ``manager`` (a user's manager
+            reference in the app).
         steps: The steps, in order.
         record: The provisioning log record written, or ``None`` when nothing was logged.
     """
@@ -358,13 +360,20 @@ def action_step(record: ProvisioningRecord, writes: Sequence[Exchange]) -> Trace
     return TraceStep(StepName.ACTION, "Perform action", record.status.value, text, details)
 
 
-def membership_step(
-    record: ProvisioningRecord | None, writes: Sequence[Exchange], reason: str
+def reference_step(
+    name: StepName, record: ProvisioningRecord | None, writes: Sequence[Exchange], reason: str
 ) -> TraceStep:
-    """The group's members in the app: who was added or removed, or why nothing was sent."""
-    title = "Provision group memberships"
+    """References after the objects: a group's members, or a user's manager (spec §2.7).
+
+    Args:
+        name: :attr:`StepName.MEMBERSHIP` or :attr:`StepName.MANAGER`.
+        record: The reference update's log record; ``None`` when nothing was sent.
+        writes: The requests sent.
+        reason: Why nothing was sent, when ``record`` is ``None``.
+    """
+    title = _REFERENCE_TITLES[name]
     if record is None:
-        return TraceStep(StepName.MEMBERSHIP, title, SKIPPED, reason, {"requests": []})
+        return TraceStep(name, title, SKIPPED, reason, {"requests": []})
     details: dict[str, Any] = {
         "modifiedProperties": [p.to_dict() for p in record.modified_properties],
         "requests": [w.to_dict() for w in writes],
@@ -374,4 +383,10 @@ def membership_step(
         text = f"{record.error.error_code}: {record.error.reason}"
     else:
         text = record.steps[-1].description if record.steps else "Members were updated."
-    return TraceStep(StepName.MEMBERSHIP, title, record.status.value, text, details)
+    return TraceStep(name, title, record.status.value, text, details)
+
+
+_REFERENCE_TITLES = {
+    StepName.MEMBERSHIP: "Provision group memberships",
+    StepName.MANAGER: "Provision the manager reference",
+}

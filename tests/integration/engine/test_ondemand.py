@@ -37,6 +37,8 @@ from scimitar.store import Database
 from scimitar.store.tables.engine import CYCLE, LINK
 from tests.integration.engine.harness import World, world_for
 
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
 
 class RefusingTransport:
     """The real transport, except that requests ``refuses`` picks are answered 400."""
@@ -245,3 +247,32 @@ async def test_abandoned_on_demand_registration_is_released(
         async with database.read() as conn:
             kinds = (await conn.execute(select(CYCLE.c.kind))).scalars().all()
         assert ONDEMAND_KIND not in kinds
+
+
+async def test_manager_reference_once_the_manager_is_provisioned(
+    database: Database, settings: Settings
+) -> None:
+    async with world_for(database, settings) as world:
+        boss = await world.user("boss")
+        ada = await world.user("ada", manager=boss)
+        service = provisioner(world)
+
+        early = await service.provision_user(world.app_name, ada)
+
+        assert [o.role for o in early.objects] == ["subject", "manager"]
+        left_out = early.objects[1].steps[0]
+        assert (left_out.status, left_out.details["requests"]) == ("skipped", [])
+        assert boss in left_out.description
+        assert early.result == "success"
+
+        await service.provision_user(world.app_name, boss)
+        later = await service.provision_user(world.app_name, ada)
+
+        assert [o.role for o in later.objects] == ["subject", "manager"]
+        set_now = later.objects[1]
+        assert set_now.record is not None
+        assert set_now.record.initiated_by is not None
+        users = await world.target_users()
+        assert users[ada][ENTERPRISE]["manager"]["value"] == users[boss]["id"]
+        again = await service.provision_user(world.app_name, ada)
+        assert [o.role for o in again.objects] == ["subject"]

@@ -109,7 +109,8 @@ def _render(trace: OnDemandTrace) -> Callable[[Console], None]:
 
 
 def _object(console: Console, item: ObjectTrace) -> None:
-    role = {"subject": "", "member": " (member)", "membership": " (memberships)"}[item.role]
+    roles = {"member": " (member)", "membership": " (memberships)", "manager": " (manager)"}
+    role = roles.get(item.role, "")
     console.print(f"\n[bold]{item.object_type} {escape(item.display_name)}[/]{role}")
     for step in item.steps:
         _step(console, step)
