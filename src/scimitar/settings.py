@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["SMTPSecurity", "Settings"]
+
+#: How the SMTP connection is protected: plain, upgraded with STARTTLS, or TLS from the start.
+SMTPSecurity = Literal["none", "starttls", "tls"]
 
 
 class Settings(BaseSettings):
@@ -51,6 +55,49 @@ class Settings(BaseSettings):
         ge=1,
         description="How long provisioning log records are kept before purge deletes them "
         "(Entra: 30 days).",
+    )
+
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends notification mails; unset turns email off.",
+    )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="SMTP port; defaults to 25 (none), 587 (starttls) or 465 (tls).",
+    )
+    smtp_security: SMTPSecurity = Field(
+        default="starttls",
+        description="none, starttls (upgrade the connection) or tls (TLS from the start).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="Login for SMTP AUTH; unset sends without logging in."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Password for SMTP AUTH; never printed or logged."
+    )
+    smtp_sender: str | None = Field(
+        default=None,
+        description="The From address of notification mails, e.g. scimitar@example.com.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Limit on connecting and on each SMTP command."
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the SMTP server's certificate (a private "
+        "CA); the system's CAs are used otherwise.",
+    )
+    smtp_tls_insecure: bool = Field(
+        default=False,
+        description="Skip verifying the SMTP server's certificate and host name. For tests "
+        "only: anyone on the path can then read the mail and the password.",
+    )
+    notify_failure_interval_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="At most one cycle-failure mail per app within this many minutes.",
     )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from scimitar import __version__
-from scimitar.cli import admin, demo, directory, expr, gallery, logs, serve, target
+from scimitar.cli import admin, demo, directory, expr, gallery, logs, notify, serve, target
 from scimitar.cli import app as app_commands
 from scimitar.cli.output import JsonOption, emit
 
@@ -27,6 +27,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(gallery.app, name="gallery")
 app.add_typer(app_commands.app, name="app")
 app.add_typer(admin.app, name="admin")
+app.add_typer(notify.app, name="notify")
 
 
 @app.callback()
