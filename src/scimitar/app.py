@@ -13,6 +13,7 @@ from scimitar.api import API_PREFIX, create_api
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
+from scimitar.notify import build_event_sink
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app
@@ -29,9 +30,13 @@ def create_app(
         settings: Where the store is, and the server's limits.
         include_target: Serve the embedded SCIM target.
         with_scheduler: Run each app's provisioning cycles on its interval in this process.
+
+    Raises:
+        ConfigError: The SMTP settings are incomplete or contradictory.
     """
     database = Database(settings.resolved_database_url)
-    api = create_api(database, settings)
+    events = build_event_sink(settings, database)
+    api = create_api(database, settings, events=events)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,6 +47,7 @@ def create_app(
                 Apps.create(database, settings),
                 log_retention_days=settings.log_retention_days,
                 directory=DirectoryService.from_settings(database, settings),
+                events=events,
             )
             if with_scheduler
             else None

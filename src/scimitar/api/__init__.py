@@ -17,6 +17,7 @@ from scimitar.api.routes import apps as app_routes
 from scimitar.api.routes import directory, logs, mappings, provisioning
 from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
+from scimitar.engine.events import EventSink
 from scimitar.settings import Settings
 from scimitar.store import Database
 
@@ -33,7 +34,13 @@ Authenticate with an API key from `scimitar admin key create NAME`, sent as
 """
 
 
-def create_api(database: Database, settings: Settings, *, apps: Apps | None = None) -> FastAPI:
+def create_api(
+    database: Database,
+    settings: Settings,
+    *,
+    apps: Apps | None = None,
+    events: EventSink | None = None,
+) -> FastAPI:
     """The admin API over ``database``.
 
     Args:
@@ -41,6 +48,7 @@ def create_api(database: Database, settings: Settings, *, apps: Apps | None = No
         settings: The server's settings.
         apps: The apps services (default: built from the settings; tests pass one with a
             fault-injecting transport).
+        events: Where the cycles it starts publish their events (default: the process log).
     """
     services = Services.create(database, settings, apps)
     api = FastAPI(
@@ -53,7 +61,7 @@ def create_api(database: Database, settings: Settings, *, apps: Apps | None = No
     api.state.services = services
     api.state.admin_auth = services.auth
     api.state.launcher = CycleLauncher(
-        database, services.apps, log_retention_days=settings.log_retention_days
+        database, services.apps, log_retention_days=settings.log_retention_days, events=events
     )
     install_problem_handlers(api)
     for module in (directory, app_routes, provisioning, mappings, logs):

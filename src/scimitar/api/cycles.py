@@ -8,6 +8,7 @@ import structlog
 
 from scimitar.apps import Apps
 from scimitar.engine.cycle import CycleBusyError
+from scimitar.engine.events import EventSink
 from scimitar.engine.jobstate import is_owner_alive, load_state, running_cycle
 from scimitar.engine.runstate import CycleSummary
 from scimitar.engine.service import build_runner
@@ -31,10 +32,19 @@ class CycleLauncher:
         database: The store.
         apps: The apps services.
         log_retention_days: Provisioning log records older than this are purged.
+        events: Where the cycles publish their events (default: the process log).
     """
 
-    def __init__(self, database: Database, apps: Apps, *, log_retention_days: int = 30) -> None:
+    def __init__(
+        self,
+        database: Database,
+        apps: Apps,
+        *,
+        log_retention_days: int = 30,
+        events: EventSink | None = None,
+    ) -> None:
         self._database = database
+        self._events = events
         self._apps = apps
         self._retention_days = log_retention_days
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -74,6 +84,7 @@ class CycleLauncher:
             self._database,
             self._apps,
             log_retention_days=self._retention_days,
+            events=self._events,
         )
         return await runner.run(app_id, force_initial=initial)
 

@@ -13,7 +13,8 @@ import typer
 import uvicorn
 
 from scimitar.app import create_app
-from scimitar.cli.output import JsonOption
+from scimitar.cli.output import JsonOption, fail
+from scimitar.errors import ScimitarError
 from scimitar.logs import configure_logging
 from scimitar.settings import Settings
 
@@ -83,4 +84,7 @@ def serve(
 
     With --json, stdout gets one JSON document once the server listens; logs go to stderr.
     """
-    run_server(Settings(), host, port, with_scheduler=not no_scheduler, as_json=as_json)
+    try:
+        run_server(Settings(), host, port, with_scheduler=not no_scheduler, as_json=as_json)
+    except ScimitarError as exc:
+        fail(str(exc))

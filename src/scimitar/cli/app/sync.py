@@ -15,6 +15,7 @@ from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run, stderr
 from scimitar.engine.cycle import CycleSummary, Progress
 from scimitar.engine.service import build_runner
+from scimitar.notify import build_event_sink
 from scimitar.settings import Settings
 from scimitar.store import open_database
 
@@ -75,6 +76,7 @@ def sync(
                 Apps.create(database, settings),
                 on_progress=show,
                 log_retention_days=settings.log_retention_days,
+                events=build_event_sink(settings, database),
             )
             if live is not None:
                 live.start()
