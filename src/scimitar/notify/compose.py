@@ -122,8 +122,15 @@ def _review_deletes(app: str) -> list[str]:
     ]
 
 
-def compose_quarantine(event: QuarantineChanged, public_url: str | None) -> Notice:
-    """A job that entered quarantine, or whose quarantine reason changed (spec §3.7).
+def compose_quarantine(
+    event: QuarantineChanged, public_url: str | None, *, is_disabled: bool = False
+) -> Notice:
+    """A job that entered quarantine, whose reason changed, or that it turned off (spec §3.7).
+
+    Args:
+        event: The change.
+        public_url: The server's public URL, for the link to the log.
+        is_disabled: The quarantine lasted so long that provisioning was turned off.
 
     Raises:
         ValueError: The event says the job left quarantine (no mail is sent for that).
@@ -131,7 +138,15 @@ def compose_quarantine(event: QuarantineChanged, public_url: str | None) -> Noti
     if event.reason is None:
         raise ValueError("a job that left quarantine needs no mail")
     app = shlex.quote(event.app_name)
-    if event.previous_reason is None:
+    actions = _quarantine_actions(event.reason, app)
+    if is_disabled:
+        what = f"provisioning turned off after quarantine ({event.reason})"
+        first = (
+            f"Provisioning of {event.app_name} was turned off at {_when(event.at)}: it stayed "
+            "quarantined too long, so Scimitar stopped trying."
+        )
+        actions = [*actions, f"Provisioning stays off until you run `scimitar app start {app}`."]
+    elif event.previous_reason is None:
         what = f"provisioning quarantined ({event.reason})"
         first = f"Provisioning of {event.app_name} was quarantined at {_when(event.at)}."
     else:
@@ -143,7 +158,7 @@ def compose_quarantine(event: QuarantineChanged, public_url: str | None) -> Noti
     summary = [f"{first} Reason: {event.reason}."]
     if event.details:
         summary.append(event.details)
-    if event.next_attempt is not None:
+    if event.next_attempt is not None and not is_disabled:
         summary.append(
             f"Scimitar tries again by itself at {_when(event.next_attempt)}; the first "
             "success ends the quarantine."
@@ -151,7 +166,7 @@ def compose_quarantine(event: QuarantineChanged, public_url: str | None) -> Noti
     return Notice(
         subject=_SUBJECT.format(app=event.app_name, what=what),
         summary=summary,
-        actions=_quarantine_actions(event.reason, app),
+        actions=actions,
         link=log_link(public_url, event.app_id),
     )
 

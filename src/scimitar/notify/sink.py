@@ -5,7 +5,9 @@ Rules (spec §2.6, §3.7):
 - A cycle failure mails only when the app asks for it ("Send an email notification when a
   failure occurs"): at most one mail per cycle, and at most one per app within the failure
   window (an hour by default), kept in the store so a restart does not reset it.
-- Entering quarantine, and each change of its reason, mails the notification address.
+- Entering quarantine, and each change of its reason, mails the notification address; so does
+  a quarantine that turned provisioning off (its reason unchanged, the job now off: §3.7's
+  28 days).
 - A tripped delete threshold mails once per cycle, with the held deletions.
 
 A mail that cannot be sent is logged; it never fails the cycle that published the event.
@@ -52,6 +54,7 @@ SAME_TRIP = timedelta(minutes=30)
 class _Recipient:
     address: str | None
     on_failure: bool
+    is_on: bool = True
 
 
 class EmailSink:
@@ -93,7 +96,7 @@ class EmailSink:
         if isinstance(event, CycleFailed):
             await self._cycle_failed(event, recipient)
         elif isinstance(event, QuarantineChanged):
-            await self._quarantine(event, recipient.address)
+            await self._quarantine(event, recipient.address, is_on=recipient.is_on)
         else:
             await self._deletes_held(event, recipient.address)
 
@@ -113,14 +116,18 @@ class EmailSink:
             return
         await self._send(compose_cycle_failed(event, self._public_url), recipient.address, claim)
 
-    async def _quarantine(self, event: QuarantineChanged, address: str) -> None:
-        if event.reason is None or event.reason == event.previous_reason:
+    async def _quarantine(self, event: QuarantineChanged, address: str, *, is_on: bool) -> None:
+        if event.reason is None:
+            return
+        is_disabled = event.reason == event.previous_reason
+        if is_disabled and is_on:
             return
         if event.reason == "TooManyDeletes" and await self._deletes_just_mailed(event):
             log.info("notification_skipped", app_id=event.app_id, reason="deletes mail sent")
             return
         claim = await self.history.claim(event.app_id, QUARANTINE, at=event.at, window=timedelta(0))
-        await self._send(compose_quarantine(event, self._public_url), address, claim)
+        notice = compose_quarantine(event, self._public_url, is_disabled=is_disabled)
+        await self._send(notice, address, claim)
 
     async def _deletes_just_mailed(self, event: QuarantineChanged) -> bool:
         sent = await self.history.last_sent(event.app_id, DELETES_HELD)
@@ -147,12 +154,13 @@ class EmailSink:
         log.info("notification_sent", to=address, subject=notice.subject)
 
     async def _recipient(self, app_id: str) -> _Recipient:
-        query = select(JOB.c.notify_email, JOB.c.notify_on_failure).where(JOB.c.app_id == app_id)
+        columns = (JOB.c.notify_email, JOB.c.notify_on_failure, JOB.c.is_on)
+        query = select(*columns).where(JOB.c.app_id == app_id)
         async with self._database.read() as conn:
             row = (await conn.execute(query)).one_or_none()
         if row is None:
             return _Recipient(None, False)
-        return _Recipient(row.notify_email or None, bool(row.notify_on_failure))
+        return _Recipient(row.notify_email or None, bool(row.notify_on_failure), bool(row.is_on))
 
 
 def build_event_sink(settings: Settings, database: Database) -> EventSink:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from scimitar.apps import App, Apps
 from scimitar.engine.events import (
@@ -21,6 +22,7 @@ from scimitar.engine.events import (
 from scimitar.notify import EmailSink, SMTPConfig, SMTPMailer, build_event_sink
 from scimitar.settings import Settings
 from scimitar.store import Database
+from scimitar.store.tables.apps import JOB
 from tests.conftest import free_port
 from tests.mailserver import MailServer, mail_server
 
@@ -36,7 +38,9 @@ def smtp() -> Iterator[MailServer]:
         yield server
 
 
-async def _app(database: Database, settings: Settings, *, on_failure: bool = True) -> App:
+async def _app(
+    database: Database, settings: Settings, *, on_failure: bool = True, is_on: bool = True
+) -> App:
     apps = Apps.create(database, settings)
     app = await apps.apps.add("scim", "Web Shop")
     config = await apps.provisioning.config(app.id)
@@ -44,6 +48,10 @@ async def _app(database: Database, settings: Settings, *, on_failure: bool = Tru
         app.id,
         replace(config.settings, notify_email="ops@contoso.com", notify_on_failure=on_failure),
     )
+    # Turning provisioning on runs Test Connection against a live app; the job's state is
+    # all these tests need.
+    async with database.write() as conn:
+        await conn.execute(update(JOB).where(JOB.c.app_id == app.id).values(is_on=is_on))
     return app
 
 
@@ -135,7 +143,7 @@ async def test_quarantine_entered_and_reason_changed(
         next_attempt=AT + timedelta(hours=6),
     )
     await sink.publish(entered)
-    await sink.publish(replace(entered, previous_reason=entered.reason))  # no change: no mail
+    await sink.publish(replace(entered, previous_reason=entered.reason))  # job on: no mail
     changed = QuarantineChanged(
         app.id,
         app.name,
@@ -229,3 +237,23 @@ async def test_build_event_sink(database: Database, settings: Settings, smtp: Ma
     [mail] = smtp.wait_for(1)
     assert mail.message["From"] == "scimitar@example.com"
     assert "Provisioning log" not in mail.body("plain")  # no public URL, no link
+
+
+async def test_quarantine_that_turned_provisioning_off(
+    database: Database, settings: Settings, smtp: MailServer
+) -> None:
+    app = await _app(database, settings, is_on=False)  # the guard turned provisioning off
+    reason = "EncounteredQuarantineException"
+    later = AT + timedelta(days=28)
+    details = "provisioning was turned off after 28 days in quarantine (401 Unauthorized)"
+    await _sink(database, smtp).publish(
+        QuarantineChanged(app.id, app.name, later, reason, reason, details, later)
+    )
+    [mail] = smtp.wait_for(1)
+    assert mail.subject == (
+        f"[Scimitar] Web Shop: provisioning turned off after quarantine ({reason})"
+    )
+    text = mail.body("plain")
+    assert details in text
+    assert "tries again by itself" not in text
+    assert "Provisioning stays off until you run `scimitar app start 'Web Shop'`." in text
