@@ -27,8 +27,22 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written (test runners swap it per command)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: int = logging.INFO, *, as_json: bool = False) -> None:
-    """Route structlog to stderr with plain tracebacks (never local variables)."""
+    """Route structlog to stderr with plain tracebacks (never local variables).
+
+    Never stdout: a command's ``--json`` output must stay one JSON document even when the
+    connector logs a retry on the way.
+    """
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if as_json
@@ -48,6 +62,6 @@ def configure_logging(level: int = logging.INFO, *, as_json: bool = False) -> No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from scimitar import __version__
 from scimitar.cli import admin, demo, directory, expr, gallery, logs, notify, serve, target
 from scimitar.cli import app as app_commands
 from scimitar.cli.output import JsonOption, emit
+from scimitar.logs import configure_logging
 
 __all__ = ["app", "run"]
 
@@ -37,6 +40,8 @@ def main() -> None:
     Settings come from the environment: SCIMITAR_DATA_DIR (default ./.scimitar) holds the
     SQLite database and the key file; SCIMITAR_DATABASE_URL points at another database.
     """
+    # Developer logs go to stderr, warnings and worse; `serve` raises the level to info.
+    configure_logging(logging.WARNING)
 
 
 @app.command("version")

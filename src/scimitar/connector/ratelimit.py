@@ -14,6 +14,11 @@ is bounded and rate-limited from its template"):
 - **Retry-After for the whole app**: a 429 or 503 carrying ``Retry-After`` holds every new
   request until it has passed, since a vendor counts the app's requests, not one request's
   (RFC 9110 §10.2.3; Webex spec §1.11).
+- **A learned rate** for apps that publish none (Cisco Webex): concurrency alone cannot keep a
+  fast app under a requests-per-second limit, so the first 429 installs a token bucket at the
+  rate the app was answering normally (normal answers since counting began, over at least a
+  second); each later 429 that cuts concurrency halves it, and each normal answer raises it by
+  ``1 / rate`` (about one request/s more per second) — AIMD on the rate.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ __all__ = [
 
 #: Methods that count as reads for a ``reads`` limit; every other method is a write.
 READ_METHODS = frozenset({"GET", "HEAD"})
+#: The slowest a learned rate goes, in requests/s.
+MIN_LEARNED_RATE = 0.5
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -168,7 +175,10 @@ class Throttle:
     clock: Clock = time.monotonic
     sleep: Sleep = asyncio.sleep
     throttled_responses: int = 0
+    learned: TokenBucket | None = field(default=None, init=False)
     _held_until: float = field(default=0.0, init=False)
+    _answered: int = field(default=0, init=False)
+    _counting_since: float | None = field(default=None, init=False)
 
     @classmethod
     def for_limits(
@@ -209,9 +219,13 @@ class Throttle:
         if not has_waited:
             await self._wait_for_hold()
         generation = await self.concurrency.acquire()
+        if self._counting_since is None:
+            self._counting_since = self.clock()
         try:
-            rules = [r for r in self.rules if r.counts(method, path)]
-            wait = max((r.bucket.reserve() for r in rules), default=0.0)
+            buckets = [r.bucket for r in self.rules if r.counts(method, path)]
+            if self.learned is not None:
+                buckets.append(self.learned)
+            wait = max((bucket.reserve() for bucket in buckets), default=0.0)
             if wait > 0:
                 await self.sleep(wait)
             yield generation
@@ -222,11 +236,26 @@ class Throttle:
         """Learn from an answer: 429 cuts concurrency, ``Retry-After`` holds the app."""
         if status == 429:
             self.throttled_responses += 1
-            self.concurrency.throttled(generation)
+            if self.concurrency.throttled(generation) and not self.rules:
+                self._learn()
         elif status < 500:
             await self.concurrency.succeeded()
+            self._answered += 1
+            if self.learned is not None:
+                self.learned.rate += 1.0 / self.learned.rate
         if status in (429, 503) and retry_after:
             self._held_until = max(self._held_until, self.clock() + retry_after)
+
+    def _learn(self) -> None:
+        """A 429 from an app without published limits: pace at (or halve) the rate it took."""
+        now = self.clock()
+        if self.learned is None:
+            since = self._counting_since if self._counting_since is not None else now
+            rate = self._answered / max(1.0, now - since)
+        else:
+            rate = self.learned.rate / 2
+        self.learned = TokenBucket(max(MIN_LEARNED_RATE, rate), 1, clock=self.clock)
+        self._answered, self._counting_since = 0, now
 
     def is_held(self) -> bool:
         """Whether a ``Retry-After`` is still holding new requests."""

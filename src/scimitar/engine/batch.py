@@ -5,6 +5,11 @@
   the index instead of sending one filter query per object (spec §2.2 semantics unchanged).
 - When the app offers Bulk and the template uses it, a page's creates, updates, disables,
   enables and deletes go out in Bulk requests (RFC 7644 §3.7) instead of one request each.
+  An operation the app failed is handled on its own afterwards, as a single request would be
+  (:func:`~scimitar.engine.objects.execute_again`): a 409 on create is looked up and adopted,
+  a 404 on a linked object recreated or reported, an operation not run (``failOnErrors``) or
+  throttled sent again; a 401/403 stops the cycle. When a whole Bulk request fails, each of
+  its operations is handled that way.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+import structlog
 
 from scimitar.connector.bulk import BulkResult
 from scimitar.connector.dialects import BulkOperation, disable_body, patch_body
@@ -27,16 +34,19 @@ from scimitar.engine.objects import (
     create_body,
     created_link,
     execute,
+    execute_again,
     failed,
     resolve_match_of,
     succeeded,
 )
 from scimitar.engine.planning import link_after
 from scimitar.engine.steps import decision_step
-from scimitar.errors import JobError, SyncError
+from scimitar.errors import JobError, RetryableError, SyncError
 from scimitar.mapping.flow import CompiledMappingSet
 
 __all__ = ["IndexedPort", "TargetIndex", "execute_page", "indexed_port"]
+
+log = structlog.get_logger("scimitar.engine")
 
 _PATHS = {"User": "/Users", "Group": "/Groups"}
 
@@ -81,6 +91,9 @@ class IndexedPort:
     def __init__(self, port: TargetPort, indexes: dict[str, TargetIndex]) -> None:
         self._port = port
         self._indexes = indexes
+        #: The app itself, for lookups the index cannot answer (it was read at the start of
+        #: the cycle: after a 409 the object is newer than the index).
+        self.app_port = port
 
     async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
         index = self._indexes.get(object_type)
@@ -108,13 +121,20 @@ class IndexedPort:
 
 
 async def indexed_port(ctx: CycleContext, port: TargetPort) -> TargetPort:
-    """A port whose matching reads an index of the app's users and groups, built now."""
+    """A port whose matching reads an index of the app's users and groups, built now.
+
+    When the app keeps failing the listing (after the connector's retries), matching falls
+    back to one filter query per object for that type: slower, never wrong.
+    """
     indexes = {}
     for object_type in ("User", "Group"):
         if ctx.handles(object_type):
-            indexes[object_type] = await TargetIndex.read(
-                port, object_type, ctx.mappings[object_type]
-            )
+            try:
+                indexes[object_type] = await TargetIndex.read(
+                    port, object_type, ctx.mappings[object_type]
+                )
+            except RetryableError as exc:
+                log.warning("listing_match_unavailable", object_type=object_type, error=str(exc))
     return IndexedPort(port, indexes)
 
 
@@ -142,8 +162,9 @@ def _operation(ctx: CycleContext, item: Prepared) -> BulkOperation | None:
     return None
 
 
-def _finish(
+async def _finish(
     ctx: CycleContext,
+    port: TargetPort,
     item: Prepared,
     operation: BulkOperation,
     result: BulkResult,
@@ -161,7 +182,7 @@ def _finish(
                 (item.object_type, item.source_id, None),
                 item.action.target_id,
             )
-        return failed(item, ctx.app_id, cycle_id, now, result.error)
+        return await execute_again(ctx, port, item, result.error, cycle_id, now)
     if isinstance(item.action, Create):
         target_id = result.target_id or ""
         action, change, tid = created_link(item, dict(operation.data or {}), target_id)
@@ -217,7 +238,35 @@ async def execute_page(
     )
     outcomes.update((pos, out) for (pos, _), out in zip(singles, singled, strict=True))
     if batched:
-        results = await port.bulk([op for _, _, op in batched])
-        for (position, item, operation), result in zip(batched, results, strict=True):
-            outcomes[position] = _finish(ctx, item, operation, result, cycle_id, now)
+        finished = await _send_bulk(ctx, port, batched, cycle_id, now)
+        outcomes.update(zip((position for position, _, _ in batched), finished, strict=True))
     return [outcomes[i] for i in range(len(prepared))]
+
+
+async def _send_bulk(
+    ctx: CycleContext,
+    port: TargetPort,
+    batched: Sequence[tuple[int, Prepared, BulkOperation]],
+    cycle_id: str,
+    now: datetime,
+) -> list[Outcome]:
+    """Send the batched operations, then handle each failed one on its own."""
+    try:
+        results = await port.bulk([op for _, _, op in batched])
+    except JobError:
+        raise
+    except SyncError as exc:
+        log.warning("bulk_request_failed", operations=len(batched), error=str(exc))
+        return list(
+            await asyncio.gather(
+                *(execute_again(ctx, port, item, exc, cycle_id, now) for _, item, _ in batched)
+            )
+        )
+    return list(
+        await asyncio.gather(
+            *(
+                _finish(ctx, port, item, operation, result, cycle_id, now)
+                for (_, item, operation), result in zip(batched, results, strict=True)
+            )
+        )
+    )

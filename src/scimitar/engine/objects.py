@@ -7,17 +7,11 @@ what was decided and returns the link to save and the log record to write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
-from scimitar.connector.dialects import (
-    create_group_body,
-    create_user_body,
-    disable_body,
-    patch_body,
-    put_body,
-)
+from scimitar.connector.dialects import disable_body
 from scimitar.directory.model import Group, User
 from scimitar.directory.source import ChangeKind
 from scimitar.engine.actions import (
@@ -34,12 +28,22 @@ from scimitar.engine.actions import (
     Update,
 )
 from scimitar.engine.context import CycleContext
-from scimitar.engine.linkstore import LinkChange
-from scimitar.engine.matching import MatchAttempt, resolve_match
 from scimitar.engine.outcomes import failed, succeeded
 from scimitar.engine.planning import Link, PlanInput, link_after, plan
 from scimitar.engine.records import (
     ErrorCode,
+)
+from scimitar.engine.recovery import (
+    Exported,
+    adopt,
+    create,
+    create_body,
+    created_link,
+    is_ambiguous,
+    is_recoverable,
+    recover,
+    resolve_match_of,
+    update_object,
 )
 from scimitar.engine.scope import (
     ScopeResult,
@@ -50,11 +54,10 @@ from scimitar.engine.scope import (
 from scimitar.engine.steps import (
     decision_step,
     import_step,
-    matching_step,
     scoping_step,
 )
 from scimitar.engine.work import INDEXED, Outcome, Prepared, TargetPort
-from scimitar.errors import JobError, ObjectError, SyncError
+from scimitar.errors import JobError, ObjectError, RetryableError, SyncError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "create_body",
     "created_link",
     "execute",
+    "execute_again",
     "failed",
     "prepare_group",
     "prepare_user",
@@ -129,6 +133,7 @@ def _prepare(
         result,
         changes,
         steps,
+        attributes=attributes if scope.is_in_scope else None,
     )
 
 
@@ -231,8 +236,45 @@ async def execute(
     """
     if not decided:
         prepared.steps.append(decision_step(prepared.object_type, prepared.action))
+    return await _outcome(ctx, prepared, cycle_id, now, _send(ctx, port, prepared))
+
+
+async def execute_again(
+    ctx: CycleContext,
+    port: TargetPort,
+    prepared: Prepared,
+    error: SyncError,
+    cycle_id: str,
+    now: datetime,
+) -> Outcome:
+    """One object whose operation in a Bulk request failed with ``error``, handled on its own.
+
+    What the export can fix is recovered (:func:`~scimitar.engine.recovery.recover`); an
+    update, disable or delete that was not run or hit a transient failure is sent again on
+    its own (the connector retries it); anything else fails the object.
+
+    Raises:
+        JobError: The app refuses the job as a whole: the cycle stops.
+    """
+    if isinstance(error, JobError):
+        raise error
+    is_create = isinstance(prepared.action, Create)
+    if isinstance(error, RetryableError) and not (is_create and is_ambiguous(error)):
+        return await _outcome(ctx, prepared, cycle_id, now, _send(ctx, port, prepared))
+    if is_recoverable(error, prepared.action):
+        return await _outcome(ctx, prepared, cycle_id, now, recover(ctx, port, prepared, error))
+    return failed(prepared, ctx.app_id, cycle_id, now, error)
+
+
+async def _outcome(
+    ctx: CycleContext,
+    prepared: Prepared,
+    cycle_id: str,
+    now: datetime,
+    sending: Coroutine[Any, Any, Exported],
+) -> Outcome:
     try:
-        action, link_change, target_id = await _send(ctx, port, prepared)
+        action, link_change, target_id = await sending
     except JobError:
         raise
     except SyncError as exc:
@@ -240,9 +282,16 @@ async def execute(
     return succeeded(prepared, ctx.app_id, cycle_id, now, action, link_change, target_id)
 
 
-async def _send(
-    ctx: CycleContext, port: TargetPort, prepared: Prepared
-) -> tuple[Action, LinkChange | None, str | None]:
+async def _send(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exported:
+    try:
+        return await _dispatch(ctx, port, prepared)
+    except SyncError as exc:
+        if is_recoverable(exc, prepared.action):
+            return await recover(ctx, port, prepared, exc)
+        raise
+
+
+async def _dispatch(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exported:
     action, link = prepared.action, prepared.link
     key = (prepared.object_type, prepared.source_id)
     match action:
@@ -258,10 +307,14 @@ async def _send(
         case Disable(target_id=target_id):
             await port.patch(prepared.object_type, target_id, disable_body(ctx.dialect))
         case Enable(target_id=target_id):
-            await _update(ctx, port, prepared.object_type, target_id, action.body_changes, prepared)
+            await update_object(
+                ctx, port, prepared.object_type, target_id, action.body_changes, prepared
+            )
         case Update():
             assert link is not None  # noqa: S101 - plan() only updates linked objects
-            await _update(ctx, port, prepared.object_type, link.target_id, action.changes, prepared)
+            await update_object(
+                ctx, port, prepared.object_type, link.target_id, action.changes, prepared
+            )
     new_link = link_after(action, link)
     return action, (*key, new_link), new_link.target_id if new_link else None
 
@@ -274,114 +327,16 @@ async def _delete(port: TargetPort, object_type: str, target_id: str) -> None:
             raise
 
 
-async def _update(
-    ctx: CycleContext,
-    port: TargetPort,
-    object_type: str,
-    target_id: str,
-    changes: Sequence[AttributeChange],
-    prepared: Prepared,
-) -> None:
-    if not changes:
-        return
-    if ctx.options.update_method.value.upper() == "PUT":
-        current = await port.get(object_type, target_id) or {}
-        await port.put(object_type, target_id, put_body(current, changes))
-        return
-    assertive = prepared.result.assertive if prepared.result else frozenset()
-    await port.patch(object_type, target_id, patch_body(changes, ctx.dialect, assertive=assertive))
-
-
-async def resolve_match_of(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> None:
-    """Turn a planned ``Match`` into ``Create``, ``Adopt`` or ``Failure`` (spec §2.2)."""
-    result = prepared.result
-    assert result is not None  # noqa: S101 - Match is only planned for mapped objects
-    mapping = ctx.mappings[prepared.object_type]
-    attempts, prepared.found = await _find(port, prepared.object_type, mapping, result)
-    outcome = resolve_match(attempts)
-    prepared.steps.append(matching_step(prepared.object_type, outcome, attempts))
-    prepared.action = outcome
-    if isinstance(outcome, Create):
-        prepared.changes = tuple(
-            AttributeChange(p, None, v)
-            for p, v in result.values.items()
-            if p not in result.references
-        )
-
-
-async def _match_and_export(
-    ctx: CycleContext, port: TargetPort, prepared: Prepared
-) -> tuple[Action, LinkChange | None, str | None]:
+async def _match_and_export(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exported:
     await resolve_match_of(ctx, port, prepared)
     return await _export_resolved(ctx, port, prepared)
 
 
-async def _export_resolved(
-    ctx: CycleContext, port: TargetPort, prepared: Prepared
-) -> tuple[Action, LinkChange | None, str | None]:
+async def _export_resolved(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exported:
     """Send a resolved match: adopt the found object, or create a new one."""
-    result, outcome = prepared.result, prepared.action
-    assert result is not None  # noqa: S101 - only mapped objects are matched
-    mapping = ctx.mappings[prepared.object_type]
-    key = (prepared.object_type, prepared.source_id)
-    match outcome:
+    match prepared.action:
         case Adopt(target_id=target_id):
-            current = prepared.found.get(target_id) or {}
-            if not current or current.get(INDEXED):
-                current = await port.get(prepared.object_type, target_id) or {}
-            changes = tuple(
-                c for c in mapping.diff(result, current) if c.path not in result.references
-            )
-            prepared.changes = changes
-            await _update(ctx, port, prepared.object_type, target_id, changes, prepared)
-            exported = put_body(current, changes)
-            return outcome, (*key, Link(target_id, exported)), target_id
+            return await adopt(ctx, port, prepared, target_id)
         case Create():
-            body = create_body(ctx, prepared)
-            created = await port.create(prepared.object_type, body)
-            return created_link(prepared, body, str(created["id"]))
-    return outcome, None, None
-
-
-def created_link(
-    prepared: Prepared, body: dict[str, Any], target_id: str
-) -> tuple[Action, LinkChange | None, str | None]:
-    """The link of an object the app just created from ``body``."""
-    exported = {k: v for k, v in body.items() if k != "meta"}
-    return (
-        Create(),
-        (prepared.object_type, prepared.source_id, Link(target_id, exported)),
-        target_id,
-    )
-
-
-def create_body(ctx: CycleContext, prepared: Prepared) -> dict[str, Any]:
-    """The POST body of a resolved ``Create``."""
-    assert prepared.result is not None  # noqa: S101 - only mapped objects are created
-    return _create_body(ctx, prepared.object_type, prepared.result)
-
-
-def _create_body(ctx: CycleContext, object_type: str, result: MappingResult) -> dict[str, Any]:
-    if object_type == "Group":
-        resource = {k: v for k, v in result.resource.items() if k != "members"}
-        return create_group_body(resource, ctx.dialect)
-    return create_user_body(result.resource, ctx.dialect, references=tuple(result.references))
-
-
-async def _find(
-    port: TargetPort, object_type: str, mapping: CompiledMappingSet, result: MappingResult
-) -> tuple[list[MatchAttempt], dict[str, dict[str, Any]]]:
-    """Query the app with each matching attribute in precedence order (spec §2.2)."""
-    attempts: list[MatchAttempt] = []
-    found: dict[str, dict[str, Any]] = {}
-    for matching in mapping.mapping_set.matching_mappings:
-        value = result.values.get(matching.target)
-        if value is None or value == "":
-            continue
-        hits = await port.find(object_type, matching.target, str(value))
-        ids = tuple(str(hit["id"]) for hit in hits if "id" in hit)
-        found.update((str(hit["id"]), hit) for hit in hits if "id" in hit)
-        attempts.append(MatchAttempt(matching.target, str(value), ids))
-        if ids:
-            break
-    return attempts, found
+            return await create(ctx, port, prepared)
+    return prepared.action, None, None

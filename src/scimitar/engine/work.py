@@ -72,6 +72,7 @@ class Prepared:
     steps: list[ProvisioningStep] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attributes: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

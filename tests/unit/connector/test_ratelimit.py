@@ -217,3 +217,33 @@ def test_outage_budget_starts_afresh_after_a_normal_answer() -> None:
         assert await ops.get("User", "u-1") == USER
 
     asyncio.run(scenario())
+
+
+def test_an_app_without_published_limits_gets_the_rate_it_answered_at() -> None:
+    time = FakeTime()
+    throttle = Throttle.for_limits([], concurrency=8, clock=time, sleep=time.sleep)
+
+    async def request(status: int) -> None:
+        async with throttle.slot("POST", "/Users") as generation:
+            pass
+        await throttle.observe(generation, status, None)
+
+    async def scenario() -> list[float]:
+        for _ in range(10):
+            await request(201)
+        await request(429)
+        assert throttle.learned is not None
+        first = throttle.learned.rate
+        time.waits.clear()
+        await request(201)
+        await request(201)
+        spacing = time.waits[-1]
+        await request(429)
+        return [first, spacing, throttle.learned.rate]
+
+    first, spacing, halved = asyncio.run(scenario())
+    # Ten normal answers within the first second: 10 requests/s, then requests spaced by it.
+    assert first == pytest.approx(10)
+    assert spacing == pytest.approx(0.1, rel=0.05)
+    # Another 429 after the cut halves the rate (it had grown a little with the successes).
+    assert halved == pytest.approx((10 + 0.1 + 1 / 10.1) / 2, rel=0.01)
