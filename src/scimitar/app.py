@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from scimitar import __version__
-from scimitar.api import API_PREFIX, create_api
+from scimitar.api import APIMount, create_api
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
@@ -70,7 +70,7 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    app.mount(API_PREFIX, api)
+    app.router.routes.append(APIMount(api))
     if include_target:
         app.router.routes.append(Mount("/", app=create_target_app(database, settings)))
     return app

@@ -7,12 +7,17 @@ its own. Every operation needs an API key (``Authorization: Bearer KEY``).
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Depends, FastAPI
+from starlette.routing import Mount
 
 from scimitar import __version__
 from scimitar.api.cycles import CycleLauncher
 from scimitar.api.deps import Services
+from scimitar.api.openapi import install_openapi
 from scimitar.api.problems import install_problem_handlers, problem_responses
+from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
 from scimitar.api.routes import directory, logs, mappings, provisioning
 from scimitar.api.security import require_api_key
@@ -21,7 +26,7 @@ from scimitar.engine.events import EventSink
 from scimitar.settings import Settings
 from scimitar.store import Database
 
-__all__ = ["API_PREFIX", "create_api"]
+__all__ = ["API_PREFIX", "APIMount", "create_api"]
 
 API_PREFIX = "/api/v1"
 
@@ -55,7 +60,7 @@ def create_api(
         title="Scimitar admin API",
         version=__version__,
         description=_DESCRIPTION,
-        dependencies=[Depends(require_api_key)],
+        dependencies=[Depends(require_api_key), Depends(reject_unknown_query_parameters)],
         responses=problem_responses(401),
     )
     api.state.services = services
@@ -64,6 +69,20 @@ def create_api(
         database, services.apps, log_retention_days=settings.log_retention_days, events=events
     )
     install_problem_handlers(api)
+    install_openapi(api)
     for module in (directory, app_routes, provisioning, mappings, logs):
         api.include_router(module.router)
     return api
+
+
+class APIMount(Mount):
+    """Mounts the admin API at :data:`API_PREFIX`, for every path under it.
+
+    Starlette's mount pattern ends in ``.*``, which stops at a newline, so a path such as
+    ``/api/v1/directory/users/a%0Ab`` would fall through to the next mount (the target) and be
+    answered in its format; matching across newlines keeps every such request here.
+    """
+
+    def __init__(self, api: FastAPI) -> None:
+        super().__init__(API_PREFIX, app=api)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)

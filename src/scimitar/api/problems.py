@@ -44,6 +44,7 @@ __all__ = [
     "Problem",
     "ProblemError",
     "install_problem_handlers",
+    "problem_description",
     "problem_responses",
 ]
 
@@ -237,7 +238,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 _DESCRIPTIONS = {
+    400: "The body cannot be read (not JSON, or not UTF-8).",
     401: "No API key, or not a valid one (`Authorization: Bearer KEY`).",
+    405: "The path does not take this method (see Allow).",
     404: "The app, user, group, template or other object named in the path does not exist.",
     409: "The request conflicts with the current state (a duplicate, a running cycle, a "
     "failing Test Connection).",
@@ -247,13 +250,11 @@ _DESCRIPTIONS = {
 }
 
 
+def problem_description(status: int) -> str:
+    """What an error status means in this API, for the OpenAPI document."""
+    return _DESCRIPTIONS.get(status, "An error (see detail).")
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting these error statuses as problem details."""
-    return {
-        status: {
-            "model": Problem,
-            "description": _DESCRIPTIONS.get(status, "An error."),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
-    }
+    return {status: {"description": problem_description(status)} for status in statuses}

@@ -12,12 +12,14 @@ from scimitar.api.schemas.directory import (
     ChangePage,
     DeletedObject,
     DirectoryExport,
+    GroupCreate,
     GroupDocument,
     GroupPage,
     GroupWrite,
     ImportReport,
     MemberList,
     PurgeResult,
+    UserCreate,
     UserDocument,
     UserPage,
     UserWrite,
@@ -34,7 +36,9 @@ UserKey = Annotated[str, Path(description="The user's objectId or userPrincipalN
 GroupKey = Annotated[str, Path(description="The group's objectId or displayName.")]
 Hard = Annotated[bool, Query(description="Delete for good now, skipping the recycle bin.")]
 Deleted = Annotated[bool, Query(description="List soft-deleted objects instead of live ones.")]
-After = Annotated[int | None, Query(ge=0, description="The nextAfter of the previous page.")]
+After = Annotated[
+    int | None, Query(ge=0, le=2**62, description="The nextAfter of the previous page.")
+]
 Limit = Annotated[int, Query(ge=1, le=1000, description="The most objects on a page.")]
 _READ = problem_responses(404)
 _WRITE = problem_responses(404, 409, 422)
@@ -81,7 +85,7 @@ async def list_users(
 )
 async def create_user(
     services: ServicesDep,
-    body: UserWrite,  # type: ignore[valid-type]
+    body: UserCreate,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """Create a user; userPrincipalName is required, Entra's defaults fill the rest."""
     values, object_id = _values(body)
@@ -164,7 +168,7 @@ async def list_groups(
 )
 async def create_group(
     services: ServicesDep,
-    body: GroupWrite,  # type: ignore[valid-type]
+    body: GroupCreate,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """Create a group; displayName is required."""
     values, object_id = _values(body)
@@ -277,7 +281,7 @@ async def export(services: ServicesDep) -> dict[str, Any]:
 @router.get("/changes", response_model=ChangePage, summary="Read the change feed")
 async def changes(
     services: ServicesDep,
-    since: Annotated[int, Query(ge=0, description="Show changes after this number.")] = 0,
+    since: Annotated[int, Query(ge=0, le=2**62, description="Show changes after this number.")] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000, description="Most changes to show.")] = 1000,
 ) -> dict[str, Any]:
     """Changes after a number (a watermark), oldest first."""

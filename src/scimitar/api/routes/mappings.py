@@ -200,7 +200,9 @@ async def remove_scoping(
     app: AppKey,
     object_type: ObjectType,
     name: Annotated[str, Path(description="The filter's name.")],
-    clause: Annotated[int | None, Query(ge=1, description="Only this clause (from 1).")] = None,
+    clause: Annotated[
+        int | None, Query(ge=1, le=1000, description="Only this clause (from 1).")
+    ] = None,
 ) -> dict[str, Any]:
     """Remove a scoping filter, or one of its clauses."""
     changed = await services.apps.mappings.remove_scoping(app, object_type, name, clause)

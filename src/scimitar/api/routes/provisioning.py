@@ -92,8 +92,28 @@ async def update_settings(
     if given.get("notify_email") is not None:
         given["notify_email"] = given["notify_email"].strip() or None
     updated = _with_groups(replace(config.settings, **given), groups)
-    saved = await services.apps.provisioning.update_settings(config.app.id, updated)
+    try:
+        saved = await services.apps.provisioning.update_settings(config.app.id, updated)
+    except ConfigError as exc:
+        raise ConfigError(_body_words(str(exc))) from exc
     return saved.settings.to_dict()
+
+
+# The settings rules speak the CLI's option names; the API's callers know the body's fields.
+_FIELDS = (
+    ("--no-delete-threshold", "delete_threshold null"),
+    ("--delete-threshold", "delete_threshold"),
+    ("--notify-on-failure", "notify_on_failure"),
+    ("--notify EMAIL", "notify_email"),
+    ("--notify", "notify_email"),
+    ("--interval", "interval_minutes"),
+)
+
+
+def _body_words(message: str) -> str:
+    for option, field in _FIELDS:
+        message = message.replace(option, field)
+    return message
 
 
 def _with_groups(settings: JobSettings, groups: bool | None) -> JobSettings:

@@ -85,13 +85,17 @@ class JobSettingsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scope: Scope | None = Field(default=None, description="assigned or all.")
-    notify_email: str | None = Field(default=None, description="Notification email.")
+    notify_email: str | None = Field(
+        default=None, max_length=320, description="Notification email; null or '' clears it."
+    )
     notify_on_failure: bool | None = Field(default=None, description="Email on failure.")
     delete_threshold: int | None = Field(
-        default=None, description="Most deletions per cycle; null turns the check off."
+        default=None, ge=1, le=10**9, description="Most deletions per cycle; null turns it off."
     )
     skip_out_of_scope_deletions: bool | None = None
-    interval_minutes: int | None = Field(default=None, description="Minutes between cycles.")
+    interval_minutes: int | None = Field(
+        default=None, ge=1, le=1440, description="Minutes between cycles."
+    )
     dialect: Dialect | None = Field(default=None, description="rfc or entra phrasing.")
     groups: bool | None = Field(default=None, description="Provision groups.")
 

@@ -24,6 +24,7 @@ __all__ = [
     "DirectoryChange",
     "DirectoryExport",
     "GeneratedDirectory",
+    "GroupCreate",
     "GroupDocument",
     "GroupPage",
     "GroupWrite",
@@ -31,6 +32,7 @@ __all__ = [
     "MemberList",
     "MemberRef",
     "PurgeResult",
+    "UserCreate",
     "UserDocument",
     "UserPage",
     "UserWrite",
@@ -58,12 +60,12 @@ def _attribute_model(
     name: str, catalogue: Any, doc: str, *, extra: str, fields: dict[str, Any]
 ) -> type[BaseModel]:
     attributes = {spec.name: _field(spec) for spec in catalogue.values()}
+    attributes.update(fields)
     model: type[BaseModel] = create_model(
         name,
         __config__=ConfigDict(extra=extra),  # type: ignore[typeddict-item]
         __doc__=doc,
         **attributes,
-        **fields,
     )
     return model
 
@@ -79,6 +81,16 @@ UserWrite = _attribute_model(
     _USER_WRITE_DOC,
     extra="allow",
     fields={"objectId": (str | None, Field(default=None, description="On create: a GUID."))},
+)
+UserCreate = _attribute_model(
+    "UserCreate",
+    USER_ATTRIBUTES,
+    _USER_WRITE_DOC,
+    extra="allow",
+    fields={
+        "userPrincipalName": (str, Field(max_length=113, description="alias@domain, unique.")),
+        "objectId": (str | None, Field(default=None, description="A GUID; made if left out.")),
+    },
 )
 UserDocument = _attribute_model(
     "UserDocument",
@@ -107,6 +119,16 @@ class MemberRef(BaseModel):
     objectType: str = Field(description="user or group")
 
 
+GroupCreate = _attribute_model(
+    "GroupCreate",
+    GROUP_ATTRIBUTES,
+    "A group to create; displayName is required.",
+    extra="forbid",
+    fields={
+        "displayName": (str, Field(max_length=256, description="The group's name.")),
+        "objectId": (str | None, Field(default=None, description="A GUID; made if left out.")),
+    },
+)
 GroupDocument = _attribute_model(
     "GroupDocument",
     GROUP_ATTRIBUTES,
