@@ -67,24 +67,29 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
     settings = Settings()
     database = await open_database(settings)
     users_end: list[float] = []
+    users_cpu: list[float] = []
     users_counts: dict[str, int] = {}
 
     def on_progress(progress: Progress) -> None:
         if progress.phase == "users":
             users_end[:] = [time.perf_counter()]
+            users_cpu[:] = [time.process_time()]
             users_counts.update(progress.counts)
 
     try:
         runner = build_runner(database, Apps.create(database, settings), on_progress=on_progress)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         summary = await runner.run(APP, force_initial=is_initial)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
     finally:
         await database.dispose()
     return {
         "summary": summary.to_dict(),
         "seconds": seconds,
         "users_seconds": users_end[0] - started if users_end else None,
+        "cpu_seconds": cpu_seconds,
+        "users_cpu_seconds": users_cpu[0] - cpu_started if users_cpu else None,
         "users_created": users_counts.get("create", 0),
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -161,7 +166,7 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
     command = [sys.executable, __file__, "--child", "initial" if initial else "incremental"]
     if profile:
         py_spy = Path(sys.executable).with_name("py-spy")
-        command = [str(py_spy), "record", "-f", "raw", "-r", "100", "-o", profile, "--", *command]
+        command = [str(py_spy), "record", "-f", "raw", "-r", "250", "-o", profile, "--", *command]
     target_cpu = target.cpu()
     started = time.perf_counter()
     child = subprocess.Popen(command, env=_env(data_dir), stdout=subprocess.PIPE)
@@ -309,10 +314,13 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         started = time.perf_counter()
         users = asyncio.run(prepare_engine(engine_dir, args, target))
         print(f"setup: {len(users):,} users generated in {time.perf_counter() - started:.1f} s")
-        base_seconds = asyncio.run(baseline(target, users))
+        base_seconds = 0.0 if args.initial_only else asyncio.run(baseline(target, users))
         print(f"baseline: {len(users):,} users in {base_seconds:.1f} s")
         initial = run_cycle(engine_dir, target, initial=True, profile=args.profile)
         print(f"initial: {initial.result}, wall {initial.wall:.1f} s")
+        print(f"initial: engine CPU {initial.cpu:.2f} s, target CPU {initial.target_cpu:.2f} s")
+        if args.initial_only:
+            raise SystemExit(0)
         check_counts(initial, {"create": len(users) + args.groups}, "initial")
         changed, unchanged = [], []
         for repeat in range(args.repeats):
@@ -432,6 +440,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", help="write a py-spy raw profile of the initial cycle")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
+    parser.add_argument(
+        "--initial-only",
+        action="store_true",
+        help="no baseline, no incremental cycles: time the initial cycle (for profiling)",
+    )
     parser.add_argument("--child", choices=("initial", "incremental"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

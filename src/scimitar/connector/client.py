@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from scimitar import __version__
+from scimitar import __version__, jsontext
 from scimitar.connector.errors import TargetResponseError, error_for_response
 from scimitar.connector.transport import Transport, TransportRequest, TransportResponse
 from scimitar.secrets import Secret
@@ -116,7 +116,7 @@ class SCIMClient:
             TargetUnreachableError: No response arrived.
             TargetTLSError: The TLS handshake failed.
         """
-        encoded = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        encoded = None if body is None else jsontext.dumps_bytes(body)
         request = TransportRequest(
             method, self.url_for(path, params), self.headers(has_body=encoded is not None), encoded
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+# A reference to another operation's resource in a Bulk request (RFC 7644 §3.7.2).
+_BULK_REFERENCE = re.compile(r'bulkId:([^"\\/\s]+)')
 #: Where Entra writes the manager reference (spec §1.6, observed).
 MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
 
@@ -382,10 +385,22 @@ def put_body(current: Mapping[str, Any], changes: Iterable[AttributeChange]) -> 
 
 
 def _without_paths(resource: Mapping[str, Any], paths: Iterable[str]) -> _Body:
-    body: _Body = copy.deepcopy(dict(resource))
+    body = _dicts_copied(resource, 3)
     for path in paths:
         _remove(body, parse_target_path(path))
     return body
+
+
+def _dicts_copied(value: Mapping[str, Any], depth: int) -> _Body:
+    """A copy of ``value`` whose nested dicts, ``depth`` levels down, are new (what _remove edits).
+
+    Lists and scalars are shared: removal builds new lists rather than editing them.
+    """
+    if depth <= 1:
+        return dict(value)
+    return {
+        k: _dicts_copied(v, depth - 1) if isinstance(v, dict) else v for k, v in value.items()
+    }
 
 
 def _remove(body: _Body, path: TargetPath) -> None:
@@ -489,10 +504,11 @@ def bulk_bodies(
 
 
 def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkOperation]) -> None:
-    known = {op.bulk_id for op in everything if op.bulk_id}
     local = {op.bulk_id for op in chunk if op.bulk_id}
-    text = json.dumps([op.to_dict() for op in chunk])
-    for bulk_id in known - local:
-        if f"bulkId:{bulk_id}" in text:
-            message = f"bulkId:{bulk_id} is referenced outside the request that creates it"
-            raise ConfigError(f"{message}; raise max_operations or reorder the operations")
+    referenced = set(_BULK_REFERENCE.findall(json.dumps([[op.path, op.data] for op in chunk])))
+    if not referenced - local:
+        return
+    known = {op.bulk_id for op in everything if op.bulk_id}
+    for bulk_id in sorted((referenced - local) & known):
+        message = f"bulkId:{bulk_id} is referenced outside the request that creates it"
+        raise ConfigError(f"{message}; raise max_operations or reorder the operations")

@@ -215,6 +215,7 @@ async def execute_page(
         JobError: The app refused the job as a whole.
     """
     matches = [p for p in prepared if isinstance(p.action, Match)]
+    matched = {id(p) for p in matches}  # identity: Prepared's dataclass __eq__ compares fields
     for item in matches:
         item.steps.append(decision_step(item.object_type, item.action))
     await asyncio.gather(*(_resolve(ctx, port, p) for p in matches))
@@ -230,11 +231,11 @@ async def execute_page(
         if operation is None:
             singles.append((position, item))
         else:
-            if item not in matches:
+            if id(item) not in matched:
                 item.steps.append(decision_step(item.object_type, item.action))
             batched.append((position, item, operation))
     singled = await asyncio.gather(
-        *(execute(ctx, port, p, cycle_id, now, decided=p in matches) for _, p in singles)
+        *(execute(ctx, port, p, cycle_id, now, decided=id(p) in matched) for _, p in singles)
     )
     outcomes.update((pos, out) for (pos, _), out in zip(singles, singled, strict=True))
     if batched:

@@ -255,15 +255,35 @@ class CycleRunner:
         return await indexed_port(run.ctx, run.port)
 
     async def _all_users(self, run: Run) -> None:
+        """Every user, a page at a time, two pages in flight.
+
+        While the app works on one page's requests, the engine reads and prepares the next, so
+        the engine's and the app's work overlap. Pages are saved strictly in order, each with
+        the cursor after it in the same transaction, so a kill at any point resumes from the
+        last saved page and creates nothing twice.
+        """
         cursor = run.resume.get("cursor")
-        while True:
-            page = await self._directory.read_users(cursor, self._page_size)
-            await self._users_page(run, {u.object_id: u for u in page.items}, {})
-            cursor = page.cursor
-            run.resume["cursor"] = cursor
-            await self._persist(run, [], "users")
-            if cursor is None:
-                return
+        pending: list[tuple[asyncio.Future[list[Outcome]], str | None]] = []
+        try:
+            while True:
+                page = await self._directory.read_users(cursor, self._page_size)
+                users = {u.object_id: u for u in page.items}
+                sending = asyncio.ensure_future(self._send_users(run, users, {}))
+                pending.append((sending, page.cursor))
+                cursor = page.cursor
+                while pending and (len(pending) > 1 or cursor is None):
+                    sent, after = pending[0]
+                    await self._save_users(run, await sent, after)
+                    pending.pop(0)
+                if cursor is None:
+                    return
+        finally:
+            for sent, _after in pending:
+                sent.cancel()
+
+    async def _save_users(self, run: Run, outcomes: list[Outcome], cursor: str | None) -> None:
+        run.resume["cursor"] = cursor
+        await self._persist(run, outcomes, "users")
 
     async def _all_groups(self, run: Run) -> None:
         run.progress.phase = "groups"
@@ -377,7 +397,7 @@ class CycleRunner:
 
     async def _member_subsets(self, run: Run, groups: Mapping[str, list[str]]) -> None:
         users = {u for members in groups.values() for u in members}
-        async with self._db.read() as conn:
+        async with self._db.fast_read() as conn:
             group_links = await load_links(conn, run.ctx.app_id, "Group", list(groups))
             user_links = await load_links(conn, run.ctx.app_id, "User", users)
         outcomes: list[Outcome] = []
@@ -398,8 +418,15 @@ class CycleRunner:
     async def _users_page(
         self, run: Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
     ) -> None:
+        outcomes = await self._send_users(run, users, kinds)
+        await self._persist(run, outcomes, run.progress.phase)
+
+    async def _send_users(
+        self, run: Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
+    ) -> list[Outcome]:
+        """Plan and send one page of users; returns the outcomes, not yet saved."""
         ids = list(dict.fromkeys([*users, *kinds]))
-        async with self._db.read() as conn:
+        async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "User", ids)
         prepared: list[Prepared] = []
         for source_id in ids:
@@ -420,13 +447,13 @@ class CycleRunner:
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
                 manager = first(outcome.references.get(path))
                 run.managers.append((outcome.source_id, str(upn or outcome.source_id), manager))
-        await self._persist(run, outcomes, run.progress.phase)
+        return outcomes
 
     async def _groups_page(
         self, run: Run, groups: Mapping[str, Group], kinds: Mapping[str, ChangeKind]
     ) -> None:
         ids = list(dict.fromkeys([*groups, *kinds]))
-        async with self._db.read() as conn:
+        async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "Group", ids)
         prepared = [
             prepare_group(
@@ -448,7 +475,7 @@ class CycleRunner:
     async def _members(self, run: Run, groups: Sequence[Group]) -> None:
         if not groups:
             return
-        async with self._db.read() as conn:
+        async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "Group", [g.object_id for g in groups])
             member_ids = {m.object_id for g in groups for m in g.members}
             users = await target_ids(conn, run.ctx.app_id, "User", member_ids)
@@ -468,7 +495,7 @@ class CycleRunner:
         run.progress.phase = "references"
         for chunk in chunks(run.managers, self._page_size):
             ids = [s for s, _u, _m in chunk]
-            async with self._db.read() as conn:
+            async with self._db.fast_read() as conn:
                 links = await load_links(conn, run.ctx.app_id, "User", ids)
                 managers = await target_ids(
                     conn, run.ctx.app_id, "User", [m for _s, _u, m in chunk if m]
@@ -504,7 +531,7 @@ class CycleRunner:
         run.progress.pages += 1
         run.progress.counts = dict(run.cycle.counts)
         changes: list[LinkChange] = [o.link_change for o in outcomes if o.link_change]
-        async with self._db.write() as conn:
+        async with self._db.batch_write() as conn:
             await save_links(conn, run.ctx.app_id, changes)
             await self._logs.append(
                 run.ctx.app_id, [(o.object_type, o.record) for o in outcomes], conn=conn

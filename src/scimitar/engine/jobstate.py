@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.store import Database
+from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
@@ -152,28 +153,21 @@ async def start_cycle(
 
 
 async def record_page(
-    conn: AsyncConnection,
+    conn: AsyncConnection | SQLConnection,
     app_id: str,
     cycle: CycleRow,
     progress: dict[str, Any],
     resume: dict[str, Any],
 ) -> None:
     """Save a page's counts, progress and resume point, in the page's transaction."""
-    await conn.execute(
-        update(CYCLE)
-        .where(CYCLE.c.id == cycle.id)
-        .values(
-            counts=json.dumps(cycle.counts),
-            progress=json.dumps(progress),
-        )
+    sql = as_sql(conn)
+    await sql.run(
+        "UPDATE engine_cycle SET counts = :counts, progress = :progress WHERE id = :id",
+        {"counts": json.dumps(cycle.counts), "progress": json.dumps(progress), "id": cycle.id},
     )
-    await conn.execute(
-        update(JOB_STATE)
-        .where(JOB_STATE.c.app_id == app_id)
-        .values(
-            resume=json.dumps(resume),
-            updated_at=utcnow(),
-        )
+    await sql.run(
+        "UPDATE engine_job_state SET resume = :resume, updated_at = :now WHERE app_id = :app_id",
+        {"resume": json.dumps(resume), "now": timestamp(sql, utcnow()), "app_id": app_id},
     )
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.planning import Link
-from scimitar.store.queries import is_among
+from scimitar.store.fastsql import SQLConnection, as_sql, in_list, timestamp
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import LINK
 
@@ -28,41 +28,64 @@ LinkChange = tuple[str, str, Link | None]
 
 
 async def load_links(
-    conn: AsyncConnection, app_id: str, object_type: str, source_ids: Iterable[str]
+    conn: AsyncConnection | SQLConnection,
+    app_id: str,
+    object_type: str,
+    source_ids: Iterable[str],
 ) -> dict[str, Link]:
     """The links of these source objects, by source id."""
+    sql = as_sql(conn)
     wanted = list(dict.fromkeys(source_ids))
     found: dict[str, Link] = {}
     for start in range(0, len(wanted), _CHUNK):
-        query = select(
-            LINK.c.source_id, LINK.c.target_id, LINK.c.last_exported, LINK.c.disabled_cause
-        ).where(
-            LINK.c.app_id == app_id,
-            LINK.c.object_type == object_type,
-            is_among(conn, LINK.c.source_id, wanted[start : start + _CHUNK]),
+        members, params = in_list("s", wanted[start : start + _CHUNK])
+        rows = await sql.fetch_all(
+            _SELECT + members, {"app_id": app_id, "object_type": object_type, **params}
         )
-        for row in await conn.execute(query):
-            found[row.source_id] = _decode(row)
+        for source_id, target_id, last_exported, cause in rows:
+            disabled = DisableCause(cause) if cause else None
+            found[source_id] = Link(target_id, json.loads(last_exported), disabled)
     return found
 
 
-def _decode(row: Any) -> Link:
-    disabled = DisableCause(row.disabled_cause) if row.disabled_cause else None
-    return Link(row.target_id, json.loads(row.last_exported), disabled)
-
-
 def _encode(link: Link) -> str:
-    return json.dumps(link.last_exported, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(link.last_exported)
 
 
-async def save_links(conn: AsyncConnection, app_id: str, changes: Sequence[LinkChange]) -> None:
+_SELECT = (
+    "SELECT source_id, target_id, last_exported, disabled_cause FROM engine_link "
+    "WHERE app_id = :app_id AND object_type = :object_type AND source_id IN "
+)
+_DELETE = (
+    "DELETE FROM engine_link WHERE app_id = :app_id AND object_type = :object_type "
+    "AND source_id IN "
+)
+_UPSERT = (
+    "INSERT INTO engine_link (app_id, object_type, source_id, target_id, last_exported, "
+    "is_disabled, disabled_cause, updated_at) VALUES (:app_id, :object_type, :source_id, "
+    ":target_id, :last_exported, :is_disabled, :disabled_cause, :updated_at) "
+    "ON CONFLICT (app_id, object_type, source_id) DO UPDATE SET "
+    "target_id = excluded.target_id, last_exported = excluded.last_exported, "
+    "is_disabled = excluded.is_disabled, disabled_cause = excluded.disabled_cause, "
+    "updated_at = excluded.updated_at"
+)
+
+
+async def save_links(
+    conn: AsyncConnection | SQLConnection, app_id: str, changes: Sequence[LinkChange]
+) -> None:
     """Write links (insert or replace) and remove the ``None`` ones, in the caller's transaction."""
     if not changes:
         return
-    now = utcnow()
+    sql = as_sql(conn)
+    now = timestamp(sql, utcnow())
     for object_type in {c[0] for c in changes}:
         mine = {source_id: link for kind, source_id, link in changes if kind == object_type}
-        await _delete(conn, app_id, object_type, list(mine))
+        removed = [source_id for source_id, link in mine.items() if link is None]
+        for start in range(0, len(removed), _CHUNK):
+            members, params = in_list("s", removed[start : start + _CHUNK])
+            statement = _DELETE + members  # placeholders only, values are parameters
+            await sql.run(statement, {"app_id": app_id, "object_type": object_type, **params})
         rows = [
             {
                 "app_id": app_id,
@@ -77,19 +100,8 @@ async def save_links(conn: AsyncConnection, app_id: str, changes: Sequence[LinkC
             for source_id, link in mine.items()
             if link is not None
         ]
-        for start in range(0, len(rows), _CHUNK):
-            await conn.execute(insert(LINK), rows[start : start + _CHUNK])
-
-
-async def _delete(conn: AsyncConnection, app_id: str, object_type: str, ids: list[str]) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        await conn.execute(
-            delete(LINK).where(
-                LINK.c.app_id == app_id,
-                LINK.c.object_type == object_type,
-                is_among(conn, LINK.c.source_id, ids[start : start + _CHUNK]),
-            )
-        )
+        if rows:
+            await sql.run_many(_UPSERT, rows)
 
 
 async def linked_ids(
@@ -106,7 +118,7 @@ async def linked_ids(
 
 
 async def target_ids(
-    conn: AsyncConnection, app_id: str, object_type: str, source_ids: Iterable[str]
+    conn: AsyncConnection | SQLConnection, app_id: str, object_type: str, source_ids: Iterable[str]
 ) -> dict[str, str]:
     """Source id → target id for the linked ones among ``source_ids`` that are enabled."""
     links = await load_links(conn, app_id, object_type, source_ids)

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
 from scimitar.errors import ConfigError
 from scimitar.store import Database
+from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.engine import LOG
 
 __all__ = [
@@ -109,7 +111,7 @@ class ProvisioningLogStore:
         app_id: str,
         records: Sequence[tuple[str, ProvisioningRecord]],
         *,
-        conn: AsyncConnection | None = None,
+        conn: AsyncConnection | SQLConnection | None = None,
     ) -> None:
         """Insert records in one batch.
 
@@ -121,12 +123,11 @@ class ProvisioningLogStore:
         """
         if not records:
             return
-        rows = [_row(app_id, object_type, record) for object_type, record in records]
         if conn is not None:
-            await conn.execute(insert(LOG), rows)
+            await _insert(as_sql(conn), app_id, records)
             return
-        async with self._database.write() as own:
-            await own.execute(insert(LOG), rows)
+        async with self._database.batch_write() as own:
+            await _insert(own, app_id, records)
 
     async def query(
         self,
@@ -199,7 +200,24 @@ class ProvisioningLogStore:
         return int(result.rowcount or 0)
 
 
-def _row(app_id: str, object_type: str, record: ProvisioningRecord) -> dict[str, Any]:
+_INSERT = (
+    "INSERT INTO provisioning_log (id, app_id, cycle_id, change_id, at, object_type, action, "
+    "status, source_id, source_name, target_id, error_code, duration_ms, record) VALUES (:id, "
+    ":app_id, :cycle_id, :change_id, :at, :object_type, :action, :status, :source_id, "
+    ":source_name, :target_id, :error_code, :duration_ms, :record)"
+)
+
+
+async def _insert(
+    conn: SQLConnection, app_id: str, records: Sequence[tuple[str, ProvisioningRecord]]
+) -> None:
+    rows = [_row(conn, app_id, object_type, record) for object_type, record in records]
+    await conn.run_many(_INSERT, rows)
+
+
+def _row(
+    conn: SQLConnection, app_id: str, object_type: str, record: ProvisioningRecord
+) -> dict[str, Any]:
     source = record.source_identity
     name = source.details.get("userPrincipalName") or source.display_name
     return {
@@ -207,7 +225,7 @@ def _row(app_id: str, object_type: str, record: ProvisioningRecord) -> dict[str,
         "app_id": app_id,
         "cycle_id": record.cycle_id,
         "change_id": record.change_id,
-        "at": record.activity_date_time,
+        "at": timestamp(conn, record.activity_date_time),
         "object_type": object_type,
         "action": record.action.value,
         "status": record.status.value,
@@ -216,7 +234,7 @@ def _row(app_id: str, object_type: str, record: ProvisioningRecord) -> dict[str,
         "target_id": record.target_identity.id,
         "error_code": None if record.error is None else record.error.error_code,
         "duration_ms": record.duration_ms,
-        "record": json.dumps(record.to_dict(), ensure_ascii=False),
+        "record": jsontext.dumps(record.to_dict()),
     }
 
 
@@ -240,15 +258,22 @@ def _identity_matches(value: str) -> ColumnElement[bool]:
 
     Both sides go through the database's own ``lower()`` so SQLite (ASCII folding) and
     PostgreSQL (Unicode folding) each compare consistently. A displayName is found in the
-    stored JSON, where :func:`json.dumps` wrote it exactly as the pattern spells it.
+    stored JSON, where :func:`scimitar.jsontext.dumps` wrote it exactly as the pattern spells
+    it (compact; records written before that had a space after the colon, so both are tried).
     """
     wanted = func.lower(literal(value))
-    display = _like_escaped(f'"displayName": {json.dumps(value, ensure_ascii=False)}')
+    encoded = jsontext.dumps(value)
+    found = [
+        func.lower(LOG.c.record).like(
+            func.lower(literal(f"%{_like_escaped(pattern)}%")), escape=_LIKE_ESCAPE
+        )
+        for pattern in (f'"displayName":{encoded}', f'"displayName": {encoded}')
+    ]
     return or_(
         func.lower(LOG.c.source_id) == wanted,
         func.lower(LOG.c.target_id) == wanted,
         func.lower(LOG.c.source_name) == wanted,
-        func.lower(LOG.c.record).like(func.lower(literal(f"%{display}%")), escape=_LIKE_ESCAPE),
+        *found,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import exc, text
@@ -28,10 +29,12 @@ __all__ = [
     "Params",
     "Row",
     "SQLConnection",
+    "as_sql",
     "in_list",
     "is_locked",
     "json_text",
     "open_sqlite",
+    "timestamp",
 ]
 
 # What a broken uniqueness constraint raises, on either connection kind.
@@ -77,6 +80,24 @@ def json_text(conn: SQLConnection, column: str, key: str) -> str:
     if conn.dialect == "postgresql":
         return f"(({column})::json ->> '{key}')"
     return f"json_extract({column}, '$.{key}')"
+
+
+def as_sql(conn: AsyncConnection | SQLConnection) -> SQLConnection:
+    """``conn`` as a :class:`SQLConnection` (an SQLAlchemy connection is wrapped)."""
+    return AsyncSQL(conn) if isinstance(conn, AsyncConnection) else conn
+
+
+def timestamp(conn: SQLConnection, moment: datetime) -> Any:
+    """A timezone-aware time as the store keeps it, for a plain-SQL parameter.
+
+    On SQLite, the text SQLAlchemy writes for ``UTCDateTime`` (UTC, microseconds, no zone),
+    so rows written here compare and read back like the ORM's; elsewhere the value itself.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; Scimitar stores timezone-aware UTC only")
+    if conn.dialect == "sqlite":
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
 
 
 def in_list(name: str, values: Iterable[Any]) -> tuple[str, dict[str, Any]]:

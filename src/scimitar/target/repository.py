@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scimitar import jsontext
 from scimitar.store.fastsql import Row, SQLConnection, in_list, json_text
 
 __all__ = [
@@ -79,7 +80,7 @@ class Member:
 
 
 def _dump(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(data)
 
 
 def _stored(row: Row) -> StoredResource:

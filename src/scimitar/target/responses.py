@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from scimitar import jsontext
 from scimitar.target.faults import ConnectionDropError
 
 __all__ = ["SCIM_JSON", "DroppedResponse", "scim_response"]
@@ -17,7 +17,7 @@ SCIM_JSON = "application/scim+json"
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response with SCIM's media type (RFC 7644 §3.1)."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    content = jsontext.dumps_bytes(body)
     return Response(content, status_code=status, headers=headers, media_type=SCIM_JSON)
 
 
