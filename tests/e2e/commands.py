@@ -31,5 +31,6 @@ class Scimitar:
     def __call__(self, *args: str) -> Any:
         """Run ``scimitar ARGS --json``; fails the test unless it exits 0."""
         result = self._runner.invoke(scimitar_cli, [*args, "--json"], env=self._env)
-        assert result.exit_code == 0, f"scimitar {' '.join(args)}: {result.stderr}"
+        failure = f"{result.stderr}{result.exception or ''}"
+        assert result.exit_code == 0, f"scimitar {' '.join(args)}: {failure}"
         return json.loads(result.stdout)
