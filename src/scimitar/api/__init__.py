@@ -19,7 +19,7 @@ from scimitar.api.openapi import install_openapi
 from scimitar.api.problems import install_problem_handlers, problem_responses
 from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
-from scimitar.api.routes import directory, logs, mappings, provisioning
+from scimitar.api.routes import directory, logs, mappings, ondemand, provisioning
 from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
 from scimitar.engine.events import EventSink
@@ -32,7 +32,8 @@ API_PREFIX = "/api/v1"
 
 _DESCRIPTION = """\
 Scimitar's admin API: the directory, the gallery, apps and their assignments, provisioning
-(credentials, Test Connection, settings, mappings, scoping, on/off, sync now), status and logs.
+(credentials, Test Connection, settings, mappings, scoping, on/off, sync now, provision on
+demand), status and logs.
 
 Authenticate with an API key from `scimitar admin key create NAME`, sent as
 `Authorization: Bearer KEY`. Errors are `application/problem+json` (RFC 9457).
@@ -70,7 +71,7 @@ def create_api(
     )
     install_problem_handlers(api)
     install_openapi(api)
-    for module in (directory, app_routes, provisioning, mappings, logs):
+    for module in (directory, app_routes, provisioning, ondemand, mappings, logs):
         api.include_router(module.router)
     return api
 

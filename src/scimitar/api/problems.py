@@ -28,6 +28,7 @@ from scimitar.directory.errors import (
     ImportRejectedError,
 )
 from scimitar.engine.cycle import CycleBusyError
+from scimitar.engine.ondemand_lease import JobBusyError
 from scimitar.errors import (
     ConfigError,
     ExpressionError,
@@ -105,6 +106,7 @@ _KINDS: tuple[tuple[type[ScimitarError], _Kind], ...] = (
     (ImportRejectedError, _IMPORT),
     (ConnectionTestError, _CONNECTION),
     (CycleBusyError, _BUSY),
+    (JobBusyError, _BUSY),
     (ProvisioningOffError, _OFF),
     (ExpressionError, _EXPRESSION),
     (ConfigError, _INVALID),

@@ -191,3 +191,42 @@ async def test_sync_while_a_cycle_runs_conflicts(api: API) -> None:
     assert first.status_code == 202
     second = await api.problem("POST", "/apps/Webex/sync", 409)
     assert second["type"] == "urn:scimitar:problem:cycle-running"
+
+
+async def test_provision_on_demand(api: API) -> None:
+    url, token = await _webex_app(api)
+    await api.ok("PUT", "/apps/Webex/credentials", json={"tenantUrl": url, "token": token})
+    trace = await api.ok("POST", "/apps/Webex/provision", json={"user": "ada@contoso.com"})
+    assert trace["result"] == "success"
+    assert trace["testConnection"] is None
+    subject = trace["objects"][0]
+    assert subject["displayName"] == "ada@contoso.com"
+    assert [step["status"] for step in subject["steps"]].count("failure") == 0
+    assert trace["record"]["provisioningAction"] == "create"
+    assert trace["record"]["initiatedBy"]["displayName"] == "API key tests"
+    logs = await api.ok("GET", f"/apps/Webex/logs?cycle={trace['cycleId']}")
+    assert logs["records"][0]["initiatedBy"]["initiatorType"] == "application"
+    await api.ok("POST", "/directory/groups", 201, json={"displayName": "Big"})
+    for number in range(6):
+        upn = f"m{number}@contoso.com"
+        await api.ok("POST", "/directory/users", 201, json={"userPrincipalName": upn})
+        await api.ok("POST", "/directory/groups/Big/members", json={"members": [upn]})
+    await api.ok("POST", "/apps/Webex/assignments", 201, json={"group": "Big"})
+    too_many = await api.problem("POST", "/apps/Webex/provision", 422, json={"group": "Big"})
+    assert "at most 5" in too_many["detail"]
+    await api.problem(
+        "POST", "/apps/Webex/provision", 422, json={"group": "Big", "members": ["x"] * 6}
+    )
+    await api.problem(
+        "POST", "/apps/Webex/provision", 422, json={"user": "ada@contoso.com", "group": "Big"}
+    )
+    await api.problem("POST", "/apps/Webex/provision", 404, json={"user": "eve@contoso.com"})
+
+
+async def test_provision_on_demand_with_a_wrong_token_shows_the_connection(api: API) -> None:
+    url, _token = await _webex_app(api)
+    await api.ok("PUT", "/apps/Webex/credentials", json={"tenantUrl": url, "token": "wrong"})
+    trace = await api.ok("POST", "/apps/Webex/provision", json={"user": "ada@contoso.com"})
+    assert trace["result"] == "failure"
+    assert trace["testConnection"]["status"] == "failure"
+    assert trace["details"]["errorCode"] == "TestConnectionFailed"

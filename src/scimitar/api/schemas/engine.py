@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from scimitar.api.schemas.apps import AppDocument
 
@@ -11,6 +13,8 @@ __all__ = [
     "JobStatusDocument",
     "LogPageDocument",
     "LogRecord",
+    "OnDemandTraceDocument",
+    "ProvisionOnDemand",
     "SyncStarted",
 ]
 
@@ -121,6 +125,14 @@ class StatusInfo(BaseModel):
     errorInformation: ErrorInformation | None
 
 
+class InitiatorDocument(BaseModel):
+    """Who started an action (provision on demand); cycles leave it out."""
+
+    id: str | None
+    displayName: str
+    initiatorType: str = Field(description="user or application")
+
+
 class LogRecord(BaseModel):
     """One provisioning log record (Graph provisioningObjectSummary shape, spec §6.1)."""
 
@@ -137,6 +149,9 @@ class LogRecord(BaseModel):
     modifiedProperties: list[ModifiedPropertyDocument]
     provisioningStatusInfo: StatusInfo
     skipReason: str | None
+    initiatedBy: InitiatorDocument | None = Field(
+        default=None, description="Who asked, for provision on demand."
+    )
 
 
 class LogPageDocument(BaseModel):
@@ -146,3 +161,66 @@ class LogPageDocument(BaseModel):
     nextBefore: str | None = Field(
         description="Pass as `before` for older records; null on the last page."
     )
+
+
+class ProvisionOnDemand(BaseModel):
+    """Provision one user, or one group with up to five of its direct members, now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str | None = Field(default=None, max_length=400, description="A UPN or objectId.")
+    group: str | None = Field(default=None, max_length=400, description="A name or objectId.")
+    members: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="With group: members (UPN or objectId) to provision with it; default all "
+        "of its direct user members (then it may have at most five).",
+    )
+    wait: float = Field(
+        default=10.0, ge=0, le=120, description="Seconds to wait for a running cycle to end."
+    )
+
+
+class TraceStepDocument(BaseModel):
+    """One step of provision on demand (connection, import, scope, match, action...)."""
+
+    name: str
+    title: str
+    status: str = Field(description="success, skipped or failure")
+    description: str
+    details: dict[str, Any]
+
+
+class ObjectTraceDocument(BaseModel):
+    """The steps one object went through and the log record written for it."""
+
+    objectType: str
+    sourceId: str
+    displayName: str
+    role: str = Field(description="subject, member, membership or manager")
+    result: str
+    steps: list[TraceStepDocument]
+    record: LogRecord | None
+
+
+class OnDemandError(BaseModel):
+    """The first failure's error code and message."""
+
+    errorCode: str
+    errorMessage: str
+
+
+class OnDemandTraceDocument(BaseModel):
+    """A provision-on-demand run: the result, each object's steps, and the log records."""
+
+    kind: str
+    appId: str
+    appName: str
+    cycleId: str
+    startedAt: str
+    durationInMilliseconds: int
+    result: str = Field(description="success, skipped or failure")
+    details: OnDemandError | None
+    testConnection: TraceStepDocument | None = Field(description="Only when it failed.")
+    objects: list[ObjectTraceDocument]
+    record: LogRecord | None
