@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scimitar.apps.model import App
 from scimitar.apps.rows import job_row
+from scimitar.directory.errors import DuplicateObjectError
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.gallery.service import GalleryService
 from scimitar.gallery.template import AppTemplate
@@ -44,7 +45,8 @@ class AppService:
 
         Raises:
             NotFoundError: No such template.
-            ConfigError: The name is empty, too long or taken.
+            ConfigError: The name is empty or too long.
+            DuplicateObjectError: Another app has the name (any case).
         """
         template = self._gallery.get(template_id)
         clean = _clean_name(name)
@@ -54,7 +56,9 @@ class AppService:
                 await conn.execute(insert(APP).values(_app_values(app)))
                 await conn.execute(insert(JOB).values(job_row(app.id, template)))
         except IntegrityError as exc:
-            raise ConfigError(f"an app named {clean!r} exists already; choose another") from exc
+            raise DuplicateObjectError(
+                f"an app named {clean!r} exists already; choose another"
+            ) from exc
         return app
 
     async def list(self) -> list[App]:

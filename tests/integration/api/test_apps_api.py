@@ -24,9 +24,10 @@ async def test_app_lifecycle(api: API) -> None:
     assert shown["hasToken"] is False
     assert shown["provisioning"] == "off"
     assert "userName" in shown["targetAttributes"]["User"]
-    await api.problem(
-        "POST", "/apps", 409 if False else 422, json={"template": "cisco-webex", "name": "WEBEX"}
+    taken = await api.problem(
+        "POST", "/apps", 409, json={"template": "cisco-webex", "name": "WEBEX"}
     )
+    assert "exists already" in taken["detail"]
     await api.problem("POST", "/apps", 404, json={"template": "nope", "name": "X"})
     await api.problem("POST", "/apps", 422, json={"template": "scim"})
     assert (await api.ok("DELETE", "/apps/Webex"))["id"] == made["id"]
