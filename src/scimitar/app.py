@@ -14,6 +14,7 @@ from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
+from scimitar.portal import create_portal
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app
@@ -37,6 +38,9 @@ def create_app(
     database = Database(settings.resolved_database_url)
     events = build_event_sink(settings, database)
     api = create_api(database, settings, events=events)
+    portal = create_portal(
+        database, settings, launcher=api.state.launcher, scheduled=with_scheduler
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +75,7 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     app.router.routes.append(APIMount(api))
+    app.mount("/portal", portal)
     if include_target:
         app.router.routes.append(Mount("/", app=create_target_app(database, settings)))
     return app

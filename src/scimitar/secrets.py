@@ -7,6 +7,8 @@ are redacted, so a secret passed to a log call, an exception or a print shows no
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -73,6 +75,15 @@ class SecretBox:
     def from_settings(cls, settings: Settings) -> SecretBox:
         """The box using ``settings.key_file``, creating the key (mode 0600) on first use."""
         return cls(_read_or_create_key(settings.key_file), str(settings.key_file))
+
+    @classmethod
+    def derived_key(cls, settings: Settings, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (signing, say) derived from ``settings.key_file``.
+
+        Keys for different purposes differ, and none reveals the Fernet key.
+        """
+        material = _read_or_create_key(settings.key_file)
+        return hmac.new(material, f"scimitar:{purpose}".encode(), hashlib.sha256).digest()
 
     def encrypt(self, secret: Secret) -> str:
         """The secret as ciphertext text, safe to store."""

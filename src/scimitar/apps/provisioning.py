@@ -143,7 +143,39 @@ class ProvisioningService:
     async def test_connection(self, app_key: str) -> ConnectionTest:
         """Run Test Connection with the saved credentials (spec §1.3)."""
         config = await self.config(app_key)
-        credentials = await self.credentials(config.app.id)
+        return await self._probe(config, await self.credentials(config.app.id))
+
+    async def test_credentials(
+        self,
+        app_key: str,
+        tenant_url: str,
+        token: Secret | None,
+        *,
+        allow_insecure_http: bool = False,
+    ) -> ConnectionTest:
+        """Test Connection with credentials entered but not saved (the portal's button).
+
+        Args:
+            app_key: The app.
+            tenant_url: The Tenant URL as entered.
+            token: The Secret Token as entered; ``None`` or empty uses the saved one.
+            allow_insecure_http: Accept ``http://`` to any host.
+
+        Raises:
+            ConfigError: The URL is not acceptable, or no token is entered or saved.
+        """
+        config = await self.config(app_key)
+        url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
+        entered = token.reveal().strip() if token is not None else ""
+        if entered:
+            secret = Secret(entered)
+        elif config.has_token:
+            secret = (await self.credentials(config.app.id)).token
+        else:
+            raise ConfigError("enter the Secret Token the app issued, then Test Connection")
+        return await self._probe(config, Credentials(url, secret))
+
+    async def _probe(self, config: JobConfig, credentials: Credentials) -> ConnectionTest:
         matching = config.mappings["User"].matching_mappings
         attribute = matching[0].target if matching else "userName"
         async with self.client(credentials) as client:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar import jsontext
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
-from scimitar.errors import ConfigError
+from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database
 from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.engine import LOG
@@ -184,6 +184,21 @@ class ProvisioningLogStore:
         )
         cursor = _encode_cursor(page[-1].at, page[-1].id) if len(rows) > limit else None
         return LogPage(entries, cursor)
+
+    async def get(self, app_id: str, record_id: str) -> LogEntry:
+        """One record of an app by its id.
+
+        Raises:
+            NotFoundError: The app has no record with this id.
+        """
+        statement = select(LOG.c.object_type, LOG.c.record).where(
+            LOG.c.app_id == app_id, LOG.c.id == record_id
+        )
+        async with self._database.read() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            raise NotFoundError(f"no provisioning log record {record_id!r} for this app")
+        return LogEntry(row.object_type, ProvisioningRecord.from_dict(json.loads(row.record)))
 
     async def purge(self, older_than: datetime) -> int:
         """Delete every app's records from before ``older_than`` (retention).

@@ -1,0 +1,97 @@
+"""The portal as an ASGI app mounted at ``/portal``: pages, sign-in, static files, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from scimitar.api.cycles import CycleLauncher
+from scimitar.errors import NotFoundError, ScimitarError
+from scimitar.portal import signin
+from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
+from scimitar.portal.pages import activity, apps, directory, mappings, provisioning
+from scimitar.settings import Settings
+from scimitar.store import Database
+
+__all__ = ["create_portal"]
+
+STATIC = Path(__file__).parent / "static"
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_portal(
+    database: Database, settings: Settings, *, launcher: CycleLauncher, scheduled: bool
+) -> FastAPI:
+    """The portal over this store.
+
+    Args:
+        database: The store (migrated by the main app's lifespan).
+        settings: Key file and directory settings.
+        launcher: The admin API's background cycles, shared so the two never race.
+        scheduled: Whether a scheduler runs cycles in this process.
+    """
+    portal = FastAPI(title="Scimitar portal", openapi_url=None, docs_url=None, redoc_url=None)
+    portal.state.portal = Portal(database, settings, launcher=launcher, scheduled=scheduled)
+    portal.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (signin, directory, apps, provisioning, mappings, activity):
+        portal.include_router(module.router)
+
+    @portal.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @portal.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, _exc: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/portal/signin?next={quote(target, safe='/')}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    @portal.exception_handler(CSRFError)
+    async def bad_csrf(request: Request, _exc: CSRFError) -> Response:
+        return _problem(
+            request,
+            403,
+            "This form has expired or did not come from the portal.",
+            "Reload the page and submit the form again.",
+        )
+
+    @portal.exception_handler(ScimitarError)
+    async def failed(request: Request, exc: ScimitarError) -> Response:
+        status = 404 if isinstance(exc, NotFoundError) else 400
+        return _problem(request, status, str(exc), "Go back, correct it and try again.")
+
+    @portal.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _problem(request, 404, "There is no such page.", "Use the menu on the left.")
+        return _problem(request, exc.status_code, str(exc.detail), "Try again.")
+
+    return portal
+
+
+def _problem(request: Request, status: int, message: str, hint: str) -> HTMLResponse:
+    portal = portal_of(request)
+    session = portal.signer.read(request)
+    return portal.render(
+        request, "error.html", session, status_code=status, message=message, hint=hint
+    )

@@ -1,0 +1,87 @@
+"""A real ``scimitar serve`` (with its scheduler) and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.conftest import Server, _wait_until_up
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Screenshots of each step land here (gitignored), kept as test artifacts.
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium (``scripts/ensure-chromium.sh`` installs it)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing; run `bash scripts/ensure-chromium.sh`")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A laptop-sized window."""
+    return {**browser_context_args, "viewport": {"width": 1360, "height": 900}}
+
+
+@pytest.fixture(scope="module")
+def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``scimitar serve`` WITH its scheduler on SQLite in a fresh data dir, with a password."""
+    data = tmp_path_factory.mktemp("portal")
+    port = free_port()
+    env = {**os.environ, "SCIMITAR_DATA_DIR": str(data)}
+    env.pop("SCIMITAR_DATABASE_URL", None)
+    log = data / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scimitar", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        server = Server(url, env, process, log)
+        subprocess.run(
+            [sys.executable, "-m", "scimitar", "admin", "set-password", "--password-stdin"],
+            input=PASSWORD + "\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    """The screenshot folder, emptied."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    return ARTIFACTS
