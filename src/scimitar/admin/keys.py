@@ -12,8 +12,8 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,23 @@ class APIKey:
             "createdAt": self.created_at.isoformat(),
             "lastUsedAt": self.last_used_at.isoformat() if self.last_used_at else None,
         }
+
+
+_VERIFY_SQL = (
+    "SELECT id, name, key_hash, created_at, last_used_at FROM admin_api_key WHERE id = :id"
+)
+
+
+@overload
+def _moment(value: datetime | str) -> datetime: ...
+@overload
+def _moment(value: None) -> None: ...
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A stored time as timezone-aware UTC (inline SQLite reads give text)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _key_from_row(row: Any) -> APIKey:
@@ -153,12 +170,14 @@ class APIKeyService:
         key_id = parts[1] if len(parts) == 3 and parts[0] == KEY_PREFIX else ""
         row = None
         if key_id:
-            async with self._db.read() as conn:
-                row = (await conn.execute(select(table).where(table.c.id == key_id))).first()
-        stored = row.key_hash if row is not None else _UNKNOWN_KEY_HASH
+            # Every API request comes through here: the hot-path read (inline on SQLite).
+            async with self._db.fast_read() as conn:
+                row = await conn.fetch_one(_VERIFY_SQL, {"id": key_id})
+        stored = str(row[2]) if row is not None else _UNKNOWN_KEY_HASH
         if not hmac.compare_digest(_hash_key(key), stored) or row is None:
             return None
-        return await self._touch(_key_from_row(row))
+        found = APIKey(str(row[0]), str(row[1]), _moment(row[3]), _moment(row[4]))
+        return await self._touch(found)
 
     async def _touch(self, found: APIKey) -> APIKey:
         now = self._clock()
