@@ -14,7 +14,7 @@ from scimitar.api.cycles import CycleLauncher
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.portal import signin
 from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
-from scimitar.portal.pages import activity, apps, directory, mappings, provisioning
+from scimitar.portal.pages import activity, apps, directory, mappings, ondemand, provisioning
 from scimitar.settings import Settings
 from scimitar.store import Database
 
@@ -46,7 +46,7 @@ def create_portal(
     portal = FastAPI(title="Scimitar portal", openapi_url=None, docs_url=None, redoc_url=None)
     portal.state.portal = Portal(database, settings, launcher=launcher, scheduled=scheduled)
     portal.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, directory, apps, provisioning, mappings, activity):
+    for module in (signin, directory, apps, provisioning, mappings, activity, ondemand):
         portal.include_router(module.router)
 
     @portal.middleware("http")

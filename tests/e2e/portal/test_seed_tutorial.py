@@ -170,3 +170,17 @@ def test_seed_tutorial_in_the_portal(page: Page, portal_server: Server, artifact
     records = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert records
     assert records[0]["sourceIdentity"]["id"] == user["objectId"]
+
+    # Provision on demand: the user's given name changed; one click sends the update now.
+    server.cli("directory", "user", "set", user["userPrincipalName"], "givenName=Augusta")
+    page.get_by_role("link", name="Provision on demand", exact=True).click()
+    page.get_by_label("User (UPN or objectId) or group (display name or objectId)").fill(
+        user["userPrincipalName"]
+    )
+    page.get_by_role("button", name="Provision", exact=True).click()
+    expect(page.locator("#ondemand-status")).to_have_text("success", timeout=30_000)
+    result = page.locator("#ondemand-result")
+    expect(result).to_contain_text("Determine if user is in scope")
+    expect(result).to_contain_text("name.givenName")
+    expect(result).to_contain_text("Augusta")
+    steps.shot("provision-on-demand")

@@ -294,3 +294,21 @@ async def test_every_page_has_labelled_inputs(browser: Browser) -> None:
             assert wrapped or (found and found.group(1) in ids), (
                 f"{path}: unlabelled {tag.group(0)}"
             )
+
+
+async def test_provision_on_demand_says_what_is_missing(browser: Browser) -> None:
+    app_id = await _webex(browser)
+    empty = await browser.post(f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": ""})
+    assert empty.status_code == 400
+    assert "Enter the user&#39;s UPN or objectId" in empty.text
+    unknown = await browser.post(
+        f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": "nobody@contoso.com"}
+    )
+    assert unknown.status_code == 400
+    assert "nobody@contoso.com" in unknown.text
+    await browser.portal.directory.users.create({"userPrincipalName": "ada@contoso.com"})
+    no_credentials = await browser.post(
+        f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": "ada@contoso.com"}
+    )
+    assert no_credentials.status_code == 400
+    assert "no credentials yet" in no_credentials.text
