@@ -6,6 +6,7 @@ the line and column); ``/expressions/check`` and the test call let a form check 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -45,14 +46,13 @@ Target = Annotated[str, Path(description="A target attribute, e.g. name.givenNam
 _READ = problem_responses(404, 422)
 _WRITE = problem_responses(404, 422)
 _APPLY = {"always": FlowType.ALWAYS, "create": FlowType.OBJECT_ADD_ONLY}
-_TAGS: list[str | Any] = ["mappings"]
 
 
 @router.get(
     "/apps/{app}/mappings",
     response_model=dict[str, MappingSetDocument],
     responses=_READ,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Export every mapping set",
 )
 async def export_mappings(services: ServicesDep, app: AppKey) -> dict[str, Any]:
@@ -64,7 +64,7 @@ async def export_mappings(services: ServicesDep, app: AppKey) -> dict[str, Any]:
     "/apps/{app}/mappings",
     response_model=JobDocument,
     responses=_WRITE,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Import mapping sets",
 )
 async def import_mappings(
@@ -76,8 +76,6 @@ async def import_mappings(
     ],
 ) -> dict[str, Any]:
     """Replace mapping sets (checked first, nothing saved on error); next cycle is initial."""
-    import json
-
     config = await services.apps.mappings.import_document(app, json.dumps(body))
     return job_document(config)
 
@@ -86,7 +84,7 @@ async def import_mappings(
     "/apps/{app}/mappings/restore-defaults",
     response_model=JobDocument,
     responses=_READ,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Restore default mappings",
 )
 async def restore_defaults(services: ServicesDep, app: AppKey) -> dict[str, Any]:
@@ -98,7 +96,7 @@ async def restore_defaults(services: ServicesDep, app: AppKey) -> dict[str, Any]
     "/apps/{app}/mappings/{object_type}",
     response_model=MappingSetDocument,
     responses=_READ,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Show a mapping set",
 )
 async def show_mappings(
@@ -128,7 +126,7 @@ def _edit(target: str, body: MappingEditBody) -> MappingEdit:
     "/apps/{app}/mappings/{object_type}/attributes/{target}",
     response_model=MappingSetDocument,
     responses=_WRITE,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Add or change a mapping",
 )
 async def set_mapping(
@@ -147,7 +145,7 @@ async def set_mapping(
     "/apps/{app}/mappings/{object_type}/attributes/{target}",
     response_model=MappingSetDocument,
     responses=_WRITE,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Remove a mapping",
 )
 async def remove_mapping(
@@ -288,7 +286,7 @@ async def list_functions() -> list[dict[str, Any]]:
     "/apps/{app}/mappings/{object_type}/test",
     response_model=ExpressionResult,
     responses=_WRITE,
-    tags=_TAGS,
+    tags=["mappings"],
     summary="Test an expression on a user",
 )
 async def test_on_object(
