@@ -12,6 +12,7 @@ The demo keeps its store in ``<data dir>/demo`` and starts it afresh every run.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import socket
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.progress import Progress as Bar
 from rich.table import Table
 
+from scimitar.admin import AdminAuth
 from scimitar.app import create_app
 from scimitar.apps import Apps
 from scimitar.directory.model import Group, User
@@ -188,6 +190,13 @@ async def _walkthrough(db: Database, settings: Settings, origin: str, say: _Narr
     await _log(db, apps, say)
 
 
+async def _portal_password(database: Database) -> str:
+    """A fresh admin password for the demo's store, so the portal can be tried at once."""
+    password = secrets.token_urlsafe(12)
+    await AdminAuth(database).set_password(password)
+    return password
+
+
 def _check_port(host: str, port: int) -> None:
     """Fail with a plain message when the port is taken (uvicorn would exit the process)."""
     with socket.socket() as probe:
@@ -250,9 +259,11 @@ async def run_demo(
         say.console.print(f"[bold]Scimitar demo[/] serving on {origin}; store {settings.data_dir}")
         try:
             await _walkthrough(database, settings, origin, say)
+            password = await _portal_password(database)
         finally:
             await database.dispose()
         say.facts["url"] = origin
+        say.facts["portal"] = {"url": f"{origin}/portal/", "password": password}
         if on_ready is not None:
             on_ready(say.facts)
         say.console.print(
@@ -261,5 +272,10 @@ async def run_demo(
         )
         if not once:
             say.console.print("Serving, with cycles every 5 minutes, until Ctrl+C.")
+            say.console.print(
+                f"\n[bold]Portal:[/] {origin}/portal/\n"
+                f"  Sign in with the admin password [bold]{password}[/] (made for this demo's "
+                "own store; `scimitar admin set-password` changes it)"
+            )
 
     await _serve_while(settings, host, port, work, once=once)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from scimitar.admin import AdminAuth
+from scimitar.settings import Settings
+from scimitar.store import open_database
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +50,17 @@ def test_demo_walks_the_seed_scenario(tmp_path: Path) -> None:
     assert incremental["counts"]["disable"] == 2
     assert incremental["counts"]["create"] == 1
     assert (tmp_path / "demo").is_dir()
+    assert facts["portal"]["url"] == f"http://127.0.0.1:{port}/portal/"
+    assert asyncio.run(_signs_in(tmp_path / "demo", facts["portal"]["password"]))
+
+
+async def _signs_in(data: Path, password: str) -> bool:
+    """Whether the password the demo printed is its store's admin password."""
+    database = await open_database(Settings(data_dir=data))
+    try:
+        return await AdminAuth(database).verify_password(password)
+    finally:
+        await database.dispose()
 
 
 def test_demo_narrates_for_people_and_starts_afresh(tmp_path: Path) -> None:
