@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import free_port
@@ -79,10 +80,34 @@ def test_sync_with_a_failing_object_mails_the_admin_once(server: Server, smtp: M
     assert f"User {bob}" in text
     assert "injected fault: HTTP 500" in text
     assert f"`scimitar logs '{app}' --cycle " in text
-    assert f"Provisioning log: {server.url}/portal/apps/" in text
     assert target.find("Users", "userName", bob) == []
     target.close()
     assert len(smtp.received) == 1
+    _opens_the_cycles_log(scimitar, server, _link(text), bob)
+
+
+def _link(text: str) -> str:
+    [line] = [line for line in text.splitlines() if line.startswith("Provisioning log: ")]
+    return line.removeprefix("Provisioning log: ")
+
+
+def _opens_the_cycles_log(scimitar: Scimitar, server: Server, link: str, upn: str) -> None:
+    """The mail's link, followed by an admin signed in to the portal, shows the failure."""
+    assert link.startswith(f"{server.url}/portal/apps/")
+    assert "/logs?cycle=" in link
+    key = scimitar("admin", "key", "create", f"mail-{uuid.uuid4().hex[:8]}")["key"]
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        first = browser.get(link)
+        assert first.status_code == 303  # to the sign-in page, and back here after it
+        path = link.removeprefix(server.url)
+        signed_in = browser.post(
+            "/portal/signin",
+            data={"method": "key", "api_key": key, "next": path},
+            follow_redirects=True,
+        )
+    assert signed_in.status_code == 200
+    assert str(signed_in.url) == link
+    assert upn in signed_in.text
 
 
 def test_serve_scheduler_mails_a_failed_cycle(tmp_path: Path, smtp: MailServer) -> None:
