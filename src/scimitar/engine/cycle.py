@@ -303,6 +303,8 @@ class CycleRunner:
         watermark = run.resume.get("watermark")
         run.resume.setdefault("start", watermark)
         if run.is_resumed:
+            changed = await self._logs.changed_in_cycle(run.ctx.app_id, run.cycle.id, "User")
+            run.touch_users(changed, before_this_run=True)
             await self._replay(run, run.resume.get("start"), watermark)
         await self._assignment_changes(run)
         while True:
@@ -322,16 +324,11 @@ class CycleRunner:
 
         Their objects are linked and current, so nothing is sent for them again (they log as
         skips); reading them restores what the cycle keeps in memory for its last phases —
-        the users whose group memberships and managers it must still bring in line.
+        the users whose managers it must still bring in line, and the groups already brought
+        in line whole. The users whose links the killed run changed (so whose groups must
+        follow) come from the cycle's log records, which committed with those links.
         """
         watermark = start
-        run.is_replaying = True
-        try:
-            await self._replay_pages(run, watermark, upto)
-        finally:
-            run.is_replaying = False
-
-    async def _replay_pages(self, run: Run, watermark: str | None, upto: str | None) -> None:
         while watermark != upto:
             page = await self._directory.read_changes(watermark, self._page_size)
             if not page.changes:
@@ -380,7 +377,7 @@ class CycleRunner:
             await self._groups_page(run, present, groups)
 
     async def _groups_of_touched_users(self, run: Run) -> None:
-        """Membership of changed users in groups that were not processed whole this cycle."""
+        """Membership of changed users in groups not brought in line whole since they changed."""
         if not run.ctx.handles("Group") or not run.touched_users:
             return
         async with self._db.read() as conn:
@@ -390,7 +387,7 @@ class CycleRunner:
             pairs = [(row[0], row[1]) for row in await conn.execute(query)]
         by_group: dict[str, list[str]] = {}
         for group_id, member_id in pairs:
-            if group_id not in run.touched_groups:
+            if not run.is_member_current(group_id, member_id):
                 by_group.setdefault(group_id, []).append(member_id)
         for chunk in chunks(sorted(by_group), self._page_size):
             await self._member_subsets(run, {g: by_group[g] for g in chunk})
@@ -440,9 +437,8 @@ class CycleRunner:
             )
         outcomes = await self._export(run, prepared)
         path = manager_path(run.ctx)
+        run.touch_users(o.source_id for o in outcomes if o.count != "skip")
         for outcome in outcomes:
-            if outcome.count != "skip" or run.is_replaying:
-                run.touched_users.add(outcome.source_id)
             if path is not None and outcome.count != "failure" and outcome.source_id in users:
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
                 manager = first(outcome.references.get(path))
@@ -469,7 +465,7 @@ class CycleRunner:
         ]
         outcomes = await self._export(run, prepared)
         await self._persist(run, outcomes, run.progress.phase)
-        run.touched_groups.update(groups)
+        run.touch_groups(groups)
         await self._members(run, [g for g in groups.values()])
 
     async def _members(self, run: Run, groups: Sequence[Group]) -> None:

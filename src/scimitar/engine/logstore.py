@@ -200,6 +200,32 @@ class ProvisioningLogStore:
             raise NotFoundError(f"no provisioning log record {record_id!r} for this app")
         return LogEntry(row.object_type, ProvisioningRecord.from_dict(json.loads(row.record)))
 
+    async def changed_in_cycle(self, app_id: str, cycle_id: str, object_type: str) -> set[str]:
+        """Source ids of the objects a cycle has created, updated, enabled or disabled so far.
+
+        The records commit in the same transaction as the links they describe, so after a kill
+        this is exactly what the dead run of the cycle changed in the app.
+        """
+        changed = (
+            ProvisioningAction.CREATE,
+            ProvisioningAction.UPDATE,
+            ProvisioningAction.ENABLE,
+            ProvisioningAction.DISABLE,
+        )
+        query = (
+            select(LOG.c.source_id)
+            .where(
+                LOG.c.app_id == app_id,
+                LOG.c.cycle_id == cycle_id,
+                LOG.c.object_type == object_type,
+                LOG.c.status == RecordStatus.SUCCESS.value,
+                LOG.c.action.in_([a.value for a in changed]),
+            )
+            .distinct()
+        )
+        async with self._database.read() as conn:
+            return {str(row[0]) for row in await conn.execute(query) if row[0]}
+
     async def purge(self, older_than: datetime) -> int:
         """Delete every app's records from before ``older_than`` (retention).
 

@@ -98,11 +98,36 @@ class Run:
     resume: dict[str, Any]
     counter: DeletionCounter
     managers: list[tuple[str, str, str | None]] = field(default_factory=list)
-    touched_users: set[str] = field(default_factory=set)
-    touched_groups: set[str] = field(default_factory=set)
+    touched_users: dict[str, int] = field(default_factory=dict)
+    touched_groups: dict[str, int] = field(default_factory=dict)
     is_resumed: bool = False
-    is_replaying: bool = False
     failed: list[ObjectRef] = field(default_factory=list)
+
+    def touch_users(self, user_ids: Iterable[str], *, before_this_run: bool = False) -> None:
+        """Users whose link changed (created, enabled, disabled...): their groups must follow.
+
+        Each is remembered with the page it changed on, so :meth:`is_member_current` can tell
+        whether a group brought in line whole came after the change; ``before_this_run``: the
+        change was committed by an earlier, killed run of this cycle.
+        """
+        if before_this_run:
+            for user_id in user_ids:
+                self.touched_users.setdefault(user_id, -1)
+            return
+        self.touched_users.update(dict.fromkeys(user_ids, self.progress.pages))
+
+    def touch_groups(self, group_ids: Iterable[str]) -> None:
+        """Groups whose whole membership is brought in line now, from the links as they stand."""
+        self.touched_groups.update(dict.fromkeys(group_ids, self.progress.pages))
+
+    def is_member_current(self, group_id: str, user_id: str) -> bool:
+        """Whether the group was brought in line whole after the user's link last changed.
+
+        A group handled on an earlier page than the user's change still holds (or lacks) the
+        user as the link was then, so it must be looked at again for that user.
+        """
+        handled = self.touched_groups.get(group_id)
+        return handled is not None and handled > self.touched_users.get(user_id, -1)
 
     def note_failures(self, outcomes: Sequence[Outcome]) -> None:
         """Remember the first :data:`FAILED_SHOWN` failed objects for the cycle's event."""

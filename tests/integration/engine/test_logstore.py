@@ -160,6 +160,26 @@ async def test_append_joins_the_callers_transaction(
     assert await _ids(logs, app_ids[0]) == ["rec-0002"]
 
 
+async def test_what_a_cycle_changed_is_read_back_from_its_records(
+    store: ProvisioningLogStore, app_ids: tuple[str, str]
+) -> None:
+    lab, other = app_ids
+    await store.append(
+        lab,
+        [
+            ("User", make_record(6, action=ProvisioningAction.DISABLE)),
+            ("User", make_record(7, action=ProvisioningAction.ENABLE, cycle="c-2")),
+            ("User", make_record(8, action=ProvisioningAction.DELETE)),
+        ],
+    )
+    # Failures, skips and deletes leave no link to follow; other cycles and apps do not count.
+    assert await store.changed_in_cycle(lab, "cycle-1", "User") == {"src-1", "src-2", "src-6"}
+    assert await store.changed_in_cycle(lab, "cycle-1", "Group") == {"src-5"}
+    assert await store.changed_in_cycle(lab, "c-2", "User") == {"src-7"}
+    assert await store.changed_in_cycle(other, "cycle-1", "User") == {"src-9"}
+    assert await store.changed_in_cycle(lab, "no-such-cycle", "User") == set()
+
+
 async def test_purge_deletes_only_records_older_than_the_cutoff(
     database: Database, app_ids: tuple[str, str], settings: Settings
 ) -> None:

@@ -1,0 +1,265 @@
+"""An incremental cycle killed at any point resumes to the directory's state (issue 6).
+
+A small directory is provisioned by an initial cycle, then changed in every way an incremental
+cycle follows: users leave the assigned group (disabled, out of scope), outsiders join it
+(created; one is the manager of a renamed user), a manager changes, sign-in is blocked, a user
+is soft-deleted, another hard-deleted (its memberships and its report's manager go with it).
+Pages hold three changes, so group changes and user changes land on different pages.
+
+Users who block sign-in or are deleted in a group with no change of its own ("three") must
+still leave it in the app: the cycle does that for the users whose links it changed, at the end.
+
+The cycle is then killed at every point in turn — before and after each request to the app,
+after each page's commit — and run again; each time the app must hold exactly what the
+directory says: every in-scope user once and active, every user who left scope disabled, the
+hard-deleted one gone, the groups' members and the managers right, one link per object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from scimitar.directory.service import DirectoryService
+from scimitar.directory.store import SQLDirectory
+from scimitar.engine.linkstore import linked_ids
+from scimitar.secrets import Secret
+from scimitar.target.tenants import TenantService
+from tests.integration.engine.killing import (
+    Killed,
+    KillPoint,
+    KillSwitch,
+    ServedTarget,
+    Store,
+    killing_runner,
+)
+
+APP = "Killed"
+PAGE = 3
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+DOMAIN = "contoso.com"
+ASSIGNED = ("one", "two", "three")
+
+#: name → (groups, manager); "others" is the one group not assigned to the app.
+PEOPLE: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "alice": (("one", "two", "three"), None),
+    "bob": (("one",), "alice"),
+    "carol": (("one", "others"), "alice"),
+    "dave": (("one",), "bob"),
+    "erin": (("one",), "oscar"),
+    "frank": (("one",), "alice"),
+    "gina": (("two",), "alice"),
+    "hank": (("two",), "alice"),
+    "ivan": (("two",), "hank"),
+    "judy": (("two",), "hank"),
+    "kate": (("three",), "alice"),
+    "liam": (("three",), "kate"),
+    "mia": (("three", "others"), "liam"),
+    "oscar": (("others",), None),
+    "olga": ((), "alice"),
+    "paul": (("others",), "alice"),
+}
+
+
+def upn(name: str) -> str:
+    return f"{name}@{DOMAIN}"
+
+
+@dataclass
+class World:
+    """The snapshot after the initial cycle and the changes, and how to read the app."""
+
+    store: Store
+    target: ServedTarget
+    tenant_url: str
+    token: str
+    in_scope_before: set[str]
+
+
+async def _directory(directory: DirectoryService) -> None:
+    for name, (_groups, _manager) in PEOPLE.items():
+        await directory.users.create(
+            {"userPrincipalName": upn(name), "givenName": name.title(), "surname": "Tester"}
+        )
+    for name, (_groups, manager) in PEOPLE.items():
+        if manager:
+            await directory.users.update(upn(name), {"manager": upn(manager)})
+    for group in ("one", "two", "three", "others"):
+        await directory.groups.create({"displayName": group})
+        members = [upn(n) for n, (groups, _m) in PEOPLE.items() if group in groups]
+        await directory.groups.add_members(group, members)
+
+
+async def _change(directory: DirectoryService) -> None:
+    """Group changes first, user changes after them, on later pages."""
+    await directory.groups.remove_members("one", [upn("frank")])
+    await directory.groups.add_members("one", [upn("oscar"), upn("olga")])
+    await directory.users.update(upn("erin"), {"givenName": "Erina"})
+    await directory.users.update(upn("carol"), {"manager": upn("gina")})
+    await directory.users.set_enabled(upn("dave"), is_enabled=False)
+    await directory.users.delete(upn("ivan"))
+    await directory.users.delete(upn("hank"), hard=True)
+    await directory.users.set_enabled(upn("liam"), is_enabled=False)
+    await directory.users.delete(upn("kate"))
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    store = Store.open(tmp_path, tmp_path / "base.sqlite3")
+    await store.database.migrate()
+    target = ServedTarget()
+    target.serve(store.database, store.settings)
+    await target.start()
+    try:
+        directory = DirectoryService.from_settings(store.database, store.settings)
+        await _directory(directory)
+        tenant, token = await TenantService(store.database).create("killed", "generic")
+        url = f"{target.origin}/scim/{tenant.id}/v2"
+        apps = store.apps
+        await apps.apps.add("scim", APP)
+        await apps.provisioning.set_credentials(APP, url, Secret(token), allow_insecure_http=True)
+        for group in ASSIGNED:
+            await apps.assignments.assign(APP, group=group, role=None)
+        await apps.provisioning.set_provisioning(APP, is_on=True)
+        initial = await killing_runner(store.database, apps, KillSwitch(), page_size=PAGE).run(APP)
+        assert (initial.kind, initial.status) == ("initial", "succeeded")
+        before = await _in_scope(store)
+        await _change(directory)
+        yield World(store, target, url, token, before)
+    finally:
+        await target.stop()
+        await store.database.dispose()
+
+
+async def _in_scope(store: Store) -> set[str]:
+    """UPNs of the live, enabled direct members of the assigned groups."""
+    source = SQLDirectory(store.database)
+    users = {u.object_id: u for u in (await source.read_users(None, 1000)).items}
+    groups = (await source.read_groups(None, 1000)).items
+    members = {
+        m.object_id for g in groups if g.attributes["displayName"] in ASSIGNED for m in g.members
+    }
+    return {
+        str(users[m].attributes["userPrincipalName"])
+        for m in members
+        if m in users
+        and users[m].deleted_at is None
+        and users[m].attributes.get("accountEnabled") is not False
+    }
+
+
+async def _read_target(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    headers = {"Authorization": f"Bearer {world.token}"}
+    async with httpx.AsyncClient(base_url=world.tenant_url + "/", headers=headers) as http:
+        users = (await http.get("Users", params={"count": "1000"})).json()["Resources"]
+        listed = (await http.get("Groups", params={"count": "1000"})).json()["Resources"]
+        groups = [(await http.get(f"Groups/{g['id']}")).json() for g in listed]
+    return users, groups
+
+
+async def _assert_app_is_as_the_directory_says(world: World, store: Store) -> None:
+    in_scope = await _in_scope(store)
+    users, groups = await _read_target(world)
+    names = Counter(str(u["userName"]) for u in users)
+    assert [n for n, count in names.items() if count > 1] == []
+    left = world.in_scope_before - in_scope - {upn("hank")}
+    assert {str(u["userName"]): u["active"] for u in users} == {
+        **{n: True for n in in_scope},
+        **{n: False for n in left},
+    }
+    names_of = {str(u["id"]): str(u["userName"]) for u in users}
+    source = SQLDirectory(store.database)
+    directory = {
+        str(u.attributes["userPrincipalName"]): u
+        for u in (await source.read_users(None, 1000)).items
+    }
+    name_of = {u.object_id: name for name, u in directory.items()}
+    held_groups = {
+        str(g["displayName"]): {names_of.get(str(m["value"]), "?") for m in g.get("members") or []}
+        for g in groups
+    }
+    wanted_groups = {
+        g.attributes["displayName"]: {
+            name_of[m.object_id] for m in g.members if name_of.get(m.object_id) in in_scope
+        }
+        for g in (await source.read_groups(None, 1000)).items
+        if g.attributes["displayName"] in ASSIGNED
+    }
+    wrong = {
+        group: {"extra": sorted(held - wanted), "missing": sorted(wanted - held)}
+        for group, wanted in wanted_groups.items()
+        if (held := held_groups.get(group, set())) != wanted
+    }
+    assert (sorted(held_groups), wrong) == (sorted(wanted_groups), {})
+
+    held_managers = {
+        str(u["userName"]): names_of.get(
+            str(((u.get(ENTERPRISE) or {}).get("manager") or {}).get("value"))
+        )
+        for u in users
+    }
+    managers = {name: directory[name].attributes.get("manager") for name in in_scope}
+    wanted_managers = {name: name_of[m] if m else None for name, m in managers.items()}
+    assert {n: held_managers[n] for n in in_scope} == wanted_managers
+
+    app = await store.apps.apps.get(APP)
+    async with store.database.read() as conn:
+        linked_users = await linked_ids(conn, app.id, "User")
+        linked_groups = await linked_ids(conn, app.id, "Group")
+    assert (len(linked_users), len(linked_groups)) == (len(users), len(groups))
+
+
+async def _killed_then_resumed(world: World, point: KillPoint | None, path: Path) -> KillSwitch:
+    """From the snapshot: run the incremental cycle, killed at ``point``, then run again."""
+    store = await world.store.copy_to(path)
+    world.target.serve(store.database, store.settings)
+    try:
+        switch = KillSwitch(point)
+        try:
+            summary = await killing_runner(store.database, store.apps, switch, page_size=PAGE).run(
+                APP
+            )
+        except Killed:
+            summary = await killing_runner(
+                store.database, store.apps, KillSwitch(), page_size=PAGE
+            ).run(APP)
+        assert (summary.kind, summary.status) == ("incremental", "succeeded")
+        assert switch.fired is (point is not None)
+        await _assert_app_is_as_the_directory_says(world, store)
+        return switch
+    finally:
+        await store.database.dispose()
+
+
+async def test_an_incremental_cycle_brings_the_app_in_line(world: World, tmp_path: Path) -> None:
+    await _killed_then_resumed(world, None, tmp_path / "whole.sqlite3")
+
+
+async def test_killed_at_any_point_it_resumes_to_the_directorys_state(
+    world: World, tmp_path: Path
+) -> None:
+    counted = await _killed_then_resumed(world, None, tmp_path / "count.sqlite3")
+    # Before a page's commit is after its last request; a page without requests leaves the
+    # store and the app as the commit before it did.
+    points = [
+        *(
+            KillPoint("request", index, when)
+            for index in range(counted.counts["request"])
+            for when in ("before", "after")
+        ),
+        *(KillPoint("persist", index, "after") for index in range(counted.counts["persist"])),
+    ]
+    assert len(points) > 40
+    failed: dict[str, str] = {}
+    for number, point in enumerate(points):
+        try:
+            await _killed_then_resumed(world, point, tmp_path / f"kill{number}.sqlite3")
+        except AssertionError as exc:
+            failed[str(point)] = " ".join(str(exc).split())[:300]
+    assert failed == {}
