@@ -199,7 +199,7 @@ class OnDemandProvisioner:
             hold(self._db, ctx.app_id, config.app.name, wait=self._wait) as cycle_id,
             self._apps.provisioning.client(credentials) as client,
         ):
-            test = await self._test_connection(ctx, client, group is not None)
+            test = await self._test_connection(ctx, client)
             if not test.is_ok:
                 return self._trace(ctx, cycle_id, started, clock, connection_step(test), ())
             throttle = Throttle.for_limits(
@@ -242,12 +242,13 @@ class OnDemandProvisioner:
         return build_context(config, roles, groups)
 
     @staticmethod
-    async def _test_connection(
-        ctx: CycleContext, client: SCIMClient, has_groups: bool
-    ) -> ConnectionTest:
+    async def _test_connection(ctx: CycleContext, client: SCIMClient) -> ConnectionTest:
+        """Entra's probe, as at the start of every cycle (spec §1.3), groups when provisioned."""
         matching = ctx.mappings["User"].mapping_set.matching_mappings
         attribute = matching[0].target if matching else "userName"
-        return await probe_connection(client, user_attribute=attribute, include_groups=has_groups)
+        return await probe_connection(
+            client, user_attribute=attribute, include_groups=ctx.handles("Group")
+        )
 
     async def _user(self, run: _Run, user: User, role: str) -> list[ObjectTrace]:
         async with self._db.read() as conn:
