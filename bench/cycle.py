@@ -28,6 +28,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,6 +161,17 @@ class CycleRun:
     maxrss_mib: float  # from wait4
     cpu: float  # the child's user + system seconds
     target_cpu: float
+
+
+def _profile_target(target: Target, output: str | None) -> subprocess.Popen[bytes] | None:
+    """py-spy attached to the target process until stopped (SIGINT), when asked for."""
+    if not output:
+        return None
+    py_spy = Path(sys.executable).with_name("py-spy")
+    command = [str(py_spy), "record", "-f", "raw", "-r", "250", "-o", output]
+    spy = subprocess.Popen([*command, "--pid", str(target.process.pid)])
+    time.sleep(1.0)
+    return spy
 
 
 def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | None) -> CycleRun:
@@ -316,7 +328,11 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         print(f"setup: {len(users):,} users generated in {time.perf_counter() - started:.1f} s")
         base_seconds = 0.0 if args.initial_only else asyncio.run(baseline(target, users))
         print(f"baseline: {len(users):,} users in {base_seconds:.1f} s")
+        spy = _profile_target(target, args.profile_target)
         initial = run_cycle(engine_dir, target, initial=True, profile=args.profile)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait()
         print(f"initial: {initial.result}, wall {initial.wall:.1f} s")
         print(f"initial: engine CPU {initial.cpu:.2f} s, target CPU {initial.target_cpu:.2f} s")
         if args.initial_only:
@@ -440,6 +456,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", help="write a py-spy raw profile of the initial cycle")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
+    parser.add_argument(
+        "--profile-target", help="write a py-spy raw profile of the target during the initial cycle"
+    )
     parser.add_argument(
         "--initial-only",
         action="store_true",

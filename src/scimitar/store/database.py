@@ -68,6 +68,8 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
         self._inline: sqlite3.Connection | None = None
+        self._batch_depth = 0
+        self._savepoints = 0
 
     @property
     def write_lock(self) -> asyncio.Lock:
@@ -120,6 +122,9 @@ class Database:
                 yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
+        if self._batch_depth:
+            yield InlineSQLite(connection)
+            return
         connection.execute("BEGIN")
         try:
             yield InlineSQLite(connection)
@@ -137,6 +142,10 @@ class Database:
                 yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
+        if self._batch_depth:
+            async with self._savepoint(connection):
+                yield InlineSQLite(connection)
+            return
         connection.execute("BEGIN IMMEDIATE")
         try:
             yield InlineSQLite(connection)
@@ -144,6 +153,44 @@ class Database:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    @asynccontextmanager
+    async def fast_batch(self) -> AsyncIterator[None]:
+        """One SQLite transaction around many :meth:`fast_write` units (a Bulk request's).
+
+        Inside it each ``fast_write`` is a savepoint: a unit that fails rolls back alone, the
+        others commit together at the end, so a batch pays for one commit instead of one per
+        unit. Callers must not await anything but inline store work inside it. On PostgreSQL
+        it does nothing: each unit stays its own transaction.
+        """
+        if not self.is_sqlite:
+            yield
+            return
+        connection = self._inline_connection()
+        connection.execute("BEGIN IMMEDIATE")
+        self._batch_depth += 1
+        try:
+            yield
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            connection.execute("COMMIT")
+        finally:
+            self._batch_depth -= 1
+
+    @asynccontextmanager
+    async def _savepoint(self, connection: sqlite3.Connection) -> AsyncIterator[None]:
+        self._savepoints += 1
+        name = f"unit{self._savepoints}"
+        connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            connection.execute(f"ROLLBACK TO {name}")
+            connection.execute(f"RELEASE {name}")
+            raise
+        connection.execute(f"RELEASE {name}")
 
     @asynccontextmanager
     async def batch_write(self) -> AsyncIterator[SQLConnection]:

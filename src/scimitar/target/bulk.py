@@ -149,6 +149,18 @@ async def run_bulk(
     """Run a BulkRequest and build the BulkResponse."""
     profile = profile_named(ctx.profile_name)
     operations, fail_on_errors = _parse(body, profile.bulk_max_operations)
+    async with service.batch():
+        results = await _run(service, ctx, operations, fail_on_errors, error_body)
+    return {"schemas": [BULK_RESPONSE], "Operations": [results[i] for i in sorted(results)]}
+
+
+async def _run(
+    service: TargetService,
+    ctx: RequestContext,
+    operations: list[_Operation],
+    fail_on_errors: int | None,
+    error_body: ErrorBody,
+) -> dict[int, dict[str, Any]]:
     resolved: dict[str, str] = {}
     results: dict[int, dict[str, Any]] = {}
     errors = 0
@@ -180,7 +192,7 @@ async def run_bulk(
             if op.bulk_id is not None and "location" in results[op.index]:
                 resolved[op.bulk_id] = results[op.index]["location"].rsplit("/", 1)[1]
         pending = deferred
-    return {"schemas": [BULK_RESPONSE], "Operations": [results[i] for i in sorted(results)]}
+    return results
 
 
 def _failure(op: _Operation, error_body: ErrorBody, error: SCIMError) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,13 @@ class TargetService:
         return await repo.list_members(conn, ctx.tenant_id, group_id, limit=cap)
 
     # -- writes --------------------------------------------------------------------------
+
+    def batch(self) -> AbstractAsyncContextManager[None]:
+        """One transaction around many writes (a Bulk request's operations), where it can.
+
+        Each write still succeeds or fails on its own (a savepoint on SQLite).
+        """
+        return self._db.fast_batch()
 
     async def create(
         self, ctx: RequestContext, resource_type: str, body: Any, *, render: bool = True

@@ -62,7 +62,10 @@ class TargetMember(Base):
     """One member of a target group (a user or a nested group), by resource id."""
 
     __tablename__ = "target_member"
-    __table_args__ = (Index("ix_target_member_member", "tenant_id", "member_id"),)
+    __table_args__ = (
+        Index("ix_target_member_member", "tenant_id", "member_id"),
+        Index("ix_target_member_order", "tenant_id", "group_id", "seq"),
+    )
 
     tenant_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("target_tenant.id", ondelete="CASCADE"), primary_key=True
