@@ -39,7 +39,7 @@ def create_app(
     events = build_event_sink(settings, database)
     api = create_api(database, settings, events=events)
     portal = create_portal(
-        database, settings, launcher=api.state.launcher, scheduled=with_scheduler
+        database, settings, launcher=api.state.launcher, scheduled=with_scheduler, events=events
     )
 
     @asynccontextmanager

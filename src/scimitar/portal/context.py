@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from scimitar.admin import AdminAuth
 from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
+from scimitar.engine.events import EventSink
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.status import JobStatusService
 from scimitar.portal.filters import register_filters
@@ -44,10 +46,17 @@ class Portal:
         settings: Where the key file and directory settings are.
         launcher: The admin API's background cycles ("Sync now" without a scheduler).
         scheduled: Whether a scheduler runs cycles in this process ("Sync now" then asks it).
+        events: Where cycles the portal starts publish their events (notifications).
     """
 
     def __init__(
-        self, database: Database, settings: Settings, *, launcher: CycleLauncher, scheduled: bool
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        launcher: CycleLauncher,
+        scheduled: bool,
+        events: EventSink | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
@@ -57,6 +66,8 @@ class Portal:
         self.logs = ProvisioningLogStore(database)
         self.signer = SessionSigner(SecretBox.derived_key(settings, "portal-session"))
         self.runs = SyncLauncher(database, launcher, scheduled=scheduled)
+        self.events = events
+        self._tasks: set[asyncio.Task[None]] = set()
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -64,6 +75,11 @@ class Portal:
             lstrip_blocks=True,
         )
         register_filters(self.templates)
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a background task the portal started until it ends."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def render(
         self,

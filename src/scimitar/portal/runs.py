@@ -1,4 +1,4 @@
-""""Sync now" from the portal.
+""" "Sync now" from the portal.
 
 With a scheduler in this process (``scimitar serve``), the app's next run is moved to now and the
 scheduler starts it within a tick, so two cycles of one app never run side by side in one

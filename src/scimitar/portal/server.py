@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from scimitar.api.cycles import CycleLauncher
+from scimitar.engine.events import EventSink
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.portal import signin
 from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
@@ -33,7 +34,12 @@ _SECURITY_HEADERS = {
 
 
 def create_portal(
-    database: Database, settings: Settings, *, launcher: CycleLauncher, scheduled: bool
+    database: Database,
+    settings: Settings,
+    *,
+    launcher: CycleLauncher,
+    scheduled: bool,
+    events: EventSink | None = None,
 ) -> FastAPI:
     """The portal over this store.
 
@@ -42,9 +48,12 @@ def create_portal(
         settings: Key file and directory settings.
         launcher: The admin API's background cycles, shared so the two never race.
         scheduled: Whether a scheduler runs cycles in this process.
+        events: Where cycles the portal starts publish their events.
     """
     portal = FastAPI(title="Scimitar portal", openapi_url=None, docs_url=None, redoc_url=None)
-    portal.state.portal = Portal(database, settings, launcher=launcher, scheduled=scheduled)
+    portal.state.portal = Portal(
+        database, settings, launcher=launcher, scheduled=scheduled, events=events
+    )
     portal.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (signin, directory, apps, provisioning, mappings, activity, ondemand):
         portal.include_router(module.router)

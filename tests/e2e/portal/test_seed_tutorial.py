@@ -23,10 +23,10 @@ pytestmark = pytest.mark.e2e
 class Steps:
     """Numbered screenshots of the walk."""
 
-    def __init__(self, page: Page, folder: Path) -> None:
+    def __init__(self, page: Page, folder: Path, first: int = 1) -> None:
         self.page = page
         self.folder = folder
-        self.number = 0
+        self.number = first - 1
 
     def shot(self, name: str) -> None:
         self.number += 1
@@ -184,3 +184,27 @@ def test_seed_tutorial_in_the_portal(page: Page, portal_server: Server, artifact
     expect(result).to_contain_text("name.givenName")
     expect(result).to_contain_text("Augusta")
     steps.shot("provision-on-demand")
+
+
+def test_the_keyboard_reaches_the_menu_and_the_content(
+    page: Page, portal_server: Server, artifacts: Path
+) -> None:
+    page.goto(f"{portal_server.url}/portal/signin")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("radio", name="The admin password")).to_be_focused()
+    page.get_by_label("Admin password", exact=True).focus()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Enterprise applications")).to_be_visible()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Skip to content" moves focus into the page
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "main"
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="+ New application")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Browse the Scimitar gallery")).to_be_visible()
+    Steps(page, artifacts, first=90).shot("keyboard-gallery")
