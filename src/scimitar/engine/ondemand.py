@@ -27,7 +27,7 @@ from scimitar.engine.linkstore import LinkChange, load_links, save_links, target
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.memberships import export_manager, export_member_subset, manager_path
 from scimitar.engine.objects import Outcome, execute, failed, prepare_group, prepare_user
-from scimitar.engine.ondemand_lease import hold
+from scimitar.engine.ondemand_lease import ensure_held, hold
 from scimitar.engine.ondemand_port import RecordingPort
 from scimitar.engine.ondemand_trace import (
     ObjectTrace,
@@ -202,6 +202,7 @@ class OnDemandProvisioner:
             test = await self._test_connection(ctx, client)
             if not test.is_ok:
                 return self._trace(ctx, cycle_id, started, clock, connection_step(test), ())
+            await ensure_held(self._db, ctx.app_id, config.app.name, cycle_id)
             throttle = Throttle.for_limits(
                 config.template.document.rate_limits, concurrency=DEFAULT_CONCURRENCY
             )

@@ -32,7 +32,7 @@ from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
-__all__ = ["ONDEMAND_KIND", "JobBusyError", "hold", "settle"]
+__all__ = ["ONDEMAND_KIND", "JobBusyError", "ensure_held", "hold", "settle"]
 
 #: The cycle kind an on-demand run registers as.
 ONDEMAND_KIND = "ondemand"
@@ -188,6 +188,26 @@ async def hold(
     finally:
         _HELD.discard(app_id)
         await _release(database, app_id, cycle_id)
+
+
+async def ensure_held(database: Database, app_id: str, app_name: str, cycle_id: str) -> None:
+    """Check, before sending anything, that no cycle slipped in after the job was taken.
+
+    A cycle that read the job state just before this run took it may still register itself a
+    moment later; it does so within a few queries, while this run first sends Test
+    Connection, so a check after the probe finds it.
+
+    Raises:
+        JobBusyError: A cycle now runs the job.
+    """
+    async with database.read() as conn:
+        query = select(JOB_STATE.c.current_cycle_id).where(JOB_STATE.c.app_id == app_id)
+        current = (await conn.execute(query)).scalar()
+    if current != cycle_id:
+        raise JobBusyError(
+            f"a cycle of app {app_name!r} started at the same moment ({current}); nothing was "
+            "sent — provision on demand again once it ends"
+        )
 
 
 async def settle(

@@ -29,7 +29,7 @@ from scimitar.connector.transport import (
 from scimitar.engine import jobstate
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.ondemand import OnDemandProvisioner, TooManyMembersError
-from scimitar.engine.ondemand_lease import ONDEMAND_KIND, JobBusyError, hold
+from scimitar.engine.ondemand_lease import ONDEMAND_KIND, JobBusyError, ensure_held, hold
 from scimitar.engine.records import Initiator
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
@@ -276,3 +276,20 @@ async def test_manager_reference_once_the_manager_is_provisioned(
         assert users[ada][ENTERPRISE]["manager"]["value"] == users[boss]["id"]
         again = await service.provision_user(world.app_name, ada)
         assert [o.role for o in again.objects] == ["subject"]
+
+
+async def test_a_cycle_that_slipped_in_is_noticed_before_anything_is_sent(
+    database: Database, settings: Settings
+) -> None:
+    async with world_for(database, settings) as world:
+        async with hold(database, world.app_id, world.app_name) as cycle_id:
+            await ensure_held(database, world.app_id, world.app_name, cycle_id)
+            # A cycle that read the job state just before it was taken registers anyway.
+            await registered(database, world.app_id, "incremental", os.getpid())
+
+            with pytest.raises(JobBusyError, match="started at the same moment"):
+                await ensure_held(database, world.app_id, world.app_name, cycle_id)
+
+        state = await jobstate.load_state(database, world.app_id)
+        assert state.current_cycle_id is not None
+        assert state.current_cycle_id != cycle_id
