@@ -14,6 +14,7 @@ from rich.table import Table
 from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run
+from scimitar.engine.quarantine import Quarantine, explain
 from scimitar.engine.status import CycleSummary, JobStatus, JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -25,6 +26,7 @@ _STATES = {
     "active": ("Active", "green"),
     "paused": ("Paused", "yellow"),
     "quarantined": ("Quarantined", "bold red"),
+    "disabled": ("Disabled (turned off after 28 days in quarantine)", "bold red"),
 }
 _COUNT_ORDER = (
     "create",
@@ -69,7 +71,22 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
         facts.add_row("First steady state", _when(found.first_steady_at))
         facts.add_row("Last steady state", _when(found.last_steady_at))
         facts.add_row("Next cycle", _when(found.next_run_at))
+        escrowed = found.escrows
+        if escrowed.count:
+            facts.add_row(
+                "Escrows",
+                f"{escrowed.count} objects to retry (most attempts {escrowed.most_attempts}), "
+                f"next attempt {_when(escrowed.next_attempt_at)}",
+            )
+        if found.staged_deletes:
+            facts.add_row(
+                "Held deletions",
+                f"[bold red]{found.staged_deletes}[/] — `scimitar app deletes "
+                f"{escape(app_name)} list`, then allow or reject",
+            )
         parts: list[RenderableType] = [facts]
+        if found.quarantine is not None:
+            parts.append(_quarantine(found.quarantine))
         if found.running_cycle is not None:
             parts.append(_running(found.running_cycle))
         parts.append(_last(found.last_cycle))
@@ -77,6 +94,17 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
         console.print(Panel(Group(*parts), title=title, title_align="left", expand=False))
 
     return render
+
+
+def _quarantine(held: Quarantine) -> RenderableType:
+    lines = [
+        f"\n[bold red]Quarantined[/]: {escape(held.reason)} — {escape(explain(held.reason))}",
+        f"since {_when(held.series_began)}, {held.series_count} failed cycle(s); "
+        f"next attempt {_when(held.next_attempt)}",
+    ]
+    if held.error:
+        lines.append(f"Error: {escape(held.error)}")
+    return Group(*lines)
 
 
 def _running(cycle: CycleSummary) -> RenderableType:

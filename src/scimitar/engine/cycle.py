@@ -26,7 +26,8 @@ from scimitar.engine.actions import DisableCause
 from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
-from scimitar.engine.events import CycleFailed, EventSink, LogSink
+from scimitar.engine.events import EventSink, LogSink
+from scimitar.engine.guard import CyclePausedError, JobGuard
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import (
@@ -44,6 +45,7 @@ from scimitar.engine.objects import (
     prepare_group,
     prepare_user,
 )
+from scimitar.engine.revisit import Revisit, release_staged, retry_escrows
 from scimitar.engine.runstate import (
     CycleSummary,
     Progress,
@@ -109,12 +111,20 @@ class CycleRunner:
         self._on_progress = on_progress
         self._logs = ProvisioningLogStore(database)
         self._retention_days = log_retention_days
+        self._guard = JobGuard(database, apps, self._events, clock)
+        self._revisit = Revisit(database, directory, page_size, self._users_page, self._groups_page)
 
-    async def run(self, app_key: str, *, force_initial: bool = False) -> CycleSummary:
-        """Run one cycle now (resuming an interrupted one first).
+    async def run(
+        self, app_key: str, *, force_initial: bool = False, force_deletes: bool = False
+    ) -> CycleSummary:
+        """Run one cycle now (resuming an interrupted or paused one first).
+
+        With ``force_deletes`` (Graph ``ForceDeletes``) the held deletions are re-planned and
+        sent first, and the cycle's deletions are not counted against the threshold.
 
         Raises:
-            ConfigError: Provisioning is off, or the job is not configured.
+            ConfigError: Provisioning is off, the job is paused, it holds deletions (without
+                ``force_deletes``), or it is not configured.
             JobError: The app refused the job as a whole; the cycle is marked failed.
         """
         config = await self._apps.provisioning.config(app_key)
@@ -126,6 +136,7 @@ class CycleRunner:
         ctx = await self._context(config)
         await ondemand_lease.settle(self._db, ctx.app_id, config.app.name)
         state = await jobstate.load_state(self._db, ctx.app_id)
+        await self._guard.check(config.app.name, ctx.app_id, state, force=force_deletes)
         cycle, resume = await self._cycle(ctx, state, force_initial)
         async with self._port_factory(config) as port:
             run = Run(
@@ -134,8 +145,9 @@ class CycleRunner:
                 cycle,
                 Progress(cycle.id, cycle.kind),
                 resume,
-                DeletionCounter(config.settings.delete_threshold),
+                DeletionCounter(config.settings.delete_threshold, force_deletes),
                 is_resumed=cycle.id == state.current_cycle_id,
+                force_deletes=force_deletes,
             )
             return await self._guarded(run, state)
 
@@ -151,13 +163,16 @@ class CycleRunner:
         self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool
     ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
-        if interrupted is not None and jobstate.is_owner_alive(state, utcnow()):
+        is_paused = interrupted is not None and interrupted.status == "paused"
+        if interrupted is not None and not is_paused and jobstate.is_owner_alive(state, utcnow()):
             raise CycleBusyError(
                 f"a cycle of app {ctx.config.app.name!r} is already running "
                 f"({interrupted.id}); wait for it to end (see `scimitar app status "
                 f"{ctx.config.app.name}`)"
             )
         if interrupted is not None and state.resume:
+            if is_paused:
+                await jobstate.resume_cycle(self._db, ctx.app_id, interrupted)
             return interrupted, {**state.resume, "owner": jobstate.owner()}
         is_initial = force_initial or ctx.config.needs_initial_cycle or state.watermark is None
         resume: dict[str, Any]
@@ -185,15 +200,21 @@ class CycleRunner:
 
     async def _guarded(self, run: Run, state: jobstate.JobState) -> CycleSummary:
         started = time.monotonic()
+        await self._guard.prepare(run)
         try:
+            if run.force_deletes:
+                await release_staged(run, self._revisit, self._db)
             watermark = await (
                 self._initial(run) if run.cycle.kind == "initial" else self._incremental(run)
             )
+        except CyclePausedError:
+            await jobstate.pause_cycle(self._db, run.cycle, run.progress.to_dict())
+            return run.summary("paused", started)
         except JobError as exc:
             await jobstate.finish_cycle(
                 self._db, run.ctx.app_id, run.cycle, status="failed", watermark=None, error=str(exc)
             )
-            await self._cycle_failed(run, str(exc))
+            await self._guard.failed(run, str(exc))
             raise
         failures = run.cycle.counts.get("failure", 0)
         await self._logs.purge(retention_cutoff(self._retention_days))
@@ -205,30 +226,8 @@ class CycleRunner:
             watermark=watermark,
             is_steady=failures == 0,
         )
-        if failures:
-            await self._cycle_failed(run, None)
-        return CycleSummary(
-            run.cycle.id,
-            run.cycle.kind,
-            "succeeded",
-            dict(run.cycle.counts),
-            run.progress.objects,
-            time.monotonic() - started,
-        )
-
-    async def _cycle_failed(self, run: Run, error: str | None) -> None:
-        """Publish the cycle's one ``CycleFailed`` event."""
-        await self._events.publish(
-            CycleFailed(
-                app_id=run.ctx.app_id,
-                app_name=run.ctx.config.app.name,
-                cycle_id=run.cycle.id,
-                at=self._clock(),
-                error=error,
-                failed=tuple(run.failed),
-                failed_count=run.cycle.counts.get("failure", 0),
-            )
-        )
+        await self._guard.succeeded(run)
+        return run.summary("succeeded", started)
 
     # -- initial cycle -------------------------------------------------------------------
 
@@ -272,14 +271,26 @@ class CycleRunner:
                 pending.append((sending, page.cursor))
                 cursor = page.cursor
                 while pending and (len(pending) > 1 or cursor is None):
-                    sent, after = pending[0]
-                    await self._save_users(run, await sent, after)
-                    pending.pop(0)
+                    sent, after = pending.pop(0)
+                    try:
+                        await self._save_users(run, await sent, after)
+                    except CyclePausedError:
+                        await self._drain(run, pending)
+                        raise
                 if cursor is None:
                     return
         finally:
             for sent, _after in pending:
                 sent.cancel()
+
+    async def _drain(
+        self, run: Run, pending: list[tuple[asyncio.Future[list[Outcome]], str | None]]
+    ) -> None:
+        """On a pause, let the page already in flight finish and save it too."""
+        run.is_draining = True
+        while pending:
+            sent, after = pending.pop(0)
+            await self._save_users(run, await sent, after)
 
     async def _save_users(self, run: Run, outcomes: list[Outcome], cursor: str | None) -> None:
         run.resume["cursor"] = cursor
@@ -315,6 +326,7 @@ class CycleRunner:
             await self._persist(run, [], "changes")
             if not page.has_more:
                 break
+        await retry_escrows(run, self._revisit, self._db, self._clock())
         await self._groups_of_touched_users(run)
         await self._managers(run)
         return str(watermark)
@@ -505,9 +517,7 @@ class CycleRunner:
             await self._persist(run, outcomes, "references")
 
     async def _export(self, run: Run, prepared: list[Prepared]) -> list[Outcome]:
-        run.counter, actions = run.counter.admit([p.action for p in prepared])
-        for item, action in zip(prepared, actions, strict=True):
-            item.action = action
+        run.admit(prepared)
         now = utcnow()
         if run.ctx.options.use_bulk:
             return await execute_page(run.ctx, run.port, prepared, run.cycle.id, now)
@@ -520,7 +530,6 @@ class CycleRunner:
     async def _persist(self, run: Run, outcomes: Sequence[Outcome], phase: str) -> None:
         for outcome in outcomes:
             run.cycle.counts[outcome.count] = run.cycle.counts.get(outcome.count, 0) + 1
-        run.note_failures(outcomes)
         run.progress.phase = phase
         if outcomes:
             run.progress.objects += len(outcomes)
@@ -528,6 +537,8 @@ class CycleRunner:
         run.progress.counts = dict(run.cycle.counts)
         changes: list[LinkChange] = [o.link_change for o in outcomes if o.link_change]
         async with self._db.batch_write() as conn:
+            outcomes, is_paused = await self._guard.page(conn, run, outcomes)
+            run.note_failures(outcomes)
             await save_links(conn, run.ctx.app_id, changes)
             await self._logs.append(
                 run.ctx.app_id, [(o.object_type, o.record) for o in outcomes], conn=conn
@@ -537,3 +548,5 @@ class CycleRunner:
             )
         if self._on_progress is not None:
             self._on_progress(run.progress)
+        if is_paused and not run.is_draining:
+            raise CyclePausedError(run.cycle.id)

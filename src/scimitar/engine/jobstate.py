@@ -27,7 +27,9 @@ __all__ = [
     "last_cycle_start",
     "load_state",
     "owner",
+    "pause_cycle",
     "record_page",
+    "resume_cycle",
     "running_cycle",
     "start_cycle",
 ]
@@ -82,6 +84,7 @@ class CycleRow:
     id: str
     kind: str
     counts: dict[str, int]
+    status: str = "running"
 
 
 async def load_state(database: Database, app_id: str) -> JobState:
@@ -101,14 +104,35 @@ async def load_state(database: Database, app_id: str) -> JobState:
 
 
 async def running_cycle(database: Database, cycle_id: str | None) -> CycleRow | None:
-    """The cycle ``cycle_id`` if it is still marked running (a process died during it)."""
+    """The cycle ``cycle_id`` if it is unfinished: running (a process died?) or paused."""
     if cycle_id is None:
         return None
     async with database.read() as conn:
         row = (await conn.execute(select(CYCLE).where(CYCLE.c.id == cycle_id))).first()
-    if row is None or row.status != "running":
+    if row is None or row.status not in ("running", "paused"):
         return None
-    return CycleRow(row.id, row.kind, json.loads(row.counts or "{}"))
+    return CycleRow(row.id, row.kind, json.loads(row.counts or "{}"), row.status)
+
+
+async def pause_cycle(database: Database, cycle: CycleRow, progress: dict[str, Any]) -> None:
+    """Mark a cycle paused; the job keeps pointing at it and at its resume point."""
+    async with database.write() as conn:
+        await conn.execute(
+            update(CYCLE)
+            .where(CYCLE.c.id == cycle.id)
+            .values(status="paused", counts=json.dumps(cycle.counts), progress=json.dumps(progress))
+        )
+
+
+async def resume_cycle(database: Database, app_id: str, cycle: CycleRow) -> None:
+    """Mark a paused cycle running again (its resume point is the job's)."""
+    async with database.write() as conn:
+        await conn.execute(update(CYCLE).where(CYCLE.c.id == cycle.id).values(status="running"))
+        await conn.execute(
+            update(JOB_STATE)
+            .where(JOB_STATE.c.app_id == app_id)
+            .values(state="active", updated_at=utcnow())
+        )
 
 
 async def last_cycle_start(database: Database, app_id: str) -> datetime | None:

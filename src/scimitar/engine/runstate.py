@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from scimitar.apps.model import PrincipalType
 from scimitar.engine import jobstate
+from scimitar.engine.actions import StagedDelete
 from scimitar.engine.context import CycleContext
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import ObjectRef
-from scimitar.engine.work import Outcome, TargetPort
+from scimitar.engine.records import StepType
+from scimitar.engine.staged import Held
+from scimitar.engine.work import Outcome, Prepared, TargetPort
 from scimitar.store.queries import is_among
 from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.directory import MEMBER
@@ -101,7 +104,36 @@ class Run:
     touched_users: dict[str, int] = field(default_factory=dict)
     touched_groups: dict[str, int] = field(default_factory=dict)
     is_resumed: bool = False
+    is_draining: bool = False
     failed: list[ObjectRef] = field(default_factory=list)
+    reference_failures: int = 0
+    force_deletes: bool = False
+    has_escrows: bool = False
+    has_staged: bool = False
+    held: dict[tuple[str, str], Held] = field(default_factory=dict)
+
+    def summary(self, status: str, started: float) -> CycleSummary:
+        """How the cycle ended, ``started`` being its ``time.monotonic()`` start."""
+        counts = dict(self.cycle.counts)
+        elapsed = time.monotonic() - started
+        return CycleSummary(
+            self.cycle.id, self.cycle.kind, status, counts, self.progress.objects, elapsed
+        )
+
+    def admit(self, prepared: Sequence[Prepared]) -> None:
+        """Count a page's deletions; those over the threshold become ``StagedDelete``."""
+        self.counter, actions = self.counter.admit([p.action for p in prepared])
+        for item, action in zip(prepared, actions, strict=True):
+            item.action = action
+            if isinstance(action, StagedDelete):
+                key = (item.object_type, item.source_id)
+                self.held[key] = Held(item.display, action.held, item.change)
+
+    def note_staged(self, outcomes: Sequence[Outcome]) -> None:
+        """Forget what was held once written (the store has it)."""
+        for outcome in outcomes:
+            if outcome.count == "staged_delete":
+                self.held.pop((outcome.object_type, outcome.source_id), None)
 
     def touch_users(self, user_ids: Iterable[str], *, before_this_run: bool = False) -> None:
         """Users whose link changed (created, enabled, disabled...): their groups must follow.
@@ -132,9 +164,13 @@ class Run:
     def note_failures(self, outcomes: Sequence[Outcome]) -> None:
         """Remember the first :data:`FAILED_SHOWN` failed objects for the cycle's event."""
         for outcome in outcomes:
-            if outcome.count != "failure" or len(self.failed) >= FAILED_SHOWN:
+            if outcome.count != "failure":
                 continue
             record = outcome.record
+            if any(s.step_type is StepType.REFERENCE_RESOLUTION for s in record.steps):
+                self.reference_failures += 1
+            if len(self.failed) >= FAILED_SHOWN:
+                continue
             error = record.error
             self.failed.append(
                 ObjectRef(

@@ -18,6 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.engine import escrows, quarantine, staged
+from scimitar.engine.escrows import EscrowSummary
+from scimitar.engine.quarantine import Quarantine
 from scimitar.store import Database
 from scimitar.store.tables.engine import CYCLE, JOB_STATE, LINK
 
@@ -156,6 +159,9 @@ class JobStatus:
         next_run_at: When the next cycle is due.
         watermark: The change-log position the last completed cycle reached.
         linked: Linked objects per type (``User``, ``Group``).
+        quarantine: The job's quarantine, when it is quarantined (or was disabled after one).
+        escrows: Objects waiting for a retry, and when the next one is due.
+        staged_deletes: Disables and deletes held by accidental-deletion prevention.
     """
 
     app_id: str
@@ -167,6 +173,9 @@ class JobStatus:
     next_run_at: datetime | None = None
     watermark: str | None = None
     linked: Mapping[str, int] = field(default_factory=dict)
+    quarantine: Quarantine | None = None
+    escrows: EscrowSummary = field(default_factory=EscrowSummary)
+    staged_deletes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, camelCase, as ``scimitar app status --json`` prints them."""
@@ -180,6 +189,9 @@ class JobStatus:
             "nextRunAt": _iso(self.next_run_at),
             "watermark": self.watermark,
             "linked": dict(self.linked),
+            "quarantine": None if self.quarantine is None else self.quarantine.to_dict(),
+            "escrows": self.escrows.to_dict(),
+            "stagedDeletes": self.staged_deletes,
         }
 
 
@@ -207,11 +219,19 @@ class JobStatusService:
             running = await _running_cycle(conn, app_id, current)
             last = await _last_ended_cycle(conn, app_id)
             linked = await _linked(conn, app_id)
+            held = await quarantine.load(conn, app_id)
+            escrowed = await escrows.summary(conn, app_id)
+            staged_count = await staged.count(conn, app_id)
+        faults: dict[str, Any] = {
+            "quarantine": held,
+            "escrows": escrowed,
+            "staged_deletes": staged_count,
+        }
         if state is None:
-            return JobStatus(app_id, NOT_RUN, last, running, linked=linked)
+            return JobStatus(app_id, NOT_RUN, last, running, linked=linked, **faults)
         return JobStatus(
             app_id=app_id,
-            state=state.state,
+            state=_state(state.state, held),
             last_cycle=last,
             running_cycle=running,
             first_steady_at=state.first_steady_at,
@@ -219,7 +239,17 @@ class JobStatusService:
             next_run_at=state.next_run_at,
             watermark=state.watermark,
             linked=linked,
+            **faults,
         )
+
+
+def _state(stored: str, held: Quarantine | None) -> str:
+    """What the admin sees: disabled and paused first, then quarantined, then the stored state."""
+    if held is not None and held.disabled_at is not None:
+        return "disabled"
+    if stored == "paused":
+        return stored
+    return "quarantined" if held is not None else stored
 
 
 async def _running_cycle(

@@ -2,7 +2,9 @@
 
 Every tick it looks at the apps whose provisioning is on and runs the cycles that are due, one
 app at a time, so a slow app delays the others rather than overloading the store. A cycle's
-failure is logged and the app is tried again at its next interval.
+failure is logged and the app is tried again at its next interval — or, while the job is
+quarantined, on the quarantine's schedule (6 h, 12 h, 24 h, then daily; spec §3.7). Paused jobs
+and jobs whose deletions are held for an admin are not run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sqlalchemy import select, update
 
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
+from scimitar.engine import quarantine
 from scimitar.engine.events import EventSink, LogSink
+from scimitar.engine.guard import PAUSED
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
@@ -118,8 +122,16 @@ class Scheduler:
 
     async def _is_due(self, app_id: str) -> bool:
         async with self._database.read() as conn:
-            query = select(JOB_STATE.c.next_run_at).where(JOB_STATE.c.app_id == app_id)
-            next_run = (await conn.execute(query)).scalar()
+            query = select(JOB_STATE.c.next_run_at, JOB_STATE.c.state).where(
+                JOB_STATE.c.app_id == app_id
+            )
+            row = (await conn.execute(query)).first()
+            held = await quarantine.load(conn, app_id)
+        if row is not None and row.state == PAUSED:
+            return False
+        if held is not None and held.waits_for_admin:
+            return False
+        next_run = None if row is None else row.next_run_at
         return next_run is None or next_run <= self._clock()
 
     async def _run(self, app_id: str, interval: timedelta) -> None:
@@ -136,8 +148,10 @@ class Scheduler:
         except ScimitarError as exc:
             log.warning("cycle_failed", app_id=app_id, error=str(exc))
         async with self._database.write() as conn:
+            held = await quarantine.load(conn, app_id)
+            upcoming = self._clock() + interval
+            if held is not None and held.next_attempt is not None:
+                upcoming = held.next_attempt
             await conn.execute(
-                update(JOB_STATE)
-                .where(JOB_STATE.c.app_id == app_id)
-                .values(next_run_at=self._clock() + interval)
+                update(JOB_STATE).where(JOB_STATE.c.app_id == app_id).values(next_run_at=upcoming)
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,9 +25,11 @@ from scimitar.connector.errors import TargetRejectedObjectError
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.cycle import CycleRunner
+from scimitar.engine.control import JobControl
+from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EngineEvent
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.status import JobStatus, JobStatusService
 from scimitar.secrets import Secret
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
@@ -122,7 +124,9 @@ class World:
     events: Collector = field(default_factory=Collector)
     poisoned: set[str] = field(default_factory=set)
 
-    def runner(self, *, page_size: int = 50) -> CycleRunner:
+    def runner(
+        self, *, page_size: int = 50, on_progress: Callable[[Progress], None] | None = None
+    ) -> CycleRunner:
         """A runner like ``build_runner``'s, with the fake clock, the collector and the poison."""
         apps = self.apps
 
@@ -139,9 +143,20 @@ class World:
             SQLDirectory(self.database),
             open_port,
             page_size=page_size,
+            on_progress=on_progress,
             events=self.events,
             clock=self.clock,
         )
+
+    def control(self) -> JobControl:
+        """The job's controls, with the same clock, sink and runner."""
+        return JobControl(
+            self.database, self.apps, events=self.events, clock=self.clock, runner=self.runner
+        )
+
+    async def status(self) -> JobStatus:
+        """The job's status."""
+        return await JobStatusService(self.database).status(self.app_id)
 
     async def user(self, local: str, *, assign: bool = True, **attributes: Any) -> str:
         """A directory user (assigned to the app); returns its userPrincipalName."""

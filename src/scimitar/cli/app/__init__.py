@@ -11,7 +11,7 @@ from rich.table import Table
 
 from scimitar.apps import Assignment
 from scimitar.cli import status
-from scimitar.cli.app import mappings, provision, provisioning, sync
+from scimitar.cli.app import control, mappings, provision, provisioning, sync
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, run
 
@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 provisioning.register(app)
+control.register(app)
 app.add_typer(mappings.mappings_app, name="mappings")
 app.add_typer(mappings.scoping_app, name="scoping")
 app.command("status")(status.status)

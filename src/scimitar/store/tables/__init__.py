@@ -1,6 +1,6 @@
 """Every table Scimitar stores, one module per part; importing this registers them all."""
 
-from scimitar.store.tables import admin, apps, directory, engine, notify, target
+from scimitar.store.tables import admin, apps, directory, engine, notify, resilience, target
 from scimitar.store.tables.base import Base
 
-__all__ = ["Base", "admin", "apps", "directory", "engine", "notify", "target"]
+__all__ = ["Base", "admin", "apps", "directory", "engine", "notify", "resilience", "target"]

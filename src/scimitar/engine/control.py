@@ -1,0 +1,316 @@
+"""What an admin does to a job: pause, start, restart, and allow or reject held deletions.
+
+The services the CLI (``scimitar app pause|start|restart|deletes``) and the REST API share
+(spec §2.6, §3.5). Pausing sets the job's state; a cycle running in any process notices it at
+its next page boundary and stops there with its resume point saved, and ``start`` lets the next
+cycle resume it. ``restart`` resets what it is asked to (watermark, escrows, quarantine, links)
+so the next cycle is an initial one; deletions held by accidental-deletion prevention are sent
+(``allow``, Graph ``ForceDeletes``) or dropped (``reject``), either way ending the quarantine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, update
+
+from scimitar.apps import Apps
+from scimitar.engine import escrows, jobstate, quarantine, staged
+from scimitar.engine.cycle import CycleRunner, CycleSummary
+from scimitar.engine.events import EventSink, LogSink
+from scimitar.engine.guard import PAUSED, JobGuard
+from scimitar.engine.quarantine import QuarantineReason
+from scimitar.engine.service import build_runner
+from scimitar.engine.staged import StagedRow
+from scimitar.errors import ConfigError
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.engine import JOB_STATE, LINK
+
+__all__ = [
+    "DEFAULT_RESET",
+    "ControlResult",
+    "DeletesResult",
+    "JobControl",
+    "ResetScope",
+    "parse_reset",
+]
+
+
+class ResetScope(StrEnum):
+    """What ``restart`` resets (Graph ``resetScope``)."""
+
+    WATERMARK = "watermark"
+    ESCROWS = "escrows"
+    QUARANTINE = "quarantine"
+    LINKS = "links"
+    FULL = "full"
+
+
+#: A plain restart, as the portal's "Restart provisioning": watermark, escrows, quarantine.
+DEFAULT_RESET = frozenset({ResetScope.WATERMARK, ResetScope.ESCROWS, ResetScope.QUARANTINE})
+
+
+def parse_reset(text: str | None) -> frozenset[ResetScope]:
+    """``watermark,escrows,quarantine,links`` or ``full`` → the scopes (default when empty).
+
+    Raises:
+        ConfigError: An unknown scope, naming the ones there are.
+    """
+    if text is None or not text.strip():
+        return DEFAULT_RESET
+    scopes: set[ResetScope] = set()
+    for part in text.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        try:
+            scopes.add(ResetScope(name))
+        except ValueError:
+            known = ", ".join(s.value for s in ResetScope)
+            message = f"--reset {name!r} is unknown; use a comma list of: {known}"
+            raise ConfigError(message) from None
+    if ResetScope.FULL in scopes:
+        return frozenset(ResetScope)
+    return frozenset(scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult:
+    """What an admin action did.
+
+    Attributes:
+        app_id: The app.
+        app_name: Its name.
+        state: The job's state afterwards.
+        message: What happened, in a sentence.
+        reset: For a restart, what was reset and how many rows each reset removed.
+    """
+
+    app_id: str
+    app_name: str
+    state: str
+    message: str
+    reset: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, camelCase."""
+        return {
+            "appId": self.app_id,
+            "app": self.app_name,
+            "state": self.state,
+            "message": self.message,
+            "reset": dict(self.reset),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeletesResult:
+    """Held deletions allowed or rejected.
+
+    Attributes:
+        app_name: The app.
+        decision: ``allowed`` or ``rejected``.
+        deletions: The held deletions the decision was about.
+        cycle: For ``allowed``, the cycle that sent them.
+    """
+
+    app_name: str
+    decision: str
+    deletions: list[StagedRow]
+    cycle: CycleSummary | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values, camelCase."""
+        return {
+            "app": self.app_name,
+            "decision": self.decision,
+            "count": len(self.deletions),
+            "deletions": [d.to_dict() for d in self.deletions],
+            "cycle": None if self.cycle is None else self.cycle.to_dict(),
+        }
+
+
+class JobControl:
+    """Pause, start, restart and held-deletion decisions for apps' jobs.
+
+    Args:
+        database: The store.
+        apps: The apps services.
+        events: Where quarantine changes are published.
+        clock: The current UTC time.
+        runner: Makes the runner that sends allowed deletions (``build_runner`` by default).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        apps: Apps,
+        *,
+        events: EventSink | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        runner: Callable[[], CycleRunner] | None = None,
+    ) -> None:
+        self._db = database
+        self._apps = apps
+        self._events: EventSink = events if events is not None else LogSink()
+        self._clock = clock
+        self._runner = runner or (
+            lambda: build_runner(database, apps, events=self._events, clock=clock)
+        )
+        self._guard = JobGuard(database, apps, self._events, clock)
+
+    async def pause(self, app_key: str) -> ControlResult:
+        """Pause the job: no cycle starts, and a running one stops at its next page boundary."""
+        app = await self._apps.apps.get(app_key)
+        state = await jobstate.load_state(self._db, app.id)
+        running = await jobstate.running_cycle(self._db, state.current_cycle_id)
+        await self._set(app.id, state=PAUSED)
+        if running is not None and running.status == "running":
+            message = (
+                f"paused; the running cycle {running.id} stops after its current page and "
+                f"resumes from there after `scimitar app start {app.name}`"
+            )
+        else:
+            message = f"paused; no cycle starts until `scimitar app start {app.name}`"
+        return ControlResult(app.id, app.name, PAUSED, message)
+
+    async def start(self, app_key: str) -> ControlResult:
+        """Start (or resume) the job now: turns provisioning on and ends a quarantine.
+
+        Deletions held by accidental-deletion prevention still need ``allow`` or ``reject``.
+
+        Raises:
+            ConnectionTestError: Provisioning was off and Test Connection fails.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        app = config.app
+        state = await jobstate.load_state(self._db, app.id)
+        async with self._db.read() as conn:
+            held = await quarantine.load(conn, app.id)
+        if not config.is_on:
+            await self._apps.provisioning.set_provisioning(app.id, is_on=True)
+        notes: list[str] = []
+        if held is not None and held.reason == QuarantineReason.TOO_MANY_DELETES:
+            notes.append(
+                f"deletions are still held: `scimitar app deletes {app.name} allow` or `reject`"
+            )
+        elif held is not None:
+            await self._guard.release(app.id, app.name, details="started by an admin")
+            notes.append(f"quarantine ({held.reason}) lifted")
+        is_fresh = state.watermark is None and state.current_cycle_id is None
+        new_state = "not_run" if is_fresh and state.state in ("not_run", PAUSED) else "active"
+        await self._set(app.id, state=new_state, next_run_at=self._clock())
+        resumes = state.current_cycle_id is not None and bool(state.resume)
+        message = "started; the next cycle " + (
+            f"resumes cycle {state.current_cycle_id}" if resumes else "runs at the next tick"
+        )
+        return ControlResult(app.id, app.name, new_state, "; ".join([message, *notes]))
+
+    async def restart(self, app_key: str, reset: Iterable[ResetScope]) -> ControlResult:
+        """Reset what ``reset`` names; the next cycle is an initial one.
+
+        Raises:
+            ConfigError: A cycle is running in a live process (pause it first).
+        """
+        scopes = frozenset(reset) or DEFAULT_RESET
+        app = await self._apps.apps.get(app_key)
+        state = await jobstate.load_state(self._db, app.id)
+        unfinished = await jobstate.running_cycle(self._db, state.current_cycle_id)
+        if (
+            unfinished is not None
+            and unfinished.status == "running"
+            and jobstate.is_owner_alive(state, utcnow())
+        ):
+            raise ConfigError(
+                f"a cycle of app {app.name!r} is running ({unfinished.id}); pause it with "
+                f"`scimitar app pause {app.name}` and restart once it has stopped"
+            )
+        if unfinished is not None:
+            await jobstate.finish_cycle(
+                self._db,
+                app.id,
+                unfinished,
+                status="interrupted",
+                watermark=None,
+                error="restarted by an admin",
+            )
+        done = await self._reset(app.id, scopes)
+        if ResetScope.QUARANTINE in scopes:
+            await self._guard.release(app.id, app.name, details="restarted by an admin")
+        await self._set(app.id, state="active", next_run_at=self._clock())
+        names = ", ".join(sorted(s.value for s in scopes if s is not ResetScope.FULL))
+        is_initial = bool({ResetScope.WATERMARK, ResetScope.LINKS} & scopes)
+        message = f"restarted (reset: {names}); the next cycle is " + (
+            "an initial cycle" if is_initial else "incremental"
+        )
+        return ControlResult(app.id, app.name, "active", message, done)
+
+    async def _reset(self, app_id: str, scopes: frozenset[ResetScope]) -> dict[str, int]:
+        done: dict[str, int] = {}
+        async with self._db.write() as conn:
+            if {ResetScope.WATERMARK, ResetScope.LINKS} & scopes:
+                await conn.execute(
+                    update(JOB_STATE).where(JOB_STATE.c.app_id == app_id).values(watermark=None)
+                )
+                done["watermark"] = 1
+            if ResetScope.ESCROWS in scopes:
+                done["escrows"] = await escrows.clear(conn, app_id)
+            if ResetScope.QUARANTINE in scopes:
+                done["stagedDeletes"] = await staged.clear(conn, app_id)
+            if ResetScope.LINKS in scopes:
+                result = await conn.execute(delete(LINK).where(LINK.c.app_id == app_id))
+                done["links"] = int(result.rowcount or 0)
+        return done
+
+    async def staged(self, app_key: str) -> list[StagedRow]:
+        """The app's held deletions, oldest first."""
+        app = await self._apps.apps.get(app_key)
+        async with self._db.read() as conn:
+            return await staged.list_staged(conn, app.id)
+
+    async def allow(self, app_key: str) -> DeletesResult:
+        """Send the held deletions now (a cycle with ``ForceDeletes``) and end the quarantine.
+
+        Raises:
+            ConfigError: Nothing is held.
+            JobError: The app refused the cycle (the job is quarantined for that instead).
+        """
+        app = await self._apps.apps.get(app_key)
+        rows = await self._held(app.id, app.name)
+        await self._guard.release(app.id, app.name, details="an admin allowed the held deletions")
+        summary = await self._runner().run(app.id, force_deletes=True)
+        return DeletesResult(app.name, "allowed", rows, summary)
+
+    async def reject(self, app_key: str) -> DeletesResult:
+        """Drop the held deletions (the links stay) and end the quarantine.
+
+        Raises:
+            ConfigError: Nothing is held.
+        """
+        app = await self._apps.apps.get(app_key)
+        rows = await self._held(app.id, app.name)
+        async with self._db.write() as conn:
+            await staged.clear(conn, app.id)
+        await self._guard.release(app.id, app.name, details="an admin rejected the held deletions")
+        return DeletesResult(app.name, "rejected", rows)
+
+    async def _held(self, app_id: str, app_name: str) -> list[StagedRow]:
+        async with self._db.read() as conn:
+            rows = await staged.list_staged(conn, app_id)
+        if not rows:
+            raise ConfigError(f"app {app_name!r} holds no deletions; nothing to allow or reject")
+        return rows
+
+    async def _set(self, app_id: str, **values: Any) -> None:
+        await jobstate.load_state(self._db, app_id)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(JOB_STATE)
+                .where(JOB_STATE.c.app_id == app_id)
+                .values(updated_at=utcnow(), **values)
+            )
