@@ -312,3 +312,21 @@ async def test_provision_on_demand_says_what_is_missing(browser: Browser) -> Non
     )
     assert no_credentials.status_code == 400
     assert "no credentials yet" in no_credentials.text
+
+
+async def test_plain_http_to_another_host_is_refused_in_the_page_words(browser: Browser) -> None:
+    app_id = await _webex(browser)
+    response = await browser.post(
+        f"/portal/apps/{app_id}/provisioning",
+        {
+            "tenant_url": "http://scim.example.com/v2/",
+            "token": "t",
+            "interval": "5",
+            "scope": "assigned",
+            "status": "off",
+        },
+    )
+    assert response.status_code == 400
+    assert "uses plain http to scim.example.com" in response.text
+    assert "pass --allow-insecure-http" not in response.text
+    assert (await browser.portal.apps.provisioning.config(app_id)).tenant_url is None

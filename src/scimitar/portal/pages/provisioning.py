@@ -38,7 +38,10 @@ _LABELS = (
     ("--no-delete-threshold", "turn accidental-deletion prevention off"),
     ("--delete-threshold", "Accidental deletion threshold"),
     ("--interval", "Interval"),
-    ("--allow-insecure-http", "an https URL"),
+    (
+        ", or pass --allow-insecure-http for a lab",
+        " (for a lab, `scimitar app credentials --allow-insecure-http` accepts plain http)",
+    ),
 )
 
 
