@@ -15,7 +15,15 @@ from scimitar.engine.events import EventSink
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.portal import signin
 from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
-from scimitar.portal.pages import activity, apps, directory, mappings, ondemand, provisioning
+from scimitar.portal.pages import (
+    activity,
+    apps,
+    control,
+    directory,
+    mappings,
+    ondemand,
+    provisioning,
+)
 from scimitar.settings import Settings
 from scimitar.store import Database
 
@@ -55,7 +63,7 @@ def create_portal(
         database, settings, launcher=launcher, scheduled=scheduled, events=events
     )
     portal.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, directory, apps, provisioning, mappings, activity, ondemand):
+    for module in (signin, directory, apps, provisioning, mappings, activity, ondemand, control):
         portal.include_router(module.router)
 
     @portal.middleware("http")

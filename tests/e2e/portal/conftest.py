@@ -63,25 +63,28 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         _wait_until_up(url, process, log)
         server = Server(url, env, process, log)
-        subprocess.run(
-            [sys.executable, "-m", "scimitar", "admin", "set-password", "--password-stdin"],
-            input=PASSWORD + "\n",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        set_password(server)
         yield server
     finally:
         process.terminate()
         process.wait(timeout=20)
 
 
+def set_password(server: Server) -> None:
+    """Set the admin password of the server's store, as an admin would."""
+    subprocess.run(
+        [sys.executable, "-m", "scimitar", "admin", "set-password", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
-    """The screenshot folder, emptied."""
+    """The screenshot folder (each test overwrites its own files)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
-        old.unlink()
     return ARTIFACTS

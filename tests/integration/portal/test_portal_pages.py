@@ -330,3 +330,24 @@ async def test_plain_http_to_another_host_is_refused_in_the_page_words(browser: 
     assert "uses plain http to scim.example.com" in response.text
     assert "pass --allow-insecure-http" not in response.text
     assert (await browser.portal.apps.provisioning.config(app_id)).tenant_url is None
+
+
+async def test_job_control_refuses_what_cannot_be_done(browser: Browser) -> None:
+    app_id = await _webex(browser)
+    base = f"/portal/apps/{app_id}/control"
+    page = await browser.client.get(base)
+    assert "No deletions are held." in page.text
+    for action, message in (
+        ("allow", "no deletions are held"),
+        ("reject", "holds no deletions"),
+        ("restart", "tick at least one thing to reset"),
+        ("purge", "unknown action"),
+    ):
+        response = await browser.post(f"{base}/{action}", {})
+        assert response.status_code == 400, action
+        assert message in response.text, action
+    paused = await browser.post(f"{base}/pause", {})
+    assert "paused" in paused.text
+    assert (await browser.portal.status.status(app_id)).state == "paused"
+    restarted = await browser.post(f"{base}/restart", {"reset_escrows": "1"})
+    assert "restarted (reset: escrows)" in restarted.text
