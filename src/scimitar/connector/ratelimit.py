@@ -191,13 +191,18 @@ class Throttle:
     ) -> Throttle:
         """A throttle from a template's ``rateLimits`` (see :class:`RateLimit`).
 
-        A limit without ``burst`` allows one request at once: requests are spaced evenly,
-        which keeps clear of vendors that count in short windows.
+        The bucket saves up half the published ``burst``: requests reach the app a little
+        bunched (the network, the app's own queue), and an app whose bucket a client had
+        emptied would answer each bunch 429; the other half stays the app's slack. A limit
+        without ``burst`` allows one request at once: requests are spaced evenly, which keeps
+        clear of vendors that count in short windows.
         """
         rules = [
             BucketRule(
                 limit.applies_to,
-                TokenBucket(limit.requests / limit.per_seconds, limit.burst or 1, clock=clock),
+                TokenBucket(
+                    limit.requests / limit.per_seconds, (limit.burst or 1) // 2, clock=clock
+                ),
             )
             for limit in limits
         ]

@@ -18,9 +18,9 @@ from scimitar.directory.model import Group, ObjectType
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.context import CycleContext
 from scimitar.engine.objects import Outcome, TargetPort, prepare_user
+from scimitar.engine.outcomes import error_code_of
 from scimitar.engine.planning import Link
 from scimitar.engine.records import (
-    ErrorCode,
     ErrorInformation,
     ModifiedProperty,
     ProvisionedIdentity,
@@ -29,7 +29,6 @@ from scimitar.engine.records import (
     ProvisioningStep,
     RecordStatus,
     StepType,
-    error_code_for_status,
 )
 from scimitar.engine.references import member_delta
 from scimitar.engine.runstate import first
@@ -80,10 +79,8 @@ def _record(
     )
     info = None
     if error is not None:
-        code = getattr(error, "status", None)
-        info = ErrorInformation.for_code(
-            error_code_for_status(code) if code else ErrorCode.INTERNAL_SERVER_ERROR, str(error)
-        )
+        # A member PATCH answered 404 addresses the linked group: InvalidAnchor (spec §1.8).
+        info = ErrorInformation.for_code(error_code_of(error, is_linked=True), str(error))
     return ProvisioningRecord(
         id=str(uuid.uuid4()),
         activity_date_time=now,

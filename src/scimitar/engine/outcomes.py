@@ -33,7 +33,7 @@ from scimitar.engine.steps import export_step
 from scimitar.engine.work import Outcome, Prepared
 from scimitar.errors import SyncError
 
-__all__ = ["failed", "succeeded"]
+__all__ = ["error_code_of", "failed", "succeeded"]
 
 
 def _identity(prepared: Prepared, target_id: str | None) -> tuple[ProvisionedIdentity, ...]:
@@ -96,18 +96,20 @@ def _code(code: str) -> ErrorCode:
         return ErrorCode.BAD_REQUEST
 
 
+def error_code_of(exc: SyncError, *, is_linked: bool) -> ErrorCode:
+    """Entra's error code for a failure (spec §1.8): by HTTP status, else timeout or other."""
+    status_code = getattr(exc, "status", None)
+    if status_code:
+        return error_code_for_status(status_code, is_linked=is_linked)
+    if "timeout" in str(exc).lower():
+        return ErrorCode.TIMEOUT
+    return ErrorCode.INTERNAL_SERVER_ERROR
+
+
 def failed(
     prepared: Prepared, job_id: str, cycle_id: str, now: datetime, exc: SyncError
 ) -> Outcome:
-    status_code = getattr(exc, "status", None)
-    linked = prepared.link is not None
-    code = (
-        error_code_for_status(status_code, is_linked=linked)
-        if status_code
-        else (
-            ErrorCode.TIMEOUT if "timeout" in str(exc).lower() else ErrorCode.INTERNAL_SERVER_ERROR
-        )
-    )
+    code = error_code_of(exc, is_linked=prepared.link is not None)
     prepared.steps.append(
         export_step(prepared.object_type, prepared.action, RecordStatus.FAILURE, str(exc))
     )

@@ -146,7 +146,7 @@ async def _after_conflict(
             return await adopt(ctx, port, prepared, target_id)
         case Failure():
             return prepared.action, None, None
-    values = ", ".join(a.attribute for a in prepared_attempts(ctx, prepared)) or "none mapped"
+    values = ", ".join(a.attribute for a in _matching_values(ctx, prepared)) or "none mapped"
     raise UnresolvedConflictError(
         f"{kind} {prepared.display!r}: the app answered 409 (already exists) to its create, "
         f"but no {kind} in the app matches it on its matching attributes ({values}); find the "
@@ -155,7 +155,7 @@ async def _after_conflict(
     ) from error
 
 
-def prepared_attempts(ctx: CycleContext, prepared: Prepared) -> list[MatchAttempt]:
+def _matching_values(ctx: CycleContext, prepared: Prepared) -> list[MatchAttempt]:
     """The matching attributes this object has a value for (for messages)."""
     result = prepared.result
     mapping = ctx.mappings[prepared.object_type].mapping_set

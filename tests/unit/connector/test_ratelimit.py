@@ -247,3 +247,19 @@ def test_an_app_without_published_limits_gets_the_rate_it_answered_at() -> None:
     assert spacing == pytest.approx(0.1, rel=0.05)
     # Another 429 after the cut halves the rate (it had grown a little with the successes).
     assert halved == pytest.approx((10 + 0.1 + 1 / 10.1) / 2, rel=0.01)
+
+
+def test_client_saves_up_half_the_published_burst_leaving_the_app_slack() -> None:
+    time = FakeTime()
+    throttle = Throttle.for_limits(
+        [_limit("all", 10, 1, burst=10)], concurrency=4, clock=time, sleep=time.sleep
+    )
+
+    async def scenario() -> None:
+        for _ in range(7):
+            async with throttle.slot("GET", "/Users"):
+                pass
+
+    asyncio.run(scenario())
+    # Five at once (half of ten), then one every tenth of a second.
+    assert time.waits == pytest.approx([0.1, 0.1])
