@@ -260,16 +260,20 @@ def test_token_revoked_mid_cycle_stops_it_and_the_next_cycle_converges(
 
     _, err = sync.communicate(timeout=300)
 
-    # The cycle stopped with a job failure naming the refused credentials.
+    # The cycle stopped with a job failure naming the refused credentials, and the job is
+    # quarantined at once for them (spec §3.7).
     assert sync.returncode != 0
     assert "401" in err.decode(), err.decode()
     status = fleet.scimitar("app", "status", fleet.app)
-    assert "401" in json.dumps(status), status
+    assert status["state"] == "quarantined", status
+    assert status["quarantine"]["reason"] == "EncounteredQuarantineException", status
+    assert "401" in status["quarantine"]["error"], status
     fleet.credentials(rotated["token"])
     fleet.no_faults()
     fleet.sync()
     settled = fleet.sync()
     assert settled["counts"].get("failure", 0) == 0, settled
+    assert fleet.scimitar("app", "status", fleet.app)["quarantine"] is None
     fleet.assert_target_is_the_directory(fleet.view(rotated["token"]))
 
 
