@@ -148,3 +148,72 @@ def test_serve_scheduler_mails_a_failed_cycle(tmp_path: Path, smtp: MailServer) 
     assert mail.subject == f"[Scimitar] {app}: 1 object failed to provision"
     assert f"User {ada} (DuplicateTargetEntries)" in mail.body("plain")
     assert f"{url}/portal/apps/" in mail.body("html")
+
+
+def _sync_process(server: Server, smtp: MailServer, app: str) -> subprocess.CompletedProcess[str]:
+    """``scimitar app sync APP`` as a real process, with the SMTP settings."""
+    env = {**server.env, **smtp.env(SCIMITAR_PUBLIC_URL=server.url)}
+    return subprocess.run(
+        [sys.executable, "-m", "scimitar", "app", "sync", app, "--json"],
+        env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+
+
+def test_held_deletions_mail_once(server: Server, smtp: MailServer) -> None:
+    scimitar = Scimitar(server)
+    tag = uuid.uuid4().hex[:8]
+    app, target = _app(scimitar, server, tag)
+    target.close()
+    scimitar("app", "settings", app, "--delete-threshold", "2", "--no-notify-on-failure")
+    users = [f"u{n}.{tag}@contoso.com" for n in range(3)]
+    for upn in users:
+        _user(scimitar, app, upn)
+    scimitar("app", "provisioning", app, "on")
+    scimitar("app", "sync", app)
+    for upn in users:
+        scimitar("app", "unassign", app, "--user", upn)
+
+    synced = _sync_process(server, smtp, app)
+
+    assert synced.returncode == 0, synced.stderr
+    [mail] = smtp.wait_for(1)
+    assert mail.rcpt_tos == [ADMIN]
+    # The threshold of 2 lets one disable through and holds the rest (spec §2.6).
+    assert mail.subject == f"[Scimitar] {app}: 2 deletions held for review"
+    text = mail.body("plain")
+    assert "threshold of 2 disables and deletes per cycle" in text
+    held = [line for line in text.splitlines() if line.startswith("  - User ")]
+    assert len(held) == 2
+    assert all(any(upn in line for upn in users) for line in held)
+    for step in ("list", "allow", "reject"):
+        assert f"`scimitar app deletes '{app}' {step}`" in text
+    assert f"{server.url}/portal/apps/" in text
+    assert len(smtp.received) == 1  # the TooManyDeletes quarantine sends no second mail
+    listed = scimitar("app", "deletes", app, "list")
+    assert len(listed) == 2, listed
+
+
+def test_revoked_token_quarantines_and_mails(server: Server, smtp: MailServer) -> None:
+    scimitar = Scimitar(server)
+    tag = uuid.uuid4().hex[:8]
+    app, target = _app(scimitar, server, tag)
+    target.close()
+    scimitar("app", "settings", app, "--no-notify-on-failure")
+    _user(scimitar, app, f"ada.{tag}@contoso.com")
+    scimitar("app", "provisioning", app, "on")
+    scimitar("app", "sync", app)
+    scimitar("target", "tenant", "rotate-token", f"t-{tag}")
+    _user(scimitar, app, f"bob.{tag}@contoso.com")
+
+    synced = _sync_process(server, smtp, app)
+
+    assert synced.returncode == 1
+    [mail] = smtp.wait_for(1)
+    assert mail.subject == (
+        f"[Scimitar] {app}: provisioning quarantined (EncounteredQuarantineException)"
+    )
+    text = mail.body("plain")
+    assert "401" in text
+    assert "tries again by itself at" in text
+    assert f"`scimitar app credentials '{app}' --tenant-url URL --token TOKEN`" in text
+    assert len(smtp.received) == 1  # failure mails are off for this app

@@ -178,10 +178,10 @@ def compose_deletes_held(event: DeleteThresholdTripped, public_url: str | None) 
     return Notice(
         subject=_SUBJECT.format(app=event.app_name, what=f"{count:,} deletions held for review"),
         summary=[
-            f"At {_when(event.at)} a provisioning cycle of {event.app_name} was about to "
-            f"disable or delete {count:,} objects, more than the threshold of "
-            f"{event.threshold:,} per cycle. Scimitar held these deletions and quarantined "
-            "the job (TooManyDeletes); nothing was disabled or deleted.",
+            f"At {_when(event.at)} a provisioning cycle of {event.app_name} reached the "
+            f"accidental-deletions threshold of {event.threshold:,} disables and deletes per "
+            f"cycle. Scimitar held {count:,} of them, from the threshold on, and quarantined "
+            "the job (TooManyDeletes): the held ones were not sent to the app.",
         ],
         actions=_review_deletes(app),
         objects_title="Held deletions",

@@ -188,7 +188,8 @@ async def test_delete_threshold_mail_lists_held_deletions(
     assert len(smtp.received) == 1
     assert mail.subject == "[Scimitar] Web Shop: 600 deletions held for review"
     text = mail.body("plain")
-    assert "disable or delete 600 objects, more than the threshold of 10" in text
+    assert "reached the accidental-deletions threshold of 10 disables and deletes" in text
+    assert "Scimitar held 600 of them" in text
     assert "  - User user19@contoso.com\n" in text
     assert "user20@contoso.com" not in text
     assert "... and 580 more (600 in all)" in text
