@@ -84,9 +84,9 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
                 f"[bold red]{found.staged_deletes}[/] — `scimitar app deletes "
                 f"{escape(app_name)} list`, then allow or reject",
             )
-        parts: list[RenderableType] = [facts]
         if found.quarantine is not None:
-            parts.append(_quarantine(found.quarantine))
+            _quarantine(facts, found.quarantine)
+        parts: list[RenderableType] = [facts]
         if found.running_cycle is not None:
             parts.append(_running(found.running_cycle))
         parts.append(_last(found.last_cycle))
@@ -96,15 +96,16 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
     return render
 
 
-def _quarantine(held: Quarantine) -> RenderableType:
-    lines = [
-        f"\n[bold red]Quarantined[/]: {escape(held.reason)} — {escape(explain(held.reason))}",
-        f"since {_when(held.series_began)}, {held.series_count} failed cycle(s); "
-        f"next attempt {_when(held.next_attempt)}",
-    ]
+def _quarantine(facts: Table, held: Quarantine) -> None:
+    facts.add_row(
+        "Quarantine", f"[bold red]{escape(held.reason)}[/]: {escape(explain(held.reason))}"
+    )
+    facts.add_row("  since", f"{_when(held.series_began)}, {held.series_count} failed cycle(s)")
+    facts.add_row(
+        "  next attempt", _when(held.next_attempt) if held.next_attempt else "when an admin acts"
+    )
     if held.error:
-        lines.append(f"Error: {escape(held.error)}")
-    return Group(*lines)
+        facts.add_row("  error", escape(held.error))
 
 
 def _running(cycle: CycleSummary) -> RenderableType:

@@ -123,7 +123,8 @@ def deletes(
         async with _control() as control:
             if action == "list":
                 rows = await control.staged(key)
-                emit([r.to_dict() for r in rows], as_json=as_json, render=_render_rows(rows))
+                render = _render_rows(key, rows)
+                emit([r.to_dict() for r in rows], as_json=as_json, render=render)
                 return
             decided = await (control.allow(key) if action == "allow" else control.reject(key))
         emit(decided.to_dict(), as_json=as_json, render=_render_decision(decided))
@@ -131,7 +132,7 @@ def deletes(
     run(body)
 
 
-def _render_rows(rows: list[StagedRow]) -> Callable[[Console], None]:
+def _render_rows(key: str, rows: list[StagedRow]) -> Callable[[Console], None]:
     def render(console: Console) -> None:
         if not rows:
             console.print("No deletions are held.")
@@ -146,7 +147,10 @@ def _render_rows(rows: list[StagedRow]) -> Callable[[Console], None]:
                 row.staged_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             )
         console.print(table)
-        console.print("Send them with `scimitar app deletes APP allow`, drop them with `reject`.")
+        console.print(
+            f"Send them with `scimitar app deletes {key} allow`, drop them with `reject`.",
+            markup=False,
+        )
 
     return render
 
