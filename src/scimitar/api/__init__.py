@@ -19,10 +19,13 @@ from scimitar.api.openapi import install_openapi
 from scimitar.api.problems import install_problem_handlers, problem_responses
 from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
-from scimitar.api.routes import directory, logs, mappings, ondemand, provisioning
+from scimitar.api.routes import control, directory, logs, mappings, ondemand, provisioning
 from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
+from scimitar.engine.control import JobControl
+from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
+from scimitar.engine.service import build_runner
 from scimitar.settings import Settings
 from scimitar.store import Database
 
@@ -32,8 +35,8 @@ API_PREFIX = "/api/v1"
 
 _DESCRIPTION = """\
 Scimitar's admin API: the directory, the gallery, apps and their assignments, provisioning
-(credentials, Test Connection, settings, mappings, scoping, on/off, sync now, provision on
-demand), status and logs.
+(credentials, Test Connection, settings, mappings, scoping, on/off, sync now, pause, start,
+restart, held deletions, provision on demand), status and logs.
 
 Authenticate with an API key from `scimitar admin key create NAME`, sent as
 `Authorization: Bearer KEY`. Errors are `application/problem+json` (RFC 9457).
@@ -69,9 +72,19 @@ def create_api(
     api.state.launcher = CycleLauncher(
         database, services.apps, log_retention_days=settings.log_retention_days, events=events
     )
+
+    def runner() -> CycleRunner:
+        return build_runner(
+            database,
+            services.apps,
+            log_retention_days=settings.log_retention_days,
+            events=events,
+        )
+
+    api.state.control = JobControl(database, services.apps, events=events, runner=runner)
     install_problem_handlers(api)
     install_openapi(api)
-    for module in (directory, app_routes, provisioning, ondemand, mappings, logs):
+    for module in (directory, app_routes, provisioning, control, ondemand, mappings, logs):
         api.include_router(module.router)
     return api
 

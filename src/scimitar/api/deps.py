@@ -11,12 +11,13 @@ from scimitar.admin import AdminAuth
 from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
+from scimitar.engine.control import JobControl
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
 
-__all__ = ["LauncherDep", "Services", "ServicesDep"]
+__all__ = ["ControlDep", "LauncherDep", "Services", "ServicesDep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +70,11 @@ def _launcher(request: Request) -> CycleLauncher:
 
 
 LauncherDep = Annotated[CycleLauncher, Depends(_launcher)]
+
+
+def _control(request: Request) -> JobControl:
+    control: JobControl = request.app.state.control
+    return control
+
+
+ControlDep = Annotated[JobControl, Depends(_control)]

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scimitar.api.cycles import ProvisioningOffError
+from scimitar.api.cycles import DeletionsHeldError, JobPausedError, ProvisioningOffError
 from scimitar.apps import ConnectionTestError
 from scimitar.directory.errors import (
     AttributeValueError,
@@ -42,6 +42,7 @@ from scimitar.errors import (
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "FieldProblem",
+    "NothingHeldError",
     "Problem",
     "ProblemError",
     "install_problem_handlers",
@@ -78,6 +79,10 @@ class Problem(BaseModel):
     )
 
 
+class NothingHeldError(ConfigError):
+    """Held deletions were allowed or rejected while none are held."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Kind:
     status: int
@@ -93,6 +98,9 @@ _IMPORT = _Kind(422, "import-rejected", "Import rejected")
 _CONNECTION = _Kind(409, "connection-test-failed", "Test Connection failed")
 _BUSY = _Kind(409, "cycle-running", "A cycle is running")
 _OFF = _Kind(409, "provisioning-off", "Provisioning is off")
+_PAUSED = _Kind(409, "paused", "Provisioning is paused")
+_HELD = _Kind(409, "deletions-held", "Deletions are held")
+_NOTHING_HELD = _Kind(409, "no-held-deletions", "No deletions are held")
 _APP_REFUSED = _Kind(502, "app-refused", "The app refused the request")
 _APP_UNAVAILABLE = _Kind(503, "app-unavailable", "The app is unavailable")
 _UNAUTHORIZED = _Kind(401, "unauthorized", "Unauthorized")
@@ -108,6 +116,9 @@ _KINDS: tuple[tuple[type[ScimitarError], _Kind], ...] = (
     (CycleBusyError, _BUSY),
     (JobBusyError, _BUSY),
     (ProvisioningOffError, _OFF),
+    (JobPausedError, _PAUSED),
+    (DeletionsHeldError, _HELD),
+    (NothingHeldError, _NOTHING_HELD),
     (ExpressionError, _EXPRESSION),
     (ConfigError, _INVALID),
     (JobError, _APP_REFUSED),
