@@ -7,9 +7,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import free_port
 from tests.e2e.conftest import Server, _wait_until_up
@@ -30,18 +30,31 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "portal"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Launch Debian's Chromium (``scripts/ensure-chromium.sh`` installs it)."""
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium (``scripts/ensure-chromium.sh`` installs it), for this module only.
+
+    Playwright's sync API keeps an event loop running on this thread while it is started, so it
+    is stopped after each module: the asyncio tests that follow in the same run need the thread.
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing; run `bash scripts/ensure-chromium.sh`")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    """A laptop-sized window."""
-    return {**browser_context_args, "viewport": {"width": 1360, "height": 900}}
+@pytest.fixture
+def portal_page(chromium: Browser) -> Iterator[Page]:
+    """A fresh laptop-sized browser tab (its own cookies)."""
+    context = chromium.new_context(viewport={"width": 1360, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,9 @@ def _sign_in(page: Page, server: Server) -> None:
 
 
 def test_held_deletions_are_allowed_then_the_job_restarts(
-    page: Page, server: Server, artifacts: Path
+    portal_page: Page, server: Server, artifacts: Path
 ) -> None:
+    page = portal_page
     # The CLI commands run their own event loop: off Playwright's thread.
     with ThreadPoolExecutor(1) as pool:
         job = pool.submit(Job, server).result()

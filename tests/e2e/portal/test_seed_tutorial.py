@@ -48,7 +48,10 @@ def _directory(server: Server) -> tuple[dict[str, Any], dict[str, Any]]:
     return user, small
 
 
-def test_seed_tutorial_in_the_portal(page: Page, portal_server: Server, artifacts: Path) -> None:
+def test_seed_tutorial_in_the_portal(
+    portal_page: Page, portal_server: Server, artifacts: Path
+) -> None:
+    page = portal_page
     server = portal_server
     steps = Steps(page, artifacts)
     user, group = _directory(server)
@@ -187,8 +190,9 @@ def test_seed_tutorial_in_the_portal(page: Page, portal_server: Server, artifact
 
 
 def test_the_keyboard_reaches_the_menu_and_the_content(
-    page: Page, portal_server: Server, artifacts: Path
+    portal_page: Page, portal_server: Server, artifacts: Path
 ) -> None:
+    page = portal_page
     page.goto(f"{portal_server.url}/portal/signin")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()

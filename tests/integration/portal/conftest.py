@@ -43,7 +43,7 @@ class Browser:
 
 
 @pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
+async def portal_client(tmp_path: Path) -> AsyncIterator[Browser]:
     """A signed-out client of a fresh portal on SQLite with an admin password set."""
     app = create_app(Settings(data_dir=tmp_path / "data"), include_target=False)
     async with app.router.lifespan_context(app):

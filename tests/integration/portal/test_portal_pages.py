@@ -7,33 +7,35 @@ from scimitar.portal.session import COOKIE
 from tests.integration.portal.conftest import Browser
 
 
-async def test_pages_ask_to_sign_in_first(browser: Browser) -> None:
-    response = await browser.client.get("/portal/apps/x/logs?status=failure")
+async def test_pages_ask_to_sign_in_first(portal_client: Browser) -> None:
+    response = await portal_client.client.get("/portal/apps/x/logs?status=failure")
     assert response.status_code == 303
     assert (
         response.headers["location"] == "/portal/signin?next=/portal/apps/x/logs%3Fstatus%3Dfailure"
     )
-    htmx = await browser.client.get("/portal/apps", headers={"HX-Request": "true"})
+    htmx = await portal_client.client.get("/portal/apps", headers={"HX-Request": "true"})
     assert htmx.status_code == 401
     assert htmx.headers["HX-Redirect"].startswith("/portal/signin")
 
 
-async def test_a_wrong_password_is_refused_and_the_right_one_signs_in(browser: Browser) -> None:
-    wrong = await browser.sign_in("not the password")
+async def test_a_wrong_password_is_refused_and_the_right_one_signs_in(
+    portal_client: Browser,
+) -> None:
+    wrong = await portal_client.sign_in("not the password")
     assert wrong.status_code == 401
     assert "not right" in wrong.text
-    assert COOKIE not in browser.client.cookies
-    right = await browser.sign_in()
+    assert COOKIE not in portal_client.client.cookies
+    right = await portal_client.sign_in()
     assert right.status_code == 303
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Path=/portal" in cookie
-    assert (await browser.client.get("/portal/apps")).status_code == 200
+    assert (await portal_client.client.get("/portal/apps")).status_code == 200
 
 
-async def test_sign_in_goes_only_to_portal_pages(browser: Browser) -> None:
-    response = await browser.client.post(
+async def test_sign_in_goes_only_to_portal_pages(portal_client: Browser) -> None:
+    response = await portal_client.client.post(
         "/portal/signin",
         data={
             "method": "password",
@@ -44,82 +46,86 @@ async def test_sign_in_goes_only_to_portal_pages(browser: Browser) -> None:
     assert response.headers["location"] == "/portal/apps"
 
 
-async def test_an_api_key_signs_in_until_it_is_revoked(browser: Browser) -> None:
-    auth = AdminAuth(browser.portal.database)
+async def test_an_api_key_signs_in_until_it_is_revoked(portal_client: Browser) -> None:
+    auth = AdminAuth(portal_client.portal.database)
     _made, key = await auth.keys.create("portal-test")
-    response = await browser.client.post("/portal/signin", data={"method": "key", "api_key": key})
+    response = await portal_client.client.post(
+        "/portal/signin", data={"method": "key", "api_key": key}
+    )
     assert response.status_code == 303
-    page = await browser.client.get("/portal/apps")
+    page = await portal_client.client.get("/portal/apps")
     assert "API key portal-test" in page.text
     await auth.keys.revoke("portal-test")
-    assert (await browser.client.get("/portal/apps")).status_code == 303
+    assert (await portal_client.client.get("/portal/apps")).status_code == 303
 
 
-async def test_a_tampered_cookie_is_a_signed_out_visitor(browser: Browser) -> None:
-    await browser.sign_in()
-    value = browser.client.cookies[COOKIE]
+async def test_a_tampered_cookie_is_a_signed_out_visitor(portal_client: Browser) -> None:
+    await portal_client.sign_in()
+    value = portal_client.client.cookies[COOKIE]
     payload, mac = value.split(".")
-    browser.client.cookies.set(COOKIE, payload + "x." + mac, path="/portal")
-    assert (await browser.client.get("/portal/apps")).status_code == 303
+    portal_client.client.cookies.set(COOKIE, payload + "x." + mac, path="/portal")
+    assert (await portal_client.client.get("/portal/apps")).status_code == 303
 
 
-async def test_a_form_without_the_csrf_token_changes_nothing(browser: Browser) -> None:
-    await browser.sign_in()
-    response = await browser.client.post("/portal/gallery/cisco-webex/add", data={"name": "W"})
+async def test_a_form_without_the_csrf_token_changes_nothing(portal_client: Browser) -> None:
+    await portal_client.sign_in()
+    response = await portal_client.client.post(
+        "/portal/gallery/cisco-webex/add", data={"name": "W"}
+    )
     assert response.status_code == 403
     assert "expired" in response.text
-    forged = await browser.client.post(
+    forged = await portal_client.client.post(
         "/portal/gallery/cisco-webex/add", data={"name": "W", "csrf": "forged"}
     )
     assert forged.status_code == 403
-    assert await browser.portal.apps.apps.list() == []
+    assert await portal_client.portal.apps.apps.list() == []
 
 
-async def _webex(browser: Browser) -> str:
-    await browser.sign_in()
-    response = await browser.post("/portal/gallery/cisco-webex/add", {"name": "Webex"})
+async def _webex(portal_client: Browser) -> str:
+    await portal_client.sign_in()
+    response = await portal_client.post("/portal/gallery/cisco-webex/add", {"name": "Webex"})
     assert response.status_code == 303
     return response.headers["location"].split("/apps/")[1].split("?")[0]
 
 
-async def test_adding_the_same_name_twice_says_so(browser: Browser) -> None:
-    await _webex(browser)
-    again = await browser.post("/portal/gallery/cisco-webex/add", {"name": "webex"})
+async def test_adding_the_same_name_twice_says_so(portal_client: Browser) -> None:
+    await _webex(portal_client)
+    again = await portal_client.post("/portal/gallery/cisco-webex/add", {"name": "webex"})
     assert again.status_code == 400
     assert "exists already" in again.text
 
 
-async def test_assigning_needs_a_known_user_and_role(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    await browser.portal.directory.users.create({"userPrincipalName": "ada@contoso.com"})
-    missing = await browser.post(
+async def test_assigning_needs_a_known_user_and_role(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
+    await portal_client.portal.directory.users.create({"userPrincipalName": "ada@contoso.com"})
+    missing = await portal_client.post(
         f"/portal/apps/{app_id}/users/assign", {"kind": "user", "principal": "", "role": "User"}
     )
     assert missing.status_code == 400
     assert "Enter the user principal name" in missing.text
-    unknown = await browser.post(
+    unknown = await portal_client.post(
         f"/portal/apps/{app_id}/users/assign",
         {"kind": "user", "principal": "nobody@contoso.com", "role": "User"},
     )
     assert unknown.status_code == 400
-    made = await browser.post(
+    made = await portal_client.post(
         f"/portal/apps/{app_id}/users/assign",
         {"kind": "user", "principal": "ada@contoso.com", "role": "User"},
     )
     assert "Assigned ada@contoso.com as User" in made.text
-    roles = [a.role for a in await browser.portal.apps.assignments.list(app_id)]
+    roles = [a.role for a in await portal_client.portal.apps.assignments.list(app_id)]
     assert roles == ["User"]
-    removed = await browser.post(
+    removed = await portal_client.post(
         f"/portal/apps/{app_id}/users/unassign",
         {"kind": "user", "principal": "ada@contoso.com", "role": "User"},
     )
     assert removed.status_code == 200
-    assert await browser.portal.apps.assignments.list(app_id) == []
+    assert await portal_client.portal.apps.assignments.list(app_id) == []
 
 
-async def test_a_bad_setting_stores_nothing_and_names_the_field(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    response = await browser.post(
+async def test_a_bad_setting_stores_nothing_and_names_the_field(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
+    response = await portal_client.post(
         f"/portal/apps/{app_id}/provisioning",
         {
             "tenant_url": "https://api.webex.com/v1/scim/abc/",
@@ -133,16 +139,16 @@ async def test_a_bad_setting_stores_nothing_and_names_the_field(browser: Browser
     )
     assert response.status_code == 400
     assert "Notification Email" in response.text
-    config = await browser.portal.apps.provisioning.config(app_id)
+    config = await portal_client.portal.apps.provisioning.config(app_id)
     assert config.tenant_url is None
     assert not config.has_token
     assert config.settings.notify_email is None
 
 
-async def test_the_saved_token_is_never_shown(browser: Browser) -> None:
-    app_id = await _webex(browser)
+async def test_the_saved_token_is_never_shown(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
     token = "tok_never_shown_7c1e"
-    saved = await browser.post(
+    saved = await portal_client.post(
         f"/portal/apps/{app_id}/provisioning",
         {
             "tenant_url": "http://127.0.0.1:9/v1/scim/abc/",
@@ -158,22 +164,22 @@ async def test_the_saved_token_is_never_shown(browser: Browser) -> None:
     )
     assert saved.status_code == 200
     assert "Saved. Provisioning is Off" in saved.text
-    config = await browser.portal.apps.provisioning.config(app_id)
+    config = await portal_client.portal.apps.provisioning.config(app_id)
     assert config.has_token
     assert config.settings.notify_email == "ops@contoso.com"
     assert config.settings.notify_on_failure
     assert config.settings.delete_threshold == 25
     assert config.settings.interval_minutes == 40
     for path in ("", "/provisioning", "/mappings/user", "/status", "/logs"):
-        page = await browser.client.get(f"/portal/apps/{app_id}{path}")
+        page = await portal_client.client.get(f"/portal/apps/{app_id}{path}")
         assert token not in page.text
-    credentials = await browser.portal.apps.provisioning.credentials(app_id)
+    credentials = await portal_client.portal.apps.provisioning.credentials(app_id)
     assert credentials.token.reveal() == token
 
 
-async def test_turning_on_with_a_failing_connection_stays_off(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    response = await browser.post(
+async def test_turning_on_with_a_failing_connection_stays_off(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
+    response = await portal_client.post(
         f"/portal/apps/{app_id}/provisioning",
         {
             "tenant_url": "http://127.0.0.1:9/v1/scim/abc/",
@@ -186,12 +192,14 @@ async def test_turning_on_with_a_failing_connection_stays_off(browser: Browser) 
     assert response.status_code == 400
     assert "provisioning stays Off" in response.text
     assert "Test Connection failed" in response.text
-    assert not (await browser.portal.apps.provisioning.config(app_id)).is_on
+    assert not (await portal_client.portal.apps.provisioning.config(app_id)).is_on
 
 
-async def test_trying_an_expression_shows_its_value_or_where_it_breaks(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    await browser.portal.directory.users.create(
+async def test_trying_an_expression_shows_its_value_or_where_it_breaks(
+    portal_client: Browser,
+) -> None:
+    app_id = await _webex(portal_client)
+    await portal_client.portal.directory.users.create(
         {"userPrincipalName": "ada@contoso.com", "givenName": "Ada", "surname": "Lovelace"}
     )
     form = {
@@ -200,28 +208,32 @@ async def test_trying_an_expression_shows_its_value_or_where_it_breaks(browser: 
         "object": "ada@contoso.com",
         "flow_type": "Always",
     }
-    good = await browser.client.post(
+    good = await portal_client.client.post(
         f"/portal/apps/{app_id}/mappings/user/try",
-        data={**form, "source": 'Join(" ", [givenName], [surname])', "csrf": await browser.csrf()},
+        data={
+            **form,
+            "source": 'Join(" ", [givenName], [surname])',
+            "csrf": await portal_client.csrf(),
+        },
         headers={"HX-Request": "true"},
     )
     assert '<dd class="mono" id="try-value">Ada Lovelace</dd>' in good.text
     assert "<html" not in good.text
-    broken = await browser.client.post(
+    broken = await portal_client.client.post(
         f"/portal/apps/{app_id}/mappings/user/try",
-        data={**form, "source": 'Join(" ", [givenName]', "csrf": await browser.csrf()},
+        data={**form, "source": 'Join(" ", [givenName]', "csrf": await portal_client.csrf()},
     )
     assert "Syntax error" in broken.text
     assert "<html" in broken.text  # without JavaScript: the whole page, with the result
-    mapping_set = await browser.portal.apps.mappings.show(app_id, "user")
+    mapping_set = await portal_client.portal.apps.mappings.show(app_id, "user")
     display = next(m for m in mapping_set.mappings if m.target == "displayName")
     assert display.source == "displayName"  # trying saved nothing
 
 
-async def test_mappings_edit_scoping_and_restore(browser: Browser) -> None:
-    app_id = await _webex(browser)
+async def test_mappings_edit_scoping_and_restore(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
     base = f"/portal/apps/{app_id}/mappings/user"
-    saved = await browser.post(
+    saved = await portal_client.post(
         base + "/edit",
         {
             "target": "displayName",
@@ -231,38 +243,38 @@ async def test_mappings_edit_scoping_and_restore(browser: Browser) -> None:
         },
     )
     assert saved.status_code == 303
-    mapping_set = await browser.portal.apps.mappings.show(app_id, "user")
+    mapping_set = await portal_client.portal.apps.mappings.show(app_id, "user")
     shown = next(m for m in mapping_set.mappings if m.target == "displayName")
     assert (shown.source, shown.flow_type.value) == ("mailNickname", "ObjectAddOnly")
-    bad = await browser.post(
+    bad = await portal_client.post(
         base + "/scoping/add", {"attribute": "department", "operator": "SOUNDS LIKE"}
     )
     assert bad.status_code == 400
     assert "unknown scoping operator" in bad.text
-    added = await browser.post(
+    added = await portal_client.post(
         base + "/scoping/add",
         {"filter_name": "Sales", "attribute": "department", "operator": "EQUALS", "value": "Sales"},
     )
     assert "Added a clause" in added.text
-    restored = await browser.post(base + "/restore", {})
+    restored = await portal_client.post(base + "/restore", {})
     assert "Default mappings restored" in restored.text
-    mapping_set = await browser.portal.apps.mappings.show(app_id, "user")
+    mapping_set = await portal_client.portal.apps.mappings.show(app_id, "user")
     assert mapping_set.scoping_filters == ()
 
 
-async def test_log_filters_are_checked(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    response = await browser.client.get(f"/portal/apps/{app_id}/logs?status=broken")
+async def test_log_filters_are_checked(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
+    response = await portal_client.client.get(f"/portal/apps/{app_id}/logs?status=broken")
     assert response.status_code == 400
     assert "Status &#39;broken&#39;: use one of success" in response.text
-    csv = await browser.client.get(f"/portal/apps/{app_id}/logs.csv?status=failure")
+    csv = await portal_client.client.get(f"/portal/apps/{app_id}/logs.csv?status=failure")
     assert csv.status_code == 200
     assert csv.headers["content-disposition"].startswith("attachment;")
     assert csv.text.startswith("at,cycle_id")
 
 
-async def test_every_page_has_labelled_inputs(browser: Browser) -> None:
-    app_id = await _webex(browser)
+async def test_every_page_has_labelled_inputs(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
     import re
 
     paths = [
@@ -283,7 +295,7 @@ async def test_every_page_has_labelled_inputs(browser: Browser) -> None:
         )
     ]
     for path in paths:
-        html = (await browser.client.get(path)).text
+        html = (await portal_client.client.get(path)).text
         ids = set(re.findall(r'<label for="([^"]+)"', html))
         for tag in re.finditer(r"<(input|select|textarea)\b([^>]*)>", html):
             attributes = tag.group(2)
@@ -296,27 +308,31 @@ async def test_every_page_has_labelled_inputs(browser: Browser) -> None:
             )
 
 
-async def test_provision_on_demand_says_what_is_missing(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    empty = await browser.post(f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": ""})
+async def test_provision_on_demand_says_what_is_missing(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
+    empty = await portal_client.post(
+        f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": ""}
+    )
     assert empty.status_code == 400
     assert "Enter the user&#39;s UPN or objectId" in empty.text
-    unknown = await browser.post(
+    unknown = await portal_client.post(
         f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": "nobody@contoso.com"}
     )
     assert unknown.status_code == 400
     assert "nobody@contoso.com" in unknown.text
-    await browser.portal.directory.users.create({"userPrincipalName": "ada@contoso.com"})
-    no_credentials = await browser.post(
+    await portal_client.portal.directory.users.create({"userPrincipalName": "ada@contoso.com"})
+    no_credentials = await portal_client.post(
         f"/portal/apps/{app_id}/ondemand", {"kind": "user", "principal": "ada@contoso.com"}
     )
     assert no_credentials.status_code == 400
     assert "no credentials yet" in no_credentials.text
 
 
-async def test_plain_http_to_another_host_is_refused_in_the_page_words(browser: Browser) -> None:
-    app_id = await _webex(browser)
-    response = await browser.post(
+async def test_plain_http_to_another_host_is_refused_in_the_page_words(
+    portal_client: Browser,
+) -> None:
+    app_id = await _webex(portal_client)
+    response = await portal_client.post(
         f"/portal/apps/{app_id}/provisioning",
         {
             "tenant_url": "http://scim.example.com/v2/",
@@ -329,13 +345,13 @@ async def test_plain_http_to_another_host_is_refused_in_the_page_words(browser: 
     assert response.status_code == 400
     assert "uses plain http to scim.example.com" in response.text
     assert "pass --allow-insecure-http" not in response.text
-    assert (await browser.portal.apps.provisioning.config(app_id)).tenant_url is None
+    assert (await portal_client.portal.apps.provisioning.config(app_id)).tenant_url is None
 
 
-async def test_job_control_refuses_what_cannot_be_done(browser: Browser) -> None:
-    app_id = await _webex(browser)
+async def test_job_control_refuses_what_cannot_be_done(portal_client: Browser) -> None:
+    app_id = await _webex(portal_client)
     base = f"/portal/apps/{app_id}/control"
-    page = await browser.client.get(base)
+    page = await portal_client.client.get(base)
     assert "No deletions are held." in page.text
     for action, message in (
         ("allow", "no deletions are held"),
@@ -343,11 +359,11 @@ async def test_job_control_refuses_what_cannot_be_done(browser: Browser) -> None
         ("restart", "tick at least one thing to reset"),
         ("purge", "unknown action"),
     ):
-        response = await browser.post(f"{base}/{action}", {})
+        response = await portal_client.post(f"{base}/{action}", {})
         assert response.status_code == 400, action
         assert message in response.text, action
-    paused = await browser.post(f"{base}/pause", {})
+    paused = await portal_client.post(f"{base}/pause", {})
     assert "paused" in paused.text
-    assert (await browser.portal.status.status(app_id)).state == "paused"
-    restarted = await browser.post(f"{base}/restart", {"reset_escrows": "1"})
+    assert (await portal_client.portal.status.status(app_id)).state == "paused"
+    restarted = await portal_client.post(f"{base}/restart", {"reset_escrows": "1"})
     assert "restarted (reset: escrows)" in restarted.text
