@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scimitar import jsontext
 from scimitar.errors import ConfigError
 from scimitar.mapping.flow import AttributeChange
 from scimitar.mapping.functions.approles import ROLE_TYPE
@@ -385,22 +386,24 @@ def put_body(current: Mapping[str, Any], changes: Iterable[AttributeChange]) -> 
 
 
 def _without_paths(resource: Mapping[str, Any], paths: Iterable[str]) -> _Body:
-    body = _dicts_copied(resource, 3)
-    for path in paths:
-        _remove(body, parse_target_path(path))
-    return body
+    """A copy of ``resource`` without ``paths``; only the dicts on those paths are copied.
 
-
-def _dicts_copied(value: Mapping[str, Any], depth: int) -> _Body:
-    """A copy of ``value`` whose nested dicts, ``depth`` levels down, are new (what _remove edits).
-
-    Lists and scalars are shared: removal builds new lists rather than editing them.
+    Lists and other values are shared with ``resource``: removal builds new lists.
     """
-    if depth <= 1:
-        return dict(value)
-    return {
-        k: _dicts_copied(v, depth - 1) if isinstance(v, dict) else v for k, v in value.items()
-    }
+    body: _Body = dict(resource)
+    for text in paths:
+        path = parse_target_path(text)
+        container = body
+        if path.urn is not None:
+            extension = body.get(path.urn)
+            if not isinstance(extension, dict):
+                continue
+            container = body[path.urn] = dict(extension)
+        inner = container.get(path.attribute)
+        if isinstance(inner, dict):
+            container[path.attribute] = dict(inner)
+        _remove(body, path)
+    return body
 
 
 def _remove(body: _Body, path: TargetPath) -> None:
@@ -505,7 +508,7 @@ def bulk_bodies(
 
 def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkOperation]) -> None:
     local = {op.bulk_id for op in chunk if op.bulk_id}
-    referenced = set(_BULK_REFERENCE.findall(json.dumps([[op.path, op.data] for op in chunk])))
+    referenced = set(_BULK_REFERENCE.findall(jsontext.dumps([[op.path, op.data] for op in chunk])))
     if not referenced - local:
         return
     known = {op.bulk_id for op in everything if op.bulk_id}

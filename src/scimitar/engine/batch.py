@@ -65,7 +65,7 @@ class TargetIndex:
     @classmethod
     async def read(cls, port: Any, object_type: str, mapping: CompiledMappingSet) -> TargetIndex:
         """List the app's objects in pages and index their matching attributes."""
-        paths = [m.target for m in mapping.mapping_set.matching_mappings]
+        paths = [m.target for m in mapping.matching_mappings]
         index = cls(object_type, paths)
         async for page in port.list_all(object_type):
             for resource in page:

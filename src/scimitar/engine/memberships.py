@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from scimitar.engine.records import (
     ProvisioningStep,
     RecordStatus,
     StepType,
+    new_record_id,
 )
 from scimitar.engine.references import member_delta
 from scimitar.engine.runstate import first
@@ -82,7 +82,7 @@ def _record(
         # A member PATCH answered 404 addresses the linked group: InvalidAnchor (spec §1.8).
         info = ErrorInformation.for_code(error_code_of(error, is_linked=True), str(error))
     return ProvisioningRecord(
-        id=str(uuid.uuid4()),
+        id=new_record_id(),
         activity_date_time=now,
         job_id=ctx.app_id,
         cycle_id=cycle_id,

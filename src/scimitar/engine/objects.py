@@ -95,7 +95,7 @@ def _mapped(
 def _has_matching_value(mapping: CompiledMappingSet, result: MappingResult | None) -> bool:
     if result is None:
         return True
-    return any(m.target in result.values for m in mapping.mapping_set.matching_mappings)
+    return any(m.target in result.values for m in mapping.matching_mappings)
 
 
 def _prepare(
@@ -143,7 +143,7 @@ def _gone_display(ctx: CycleContext, object_type: str, source_id: str, link: Lin
     The source no longer has the object: its matching value as last sent, else its id.
     """
     if link is not None:
-        for matching in ctx.mappings[object_type].mapping_set.matching_mappings:
+        for matching in ctx.mappings[object_type].matching_mappings:
             value = link.last_exported.get(matching.target)
             if value:
                 return str(value)

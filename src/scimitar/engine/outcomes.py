@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import datetime
 
 from scimitar.engine.actions import (
@@ -28,6 +27,7 @@ from scimitar.engine.records import (
     action_kind,
     error_code_for_status,
     modified_properties,
+    new_record_id,
 )
 from scimitar.engine.steps import export_step
 from scimitar.engine.work import Outcome, Prepared
@@ -69,7 +69,7 @@ def succeeded(
     changes = prepared.changes if not isinstance(action, Skip | StagedDelete | Failure) else ()
     source, target = _identity(prepared, target_id)
     record = ProvisioningRecord(
-        id=str(uuid.uuid4()),
+        id=new_record_id(),
         activity_date_time=now,
         job_id=job_id,
         cycle_id=cycle_id,
@@ -115,7 +115,7 @@ def failed(
     )
     source, target = _identity(prepared, prepared.link.target_id if prepared.link else None)
     record = ProvisioningRecord(
-        id=str(uuid.uuid4()),
+        id=new_record_id(),
         activity_date_time=now,
         job_id=job_id,
         cycle_id=cycle_id,

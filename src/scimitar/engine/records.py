@@ -11,6 +11,9 @@ in Graph's camelCase shape, so the store persists them and exports match Entra's
 from __future__ import annotations
 
 import json
+import os
+import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +49,7 @@ __all__ = [
     "action_kind",
     "error_code_for_status",
     "modified_properties",
+    "new_record_id",
 ]
 
 
@@ -460,3 +464,17 @@ class ProvisioningRecord:
             if data.get("initiatedBy")
             else None,
         )
+
+
+def new_record_id() -> str:
+    """A new record id: a UUID whose first 48 bits are the time in milliseconds (RFC 9562 v7).
+
+    Ids that grow with time land at the end of the log's primary-key index instead of at a
+    random page, so writing a page of records touches a few index pages, not hundreds.
+    """
+    millis = time.time_ns() // 1_000_000
+    tail = int.from_bytes(os.urandom(10), "big")
+    value = (millis & (2**48 - 1)) << 80 | tail
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return str(uuid.UUID(int=value))

@@ -342,7 +342,7 @@ async def _find(
     """Query the app with each matching attribute in precedence order (spec §2.2)."""
     attempts: list[MatchAttempt] = []
     found: dict[str, dict[str, Any]] = {}
-    for matching in mapping.mapping_set.matching_mappings:
+    for matching in mapping.matching_mappings:
         value = result.values.get(matching.target)
         if value is None or value == "":
             continue

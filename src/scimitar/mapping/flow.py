@@ -108,6 +108,8 @@ class CompiledMappingSet:
         )
         self._redacted = frozenset(s.mapping.target for s in self._steps if s.is_redacted)
         self._assertive = frozenset(s.mapping.target for s in self._steps if s.is_assertive)
+        #: The set's matching mappings in precedence order (spec §2.2), sorted once.
+        self.matching_mappings = mapping_set.matching_mappings
 
     def apply(
         self, user: Mapping[str, Any], *, is_create: bool = True, **options: Any
@@ -173,7 +175,7 @@ class CompiledMappingSet:
         result = self.apply(user, is_create=True, **options)
         return [
             (m.target, result.values[m.target])
-            for m in self.mapping_set.matching_mappings
+            for m in self.matching_mappings
             if m.target in result.values
         ]
 

@@ -9,6 +9,7 @@ engine can diff what it sent against what the target holds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,7 @@ def _same(actual: Any, expected: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_target_path(text: str) -> TargetPath:
     """Parse a mapping target path.
 
