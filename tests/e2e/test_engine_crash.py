@@ -14,6 +14,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -118,13 +119,23 @@ def _assign_groups(scimitar: Scimitar, app: str, members: int) -> list[str]:
     return names
 
 
+def _startup_seconds(crash: Crash) -> float:
+    """How long a ``scimitar`` process takes to start and read the store on this machine now."""
+    started = time.monotonic()
+    crash.server.cli("app", "status", crash.app, "--json")
+    return time.monotonic() - started
+
+
 def _sync_killed_then_finished(
     crash: Crash, rng: random.Random, delays: tuple[float, float]
 ) -> tuple[dict[str, Any], list[str]]:
     """Start ``app sync``, SIGKILL it after a random delay, KILLS times; then let it finish.
 
+    The delays count from the moment the process is ready to work (its start-up measured
+    first: on a busy machine it takes seconds, and a kill during it interrupts nothing).
     Returns the finishing cycle's summary and the id of the cycle each kill interrupted.
     """
+    startup = _startup_seconds(crash)
     interrupted: list[str] = []
     for _ in range(KILLS):
         process = subprocess.Popen(
@@ -134,7 +145,7 @@ def _sync_killed_then_finished(
             stderr=subprocess.PIPE,
         )
         try:
-            stdout, stderr = process.communicate(timeout=rng.uniform(*delays))
+            stdout, stderr = process.communicate(timeout=startup + rng.uniform(*delays))
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.communicate()
@@ -229,7 +240,7 @@ def test_killed_initial_cycle_resumes_to_the_directorys_state(crash: Crash) -> N
     rng = random.Random(seed)
     crash.latency(200)
 
-    summary, interrupted = _sync_killed_then_finished(crash, rng, (1.4, 3.5))
+    summary, interrupted = _sync_killed_then_finished(crash, rng, (0.4, 2.5))
 
     assert (summary["kind"], summary["status"]) == ("initial", "succeeded"), seed
     assert len(interrupted) >= 2, (seed, interrupted)
@@ -244,9 +255,9 @@ def test_killed_incremental_cycle_resumes_to_the_directorys_state(crash: Crash) 
     assert crash.scimitar("app", "sync", crash.app)["status"] == "succeeded"
     crash.expected.read()
     _change_the_directory(crash.scimitar, crash.expected, rng)
-    crash.latency(150)
+    crash.latency(250)
 
-    summary, interrupted = _sync_killed_then_finished(crash, rng, (1.4, 3.0))
+    summary, interrupted = _sync_killed_then_finished(crash, rng, (0.2, 1.5))
 
     assert (summary["kind"], summary["status"]) == ("incremental", "succeeded"), seed
     assert set(interrupted) <= {summary["cycleId"]}, seed
