@@ -108,6 +108,9 @@ class CycleRunner:
         self._directory = directory
         self._port_factory = port_factory
         self._page_size = page_size
+        # A page of groups holds their members: fewer groups a page keeps a directory whose
+        # groups hold hundreds of thousands of memberships within the engine's memory bound.
+        self._group_page_size = max(1, page_size // 10)
         self._on_progress = on_progress
         self._logs = ProvisioningLogStore(database)
         self._retention_days = log_retention_days
@@ -300,7 +303,7 @@ class CycleRunner:
         run.progress.phase = "groups"
         cursor = run.resume.get("cursor")
         while True:
-            page = await self._directory.read_groups(cursor, self._page_size)
+            page = await self._directory.read_groups(cursor, self._group_page_size)
             await self._groups_page(run, {g.object_id: g for g in page.items}, {})
             cursor = page.cursor
             run.resume["cursor"] = cursor

@@ -56,6 +56,10 @@ _SELECT = (
     "SELECT source_id, target_id, last_exported, disabled_cause FROM engine_link "
     "WHERE app_id = :app_id AND object_type = :object_type AND source_id IN "
 )
+_SELECT_TARGETS = (
+    "SELECT source_id, target_id FROM engine_link WHERE app_id = :app_id "
+    "AND object_type = :object_type AND disabled_cause IS NULL AND source_id IN "
+)
 _DELETE = (
     "DELETE FROM engine_link WHERE app_id = :app_id AND object_type = :object_type "
     "AND source_id IN "
@@ -120,9 +124,21 @@ async def linked_ids(
 async def target_ids(
     conn: AsyncConnection | SQLConnection, app_id: str, object_type: str, source_ids: Iterable[str]
 ) -> dict[str, str]:
-    """Source id → target id for the linked ones among ``source_ids`` that are enabled."""
-    links = await load_links(conn, app_id, object_type, source_ids)
-    return {sid: link.target_id for sid, link in links.items() if link.disabled is None}
+    """Source id → target id for the linked ones among ``source_ids`` that are enabled.
+
+    Reads only the ids, not the values last exported: a group phase asks this for every member
+    of hundreds of groups.
+    """
+    sql = as_sql(conn)
+    wanted = list(dict.fromkeys(source_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        members, params = in_list("s", wanted[start : start + _CHUNK])
+        rows = await sql.fetch_all(
+            _SELECT_TARGETS + members, {"app_id": app_id, "object_type": object_type, **params}
+        )
+        found.update((source_id, target_id) for source_id, target_id in rows)
+    return found
 
 
 async def count_links(conn: AsyncConnection, app_id: str) -> Mapping[str, int]:
