@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scimitar.portal.session import LIFETIME_SECONDS, Session, SessionSigner, csrf_matches
 from scimitar.portal.signin import safe_next
+from scimitar.secrets import SecretBox
+from scimitar.settings import Settings
 
 KEY = b"k" * 32
 
@@ -45,3 +49,14 @@ def test_sign_in_returns_only_to_portal_pages() -> None:
         "/api/v1",
     ):
         assert safe_next(elsewhere) == "/portal/apps"
+
+
+def test_the_signing_key_comes_from_the_key_file_and_differs_per_purpose(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = SecretBox.derived_key(settings, "portal-session")
+    assert first == SecretBox.derived_key(settings, "portal-session")
+    assert first != SecretBox.derived_key(settings, "something-else")
+    assert len(first) == 32
+    assert settings.key_file.read_bytes().strip() not in first
+    settings.key_file.unlink()
+    assert SecretBox.derived_key(settings, "portal-session") != first  # a new key file
