@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -96,6 +97,26 @@ async def load_members(conn: AsyncConnection, group_ids: Iterable[str]) -> dict[
     return members
 
 
+_READ_USERS = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE seq > :after "
+    "ORDER BY seq LIMIT :limit"
+)
+_READ_USERS_LIVE = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE seq > :after "
+    "AND deleted_at IS NULL ORDER BY seq LIMIT :limit"
+)
+
+
+def _moment(value: Any) -> datetime | None:
+    """A stored time as ``UTCDateTime`` reads it (SQLite keeps text without the zone)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"a stored time must be text or a datetime, not {type(value).__name__}")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _after(cursor: str | None) -> int:
     try:
         return parse_watermark(cursor)
@@ -123,13 +144,15 @@ class SQLDirectory:
         self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
     ) -> Page[User]:
         """One page of users in ``seq`` order (see :class:`SourceDirectory`)."""
-        query = select(*USER_COLUMNS).where(USER.c.seq > _after(cursor))
-        if not include_deleted:
-            query = query.where(USER.c.deleted_at.is_(None))
-        async with self._database.read() as conn:
-            rows = (await conn.execute(query.order_by(USER.c.seq).limit(limit + 1))).all()
-        users = tuple(user_from_row(row) for row in rows[:limit])
-        return Page(users, str(rows[limit - 1].seq) if len(rows) > limit else None)
+        # A sync cycle reads every user through here: plain SQL on the hot-path connection.
+        sql = _READ_USERS if include_deleted else _READ_USERS_LIVE
+        async with self._database.fast_read() as conn:
+            rows = await conn.fetch_all(sql, {"after": _after(cursor), "limit": limit + 1})
+        users = tuple(
+            User(object_id, load_attributes(data), _moment(deleted_at))
+            for _seq, object_id, data, deleted_at in rows[:limit]
+        )
+        return Page(users, str(rows[limit - 1][0]) if len(rows) > limit else None)
 
     async def read_groups(
         self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
