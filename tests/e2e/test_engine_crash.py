@@ -119,46 +119,57 @@ def _assign_groups(scimitar: Scimitar, app: str, members: int) -> list[str]:
     return names
 
 
-def _startup_seconds(crash: Crash) -> float:
-    """How long a ``scimitar`` process takes to start and read the store on this machine now."""
-    started = time.monotonic()
-    crash.server.cli("app", "status", crash.app, "--json")
-    return time.monotonic() - started
+def _running_cycle(
+    crash: Crash, process: subprocess.Popen[bytes], before: Any, limit: float
+) -> str | None:
+    """Wait until ``process`` has saved a page of its cycle (the cycle's id), or exited (None).
+
+    ``before`` is the running cycle as the status showed it before the launch (a killed one
+    stays "running"): the new process is at work once the stored cycle differs from it. Start-up
+    takes anything from half a second to several on a busy machine, so the kill delays count
+    from that moment, not from the launch.
+    """
+    deadline = time.monotonic() + limit
+    while process.poll() is None and time.monotonic() < deadline:
+        running = crash.scimitar("app", "status", crash.app)["runningCycle"]
+        if running is not None and running != before:
+            return str(running["id"])
+        time.sleep(0.05)
+    return None
 
 
 def _sync_killed_then_finished(
     crash: Crash, rng: random.Random, delays: tuple[float, float]
 ) -> tuple[dict[str, Any], list[str]]:
-    """Start ``app sync``, SIGKILL it after a random delay, KILLS times; then let it finish.
+    """Start ``app sync``, SIGKILL it a random delay into its cycle, KILLS times; then finish.
 
-    The delays count from the moment the process is ready to work (its start-up measured
-    first: on a busy machine it takes seconds, and a kill during it interrupts nothing).
     Returns the finishing cycle's summary and the id of the cycle each kill interrupted.
     """
-    startup = _startup_seconds(crash)
     interrupted: list[str] = []
     for _ in range(KILLS):
+        before = crash.scimitar("app", "status", crash.app)["runningCycle"]
         process = subprocess.Popen(
             [sys.executable, "-m", "scimitar", "app", "sync", crash.app, "--json"],
             env=crash.server.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        try:
-            stdout, stderr = process.communicate(timeout=startup + rng.uniform(*delays))
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
-            process.communicate()
-            status = crash.scimitar("app", "status", crash.app)
-            if status["runningCycle"] is not None:
-                interrupted.append(status["runningCycle"]["id"])
-                continue
-            if interrupted:  # killed after the cycle had ended
-                last = status["lastCycle"]
+        cycle = _running_cycle(crash, process, before, 60.0)
+        if cycle is not None:
+            try:
+                process.wait(timeout=rng.uniform(*delays))
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.communicate()
+                status = crash.scimitar("app", "status", crash.app)
+                if status["runningCycle"] is not None:
+                    interrupted.append(status["runningCycle"]["id"])
+                    continue
+                last = status["lastCycle"]  # killed after its cycle had ended
                 return {"cycleId": last["id"], "kind": last["kind"], "status": last["status"]}, (
                     interrupted
                 )
-            continue
+        stdout, stderr = process.communicate()
         assert process.returncode == 0, stderr.decode()
         return json.loads(stdout), interrupted
     return json.loads(crash.server.cli("app", "sync", crash.app, "--json").stdout), interrupted
@@ -238,7 +249,7 @@ def _change_the_directory(scimitar: Scimitar, expected: Expected, rng: random.Ra
 def test_killed_initial_cycle_resumes_to_the_directorys_state(crash: Crash) -> None:
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
-    crash.latency(200)
+    crash.latency(300)
 
     summary, interrupted = _sync_killed_then_finished(crash, rng, (0.4, 2.5))
 

@@ -136,11 +136,27 @@ class CycleRunner:
                 f"provisioning is off for app {config.app.name!r}; turn it on with "
                 f"`scimitar app provisioning {config.app.name} on`"
             )
+        app_id = config.app.id
+        if app_id in jobstate.RUNNING_HERE:  # checked and claimed with no await between
+            raise CycleBusyError(
+                f"a cycle of app {config.app.name!r} is already running in this process; "
+                f"wait for it to end (see `scimitar app status {config.app.name}`)"
+            )
+        jobstate.RUNNING_HERE[app_id] = None
+        try:
+            return await self._run(config, force_initial, force_deletes)
+        finally:
+            del jobstate.RUNNING_HERE[app_id]
+
+    async def _run(
+        self, config: JobConfig, force_initial: bool, force_deletes: bool
+    ) -> CycleSummary:
         ctx = await self._context(config)
         await ondemand_lease.settle(self._db, ctx.app_id, config.app.name)
         state = await jobstate.load_state(self._db, ctx.app_id)
         await self._guard.check(config.app.name, ctx.app_id, state, force=force_deletes)
         cycle, resume = await self._cycle(ctx, state, force_initial)
+        jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
         async with self._port_factory(config) as port:
             run = Run(
                 ctx,

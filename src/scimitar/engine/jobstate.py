@@ -20,6 +20,7 @@ from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
 __all__ = [
     "LEASE",
+    "RUNNING_HERE",
     "CycleRow",
     "JobState",
     "finish_cycle",
@@ -56,17 +57,23 @@ def owner() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
+#: App id → id of the cycle this process is running for it (``scimitar serve`` runs the
+#: scheduler's, the admin API's and the portal's cycles side by side in one process).
+RUNNING_HERE: dict[str, str | None] = {}
+
+
 def is_owner_alive(state: JobState, now: datetime) -> bool:
     """Whether the process that runs the job's current cycle still runs it.
 
-    On this machine, whether its process exists; elsewhere, whether it saved a page within
+    In this process, whether that cycle is among those it runs now; elsewhere on this
+    machine, whether its process exists; on another machine, whether it saved a page within
     :data:`LEASE`. A dead owner's cycle is resumed; a live one's is left alone.
     """
     running = state.resume.get("owner") or {}
     if running.get("host") == socket.gethostname():
         pid = int(running.get("pid") or 0)
         if pid == os.getpid():
-            return False
+            return state.current_cycle_id in RUNNING_HERE.values()
         try:
             os.kill(pid, 0)
         except ProcessLookupError:

@@ -91,7 +91,6 @@ def _is_alive(app_id: str, holder: _Holder, now: datetime) -> bool:
 async def _take(database: Database, app_id: str, seen: str | None) -> str | None:
     """Register an on-demand run as the current cycle, if the job still points at ``seen``."""
     cycle_id = str(uuid.uuid4())
-    resume = {"kind": ONDEMAND_KIND, "owner": jobstate.owner()}
     is_seen = (
         JOB_STATE.c.current_cycle_id.is_(None)
         if seen is None
@@ -99,6 +98,11 @@ async def _take(database: Database, app_id: str, seen: str | None) -> str | None
     )
     now = utcnow()
     async with database.write() as conn:
+        # What the job pointed at (a paused cycle and its resume point) comes back on release.
+        query = select(JOB_STATE.c.resume).where(JOB_STATE.c.app_id == app_id, is_seen)
+        before = (await conn.execute(query)).scalar()
+        previous = {"cycle": seen, "resume": before} if seen is not None else None
+        resume = {"kind": ONDEMAND_KIND, "owner": jobstate.owner(), "previous": previous}
         taken = await conn.execute(
             update(JOB_STATE)
             .where(JOB_STATE.c.app_id == app_id, is_seen)
@@ -121,12 +125,15 @@ async def _take(database: Database, app_id: str, seen: str | None) -> str | None
 
 
 async def _release(database: Database, app_id: str, cycle_id: str) -> None:
-    """Remove an on-demand registration (the job points at no cycle again)."""
+    """Remove an on-demand registration; the job points again at what it pointed at before."""
     async with database.write() as conn:
+        held = JOB_STATE.c.app_id == app_id, JOB_STATE.c.current_cycle_id == cycle_id
+        text = (await conn.execute(select(JOB_STATE.c.resume).where(*held))).scalar()
+        previous = (json.loads(text) if text else {}).get("previous") or {}
         await conn.execute(
             update(JOB_STATE)
-            .where(JOB_STATE.c.app_id == app_id, JOB_STATE.c.current_cycle_id == cycle_id)
-            .values(current_cycle_id=None, resume=None)
+            .where(*held)
+            .values(current_cycle_id=previous.get("cycle"), resume=previous.get("resume"))
         )
         await conn.execute(delete(CYCLE).where(CYCLE.c.id == cycle_id))
 
