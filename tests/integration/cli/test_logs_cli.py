@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert
 from typer.testing import CliRunner
 
+from scimitar.cli import output
 from scimitar.cli.logs import parse_since
 from scimitar.cli.main import app
 from scimitar.engine.logstore import ProvisioningLogStore
@@ -84,7 +85,8 @@ def _ids(document: list[dict[str, Any]]) -> list[str]:
 def test_table_shows_records_newest_first(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+    # The console reads COLUMNS once, when it is made: a COLUMNS set before the import wins.
+    monkeypatch.setattr(output.stdout, "_width", 200)
     shown = _invoke(runner, "logs", "Lab").stdout
     assert shown.index("skip") < shown.index("cy@contoso.com") < shown.index("ada@contoso.com")
     assert "SystemForCrossDomainIdentity" in shown
