@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scimitar import jsontext
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.planning import Link
-from scimitar.store.fastsql import SQLConnection, as_sql, in_list, timestamp
+from scimitar.store.fastsql import Row, SQLConnection, as_sql, in_list, timestamp
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import LINK
 
@@ -34,18 +34,25 @@ async def load_links(
     source_ids: Iterable[str],
 ) -> dict[str, Link]:
     """The links of these source objects, by source id."""
-    sql = as_sql(conn)
-    wanted = list(dict.fromkeys(source_ids))
     found: dict[str, Link] = {}
+    rows = await _rows_among(as_sql(conn), _SELECT, app_id, object_type, source_ids)
+    for source_id, target_id, last_exported, cause in rows:
+        disabled = DisableCause(cause) if cause else None
+        found[source_id] = Link(target_id, json.loads(last_exported), disabled)
+    return found
+
+
+async def _rows_among(
+    sql: SQLConnection, select_in: str, app_id: str, object_type: str, source_ids: Iterable[str]
+) -> list[Row]:
+    """The rows of ``select_in`` (ending in ``source_id IN``) for these ids, a chunk at a time."""
+    wanted = list(dict.fromkeys(source_ids))
+    rows: list[Row] = []
     for start in range(0, len(wanted), _CHUNK):
         members, params = in_list("s", wanted[start : start + _CHUNK])
-        rows = await sql.fetch_all(
-            _SELECT + members, {"app_id": app_id, "object_type": object_type, **params}
-        )
-        for source_id, target_id, last_exported, cause in rows:
-            disabled = DisableCause(cause) if cause else None
-            found[source_id] = Link(target_id, json.loads(last_exported), disabled)
-    return found
+        query = {"app_id": app_id, "object_type": object_type, **params}
+        rows += await sql.fetch_all(select_in + members, query)
+    return rows
 
 
 def _encode(link: Link) -> str:
@@ -129,16 +136,8 @@ async def target_ids(
     Reads only the ids, not the values last exported: a group phase asks this for every member
     of hundreds of groups.
     """
-    sql = as_sql(conn)
-    wanted = list(dict.fromkeys(source_ids))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        members, params = in_list("s", wanted[start : start + _CHUNK])
-        rows = await sql.fetch_all(
-            _SELECT_TARGETS + members, {"app_id": app_id, "object_type": object_type, **params}
-        )
-        found.update((source_id, target_id) for source_id, target_id in rows)
-    return found
+    rows = await _rows_among(as_sql(conn), _SELECT_TARGETS, app_id, object_type, source_ids)
+    return {source_id: target_id for source_id, target_id in rows}
 
 
 async def count_links(conn: AsyncConnection, app_id: str) -> Mapping[str, int]:
