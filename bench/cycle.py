@@ -70,12 +70,14 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
     users_end: list[float] = []
     users_cpu: list[float] = []
     users_counts: dict[str, int] = {}
+    users_rss: list[float] = []
 
     def on_progress(progress: Progress) -> None:
         if progress.phase == "users":
             users_end[:] = [time.perf_counter()]
             users_cpu[:] = [time.process_time()]
             users_counts.update(progress.counts)
+            users_rss[:] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
 
     try:
         runner = build_runner(database, Apps.create(database, settings), on_progress=on_progress)
@@ -93,6 +95,7 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
         "users_cpu_seconds": users_cpu[0] - cpu_started if users_cpu else None,
         "users_created": users_counts.get("create", 0),
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "users_maxrss_mib": users_rss[0] if users_rss else None,
     }
 
 
