@@ -72,17 +72,21 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
     users_cpu: list[float] = []
     users_counts: dict[str, int] = {}
     users_rss: list[float] = []
+    users_target_cpu: list[float] = []
+    target_pid = int(os.environ.get("BENCH_TARGET_PID", "0"))
 
     def on_progress(progress: Progress) -> None:
         if progress.phase == "users":
             users_end[:] = [time.perf_counter()]
             users_cpu[:] = [time.process_time()]
+            users_target_cpu[:] = [_cpu_seconds(target_pid)] if target_pid else []
             users_counts.update(progress.counts)
             users_rss[:] = [_peak_rss_mib()]
 
     try:
         runner = build_runner(database, Apps.create(database, settings), on_progress=on_progress)
         started, cpu_started = time.perf_counter(), time.process_time()
+        target_started = _cpu_seconds(target_pid) if target_pid else 0.0
         summary = await runner.run(APP, force_initial=is_initial)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
@@ -94,6 +98,9 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
         "users_seconds": users_end[0] - started if users_end else None,
         "cpu_seconds": cpu_seconds,
         "users_cpu_seconds": users_cpu[0] - cpu_started if users_cpu else None,
+        "users_target_cpu_seconds": (
+            users_target_cpu[0] - target_started if users_target_cpu else None
+        ),
         "users_created": users_counts.get("create", 0),
         "maxrss_mib": _peak_rss_mib(),
         "users_maxrss_mib": users_rss[0] if users_rss else None,
@@ -193,7 +200,8 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
         command = [str(py_spy), "record", "-f", "raw", "-r", "250", "-o", profile, "--", *command]
     target_cpu = target.cpu()
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=_env(data_dir), stdout=subprocess.PIPE)
+    env = {**_env(data_dir), "BENCH_TARGET_PID": str(target.process.pid)}
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
     assert child.stdout is not None
     out = child.stdout.read().decode()
     _, status, usage = os.wait4(child.pid, 0)

@@ -39,7 +39,7 @@ from scimitar.connector.errors import (
 )
 from scimitar.connector.ratelimit import AdaptiveConcurrency, Throttle
 from scimitar.connector.retries import OutageBudget, RetryPolicy, is_retryable
-from scimitar.errors import SyncError
+from scimitar.errors import JobError, SyncError
 from scimitar.scim.filter import render_value
 
 if TYPE_CHECKING:
@@ -214,9 +214,12 @@ class TargetOperations:
     ) -> list[BulkResult]:
         """Run operations with Bulk (RFC 7644 §3.7), in requests of the app's maximum size.
 
-        Requests go one after another, in order. With ``fail_on_errors``, the errors of earlier
-        requests count against later ones; once reached, the rest is not sent and comes back as
-        not run (status 0, :class:`~scimitar.connector.bulk.BulkOperationNotRunError`).
+        Without ``fail_on_errors`` the requests go out together (the connector's concurrency
+        bound and rate limits still apply), so the app always has the next one at hand; with
+        it they go one after another, in order: the errors of earlier requests count against
+        later ones and, once reached, the rest is not sent and comes back as not run (status 0,
+        :class:`~scimitar.connector.bulk.BulkOperationNotRunError`). When a request fails as a
+        whole, every request is let finish, then the failure is raised (a job-wide one first).
 
         Args:
             operations: The operations; ``bulkId:`` references must stay within one request.
@@ -232,6 +235,8 @@ class TargetOperations:
         """
         size = self.options.bulk_max_operations or DEFAULT_BULK_MAX_OPERATIONS
         bodies = bulk_bodies(operations, size, fail_on_errors=fail_on_errors)
+        if fail_on_errors is None and len(bodies) > 1:
+            return await self._bulk_together(bodies, operations, size)
         results: list[BulkResult] = []
         allowance = fail_on_errors
         for number, body in enumerate(bodies):
@@ -258,6 +263,21 @@ class TargetOperations:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.close()
+
+    async def _bulk_together(
+        self, bodies: Sequence[dict[str, Any]], operations: Sequence[BulkOperation], size: int
+    ) -> list[BulkResult]:
+        answers = await asyncio.gather(
+            *(
+                self._bulk_request(body, operations[n * size : (n + 1) * size], n * size)
+                for n, body in enumerate(bodies)
+            ),
+            return_exceptions=True,
+        )
+        failures = [a for a in answers if isinstance(a, BaseException)]
+        if failures:
+            raise next((f for f in failures if isinstance(f, JobError)), failures[0])
+        return [result for answer in answers if isinstance(answer, list) for result in answer]
 
     async def _bulk_request(
         self, body: dict[str, Any], chunk: Sequence[BulkOperation], start: int

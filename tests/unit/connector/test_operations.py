@@ -19,6 +19,7 @@ from scimitar.connector import (
     Credentials,
     NetworkFailure,
     SCIMClient,
+    TargetAuthError,
     TargetObjectConflictError,
     TargetObjectNotFoundError,
     TargetRejectedObjectError,
@@ -441,3 +442,59 @@ async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
     results = await asyncio.gather(*(ops.get("User", f"u-{n}") for n in range(20)))
     assert len(results) == 20
     assert transport.most == 3
+
+
+@dataclass
+class BulkTransport:
+    """A Bulk endpoint that answers each request after a few loop turns, counting overlaps.
+
+    ``refuse`` maps the first bulkId of a request to the status its whole request gets.
+    """
+
+    refuse: dict[str, int] = field(default_factory=dict)
+    in_flight: int = 0
+    most: int = 0
+    finished: list[str] = field(default_factory=list)
+
+    async def send(self, request: TransportRequest) -> TransportResponse:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        self.in_flight -= 1
+        operations = json.loads(request.body or b"{}")["Operations"]
+        first = operations[0]["bulkId"]
+        self.finished.append(first)
+        if first in self.refuse:
+            status = self.refuse[first]
+            return scim(status, {"status": str(status), "detail": f"refused {first}"})
+        return _echo_bulk()(request)
+
+    async def close(self) -> None:
+        return None
+
+
+def _bulk_ops(transport: BulkTransport) -> TargetOperations:
+    client = SCIMClient(Credentials(TENANT_URL, Secret("tok")), transport)
+    return TargetOperations(client, _options(2), concurrency=8, retries=0)
+
+
+async def test_bulk_requests_without_fail_on_errors_are_in_flight_together() -> None:
+    transport = BulkTransport()
+    results = await _bulk_ops(transport).bulk(_posts(7))
+    assert transport.most == 4  # 7 operations, 2 a request
+    assert [(r.index, r.target_id) for r in results] == [(n, f"id-b{n}") for n in range(7)]
+
+
+async def test_bulk_requests_with_fail_on_errors_go_one_after_another() -> None:
+    transport = BulkTransport()
+    results = await _bulk_ops(transport).bulk(_posts(5), fail_on_errors=3)
+    assert transport.most == 1
+    assert [r.status for r in results] == [201] * 5
+
+
+async def test_a_refused_request_among_several_raises_once_every_request_finished() -> None:
+    transport = BulkTransport(refuse={"b2": 400, "b4": 401})
+    with pytest.raises(TargetAuthError, match="401"):
+        await _bulk_ops(transport).bulk(_posts(7))
+    assert sorted(transport.finished) == ["b0", "b2", "b4", "b6"]
