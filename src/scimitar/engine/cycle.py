@@ -236,7 +236,7 @@ class CycleRunner:
             await self._guard.failed(run, str(exc))
             raise
         failures = run.cycle.counts.get("failure", 0)
-        await self._logs.purge(retention_cutoff(self._retention_days))
+        await self._logs.purge(retention_cutoff(self._retention_days), app_id=run.ctx.app_id)
         await jobstate.finish_cycle(
             self._db,
             run.ctx.app_id,
@@ -376,12 +376,18 @@ class CycleRunner:
         also takes: users under an assignment made since the previous cycle started, linked
         users no longer entitled, and users disabled for leaving scope who are entitled again.
         """
+        app_id, entitled = run.ctx.app_id, run.ctx.user_roles
+        is_assigned_only = run.ctx.setting.value == "assigned"
         async with self._db.read() as conn:
-            linked = await linked_ids(conn, run.ctx.app_id, "User")
-            recent = await recently_assigned(conn, run.ctx.app_id, run.resume.get("since"))
-        entitled = set(run.ctx.user_roles)
+            recent = await recently_assigned(conn, app_id, run.resume.get("since"))
+        async with self._db.fast_read() as sql:
+            if is_assigned_only:  # every link: who is linked but no longer entitled
+                linked = await linked_ids(sql, app_id, "User")
+            else:  # only what the rules below read, not every link
+                linked = await linked_ids(sql, app_id, "User", cause=_LEFT)
+                linked |= await linked_ids(sql, app_id, "User", among=sorted(recent))
         candidates = {u for u in recent if u in entitled and u not in linked}
-        if run.ctx.setting.value == "assigned":
+        if is_assigned_only:
             candidates |= {u for u, off in linked.items() if off is None and u not in entitled}
         candidates |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
         for chunk in chunks(sorted(candidates), self._page_size):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -43,14 +44,19 @@ async def load_links(
 
 
 async def _rows_among(
-    sql: SQLConnection, select_in: str, app_id: str, object_type: str, source_ids: Iterable[str]
+    sql: SQLConnection,
+    select_in: str,
+    app_id: str,
+    object_type: str,
+    source_ids: Iterable[str],
+    extra: Mapping[str, Any] | None = None,
 ) -> list[Row]:
     """The rows of ``select_in`` (ending in ``source_id IN``) for these ids, a chunk at a time."""
     wanted = list(dict.fromkeys(source_ids))
     rows: list[Row] = []
     for start in range(0, len(wanted), _CHUNK):
         members, params = in_list("s", wanted[start : start + _CHUNK])
-        query = {"app_id": app_id, "object_type": object_type, **params}
+        query = {"app_id": app_id, "object_type": object_type, **(extra or {}), **params}
         rows += await sql.fetch_all(select_in + members, query)
     return rows
 
@@ -63,6 +69,11 @@ _SELECT = (
     "SELECT source_id, target_id, last_exported, disabled_cause FROM engine_link "
     "WHERE app_id = :app_id AND object_type = :object_type AND source_id IN "
 )
+_SELECT_LINKED = (
+    "SELECT source_id, disabled_cause FROM engine_link WHERE app_id = :app_id "
+    "AND object_type = :object_type"
+)
+_CAUSES = {cause.value: cause for cause in DisableCause}
 _SELECT_TARGETS = (
     "SELECT source_id, target_id FROM engine_link WHERE app_id = :app_id "
     "AND object_type = :object_type AND disabled_cause IS NULL AND source_id IN "
@@ -116,16 +127,33 @@ async def save_links(
 
 
 async def linked_ids(
-    conn: AsyncConnection, app_id: str, object_type: str
+    conn: AsyncConnection | SQLConnection,
+    app_id: str,
+    object_type: str,
+    *,
+    among: Iterable[str] | None = None,
+    cause: DisableCause | None = None,
 ) -> dict[str, DisableCause | None]:
-    """Every linked source id of a type, with why its target object is disabled (if it is)."""
-    query = select(LINK.c.source_id, LINK.c.disabled_cause).where(
-        LINK.c.app_id == app_id, LINK.c.object_type == object_type
-    )
-    return {
-        row.source_id: DisableCause(row.disabled_cause) if row.disabled_cause else None
-        for row in await conn.execute(query)
-    }
+    """Linked source ids of a type, with why each one's target object is disabled (if it is).
+
+    Args:
+        conn: A read connection.
+        app_id: The app.
+        object_type: ``User`` or ``Group``.
+        among: Only these source ids (read in chunks).
+        cause: Only the links disabled for this cause.
+    """
+    sql = as_sql(conn)
+    select_all = _SELECT_LINKED + (" AND disabled_cause = :cause" if cause else "")
+    extra = {} if cause is None else {"cause": cause.value}
+    if among is not None:
+        select_in = select_all + " AND source_id IN "
+        rows = await _rows_among(sql, select_in, app_id, object_type, among, extra)
+    else:
+        params = {"app_id": app_id, "object_type": object_type, **extra}
+        rows = await sql.fetch_all(select_all, params)
+    causes = _CAUSES
+    return {source_id: causes[off] if off else None for source_id, off in rows}
 
 
 async def target_ids(

@@ -226,18 +226,23 @@ class ProvisioningLogStore:
         async with self._database.read() as conn:
             return {str(row[0]) for row in await conn.execute(query) if row[0]}
 
-    async def purge(self, older_than: datetime) -> int:
-        """Delete every app's records from before ``older_than`` (retention).
+    async def purge(self, older_than: datetime, *, app_id: str | None = None) -> int:
+        """Delete the records from before ``older_than`` (retention).
 
         Args:
             older_than: The cutoff, usually :func:`retention_cutoff`.
+            app_id: Only this app's records: the ``(app, time)`` index finds them, where every
+                app's means reading the whole log (a cycle purges its own app's).
 
         Returns:
             How many records were deleted.
         """
         cutoff = _aware(older_than)
+        query = delete(LOG).where(LOG.c.at < cutoff)
+        if app_id is not None:
+            query = query.where(LOG.c.app_id == app_id)
         async with self._database.write() as conn:
-            result = await conn.execute(delete(LOG).where(LOG.c.at < cutoff))
+            result = await conn.execute(query)
         return int(result.rowcount or 0)
 
 

@@ -21,6 +21,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.engine import quarantine
 from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.guard import PAUSED
+from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
@@ -95,12 +96,18 @@ class Scheduler:
         """Hard-delete directory objects past their soft-delete window, at most once an hour.
 
         The hard deletes enter the change feed, so the next cycles send DELETE to the apps
-        that still manage those objects (spec §2.4).
+        that still manage those objects (spec §2.4). The same hourly pass purges every app's
+        provisioning log records past retention (a cycle purges only its own app's), so an
+        app whose cycles stopped does not keep its records for ever.
         """
         now = self._clock()
         if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
             return
         self._last_purge = now
+        purged = await ProvisioningLogStore(self._database).purge(
+            retention_cutoff(self._retention_days, now=now)
+        )
+        log.info("provisioning_log_purged", records=purged)
         if self._directory is None:
             return
         result = await self._directory.purge()

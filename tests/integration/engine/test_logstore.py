@@ -195,6 +195,18 @@ async def test_purge_deletes_only_records_older_than_the_cutoff(
     assert await logs.purge(cutoff) == 0
 
 
+async def test_purge_for_one_app_leaves_the_other_apps_records(
+    database: Database, app_ids: tuple[str, str], settings: Settings
+) -> None:
+    logs = ProvisioningLogStore(database)
+    await logs.append(app_ids[0], [("User", make_record(1, age=timedelta(days=40)))])
+    await logs.append(app_ids[1], [("User", make_record(2, age=timedelta(days=40)))])
+    cutoff = retention_cutoff(settings.log_retention_days, now=NOW)
+    assert await logs.purge(cutoff, app_id=app_ids[0]) == 1
+    assert await _ids(logs, app_ids[0]) == []
+    assert await _ids(logs, app_ids[1]) == ["rec-0002"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -1,4 +1,4 @@
-"""The scheduler's housekeeping: the directory's expired soft-deleted objects are purged."""
+"""The scheduler's housekeeping: expired soft-deleted objects and old log records are purged."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import pytest
 
 from scimitar.apps import Apps
 from scimitar.directory.service import DirectoryService
+from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.errors import NotFoundError
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings
 from scimitar.store import Database
+from tests.integration.engine.logrecords import NOW, make_record
 
 
 async def test_expired_soft_deletes_are_purged_and_recent_ones_kept(
@@ -32,3 +34,19 @@ async def test_expired_soft_deletes_are_purged_and_recent_ones_kept(
     with pytest.raises(NotFoundError):
         await directory.users.get(user.object_id)
     assert (await directory.users.get(kept.object_id)).deleted_at is not None
+
+
+async def test_the_hourly_pass_purges_every_apps_log_records_past_retention(
+    database: Database, settings: Settings
+) -> None:
+    apps = Apps.create(database, settings)
+    first, second = await apps.apps.add("scim", "Lab"), await apps.apps.add("scim", "Other")
+    logs = ProvisioningLogStore(database)
+    for app_id, number in ((first.id, 1), (second.id, 2)):
+        records = [make_record(number, age=timedelta(days=31)), make_record(number + 10)]
+        await logs.append(app_id, [("User", r) for r in records])
+    scheduler = Scheduler(database, apps, clock=lambda: NOW, log_retention_days=30)
+    await scheduler.run_due()
+    for app_id, number in ((first.id, 1), (second.id, 2)):
+        page = await logs.query(app_id)
+        assert [entry.record.id for entry in page.records] == [f"rec-{number + 10:04d}"]
