@@ -88,6 +88,10 @@ class TargetIndex:
 class IndexedPort:
     """A :class:`TargetPort` whose ``find`` answers from listing indexes where it has one."""
 
+    def indexes(self, items: Sequence[Prepared]) -> bool:
+        """Whether every item's type is matched from an index (no request to the app)."""
+        return all(item.object_type in self._indexes for item in items)
+
     def __init__(self, port: TargetPort, indexes: dict[str, TargetIndex]) -> None:
         self._port = port
         self._indexes = indexes
@@ -171,18 +175,29 @@ async def _finish(
     cycle_id: str,
     now: datetime,
 ) -> Outcome:
-    if result.error is not None:
-        if isinstance(item.action, Delete) and result.status == 404:
-            return succeeded(
-                item,
-                ctx.app_id,
-                cycle_id,
-                now,
-                item.action,
-                (item.object_type, item.source_id, None),
-                item.action.target_id,
-            )
-        return await execute_again(ctx, port, item, result.error, cycle_id, now)
+    assert result.error is not None  # noqa: S101 - _send_bulk finishes the others itself
+    if isinstance(item.action, Delete) and result.status == 404:
+        return succeeded(
+            item,
+            ctx.app_id,
+            cycle_id,
+            now,
+            item.action,
+            (item.object_type, item.source_id, None),
+            item.action.target_id,
+        )
+    return await execute_again(ctx, port, item, result.error, cycle_id, now)
+
+
+def _done(
+    ctx: CycleContext,
+    item: Prepared,
+    operation: BulkOperation,
+    result: BulkResult,
+    cycle_id: str,
+    now: datetime,
+) -> Outcome:
+    """The outcome of an operation the app carried out."""
     if isinstance(item.action, Create):
         target_id = result.target_id or ""
         action, change, tid = created_link(item, dict(operation.data or {}), target_id)
@@ -218,7 +233,11 @@ async def execute_page(
     matched = {id(p) for p in matches}  # identity: Prepared's dataclass __eq__ compares fields
     for item in matches:
         item.steps.append(decision_step(item.object_type, item.action))
-    await asyncio.gather(*(_resolve(ctx, port, p) for p in matches))
+    if isinstance(port, IndexedPort) and port.indexes(matches):
+        for item in matches:  # the index answers at once: no task per object
+            await _resolve(ctx, port, item)
+    else:
+        await asyncio.gather(*(_resolve(ctx, port, p) for p in matches))
     outcomes: dict[int, Outcome] = {}
     batched: list[tuple[int, Prepared, BulkOperation]] = []
     singles: list[tuple[int, Prepared]] = []
@@ -263,11 +282,17 @@ async def _send_bulk(
                 *(execute_again(ctx, port, item, exc, cycle_id, now) for _, item, _ in batched)
             )
         )
-    return list(
-        await asyncio.gather(
-            *(
-                _finish(ctx, port, item, operation, result, cycle_id, now)
-                for (_, item, operation), result in zip(batched, results, strict=True)
-            )
-        )
+    outcomes: list[Outcome | None] = []
+    again: list[tuple[int, Prepared, BulkOperation, BulkResult]] = []
+    for (_, item, operation), result in zip(batched, results, strict=True):
+        if result.error is None:
+            outcomes.append(_done(ctx, item, operation, result, cycle_id, now))
+        else:  # handled on its own, concurrently with the other failed ones
+            again.append((len(outcomes), item, operation, result))
+            outcomes.append(None)
+    handled = await asyncio.gather(
+        *(_finish(ctx, port, item, op, result, cycle_id, now) for _, item, op, result in again)
     )
+    for (position, *_rest), outcome in zip(again, handled, strict=True):
+        outcomes[position] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -473,8 +473,13 @@ def new_record_id() -> str:
     random page, so writing a page of records touches a few index pages, not hundreds.
     """
     millis = time.time_ns() // 1_000_000
-    tail = int.from_bytes(os.urandom(10), "big")
+    tail = _RANDOM.getrandbits(80)  # unique, not secret: a seeded PRNG, no system call
     value = (millis & (2**48 - 1)) << 80 | tail
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return str(uuid.UUID(int=value))
+    digits = f"{value:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+_RANDOM = random.Random(os.urandom(32))  # noqa: S311 - ids must be unique, not unguessable
+os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))
