@@ -194,8 +194,13 @@ class TargetOperations:
         return created
 
     async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Modify a resource (RFC 7644 §3.5.2); 200 (body ignored) or 204."""
-        await self._request("PATCH", _resource(object_type, target_id), body=body)
+        """Modify a resource (RFC 7644 §3.5.2); 200 (body ignored) or 204.
+
+        A group is asked back without its members (RFC 7644 §3.9 ``excludedAttributes``): the
+        answer is ignored, and a Webex group PATCH would otherwise echo up to 500 of them.
+        """
+        params = _MEMBERS if object_type == "Group" else None
+        await self._request("PATCH", _resource(object_type, target_id), params=params, body=body)
 
     async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
         """Replace a resource (RFC 7644 §3.5.1), for apps without PATCH."""

@@ -36,7 +36,6 @@ __all__ = [
     "list_members",
     "load_resource",
     "page_resources",
-    "present_members",
     "remove_member_everywhere",
     "remove_members",
     "update_resource",
@@ -244,7 +243,12 @@ async def find_types(
 async def add_members(
     conn: SQLConnection, tenant_id: str, group_id: str, members: Sequence[tuple[str, str]]
 ) -> None:
-    """Add ``(member id, type)`` pairs that are not members yet, keeping insertion order."""
+    """Add ``(member id, type)`` pairs in order; pairs already members stay as they were.
+
+    One statement per pair, all sent at once; a pair already a member is skipped by the
+    table's key (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL alike), so no read of the
+    present members is needed first (RFC 7644 §3.5.2.1: adding a member twice changes nothing).
+    """
     if not members:
         return
     row = await conn.fetch_one(
@@ -255,7 +259,8 @@ async def add_members(
     first = (int(row[0]) if row else 0) + 1
     await conn.run_many(
         "INSERT INTO target_member (tenant_id, group_id, member_id, member_type, seq) "
-        "VALUES (:tenant, :group, :member, :type, :seq)",
+        "VALUES (:tenant, :group, :member, :type, :seq) "
+        "ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING",
         [
             {
                 "tenant": tenant_id,
@@ -267,22 +272,6 @@ async def add_members(
             for offset, (value, kind) in enumerate(members)
         ],
     )
-
-
-async def present_members(
-    conn: SQLConnection, tenant_id: str, group_id: str, member_ids: Sequence[str]
-) -> set[str]:
-    """Which of ``member_ids`` are members of the group already."""
-    present: set[str] = set()
-    for start in range(0, len(member_ids), SCAN_CHUNK):
-        clause, params = in_list("m", member_ids[start : start + SCAN_CHUNK])
-        rows = await conn.fetch_all(
-            f"SELECT member_id FROM target_member WHERE tenant_id = :tenant AND group_id = :group "
-            f"AND member_id IN {clause}",
-            {"tenant": tenant_id, "group": group_id, **params},
-        )
-        present.update(row[0] for row in rows)
-    return present
 
 
 async def remove_members(

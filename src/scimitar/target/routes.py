@@ -174,14 +174,17 @@ def resource(resource_type: str, target: TargetApp) -> Handler:
             await service.delete(ctx, resource_type, resource_id, if_match)
             return Response(status_code=204)
         body = await target.read_json(request)
+        view = projection_from(request.query_params)
         if request.method == "PUT":
-            doc, version = await service.replace(ctx, resource_type, resource_id, body, if_match)
+            doc, version = await service.replace(
+                ctx, resource_type, resource_id, body, if_match, view
+            )
         else:
             # Entra expects 204 for a group PATCH; a generic target need not echo a member list
             # that may be huge (RFC 7644 §3.5.2 allows either), Webex answers 200 with the group.
             quiet = resource_type == "Group" and profile.group_member_cap is None
             doc, version = await service.patch(
-                ctx, resource_type, resource_id, body, if_match, render=not quiet
+                ctx, resource_type, resource_id, body, if_match, render=not quiet, view=view
             )
             if quiet:
                 return Response(status_code=204, headers={"ETag": etag(version)})

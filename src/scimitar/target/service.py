@@ -203,8 +203,12 @@ class TargetService:
         resource_id: str,
         body: Any,
         if_match: str | None,
+        view: Projection = Projection(),
     ) -> tuple[dict[str, Any], int]:
-        """Replace a resource wholesale (RFC 7644 §3.5.1); ``id`` and ``meta.created`` stay."""
+        """Replace a resource wholesale (RFC 7644 §3.5.1); ``id`` and ``meta.created`` stay.
+
+        The answer is rendered as ``view`` asks (RFC 7644 §3.9).
+        """
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="replace")
         members = doc.pop("members", None) if resource_type == "Group" else None
@@ -224,7 +228,7 @@ class TargetService:
                     [m.value for m in await repo.list_members(conn, ctx.tenant_id, resource_id)],
                 )
                 await repo.add_members(conn, ctx.tenant_id, resource_id, pairs)
-            return await self._save(conn, ctx, resource_type, current, doc)
+            return await self._save(conn, ctx, resource_type, current, doc, view=view)
 
     async def patch(
         self,
@@ -235,10 +239,13 @@ class TargetService:
         if_match: str | None,
         *,
         render: bool = True,
+        view: Projection = Projection(),
     ) -> tuple[dict[str, Any], int]:
         """Apply a PatchOp (RFC 7644 §3.5.2), accepting Entra's dialect as Entra sends it.
 
-        With ``render`` false the resource is not read back (the caller answers 204).
+        With ``render`` false the resource is not read back (the caller answers 204); else it
+        is rendered as ``view`` asks (RFC 7644 §3.9): a member PATCH answered with
+        ``excludedAttributes=members`` reads no member list back.
         """
         profile = profile_named(ctx.profile_name)
         operations = _operations(body)
@@ -251,7 +258,9 @@ class TargetService:
                     **current.data,
                     "meta": {**current.data.get("meta", {}), "lastModified": now_iso()},
                 }
-                return await self._save(conn, ctx, resource_type, current, doc, render=render)
+                return await self._save(
+                    conn, ctx, resource_type, current, doc, render=render, view=view
+                )
             before: list[repo.Member] = []
             source = dict(current.data)
             if resource_type == "Group":
@@ -265,7 +274,9 @@ class TargetService:
             doc["id"] = resource_id
             doc["meta"] = {**current.data.get("meta", {}), "lastModified": now_iso()}
             await self._check_manager(conn, ctx, doc)
-            return await self._save(conn, ctx, resource_type, current, doc, render=render)
+            return await self._save(
+                conn, ctx, resource_type, current, doc, render=render, view=view
+            )
 
     async def _patch_members(
         self,
@@ -282,13 +293,11 @@ class TargetService:
         adding a member twice or removing an absent one changes nothing).
         """
         for op, members in changes:
-            ids = [str(m["value"]) for m in members]
             if op == "remove":
+                ids = [str(m["value"]) for m in members]
                 await repo.remove_members(conn, ctx.tenant_id, group_id, ids)
                 continue
-            present = await repo.present_members(conn, ctx.tenant_id, group_id, ids)
-            fresh = [m for m in members if m["value"] not in present]
-            pairs = await self._resolve_members(conn, ctx, profile, fresh)
+            pairs = await self._resolve_members(conn, ctx, profile, members)
             await repo.add_members(conn, ctx.tenant_id, group_id, pairs)
 
     async def delete(
@@ -326,6 +335,7 @@ class TargetService:
         doc: dict[str, Any],
         *,
         render: bool = True,
+        view: Projection = Projection(),
     ) -> tuple[dict[str, Any], int]:
         version = current.version + 1
         try:
@@ -343,7 +353,7 @@ class TargetService:
         if not render:
             return doc, version
         stored = repo.StoredResource(current.seq, current.id, version, doc)
-        out = await self.render(conn, ctx, resource_type, [stored], Projection(), single=True)
+        out = await self.render(conn, ctx, resource_type, [stored], view, single=True)
         return out[0], version
 
     async def _resolve_members(

@@ -442,3 +442,29 @@ async def test_member_patches_are_set_operations(generic: TargetClient) -> None:
     assert unknown.status_code == 400
     assert "not-a-user" in unknown.json()["detail"]
     assert [m["value"] for m in (await generic.get(path)).json()["members"]] == ids[:2]
+
+
+async def test_webex_member_patch_answers_as_the_projection_asks(webex: TargetClient) -> None:
+    users = await make_users(webex, [f"m{n}@x.org" for n in range(3)])
+    ids = [u["id"] for u in users]
+    group = (await webex.post("/Groups", {"schemas": [CORE_GROUP], "displayName": "G"})).json()
+    path = f"/Groups/{group['id']}"
+
+    def add(values: list[str]) -> dict[str, Any]:
+        return {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": v} for v in values]}
+            ],
+        }
+
+    bare = await webex.patch(path, add(ids[:2]), params={"excludedAttributes": "members"})
+    assert bare.status_code == 200
+    assert bare.json()["displayName"] == "G"
+    assert "members" not in bare.json()
+    # A member already in is skipped, a new one goes after the others.
+    full = await webex.patch(path, add([ids[1], ids[2], ids[0]]))
+    assert [m["value"] for m in full.json()["members"]] == ids
+    named = await webex.patch(path, add(ids[:1]), params={"attributes": "displayName"})
+    assert set(named.json()) >= {"id", "displayName"}
+    assert "members" not in named.json()

@@ -268,6 +268,21 @@ async def test_get_is_none_on_404_and_asks_groups_without_members() -> None:
     assert _query(script.sent[0])["excludedAttributes"] == ["members"]
 
 
+@pytest.mark.parametrize(
+    ("object_type", "query"),
+    [("Group", {"excludedAttributes": ["members"]}), ("User", {})],
+    ids=["group-without-members", "user-as-is"],
+)
+async def test_patch_asks_a_group_back_without_its_members(
+    object_type: str, query: dict[str, list[str]]
+) -> None:
+    script = Script([scim(200, {"id": "g-1"})])
+    ops, _ = _operations(script)
+    await ops.patch(object_type, "g-1", {"Operations": []})
+    assert script.sent[0].method == "PATCH"
+    assert _query(script.sent[0]) == query
+
+
 async def test_create_needs_an_id_in_the_answer() -> None:
     ops, _ = _operations(Script([scim(201, {"userName": "ada"})]))
     with pytest.raises(TargetResponseError, match="no id"):
