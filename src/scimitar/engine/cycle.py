@@ -32,7 +32,7 @@ from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_l
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import (
     export_manager,
-    export_member_subset,
+    export_member_subsets,
     export_members,
     manager_path,
     managers_from_directory,
@@ -434,17 +434,14 @@ class CycleRunner:
         async with self._db.fast_read() as conn:
             group_links = await load_links(conn, run.ctx.app_id, "Group", list(groups))
             user_links = await load_links(conn, run.ctx.app_id, "User", users)
-        outcomes: list[Outcome] = []
-        now = utcnow()
-        for group_id, members in groups.items():
-            link = group_links.get(group_id)
-            if link is None or link.disabled is not None:
-                continue
-            outcome = await export_member_subset(
-                run.ctx, run.port, run.cycle.id, now, group_id, link, members, user_links
-            )
-            if outcome is not None:
-                outcomes.append(outcome)
+        linked = [
+            (group_id, link, members)
+            for group_id, members in groups.items()
+            if (link := group_links.get(group_id)) is not None and link.disabled is None
+        ]
+        outcomes = await export_member_subsets(
+            run.ctx, run.port, run.cycle.id, utcnow(), linked, user_links
+        )
         await self._persist(run, outcomes, "references")
 
     # -- pages ---------------------------------------------------------------------------

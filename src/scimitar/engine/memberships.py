@@ -16,6 +16,7 @@ from scimitar.connector.dialects import manager_body, member_patch_bodies
 from scimitar.directory.model import Group, ObjectType
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.context import CycleContext
+from scimitar.engine.memberpatches import MemberPatches, send_member_patches
 from scimitar.engine.objects import Outcome, TargetPort, prepare_user
 from scimitar.engine.outcomes import error_code_of
 from scimitar.engine.planning import Link
@@ -38,6 +39,7 @@ __all__ = [
     "MEMBERS_KEY",
     "export_manager",
     "export_member_subset",
+    "export_member_subsets",
     "export_members",
     "manager_path",
     "managers_from_directory",
@@ -108,53 +110,97 @@ async def export_members(
 ) -> list[Outcome]:
     """Bring each linked, in-scope group's members in line with the source (users only).
 
-    Groups are handled concurrently; the port bounds how many requests are in flight.
+    The groups' PATCHes go out together (:func:`send_member_patches`: in Bulk requests where
+    the app takes them); the port bounds how many requests are in flight. A group's link
+    records the members it was sent only when every one of its PATCHes succeeded.
     """
-    done = await asyncio.gather(
-        *(_group_members(ctx, port, cycle_id, now, g, link, user_targets) for g, link in groups)
+    started = time.monotonic()
+    plans: list[tuple[str, str, Link, list[str], ModifiedProperty, MemberPatches]] = []
+    cap = ctx.options.group_members_max_per_request
+    for group, link in groups:
+        members = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
+        exported = link.last_exported.get(MEMBERS_KEY) or ()
+        delta = member_delta(members, user_targets, exported)
+        if not delta.added and not delta.removed:
+            continue
+        desired = [user_targets[m] for m in members if m in user_targets]
+        change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
+        bodies = member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap)
+        name = str(group.attributes.get("displayName") or group.object_id)
+        plans.append(
+            (group.object_id, name, link, desired, change, MemberPatches(link.target_id, bodies))
+        )
+    errors = await send_member_patches(ctx.options, port, [plan[-1] for plan in plans])
+    return [
+        _member_outcome(ctx, cycle_id, now, group_id, name, link, desired, change, error, started)
+        for (group_id, name, link, desired, change, _), error in zip(plans, errors, strict=True)
+    ]
+
+
+def _member_outcome(
+    ctx: CycleContext,
+    cycle_id: str,
+    now: datetime,
+    group_id: str,
+    name: str,
+    link: Link,
+    desired: list[str],
+    change: ModifiedProperty,
+    error: SyncError | None,
+    started: float,
+) -> Outcome:
+    """A group's outcome: its link records ``desired`` as sent, unless a PATCH failed."""
+    new_link = (
+        None
+        if error
+        else Link(link.target_id, {**link.last_exported, MEMBERS_KEY: desired}, link.disabled)
     )
-    return [outcome for outcome in done if outcome is not None]
+    record = _record(
+        ctx, cycle_id, now, "Group", group_id, name, link.target_id, change, error, started
+    )
+    return Outcome(
+        "Group",
+        group_id,
+        "failure" if error else "update",
+        ("Group", group_id, new_link) if new_link else None,
+        record,
+    )
 
 
-async def _group_members(
+async def export_member_subsets(
     ctx: CycleContext,
     port: TargetPort,
     cycle_id: str,
     now: datetime,
-    group: Group,
-    link: Link,
-    user_targets: Mapping[str, str],
-) -> Outcome | None:
+    groups: Sequence[tuple[str, Link, Sequence[str]]],
+    user_links: Mapping[str, Link],
+) -> list[Outcome]:
+    """Fix groups' membership of a few changed users, without reading the whole groups.
+
+    ``groups`` holds each group's id, link and the changed users who are (still) direct
+    members of it in the directory; each belongs in the app's group when its own link is
+    enabled (in scope), and must leave it when it is not. Members who left a group arrive
+    through the change feed and are handled with the group itself.
+    """
     started = time.monotonic()
-    members = [m.object_id for m in group.members if m.object_type is ObjectType.USER]
-    exported = list(link.last_exported.get(MEMBERS_KEY) or [])
-    delta = member_delta(members, user_targets, exported)
-    if not delta.added and not delta.removed:
-        return None
-    desired = [user_targets[m] for m in members if m in user_targets]
-    change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
-    error: SyncError | None = None
-    try:
-        cap = ctx.options.group_members_max_per_request
-        for body in member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap):
-            await port.patch("Group", link.target_id, body)
-    except JobError:
-        raise
-    except SyncError as exc:
-        error = exc
-    exported_now = {**link.last_exported, MEMBERS_KEY: desired}
-    new_link = None if error else Link(link.target_id, exported_now, link.disabled)
-    name = str(group.attributes.get("displayName") or group.object_id)
-    record = _record(
-        ctx, cycle_id, now, "Group", group.object_id, name, link.target_id, change, error, started
-    )
-    return Outcome(
-        "Group",
-        group.object_id,
-        "failure" if error else "update",
-        ("Group", group.object_id, new_link) if new_link else None,
-        record,
-    )
+    plans: list[tuple[str, str, Link, list[str], ModifiedProperty, MemberPatches]] = []
+    cap = ctx.options.group_members_max_per_request
+    for group_id, link, members in groups:
+        exported = list(link.last_exported.get(MEMBERS_KEY) or [])
+        added, removed = _subset_delta(exported, members, user_links)
+        if not added and not removed:
+            continue
+        gone = set(removed)
+        desired = [m for m in exported if m not in gone] + added
+        name = str(link.last_exported.get("displayName") or group_id)
+        change = ModifiedProperty("members", f"-{len(removed)}", f"+{len(added)}")
+        bodies = member_patch_bodies(added, removed, ctx.dialect, cap)
+        plans.append((group_id, name, link, desired, change, MemberPatches(link.target_id, bodies)))
+    errors = await send_member_patches(ctx.options, port, [plan[-1] for plan in plans])
+    return [
+        _member_outcome(ctx, cycle_id, now, group_id, name, link, desired, change, error, started)
+        for (group_id, name, link, desired, change, _), error in zip(plans, errors, strict=True)
+    ]
 
 
 async def export_member_subset(
@@ -167,15 +213,16 @@ async def export_member_subset(
     members: Sequence[str],
     user_links: Mapping[str, Link],
 ) -> Outcome | None:
-    """Fix one group's membership of a few changed users, without reading the whole group.
+    """:func:`export_member_subsets` for one group; ``None`` when nothing needed sending."""
+    outcomes = await export_member_subsets(
+        ctx, port, cycle_id, now, [(group_id, link, members)], user_links
+    )
+    return outcomes[0] if outcomes else None
 
-    ``members`` are the changed users who are (still) direct members of the group in the
-    directory; each belongs in the app's group when its own link is enabled (in scope), and
-    must leave it when it is not. Members who left the group arrive through the change feed
-    and are handled with the group itself.
-    """
-    started = time.monotonic()
-    exported = list(link.last_exported.get(MEMBERS_KEY) or [])
+
+def _subset_delta(
+    exported: Sequence[str], members: Sequence[str], user_links: Mapping[str, Link]
+) -> tuple[list[str], list[str]]:
     present = set(exported)
     added: list[str] = []
     removed: list[str] = []
@@ -187,36 +234,7 @@ async def export_member_subset(
             added.append(user.target_id)
         elif user.disabled is not None and user.target_id in present:
             removed.append(user.target_id)
-    if not added and not removed:
-        return None
-    error: SyncError | None = None
-    try:
-        cap = ctx.options.group_members_max_per_request
-        for body in member_patch_bodies(added, removed, ctx.dialect, cap):
-            await port.patch("Group", link.target_id, body)
-    except JobError:
-        raise
-    except SyncError as exc:
-        error = exc
-    gone = set(removed)
-    desired = [m for m in exported if m not in gone] + added
-    new_link = (
-        None
-        if error
-        else Link(link.target_id, {**link.last_exported, MEMBERS_KEY: desired}, link.disabled)
-    )
-    name = str(link.last_exported.get("displayName") or group_id)
-    change = ModifiedProperty("members", f"-{len(removed)}", f"+{len(added)}")
-    record = _record(
-        ctx, cycle_id, now, "Group", group_id, name, link.target_id, change, error, started
-    )
-    return Outcome(
-        "Group",
-        group_id,
-        "failure" if error else "update",
-        ("Group", group_id, new_link) if new_link else None,
-        record,
-    )
+    return added, removed
 
 
 async def managers_from_directory(
