@@ -11,9 +11,6 @@ in Graph's camelCase shape, so the store persists them and exports match Entra's
 from __future__ import annotations
 
 import json
-import os
-import random
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +30,7 @@ from scimitar.engine.actions import (
     StagedDelete,
     Update,
 )
+from scimitar.ids import uuid7
 from scimitar.mapping.flow import REDACTED, AttributeChange
 
 __all__ = [
@@ -467,19 +465,9 @@ class ProvisioningRecord:
 
 
 def new_record_id() -> str:
-    """A new record id: a UUID whose first 48 bits are the time in milliseconds (RFC 9562 v7).
+    """A new record id: a UUIDv7, whose first 48 bits are the time in milliseconds.
 
     Ids that grow with time land at the end of the log's primary-key index instead of at a
     random page, so writing a page of records touches a few index pages, not hundreds.
     """
-    millis = time.time_ns() // 1_000_000
-    tail = _RANDOM.getrandbits(80)  # unique, not secret: a seeded PRNG, no system call
-    value = (millis & (2**48 - 1)) << 80 | tail
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    digits = f"{value:032x}"
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
-
-
-_RANDOM = random.Random(os.urandom(32))  # noqa: S311 - ids must be unique, not unguessable
-os.register_at_fork(after_in_child=lambda: _RANDOM.seed(os.urandom(32)))
+    return uuid7()

@@ -7,12 +7,12 @@ them. Writes run in one transaction each, so a failed request leaves nothing hal
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from scimitar.ids import uuid7
 from scimitar.scim.errors import InvalidValueError, SCIMError, UniquenessError
 from scimitar.scim.patch import apply_patch
 from scimitar.scim.resource import project, validate_resource
@@ -169,7 +169,7 @@ class TargetService:
         if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
         now = now_iso()
-        doc["id"] = str(uuid.uuid4())
+        doc["id"] = uuid7()  # time-ordered: new rows land at the end of the id index
         doc["meta"] = {
             "resourceType": _label(profile, resource_type),
             "created": now,
