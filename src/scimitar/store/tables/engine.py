@@ -86,7 +86,6 @@ class ProvisioningLog(Base):
     __table_args__ = (
         Index("ix_provisioning_log_app_at", "app_id", "at"),
         Index("ix_provisioning_log_cycle", "app_id", "cycle_id"),
-        Index("ix_provisioning_log_source", "app_id", "source_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
