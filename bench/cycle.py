@@ -48,6 +48,7 @@ from scimitar.directory.model import User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.cycle import Progress
 from scimitar.engine.service import build_runner
+from scimitar.runtime import tune_gc
 from scimitar.secrets import Secret
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -487,6 +488,7 @@ def main() -> None:
     parser.add_argument("--child", choices=("initial", "incremental"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        tune_gc()  # as the scimitar command does at start-up
         print(json.dumps(asyncio.run(child_cycle(args.child == "initial"))))
         return
     work = Path(tempfile.mkdtemp(prefix="bench-cycle-"))

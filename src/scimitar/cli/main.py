@@ -11,6 +11,7 @@ from scimitar.cli import admin, demo, directory, expr, gallery, logs, notify, se
 from scimitar.cli import app as app_commands
 from scimitar.cli.output import JsonOption, emit
 from scimitar.logs import configure_logging
+from scimitar.runtime import tune_gc
 
 __all__ = ["app", "run"]
 
@@ -52,4 +53,5 @@ def version(as_json: JsonOption = False) -> None:
 
 def run() -> None:
     """Console-script entry point."""
+    tune_gc()
     app()
