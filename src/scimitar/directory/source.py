@@ -130,9 +130,22 @@ class SourceDirectory(Protocol):
         ...
 
     async def read_groups(
-        self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
+        self,
+        cursor: str | None = None,
+        limit: int = 1000,
+        *,
+        include_deleted: bool = True,
+        max_members: int | None = None,
     ) -> Page[Group]:
-        """Read groups with their direct members, one page at a time (as :meth:`read_users`)."""
+        """Read groups with their direct members, one page at a time (as :meth:`read_users`).
+
+        Args:
+            cursor: ``None`` for the first page, then the previous page's cursor.
+            limit: Most groups in one page.
+            include_deleted: Whether soft-deleted groups are included.
+            max_members: If given, the page ends before the group that would take its members
+                past this many; it always holds at least one group, however large.
+        """
         ...
 
     async def read_changes(self, watermark: str | None = None, limit: int = 1000) -> ChangePage:

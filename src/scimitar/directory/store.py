@@ -20,6 +20,7 @@ from scimitar.directory.errors import AttributeValueError
 from scimitar.directory.model import Group, Member, ObjectType, User
 from scimitar.directory.source import ChangePage, Page
 from scimitar.store import Database
+from scimitar.store.fastsql import Row, SQLConnection, in_list
 from scimitar.store.tables.directory import GROUP, MEMBER, USER
 
 __all__ = [
@@ -107,6 +108,51 @@ _READ_USERS_LIVE = (
 )
 
 
+_READ_GROUPS = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_group WHERE seq > :after "
+    "ORDER BY seq LIMIT :limit"
+)
+_READ_GROUPS_LIVE = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_group WHERE seq > :after "
+    "AND deleted_at IS NULL ORDER BY seq LIMIT :limit"
+)
+# The IN lists appended to these are placeholders made by in_list(); values are parameters.
+_COUNT_MEMBERS = "SELECT group_id, count(*) FROM directory_member WHERE group_id IN "
+_READ_MEMBERS = "SELECT group_id, member_id, member_type FROM directory_member WHERE group_id IN "
+_MEMBER_TYPES = {kind.value: kind for kind in ObjectType}
+
+
+async def _within(conn: SQLConnection, rows: Sequence[Row], max_members: int) -> Sequence[Row]:
+    """The first of ``rows`` (groups) whose members add up to at most ``max_members``."""
+    clause, params = in_list("g", [row[1] for row in rows])
+    counted = await conn.fetch_all(
+        _COUNT_MEMBERS + clause + " GROUP BY group_id",
+        params,
+    )
+    sizes = {group_id: int(count) for group_id, count in counted}
+    total = 0
+    for taken, row in enumerate(rows):
+        total += sizes.get(row[1], 0)
+        if taken and total > max_members:
+            return rows[:taken]
+    return rows
+
+
+async def _members_of(conn: SQLConnection, group_ids: Sequence[str]) -> dict[str, list[Member]]:
+    """Direct members of each group (as :func:`load_members`), on a plain-SQL connection."""
+    members: dict[str, list[Member]] = {}
+    kinds = _MEMBER_TYPES
+    for start in range(0, len(group_ids), _LOOKUP_CHUNK):
+        clause, params = in_list("g", group_ids[start : start + _LOOKUP_CHUNK])
+        rows = await conn.fetch_all(
+            _READ_MEMBERS + clause + " ORDER BY group_id, member_id",
+            params,
+        )
+        for group_id, member_id, member_type in rows:
+            members.setdefault(group_id, []).append(Member(member_id, kinds[member_type]))
+    return members
+
+
 def _moment(value: Any) -> datetime | None:
     """A stored time as ``UTCDateTime`` reads it (SQLite keeps text without the zone)."""
     if value is None:
@@ -155,17 +201,33 @@ class SQLDirectory:
         return Page(users, str(rows[limit - 1][0]) if len(rows) > limit else None)
 
     async def read_groups(
-        self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
+        self,
+        cursor: str | None = None,
+        limit: int = 1000,
+        *,
+        include_deleted: bool = True,
+        max_members: int | None = None,
     ) -> Page[Group]:
-        """One page of groups with their direct members (see :class:`SourceDirectory`)."""
-        query = select(*GROUP_COLUMNS).where(GROUP.c.seq > _after(cursor))
-        if not include_deleted:
-            query = query.where(GROUP.c.deleted_at.is_(None))
-        async with self._database.read() as conn:
-            rows = (await conn.execute(query.order_by(GROUP.c.seq).limit(limit + 1))).all()
-            members = await load_members(conn, (row.object_id for row in rows[:limit]))
-        groups = tuple(group_from_row(row, members.get(row.object_id, ())) for row in rows[:limit])
-        return Page(groups, str(rows[limit - 1].seq) if len(rows) > limit else None)
+        """One page of groups with their direct members (see :class:`SourceDirectory`).
+
+        With ``max_members``, the page ends before the group that would take its members past
+        that many (it always holds at least one group, however large).
+        """
+        # A sync cycle reads every group and membership through here: plain SQL on the
+        # hot-path connection.
+        sql = _READ_GROUPS if include_deleted else _READ_GROUPS_LIVE
+        async with self._database.fast_read() as conn:
+            rows = await conn.fetch_all(sql, {"after": _after(cursor), "limit": limit + 1})
+            kept: Sequence[Row] = rows[:limit]
+            if max_members is not None and kept:
+                kept = await _within(conn, kept, max_members)
+            members = await _members_of(conn, [row[1] for row in kept])
+        groups = tuple(
+            Group(object_id, load_attributes(data), tuple(members.get(object_id, ())), _moment(at))
+            for _seq, object_id, data, at in kept
+        )
+        has_more = len(rows) > len(kept)
+        return Page(groups, str(kept[-1][0]) if has_more else None)
 
     async def read_changes(self, watermark: str | None = None, limit: int = 1000) -> ChangePage:
         """Committed changes after ``watermark`` (see :class:`SourceDirectory`)."""

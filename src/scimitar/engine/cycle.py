@@ -27,13 +27,13 @@ from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import EventSink, LogSink
+from scimitar.engine.groupphase import GroupPhase
 from scimitar.engine.guard import CyclePausedError, JobGuard
 from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import (
     export_manager,
     export_member_subsets,
-    export_members,
     manager_path,
     managers_from_directory,
 )
@@ -42,7 +42,6 @@ from scimitar.engine.objects import (
     Prepared,
     TargetPort,
     execute,
-    prepare_group,
     prepare_user,
 )
 from scimitar.engine.revisit import Revisit, release_staged, retry_escrows
@@ -108,13 +107,11 @@ class CycleRunner:
         self._directory = directory
         self._port_factory = port_factory
         self._page_size = page_size
-        # A page of groups holds their members: fewer groups a page keeps a directory whose
-        # groups hold hundreds of thousands of memberships within the engine's memory bound.
-        self._group_page_size = max(1, page_size // 10)
         self._on_progress = on_progress
         self._logs = ProvisioningLogStore(database)
         self._retention_days = log_retention_days
         self._guard = JobGuard(database, apps, self._events, clock)
+        self._groups = GroupPhase(database, directory, self._export, self._persist, page_size)
         self._revisit = Revisit(database, directory, page_size, self._users_page, self._groups_page)
 
     async def run(
@@ -257,7 +254,7 @@ class CycleRunner:
             await self._all_users(run)
             run.resume.update(phase="groups", cursor=None)
         if run.resume.get("phase") == "groups" and run.ctx.handles("Group"):
-            await self._all_groups(run)
+            await self._groups.all_groups(run)
         run.resume.update(phase="references", cursor=None)
         if run.is_resumed:
             await self._managers_from_directory(run)
@@ -314,18 +311,6 @@ class CycleRunner:
     async def _save_users(self, run: Run, outcomes: list[Outcome], cursor: str | None) -> None:
         run.resume["cursor"] = cursor
         await self._persist(run, outcomes, "users")
-
-    async def _all_groups(self, run: Run) -> None:
-        run.progress.phase = "groups"
-        cursor = run.resume.get("cursor")
-        while True:
-            page = await self._directory.read_groups(cursor, self._group_page_size)
-            await self._groups_page(run, {g.object_id: g for g in page.items}, {})
-            cursor = page.cursor
-            run.resume["cursor"] = cursor
-            await self._persist(run, [], "groups")
-            if cursor is None:
-                return
 
     # -- incremental cycle ---------------------------------------------------------------
 
@@ -482,40 +467,7 @@ class CycleRunner:
     async def _groups_page(
         self, run: Run, groups: Mapping[str, Group], kinds: Mapping[str, ChangeKind]
     ) -> None:
-        ids = list(dict.fromkeys([*groups, *kinds]))
-        async with self._db.fast_read() as conn:
-            links = await load_links(conn, run.ctx.app_id, "Group", ids)
-        prepared = [
-            prepare_group(
-                run.ctx,
-                gid,
-                groups.get(gid),
-                links.get(gid),
-                kinds.get(gid),
-                f"{run.cycle.id}:{gid}",
-            )
-            for gid in ids
-            if gid in groups or gid in links
-        ]
-        outcomes = await self._export(run, prepared)
-        await self._persist(run, outcomes, run.progress.phase)
-        run.touch_groups(groups)
-        await self._members(run, [g for g in groups.values()])
-
-    async def _members(self, run: Run, groups: Sequence[Group]) -> None:
-        if not groups:
-            return
-        async with self._db.fast_read() as conn:
-            links = await load_links(conn, run.ctx.app_id, "Group", [g.object_id for g in groups])
-            member_ids = {m.object_id for g in groups for m in g.members}
-            users = await target_ids(conn, run.ctx.app_id, "User", member_ids)
-        linked = [
-            (g, links[g.object_id])
-            for g in groups
-            if g.object_id in links and links[g.object_id].disabled is None
-        ]
-        outcomes = await export_members(run.ctx, run.port, run.cycle.id, utcnow(), linked, users)
-        await self._persist(run, outcomes, run.progress.phase)
+        await self._groups.page(run, groups, kinds)
 
     async def _managers(self, run: Run) -> None:
         # Every user this cycle read, not only those with other changes: a manager change alone

@@ -20,7 +20,15 @@ from scimitar.store.fastsql import Row, SQLConnection, as_sql, in_list, timestam
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import LINK
 
-__all__ = ["LinkChange", "count_links", "linked_ids", "load_links", "save_links", "target_ids"]
+__all__ = [
+    "LinkChange",
+    "all_target_ids",
+    "count_links",
+    "linked_ids",
+    "load_links",
+    "save_links",
+    "target_ids",
+]
 
 _CHUNK = 2000
 
@@ -165,6 +173,20 @@ async def target_ids(
     of hundreds of groups.
     """
     rows = await _rows_among(as_sql(conn), _SELECT_TARGETS, app_id, object_type, source_ids)
+    return {source_id: target_id for source_id, target_id in rows}
+
+
+async def all_target_ids(conn: SQLConnection, app_id: str, object_type: str) -> dict[str, str]:
+    """Source id → target id of every enabled linked object of a type, in one read.
+
+    An initial cycle's groups phase resolves every member through this once, instead of
+    asking for each page's members (most users are members of several pages' groups).
+    """
+    rows = await conn.fetch_all(
+        "SELECT source_id, target_id FROM engine_link WHERE app_id = :app_id "
+        "AND object_type = :object_type AND disabled_cause IS NULL",
+        {"app_id": app_id, "object_type": object_type},
+    )
     return {source_id: target_id for source_id, target_id in rows}
 
 

@@ -125,7 +125,9 @@ async def export_members(
             continue
         desired = [user_targets[m] for m in members if m in user_targets]
         change = ModifiedProperty("members", f"-{len(delta.removed)}", f"+{len(delta.added)}")
-        bodies = member_patch_bodies(delta.added, delta.removed, ctx.dialect, cap)
+        # Adds in id order: an app that indexes memberships by member id (the embedded
+        # target does) then inserts them in key order, about twice as fast as at random.
+        bodies = member_patch_bodies(sorted(delta.added), delta.removed, ctx.dialect, cap)
         name = str(group.attributes.get("displayName") or group.object_id)
         plans.append(
             (group.object_id, name, link, desired, change, MemberPatches(link.target_id, bodies))

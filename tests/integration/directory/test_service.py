@@ -170,3 +170,35 @@ async def test_full_read_pages_cover_everything_once(directory: DirectoryService
     assert len(groups.items) == 5
     assert groups.cursor is None
     assert len(groups.items[0].members) == 250
+
+
+@pytest.mark.parametrize(
+    ("max_members", "pages"),
+    [
+        (None, [["big", "a", "b", "c"]]),
+        (4, [["big"], ["a", "b"], ["c"]]),
+        (2, [["big"], ["a"], ["b"], ["c"]]),
+    ],
+    ids=["groups-only", "bounded", "one-a-page"],
+)
+async def test_group_pages_can_be_bounded_by_their_members(
+    directory: DirectoryService, max_members: int | None, pages: list[list[str]]
+) -> None:
+    users = []
+    for n in range(6):
+        upn = f"u{n}@contoso.com"
+        await directory.users.create({"userPrincipalName": upn, "displayName": f"U{n}"})
+        users.append(upn)
+    sizes = {"big": 6, "a": 2, "b": 2, "c": 1}
+    for name, size in sizes.items():
+        await directory.groups.create({"displayName": name})
+        await directory.groups.add_members(name, users[:size])
+    read: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = await directory.source.read_groups(cursor, 10, max_members=max_members)
+        read.append([str(g.attributes["displayName"]) for g in page.items])
+        assert all(len(g.members) == sizes[str(g.attributes["displayName"])] for g in page.items)
+        if (cursor := page.cursor) is None:
+            break
+    assert read == pages

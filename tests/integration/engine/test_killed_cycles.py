@@ -1,4 +1,7 @@
-"""An incremental cycle killed at any point resumes to the directory's state (issue 6).
+"""A cycle killed at any point resumes to the directory's state (issue 6).
+
+The initial cycle is swept too: its groups go one a page with several pages in flight, so a
+kill lands between pages sent side by side.
 
 A small directory is provisioned by an initial cycle, then changed in every way an incremental
 cycle follows: users leave the assigned group (disabled, out of scope), outsiders join it
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +113,9 @@ async def _change(directory: DirectoryService) -> None:
     await directory.users.delete(upn("kate"))
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@asynccontextmanager
+async def _provisioned(tmp_path: Path, *, is_changed: bool) -> AsyncIterator[World]:
+    """The directory and the app, before any cycle; or after the initial cycle and the changes."""
     store = Store.open(tmp_path, tmp_path / "base.sqlite3")
     await store.database.migrate()
     target = ServedTarget()
@@ -127,6 +132,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         for group in ASSIGNED:
             await apps.assignments.assign(APP, group=group, role=None)
         await apps.provisioning.set_provisioning(APP, is_on=True)
+        if not is_changed:
+            yield World(store, target, url, token, set())
+            return
         initial = await killing_runner(store.database, apps, KillSwitch(), page_size=PAGE).run(APP)
         assert (initial.kind, initial.status) == ("initial", "succeeded")
         before = await _in_scope(store)
@@ -135,6 +143,18 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     finally:
         await target.stop()
         await store.database.dispose()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with _provisioned(tmp_path, is_changed=True) as world:
+        yield world
+
+
+@pytest.fixture
+async def fresh(tmp_path: Path) -> AsyncIterator[World]:
+    async with _provisioned(tmp_path, is_changed=False) as world:
+        yield world
 
 
 async def _in_scope(store: Store) -> set[str]:
@@ -205,7 +225,11 @@ async def _assert_app_is_as_the_directory_says(world: World, store: Store) -> No
         for u in users
     }
     managers = {name: directory[name].attributes.get("manager") for name in in_scope}
-    wanted_managers = {name: name_of[m] if m else None for name, m in managers.items()}
+    # A manager never in scope was never provisioned: the reference waits (spec §2.7).
+    known = in_scope | world.in_scope_before
+    wanted_managers = {
+        name: name_of[m] if m and name_of[m] in known else None for name, m in managers.items()
+    }
     assert {n: held_managers[n] for n in in_scope} == wanted_managers
 
     app = await store.apps.apps.get(APP)
@@ -215,8 +239,10 @@ async def _assert_app_is_as_the_directory_says(world: World, store: Store) -> No
     assert (len(linked_users), len(linked_groups)) == (len(users), len(groups))
 
 
-async def _killed_then_resumed(world: World, point: KillPoint | None, path: Path) -> KillSwitch:
-    """From the snapshot: run the incremental cycle, killed at ``point``, then run again."""
+async def _killed_then_resumed(
+    world: World, point: KillPoint | None, path: Path, kind: str = "incremental"
+) -> KillSwitch:
+    """From the snapshot: run the next cycle (of ``kind``), killed at ``point``, then again."""
     store = await world.store.copy_to(path)
     world.target.serve(store.database, store.settings)
     try:
@@ -229,7 +255,7 @@ async def _killed_then_resumed(world: World, point: KillPoint | None, path: Path
             summary = await killing_runner(
                 store.database, store.apps, KillSwitch(), page_size=PAGE
             ).run(APP)
-        assert (summary.kind, summary.status) == ("incremental", "succeeded")
+        assert (summary.kind, summary.status) == (kind, "succeeded")
         assert switch.fired is (point is not None)
         await _assert_app_is_as_the_directory_says(world, store)
         return switch
@@ -263,3 +289,25 @@ async def test_killed_at_any_point_it_resumes_to_the_directorys_state(
         except AssertionError as exc:
             failed[str(point)] = " ".join(str(exc).split())[:300]
     assert failed == {}
+
+
+async def test_killed_initial_cycle_at_any_point_resumes_to_the_directorys_state(
+    fresh: World, tmp_path: Path
+) -> None:
+    """Groups go a page each and several pages at once: a kill lands between their pages."""
+    counted = await _killed_then_resumed(fresh, None, tmp_path / "count.sqlite3", "initial")
+    points = [
+        *(
+            KillPoint("request", index, when)
+            for index in range(counted.counts["request"])
+            for when in ("before", "after")
+        ),
+        *(KillPoint("persist", index, "after") for index in range(counted.counts["persist"])),
+    ]
+    failed: dict[str, str] = {}
+    for number, point in enumerate(points):
+        try:
+            await _killed_then_resumed(fresh, point, tmp_path / f"kill{number}.sqlite3", "initial")
+        except AssertionError as exc:
+            failed[str(point)] = " ".join(str(exc).split())[:300]
+    assert (len(points) > 40, failed) == (True, {})
