@@ -1,8 +1,9 @@
 """The provisioning log in the store: append records, query them newest first, purge by age.
 
 One row per record (spec §6.1): the indexed columns (cycle, action, status, source and target
-ids, error code) are copied out of the record so filters never parse JSON, and the whole record
-is kept as its Graph-shaped JSON (:meth:`ProvisioningRecord.to_dict`). Records are immutable:
+ids, error code) are copied out of the record so filters never parse JSON, and the rest is kept
+as compact JSON (:mod:`scimitar.engine.logformat`) from which reads rebuild the Graph-shaped
+record (:meth:`ProvisioningRecord.to_dict`). Records are immutable:
 the store only appends, reads and, for retention, deletes whole rows (Entra keeps 30 days).
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar import jsontext
+from scimitar.engine.logformat import loaded, stored
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database
@@ -170,7 +171,7 @@ class ProvisioningLogStore:
         if before is not None:
             conditions.append(_older_than(*_decode_cursor(before)))
         statement = (
-            select(LOG.c.object_type, LOG.c.record, LOG.c.at, LOG.c.id)
+            select(*_RECORD_COLUMNS)
             .where(and_(*conditions))
             .order_by(LOG.c.at.desc(), LOG.c.id.desc())
             .limit(limit + 1)
@@ -178,10 +179,7 @@ class ProvisioningLogStore:
         async with self._database.read() as conn:
             rows = (await conn.execute(statement)).all()
         page = rows[:limit]
-        entries = tuple(
-            LogEntry(row.object_type, ProvisioningRecord.from_dict(json.loads(row.record)))
-            for row in page
-        )
+        entries = tuple(LogEntry(row.object_type, loaded(row)) for row in page)
         cursor = _encode_cursor(page[-1].at, page[-1].id) if len(rows) > limit else None
         return LogPage(entries, cursor)
 
@@ -191,14 +189,14 @@ class ProvisioningLogStore:
         Raises:
             NotFoundError: The app has no record with this id.
         """
-        statement = select(LOG.c.object_type, LOG.c.record).where(
+        statement = select(*_RECORD_COLUMNS).where(
             LOG.c.app_id == app_id, LOG.c.id == record_id
         )
         async with self._database.read() as conn:
             row = (await conn.execute(statement)).first()
         if row is None:
             raise NotFoundError(f"no provisioning log record {record_id!r} for this app")
-        return LogEntry(row.object_type, ProvisioningRecord.from_dict(json.loads(row.record)))
+        return LogEntry(row.object_type, loaded(row))
 
     async def changed_in_cycle(self, app_id: str, cycle_id: str, object_type: str) -> set[str]:
         """Source ids of the objects a cycle has created, updated, enabled or disabled so far.
@@ -246,6 +244,19 @@ class ProvisioningLogStore:
         return int(result.rowcount or 0)
 
 
+#: What :func:`~scimitar.engine.logformat.loaded` reads from a row, and the object type.
+_RECORD_COLUMNS = (
+    LOG.c.object_type,
+    LOG.c.record,
+    LOG.c.id,
+    LOG.c.app_id,
+    LOG.c.cycle_id,
+    LOG.c.change_id,
+    LOG.c.at,
+    LOG.c.action,
+    LOG.c.duration_ms,
+)
+
 _INSERT = (
     "INSERT INTO provisioning_log (id, app_id, cycle_id, change_id, at, object_type, action, "
     "status, source_id, source_name, target_id, error_code, duration_ms, record) VALUES (:id, "
@@ -280,7 +291,7 @@ def _row(
         "target_id": record.target_identity.id,
         "error_code": None if record.error is None else record.error.error_code,
         "duration_ms": record.duration_ms,
-        "record": jsontext.dumps(record.to_dict()),
+        "record": stored(record, app_id),
     }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert, select
 
 from scimitar.apps import Apps
 from scimitar.engine.logexport import CSV_COLUMNS, json_document, write_csv
@@ -21,6 +23,7 @@ from scimitar.engine.records import (
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import Database
+from scimitar.store.tables.engine import LOG
 from tests.integration.engine.logrecords import NOW, make_record
 
 RecordSpec = dict[str, object]
@@ -284,3 +287,46 @@ async def test_csv_cells_never_start_a_spreadsheet_formula(
     write_csv((await logs.query(app_ids[0])).records, stream)
     row = next(csv.DictReader(io.StringIO(stream.getvalue())))
     assert row["source_name"] == '\'=HYPERLINK("http://evil.example")'
+
+
+async def test_a_record_is_stored_without_what_its_row_already_holds(
+    database: Database, app_ids: tuple[str, str]
+) -> None:
+    record = replace(make_record(1, upn="ada@contoso.com"), job_id=app_ids[0])
+    await ProvisioningLogStore(database).append(app_ids[0], [("User", record)])
+    async with database.read() as conn:
+        text = (await conn.execute(select(LOG.c.record))).scalar_one()
+    kept = json.loads(text)
+    assert kept["v"] == 2
+    for column_value in (record.id, record.cycle_id, record.change_id, app_ids[0]):
+        assert column_value not in text
+    assert len(text) < 0.7 * len(json.dumps(record.to_dict(), separators=(",", ":")))
+    entry = await ProvisioningLogStore(database).get(app_ids[0], record.id)
+    assert entry.record == record
+
+
+async def test_records_stored_whole_by_earlier_versions_are_still_read(
+    database: Database, app_ids: tuple[str, str]
+) -> None:
+    record = make_record(7, status=RecordStatus.FAILURE, error=ErrorCode.ENTRY_CONFLICT)
+    row = {
+        "id": record.id,
+        "app_id": app_ids[0],
+        "cycle_id": record.cycle_id,
+        "change_id": record.change_id,
+        "at": record.activity_date_time,
+        "object_type": "User",
+        "action": record.action.value,
+        "status": record.status.value,
+        "source_id": record.source_identity.id,
+        "source_name": record.source_identity.display_name,
+        "target_id": record.target_identity.id,
+        "error_code": ErrorCode.ENTRY_CONFLICT.value,
+        "duration_ms": record.duration_ms,
+        "record": json.dumps(record.to_dict()),  # the whole Graph object, as before "v": 2
+    }
+    async with database.write() as conn:
+        await conn.execute(insert(LOG), [row])
+    logs = ProvisioningLogStore(database)
+    assert (await logs.get(app_ids[0], record.id)).record == record
+    assert [e.record for e in (await logs.query(app_ids[0])).records] == [record]

@@ -1,0 +1,117 @@
+"""How a provisioning log record is kept in the store's ``record`` column.
+
+The row's own columns already hold the record's id, time, job, cycle, change, action and
+duration (they are indexed or filtered on), so the stored JSON leaves them out, and its steps and
+modified properties are arrays rather than objects with the same keys over and over: about 40%
+fewer bytes a record, and a cycle writes one record per object. Reading puts the Graph-shaped
+record back together (:meth:`ProvisioningRecord.from_dict`); rows written before this format (the
+whole Graph object, no ``"v"``) are read as they are.
+
+Stored form (``"v": 2``)::
+
+    {"v": 2, "status": ..., "source": {identity}, "target": {identity},
+     "steps": [[name, type, status, description, {details}?], ...],
+     "modified": [[displayName, old, new], ...],
+     "error": {errorInformation}?, "skipReason": ...?, "initiatedBy": {...}?,
+     "jobId": ...? (only when it is not the row's app)}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from scimitar import jsontext
+from scimitar.engine.records import ProvisioningRecord
+
+__all__ = ["STORED_VERSION", "loaded", "stored"]
+
+STORED_VERSION = 2
+
+
+def stored(record: ProvisioningRecord, app_id: str) -> str:
+    """The JSON text kept in the ``record`` column for ``record``, logged under ``app_id``."""
+    document: dict[str, Any] = {
+        "v": STORED_VERSION,
+        "status": record.status.value,
+        "source": record.source_identity.to_dict(),
+        "target": record.target_identity.to_dict(),
+        "steps": [
+            [s.name, s.step_type.value, s.status.value, s.description, dict(s.details)]
+            if s.details
+            else [s.name, s.step_type.value, s.status.value, s.description]
+            for s in record.steps
+        ],
+        "modified": [
+            [p.display_name, p.old_value, p.new_value] for p in record.modified_properties
+        ],
+    }
+    if record.job_id != app_id:  # a job is its app; kept only when a caller said otherwise
+        document["jobId"] = record.job_id
+    if record.error is not None:
+        document["error"] = record.error.to_dict()
+    if record.skip_reason is not None:
+        document["skipReason"] = record.skip_reason
+    if record.initiated_by is not None:
+        document["initiatedBy"] = record.initiated_by.to_dict()
+    return jsontext.dumps(document)
+
+
+def loaded(row: Any) -> ProvisioningRecord:
+    """The record of a log row (columns id, app_id, cycle_id, change_id, at, action,
+    duration_ms and record), in either stored form.
+
+    Raises:
+        KeyError: A required field is missing.
+        ValueError: A field has an unknown value.
+    """
+    data = json.loads(row.record)
+    if data.get("v") != STORED_VERSION:
+        return ProvisioningRecord.from_dict(data)
+    return ProvisioningRecord.from_dict(_graph(row, data))
+
+
+def _graph(row: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "id": row.id,
+        "activityDateTime": _utc(row.at).isoformat(),
+        "jobId": data.get("jobId", row.app_id),
+        "cycleId": row.cycle_id,
+        "changeId": row.change_id or "",
+        "provisioningAction": row.action,
+        "durationInMilliseconds": row.duration_ms or 0,
+        "sourceIdentity": data["source"],
+        "targetIdentity": data["target"],
+        "provisioningSteps": [_step(step) for step in data.get("steps", [])],
+        "modifiedProperties": [
+            {"displayName": name, "oldValue": old, "newValue": new}
+            for name, old, new in data.get("modified", [])
+        ],
+        "provisioningStatusInfo": {
+            "status": data["status"],
+            "errorInformation": data.get("error"),
+        },
+        "skipReason": data.get("skipReason"),
+    }
+    if data.get("initiatedBy"):
+        document["initiatedBy"] = data["initiatedBy"]
+    return document
+
+
+def _step(step: list[Any]) -> dict[str, Any]:
+    name, step_type, status, description, *rest = step
+    return {
+        "name": name,
+        "provisioningStepType": step_type,
+        "status": status,
+        "description": description,
+        "details": rest[0] if rest else {},
+    }
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """The row's time as an aware UTC datetime (SQLite gives it back without its zone)."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
