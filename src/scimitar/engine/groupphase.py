@@ -34,7 +34,8 @@ Persist = Callable[[Run, Sequence[Outcome], str], Awaitable[None]]
 _Page = tuple[asyncio.Future[None], str | None, int]
 #: Memberships a page of groups holds at most, per object of the cycle's page size.
 MEMBERS_PER_PAGE_OBJECT = 50
-#: Memberships of the pages in flight at most, in pages' worth (a larger group goes alone).
+#: Memberships of the pages in flight at most, in pages' worth (a page of one larger group
+#: counts as one page's worth).
 PAGES_IN_FLIGHT = 4
 
 
@@ -114,7 +115,10 @@ class GroupPhase:
                 except CyclePausedError as exc:
                     await self._drain(run, pages, exc)
             busy = [(sending, size) for sending, _after, size in pages if not sending.done()]
-            if not busy or (not is_last and sum(size for _s, size in busy) <= bound):
+            # A page of one huge group counts as a full page: the pages after it go on while
+            # its long chain of requests does (its own memory is what it is either way).
+            load = sum(min(size, self._page_members) for _s, size in busy)
+            if not busy or (not is_last and load <= bound):
                 return
             await asyncio.wait([s for s, _size in busy], return_when=asyncio.FIRST_COMPLETED)
 
