@@ -3,12 +3,14 @@
 Groups are cut into bodies of a few members (the template's per-request cap), and the Bulk
 requests into a few operations or a few hundred bytes each, so one group's bodies span several
 requests that must reach the app in order; whichever way they go, each group ends up with
-exactly the members asked for, and a group the app no longer holds fails on its own.
+exactly the members asked for, and a group the app no longer holds fails on its own. A group's
+bodies leave in their order and two requests of one group are never in flight together.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +18,8 @@ import httpx
 import pytest
 
 from scimitar.apps.model import ConnectorOptions
-from scimitar.connector.dialects import DIALECTS, member_patch_bodies
+from scimitar.connector.bulk import BulkResult
+from scimitar.connector.dialects import DIALECTS, BulkOperation, member_patch_bodies
 from scimitar.connector.errors import TargetObjectNotFoundError
 from scimitar.connector.operations import TargetOperations
 from scimitar.engine.memberpatches import MemberPatches, send_member_patches
@@ -116,3 +119,58 @@ async def test_a_group_the_app_no_longer_holds_fails_alone(world: World, way: st
         assert isinstance(lost, TargetObjectNotFoundError)
         assert fine is None
         assert await _members(http, kept) == set(users)
+
+
+class WatchingPort:
+    """The real operations, noting each group's bodies in the order sent and any overlap.
+
+    A request is held a little before it goes, so two requests of one group sent side by side
+    would be seen in flight together.
+    """
+
+    def __init__(self, port: TargetOperations) -> None:
+        self._port = port
+        self.sent: dict[str, list[dict[str, Any]]] = {}
+        self.overlaps: list[str] = []
+        self._in_flight: set[str] = set()
+
+    async def _around(self, touched: list[tuple[str, dict[str, Any]]], send: Any) -> Any:
+        groups = {group for group, _body in touched}
+        self.overlaps += sorted(groups & self._in_flight)
+        self._in_flight |= groups
+        for group, body in touched:
+            self.sent.setdefault(group, []).append(body)
+        try:
+            await asyncio.sleep(0.01)
+            return await send()
+        finally:
+            self._in_flight -= groups
+
+    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+        await self._around(
+            [(target_id, body)], lambda: self._port.patch(object_type, target_id, body)
+        )
+
+    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
+        touched = [(op.path.rsplit("/", 1)[1], dict(op.data or {})) for op in operations]
+        results: list[BulkResult] = await self._around(touched, lambda: self._port.bulk(operations))
+        return results
+
+
+@pytest.mark.parametrize("way", list(WAYS))
+async def test_a_groups_bodies_go_in_order_and_never_side_by_side(world: World, way: str) -> None:
+    async with await _http(world) as http:
+        users = await _users(http, 14)
+        groups = [await _group(http, name, []) for name in ("big", "also-big", "small")]
+        plans = [
+            MemberPatches(group, member_patch_bodies(members, [], DIALECTS["rfc"], CAP))
+            for group, members in zip(groups, (users, users[1:], users[:1]), strict=True)
+        ]
+        options, budget = WAYS[way]
+        credentials = await world.apps.provisioning.credentials(world.app_id)
+        async with world.apps.provisioning.client(credentials) as client:
+            port = WatchingPort(TargetOperations(client, options, concurrency=4))
+            await send_member_patches(options, port, plans, payload_budget=budget)  # type: ignore[arg-type]
+        assert port.overlaps == []
+        assert port.sent == {plan.target_id: list(plan.bodies) for plan in plans}
+        assert await _members(http, groups[1]) == set(users[1:])
