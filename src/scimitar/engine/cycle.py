@@ -15,25 +15,26 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate, ondemand_lease
-from scimitar.engine.actions import DisableCause
 from scimitar.engine.batch import execute_page, indexed_port
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import EventSink, LogSink
+from scimitar.engine.followups import (
+    assignment_candidates,
+    export_touched_memberships,
+    touched_memberships,
+)
 from scimitar.engine.groupphase import GroupPhase
 from scimitar.engine.guard import CyclePausedError, JobGuard
-from scimitar.engine.linkstore import LinkChange, linked_ids, load_links, save_links, target_ids
+from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.memberships import (
     export_manager,
-    export_member_subsets,
     manager_path,
     managers_from_directory,
 )
@@ -51,18 +52,12 @@ from scimitar.engine.runstate import (
     Run,
     chunks,
     first,
-    recently_assigned,
 )
 from scimitar.errors import ConfigError, JobError
 from scimitar.store import Database
-from scimitar.store.queries import is_among
 from scimitar.store.tables.base import utcnow
-from scimitar.store.tables.directory import MEMBER
 
 __all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Progress"]
-
-
-_LEFT = DisableCause.OUT_OF_SCOPE
 
 
 class CycleBusyError(ConfigError):
@@ -355,27 +350,9 @@ class CycleRunner:
                 return
 
     async def _assignment_changes(self, run: Run) -> None:
-        """Users whose entitlement changed without a directory change (assign, unassign).
-
-        The directory's change feed knows nothing of app assignments, so an incremental cycle
-        also takes: users under an assignment made since the previous cycle started, linked
-        users no longer entitled, and users disabled for leaving scope who are entitled again.
-        """
-        app_id, entitled = run.ctx.app_id, run.ctx.user_roles
-        is_assigned_only = run.ctx.setting.value == "assigned"
-        async with self._db.read() as conn:
-            recent = await recently_assigned(conn, app_id, run.resume.get("since"))
-        async with self._db.fast_read() as sql:
-            if is_assigned_only:  # every link: who is linked but no longer entitled
-                linked = await linked_ids(sql, app_id, "User")
-            else:  # only what the rules below read, not every link
-                linked = await linked_ids(sql, app_id, "User", cause=_LEFT)
-                linked |= await linked_ids(sql, app_id, "User", among=sorted(recent))
-        candidates = {u for u in recent if u in entitled and u not in linked}
-        if is_assigned_only:
-            candidates |= {u for u, off in linked.items() if off is None and u not in entitled}
-        candidates |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
-        for chunk in chunks(sorted(candidates), self._page_size):
+        """Users whose entitlement changed without a directory change (assign, unassign)."""
+        candidates = await assignment_candidates(self._db, run)
+        for chunk in chunks(candidates, self._page_size):
             users = await self._directory.get_users(chunk)
             await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})
             await self._persist(run, [], "assignments")
@@ -400,34 +377,11 @@ class CycleRunner:
 
     async def _groups_of_touched_users(self, run: Run) -> None:
         """Membership of changed users in groups not brought in line whole since they changed."""
-        if not run.ctx.handles("Group") or not run.touched_users:
-            return
-        async with self._db.read() as conn:
-            query = select(MEMBER.c.group_id, MEMBER.c.member_id).where(
-                is_among(conn, MEMBER.c.member_id, sorted(run.touched_users))
-            )
-            pairs = [(row[0], row[1]) for row in await conn.execute(query)]
-        by_group: dict[str, list[str]] = {}
-        for group_id, member_id in pairs:
-            if not run.is_member_current(group_id, member_id):
-                by_group.setdefault(group_id, []).append(member_id)
+        by_group = await touched_memberships(self._db, run)
         for chunk in chunks(sorted(by_group), self._page_size):
-            await self._member_subsets(run, {g: by_group[g] for g in chunk})
-
-    async def _member_subsets(self, run: Run, groups: Mapping[str, list[str]]) -> None:
-        users = {u for members in groups.values() for u in members}
-        async with self._db.fast_read() as conn:
-            group_links = await load_links(conn, run.ctx.app_id, "Group", list(groups))
-            user_links = await load_links(conn, run.ctx.app_id, "User", users)
-        linked = [
-            (group_id, link, members)
-            for group_id, members in groups.items()
-            if (link := group_links.get(group_id)) is not None and link.disabled is None
-        ]
-        outcomes = await export_member_subsets(
-            run.ctx, run.port, run.cycle.id, utcnow(), linked, user_links
-        )
-        await self._persist(run, outcomes, "references")
+            groups = {g: by_group[g] for g in chunk}
+            outcomes = await export_touched_memberships(self._db, run, groups)
+            await self._persist(run, outcomes, "references")
 
     # -- pages ---------------------------------------------------------------------------
 
