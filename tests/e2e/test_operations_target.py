@@ -18,7 +18,8 @@ from scimitar.connector import (
     TargetObjectNotFoundError,
     Timeouts,
 )
-from scimitar.connector.dialects import ENTRA, BulkOperation, create_group_body, create_user_body
+from scimitar.connector.bulk import BulkOperation
+from scimitar.connector.dialects import ENTRA, create_group_body, create_user_body
 from scimitar.connector.operations import TargetOperations
 from scimitar.gallery.schema import UpdateMethod
 from scimitar.secrets import Secret

@@ -1,4 +1,8 @@
-"""A BulkResponse read back into one result per requested operation (RFC 7644 §3.7.3).
+"""Bulk requests (RFC 7644 §3.7) and their BulkResponse read back, one result per operation.
+
+Requests: :class:`BulkOperation` values split into bodies of at most the app's
+``maxOperations`` (:func:`bulk_bodies`), refusing a ``bulkId:`` reference that would cross a
+request boundary. Responses (§3.7.3):
 
 Each response operation is matched to the request operation it answers — by ``bulkId`` when it
 has one, otherwise by method in request order — and its ``status`` (a string, an integer, or
@@ -9,23 +13,105 @@ SCIM 1.1's ``{"code": ...}``) and ``response`` (a SCIM error, RFC 7644 §3.12) a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from scimitar.connector.dialects import BulkOperation
+from scimitar import jsontext
 from scimitar.connector.errors import TargetResponseError, error_for_response
 from scimitar.connector.transport import TransportResponse
-from scimitar.errors import RetryableError, SyncError
+from scimitar.errors import ConfigError, RetryableError, SyncError
 
 __all__ = [
+    "BULK_REQUEST",
     "NOT_RUN",
+    "BulkMethod",
+    "BulkOperation",
     "BulkOperationNotRunError",
     "BulkResult",
+    "bulk_bodies",
     "bulk_results",
     "not_run_results",
 ]
+
+BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+_BULK_REFERENCE = re.compile(r'bulkId:([^"\\/\s]+)')
+BulkMethod = Literal["POST", "PUT", "PATCH", "DELETE"]
+_Body = dict[str, Any]
+
+@dataclass(frozen=True, slots=True)
+class BulkOperation:
+    """One operation of a Bulk request (RFC 7644 §3.7).
+
+    Attributes:
+        method: ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
+        path: ``/Users`` for POST, ``/Users/{id}`` otherwise.
+        bulk_id: Required for POST; other operations may refer to it as ``bulkId:<id>``.
+        data: The request body (absent for DELETE).
+        version: The ETag to match, if any.
+    """
+
+    method: BulkMethod
+    path: str
+    bulk_id: str | None = None
+    data: Mapping[str, Any] | None = None
+    version: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method == "POST" and not self.bulk_id:
+            raise ValueError("a Bulk POST needs a bulkId (RFC 7644 §3.7)")
+
+    def to_dict(self) -> _Body:
+        """The wire shape: ``{method, path, bulkId?, version?, data?}``."""
+        item: _Body = {"method": self.method, "path": self.path}
+        if self.bulk_id is not None:
+            item["bulkId"] = self.bulk_id
+        if self.version is not None:
+            item["version"] = self.version
+        if self.data is not None:
+            item["data"] = dict(self.data)
+        return item
+
+
+def bulk_bodies(
+    operations: Sequence[BulkOperation], max_operations: int, *, fail_on_errors: int | None = None
+) -> list[_Body]:
+    """Bulk requests of at most ``max_operations`` each (the target's ``bulk.maxOperations``).
+
+    Args:
+        operations: The operations, in order.
+        max_operations: Most operations per request (from ``/ServiceProviderConfig``).
+        fail_on_errors: Errors after which the target stops a request, if set.
+
+    Raises:
+        ConfigError: If ``max_operations`` is below 1, or a ``bulkId:`` reference would cross
+            a request boundary (the target only resolves references within one request).
+    """
+    if max_operations < 1:
+        raise ConfigError(f"bulk maxOperations must be at least 1, not {max_operations}")
+    bodies = []
+    for start in range(0, len(operations), max_operations):
+        chunk = operations[start : start + max_operations]
+        _check_references(chunk, operations)
+        body: _Body = {"schemas": [BULK_REQUEST]}
+        if fail_on_errors is not None:
+            body["failOnErrors"] = fail_on_errors
+        bodies.append({**body, "Operations": [op.to_dict() for op in chunk]})
+    return bodies
+
+
+def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkOperation]) -> None:
+    local = {op.bulk_id for op in chunk if op.bulk_id}
+    referenced = set(_BULK_REFERENCE.findall(jsontext.dumps([[op.path, op.data] for op in chunk])))
+    if not referenced - local:
+        return
+    known = {op.bulk_id for op in everything if op.bulk_id}
+    for bulk_id in sorted((referenced - local) & known):
+        message = f"bulkId:{bulk_id} is referenced outside the request that creates it"
+        raise ConfigError(f"{message}; raise max_operations or reorder the operations")
+
 
 #: The :attr:`BulkResult.status` of an operation the target did not run.
 NOT_RUN = 0

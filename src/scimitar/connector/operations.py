@@ -28,9 +28,14 @@ from urllib.parse import quote
 
 import structlog
 
-from scimitar.connector.bulk import BulkResult, bulk_results, not_run_results
+from scimitar.connector.bulk import (
+    BulkOperation,
+    BulkResult,
+    bulk_bodies,
+    bulk_results,
+    not_run_results,
+)
 from scimitar.connector.client import decode_json
-from scimitar.connector.dialects import BulkOperation, bulk_bodies
 from scimitar.connector.errors import (
     TargetResponseError,
     TargetUnreachableError,

@@ -22,8 +22,8 @@ from typing import Any
 
 import structlog
 
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import BulkOperation, disable_body, patch_body
+from scimitar.connector.bulk import BulkOperation, BulkResult
+from scimitar.connector.dialects import disable_body, patch_body
 from scimitar.engine.actions import Create, Delete, Disable, Enable, Match, Update
 from scimitar.engine.context import CycleContext
 from scimitar.engine.objects import (

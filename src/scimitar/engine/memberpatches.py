@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scimitar.apps.model import ConnectorOptions
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import BulkOperation
 from scimitar.connector.operations import DEFAULT_BULK_MAX_OPERATIONS
 from scimitar.engine.work import TargetPort
 from scimitar.errors import JobError, SyncError

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.engine.work import TargetPort
 from scimitar.errors import SyncError
 

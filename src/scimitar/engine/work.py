@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.directory.source import ChangeKind
 from scimitar.engine.actions import Action
 from scimitar.engine.linkstore import LinkChange

@@ -19,8 +19,7 @@ import httpx
 import uvicorn
 
 from scimitar.apps import Apps, JobConfig
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.errors import TargetRejectedObjectError
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.service import DirectoryService

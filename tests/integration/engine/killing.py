@@ -25,8 +25,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scimitar.apps import Apps, JobConfig
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from scimitar.apps.model import ConnectorOptions
-from scimitar.connector.bulk import BulkResult
-from scimitar.connector.dialects import DIALECTS, BulkOperation, member_patch_bodies
+from scimitar.connector.bulk import BulkOperation, BulkResult
+from scimitar.connector.dialects import DIALECTS, member_patch_bodies
 from scimitar.connector.errors import TargetObjectNotFoundError
 from scimitar.connector.operations import TargetOperations
 from scimitar.engine.memberpatches import MemberPatches, send_member_patches

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scimitar.connector.bulk import BulkOperation, bulk_bodies
 from scimitar.connector.dialects import (
     ENTRA,
     RFC,
-    BulkOperation,
     Dialect,
     app_role_operation,
-    bulk_bodies,
     create_group_body,
     create_user_body,
     disable_body,

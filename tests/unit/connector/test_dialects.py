@@ -16,13 +16,12 @@ from tests.unit.connector.samples import (
     sample_name,
 )
 
+from scimitar.connector.bulk import BulkOperation, bulk_bodies
 from scimitar.connector.dialects import (
     ENTRA,
     MANAGER_PATH,
     RFC,
-    BulkOperation,
     Dialect,
-    bulk_bodies,
     create_group_body,
     create_user_body,
     dialect_named,

@@ -30,8 +30,7 @@ from scimitar.connector import (
     TransportRequest,
     TransportResponse,
 )
-from scimitar.connector.bulk import NOT_RUN, BulkOperationNotRunError
-from scimitar.connector.dialects import BulkOperation
+from scimitar.connector.bulk import NOT_RUN, BulkOperation, BulkOperationNotRunError
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.retries import RetryPolicy
 from scimitar.errors import SyncError
