@@ -170,7 +170,6 @@ async def _finish(
     ctx: CycleContext,
     port: TargetPort,
     item: Prepared,
-    operation: BulkOperation,
     result: BulkResult,
     cycle_id: str,
     now: datetime,
@@ -282,17 +281,15 @@ async def _send_bulk(
                 *(execute_again(ctx, port, item, exc, cycle_id, now) for _, item, _ in batched)
             )
         )
-    outcomes: list[Outcome | None] = []
-    again: list[tuple[int, Prepared, BulkOperation, BulkResult]] = []
-    for (_, item, operation), result in zip(batched, results, strict=True):
+    outcomes: dict[int, Outcome] = {}
+    again: list[tuple[int, Prepared, BulkResult]] = []
+    for position, ((_, item, operation), result) in enumerate(zip(batched, results, strict=True)):
         if result.error is None:
-            outcomes.append(_done(ctx, item, operation, result, cycle_id, now))
+            outcomes[position] = _done(ctx, item, operation, result, cycle_id, now)
         else:  # handled on its own, concurrently with the other failed ones
-            again.append((len(outcomes), item, operation, result))
-            outcomes.append(None)
+            again.append((position, item, result))
     handled = await asyncio.gather(
-        *(_finish(ctx, port, item, op, result, cycle_id, now) for _, item, op, result in again)
+        *(_finish(ctx, port, item, result, cycle_id, now) for _, item, result in again)
     )
-    for (position, *_rest), outcome in zip(again, handled, strict=True):
-        outcomes[position] = outcome
-    return [outcome for outcome in outcomes if outcome is not None]
+    outcomes.update(zip((position for position, _, _ in again), handled, strict=True))
+    return [outcomes[i] for i in range(len(batched))]

@@ -443,6 +443,9 @@ class CountingTransport:
         for _ in range(5):
             await asyncio.sleep(0)
         self.in_flight -= 1
+        return self.answer(request)
+
+    def answer(self, _request: TransportRequest) -> TransportResponse:
         return scim(200, USER)
 
     async def close(self) -> None:
@@ -459,23 +462,16 @@ async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
 
 
 @dataclass
-class BulkTransport:
+class BulkTransport(CountingTransport):
     """A Bulk endpoint that answers each request after a few loop turns, counting overlaps.
 
     ``refuse`` maps the first bulkId of a request to the status its whole request gets.
     """
 
     refuse: dict[str, int] = field(default_factory=dict)
-    in_flight: int = 0
-    most: int = 0
     finished: list[str] = field(default_factory=list)
 
-    async def send(self, request: TransportRequest) -> TransportResponse:
-        self.in_flight += 1
-        self.most = max(self.most, self.in_flight)
-        for _ in range(5):
-            await asyncio.sleep(0)
-        self.in_flight -= 1
+    def answer(self, request: TransportRequest) -> TransportResponse:
         operations = json.loads(request.body or b"{}")["Operations"]
         first = operations[0]["bulkId"]
         self.finished.append(first)
@@ -483,9 +479,6 @@ class BulkTransport:
             status = self.refuse[first]
             return scim(status, {"status": str(status), "detail": f"refused {first}"})
         return _echo_bulk()(request)
-
-    async def close(self) -> None:
-        return None
 
 
 def _bulk_ops(transport: BulkTransport) -> TargetOperations:
