@@ -61,6 +61,8 @@ CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 APP = "bench-webex"
 GOALS = {"initial": 60.0, "changes": 3.0, "none": 0.5, "rss": 300.0, "ratio": 5.0}
 TICKS = os.sysconf("SC_CLK_TCK")
+#: py-spy samples per second (BENCH_PROFILE_RATE overrides; more samples, more overhead).
+PROFILE_RATE = os.environ.get("BENCH_PROFILE_RATE", "250")
 
 
 # -- the child: one cycle, timed from inside --------------------------------------------------
@@ -188,7 +190,7 @@ def _profile_target(target: Target, output: str | None) -> subprocess.Popen[byte
     if not output:
         return None
     py_spy = Path(sys.executable).with_name("py-spy")
-    command = [str(py_spy), "record", "-f", "raw", "-r", "250", "-o", output]
+    command = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", output]
     spy = subprocess.Popen([*command, "--pid", str(target.process.pid)])
     time.sleep(1.0)
     return spy
@@ -198,7 +200,7 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
     command = [sys.executable, __file__, "--child", "initial" if initial else "incremental"]
     if profile:
         py_spy = Path(sys.executable).with_name("py-spy")
-        command = [str(py_spy), "record", "-f", "raw", "-r", "250", "-o", profile, "--", *command]
+        command = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", profile, "--", *command]
     target_cpu = target.cpu()
     started = time.perf_counter()
     env = {**_env(data_dir), "BENCH_TARGET_PID": str(target.process.pid)}
