@@ -200,7 +200,8 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
     command = [sys.executable, __file__, "--child", "initial" if initial else "incremental"]
     if profile:
         py_spy = Path(sys.executable).with_name("py-spy")
-        command = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", profile, "--", *command]
+        spy = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", profile]
+        command = [*spy, "--", *command]
     target_cpu = target.cpu()
     started = time.perf_counter()
     env = {**_env(data_dir), "BENCH_TARGET_PID": str(target.process.pid)}

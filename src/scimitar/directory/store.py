@@ -106,6 +106,14 @@ _READ_USERS_LIVE = (
     "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE seq > :after "
     "AND deleted_at IS NULL ORDER BY seq LIMIT :limit"
 )
+_READ_USERS_BY_ID = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE object_id > :after "
+    "ORDER BY object_id LIMIT :limit"
+)
+_READ_USERS_BY_ID_LIVE = (
+    "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE object_id > :after "
+    "AND deleted_at IS NULL ORDER BY object_id LIMIT :limit"
+)
 
 
 _READ_GROUPS = (
@@ -163,6 +171,16 @@ def _moment(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _after_id(cursor: str | None) -> str:
+    if cursor is None:
+        return ""
+    if not is_object_id(cursor):
+        raise AttributeValueError(
+            "cursor", f"{cursor!r} is not a cursor of this directory in objectId order"
+        )
+    return cursor
+
+
 def _after(cursor: str | None) -> int:
     try:
         return parse_watermark(cursor)
@@ -187,18 +205,31 @@ class SQLDirectory:
             return str(await current_sequence(conn))
 
     async def read_users(
-        self, cursor: str | None = None, limit: int = 1000, *, include_deleted: bool = True
+        self,
+        cursor: str | None = None,
+        limit: int = 1000,
+        *,
+        include_deleted: bool = True,
+        by_id: bool = False,
     ) -> Page[User]:
-        """One page of users in ``seq`` order (see :class:`SourceDirectory`)."""
+        """One page of users in ``seq`` order, or objectId order (see :class:`SourceDirectory`)."""
         # A sync cycle reads every user through here: plain SQL on the hot-path connection.
-        sql = _READ_USERS if include_deleted else _READ_USERS_LIVE
+        after: int | str
+        if by_id:
+            sql = _READ_USERS_BY_ID if include_deleted else _READ_USERS_BY_ID_LIVE
+            after = _after_id(cursor)
+        else:
+            sql = _READ_USERS if include_deleted else _READ_USERS_LIVE
+            after = _after(cursor)
         async with self._database.fast_read() as conn:
-            rows = await conn.fetch_all(sql, {"after": _after(cursor), "limit": limit + 1})
+            rows = await conn.fetch_all(sql, {"after": after, "limit": limit + 1})
         users = tuple(
             User(object_id, load_attributes(data), _moment(deleted_at))
             for _seq, object_id, data, deleted_at in rows[:limit]
         )
-        return Page(users, str(rows[limit - 1][0]) if len(rows) > limit else None)
+        if len(rows) <= limit:
+            return Page(users, None)
+        return Page(users, users[-1].object_id if by_id else str(rows[limit - 1][0]))
 
     async def read_groups(
         self,

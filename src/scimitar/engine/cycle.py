@@ -59,6 +59,10 @@ from scimitar.store.tables.base import utcnow
 
 __all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Progress"]
 
+#: Pages of an initial cycle's users sent and not yet saved: while the app works on them the
+#: engine reads and prepares the next one, so neither side waits for the other.
+_USER_PAGES_IN_FLIGHT = 3
+
 
 class CycleBusyError(ConfigError):
     """Another process is running a cycle of this app right now."""
@@ -192,6 +196,7 @@ class CycleRunner:
                 "kind": "initial",
                 "phase": "users",
                 "cursor": None,
+                "order": "id",
                 "watermark": await self._directory.current_watermark(),
             }
         else:
@@ -265,23 +270,27 @@ class CycleRunner:
         return await indexed_port(run.ctx, run.port)
 
     async def _all_users(self, run: Run) -> None:
-        """Every user, a page at a time, two pages in flight.
+        """Every user in objectId order, a page at a time, several pages in flight.
 
-        While the app works on one page's requests, the engine reads and prepares the next, so
+        While the app works on the pages in flight, the engine reads and prepares the next, so
         the engine's and the app's work overlap. Pages are saved strictly in order, each with
         the cursor after it in the same transaction, so a kill at any point resumes from the
-        last saved page and creates nothing twice.
+        last saved page and creates nothing twice. Reading in objectId order makes the links
+        (keyed by source id) and the app's ``externalId`` index grow at one end rather than at
+        random places. A cycle started by an earlier version (no ``order`` in its resume state)
+        goes on in the order it began with.
         """
         cursor = run.resume.get("cursor")
+        by_id = run.resume.get("order") == "id"
         pending: list[tuple[asyncio.Future[list[Outcome]], str | None]] = []
         try:
             while True:
-                page = await self._directory.read_users(cursor, self._page_size)
+                page = await self._directory.read_users(cursor, self._page_size, by_id=by_id)
                 users = {u.object_id: u for u in page.items}
                 sending = asyncio.ensure_future(self._send_users(run, users, {}))
                 pending.append((sending, page.cursor))
                 cursor = page.cursor
-                while pending and (len(pending) > 1 or cursor is None):
+                while pending and (len(pending) >= _USER_PAGES_IN_FLIGHT or cursor is None):
                     sent, after = pending.pop(0)
                     try:
                         await self._save_users(run, await sent, after)

@@ -172,6 +172,27 @@ async def test_full_read_pages_cover_everything_once(directory: DirectoryService
     assert len(groups.items[0].members) == 250
 
 
+async def test_full_read_by_object_id_pages_in_order(directory: DirectoryService) -> None:
+    await directory.generate(250, 0, seed=1)
+    victim = (await directory.source.read_users(None, 1)).items[0]
+    await directory.users.delete(victim.object_id)
+    for include_deleted, expected in ((True, 250), (False, 249)):
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = await directory.source.read_users(
+                cursor, 100, include_deleted=include_deleted, by_id=True
+            )
+            seen.extend(user.object_id for user in page.items)
+            if (cursor := page.cursor) is None:
+                break
+            assert cursor == page.items[-1].object_id
+        assert seen == sorted(set(seen))
+        assert len(seen) == expected
+    with pytest.raises(AttributeValueError, match="cursor"):
+        await directory.source.read_users("100", 100, by_id=True)
+
+
 @pytest.mark.parametrize(
     ("max_members", "pages"),
     [

@@ -20,6 +20,7 @@ hard-deleted one gone, the groups' members and the managers right, one link per 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
@@ -311,3 +313,63 @@ async def test_killed_initial_cycle_at_any_point_resumes_to_the_directorys_state
         except AssertionError as exc:
             failed[str(point)] = " ".join(str(exc).split())[:300]
     assert (len(points) > 40, failed) == (True, {})
+
+
+class _ReadOrders(SQLDirectory):
+    """The SQL directory, noting in which order each full read of users asked; ``as_before``
+    reads in the order users were added whatever is asked, as earlier versions did."""
+
+    def __init__(self, database: Any, *, as_before: bool = False) -> None:
+        super().__init__(database)
+        self.by_id: list[bool] = []
+        self._as_before = as_before
+
+    async def read_users(
+        self,
+        cursor: str | None = None,
+        limit: int = 1000,
+        *,
+        include_deleted: bool = True,
+        by_id: bool = False,
+    ) -> Any:
+        self.by_id.append(by_id)
+        return await super().read_users(
+            cursor, limit, include_deleted=include_deleted, by_id=by_id and not self._as_before
+        )
+
+
+async def test_an_initial_cycle_begun_in_the_older_order_goes_on_in_it(
+    fresh: World, tmp_path: Path
+) -> None:
+    """Users are read in objectId order; a cycle whose resume point has no ``order`` (saved by
+    a version that read in the order users were added, its cursor a ``seq``) keeps that order.
+    """
+    store = await fresh.store.copy_to(tmp_path / "legacy.sqlite3")
+    fresh.target.serve(store.database, store.settings)
+    try:
+        killed = KillSwitch(KillPoint("persist", 0, "after"))
+        first = killing_runner(store.database, store.apps, killed, page_size=PAGE)
+        before = _ReadOrders(store.database, as_before=True)
+        first._directory = before  # type: ignore[attr-defined]
+        with pytest.raises(Killed):
+            await first.run(APP)
+        assert before.by_id and all(before.by_id)
+        app = await store.apps.apps.get(APP)
+        async with store.database.write() as conn:
+            select = text("SELECT resume FROM engine_job_state WHERE app_id = :a")
+            resume = json.loads((await conn.execute(select, {"a": app.id})).one().resume)
+            assert (resume["phase"], resume["order"], resume["cursor"]) == ("users", "id", "3")
+            del resume["order"]  # as the earlier version saved it
+            await conn.execute(
+                text("UPDATE engine_job_state SET resume = :r WHERE app_id = :a"),
+                {"r": json.dumps(resume), "a": app.id},
+            )
+        second = killing_runner(store.database, store.apps, KillSwitch(), page_size=PAGE)
+        reads = _ReadOrders(store.database)
+        second._directory = reads  # type: ignore[attr-defined]
+        summary = await second.run(APP)
+        assert (summary.kind, summary.status) == ("initial", "succeeded")
+        assert reads.by_id and not any(reads.by_id)
+        await _assert_app_is_as_the_directory_says(fresh, store)
+    finally:
+        await store.database.dispose()
