@@ -233,10 +233,20 @@ def _status(value: Any) -> int | None:
         return None
 
 
+#: An absolute http(s) URL's path: what ``urlsplit(url).path`` gives, in a tenth of the time
+#: (a Bulk response has a location per created object).
+_HTTP_PATH = re.compile(r"https?://[^/?#]*([^?#]*)", re.IGNORECASE)
+
+
+def _path(location: str) -> str:
+    found = _HTTP_PATH.match(location)
+    return found.group(1) if found else urlsplit(location).path
+
+
 def _target_id(answer: Mapping[str, Any]) -> str | None:
     location = answer.get("location")
     if isinstance(location, str) and location.strip("/"):
-        return unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1])
+        return unquote(_path(location).rstrip("/").rsplit("/", 1)[-1])
     response = answer.get("response")
     if isinstance(response, Mapping) and isinstance(response.get("id"), str):
         return str(response["id"])

@@ -268,13 +268,19 @@ _INSERT = (
 async def _insert(
     conn: SQLConnection, app_id: str, records: Sequence[tuple[str, ProvisioningRecord]]
 ) -> None:
-    rows = [_row(conn, app_id, object_type, record) for object_type, record in records]
+    # A page's records mostly share one time: turn each distinct time into a parameter once.
+    times: dict[datetime, Any] = {}
+    rows = []
+    for object_type, record in records:
+        moment = record.activity_date_time
+        at = times.get(moment)
+        if at is None:
+            at = times[moment] = timestamp(conn, moment)
+        rows.append(_row(app_id, object_type, record, at))
     await conn.run_many(_INSERT, rows)
 
 
-def _row(
-    conn: SQLConnection, app_id: str, object_type: str, record: ProvisioningRecord
-) -> dict[str, Any]:
+def _row(app_id: str, object_type: str, record: ProvisioningRecord, at: Any) -> dict[str, Any]:
     source = record.source_identity
     name = source.details.get("userPrincipalName") or source.display_name
     return {
@@ -282,7 +288,7 @@ def _row(
         "app_id": app_id,
         "cycle_id": record.cycle_id,
         "change_id": record.change_id,
-        "at": timestamp(conn, record.activity_date_time),
+        "at": at,
         "object_type": object_type,
         "action": record.action.value,
         "status": record.status.value,

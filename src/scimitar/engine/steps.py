@@ -96,6 +96,21 @@ def matching_step(
 
 def decision_step(object_type: str, action: Action) -> ProvisioningStep:
     """``EntrySynchronization*``: what the engine decided, and why (spec §6.1)."""
+    if isinstance(action, Skip | Failure):
+        return _decision_step(object_type, action)
+    # The others depend only on the object type and the kind of action: built once each.
+    key = (object_type, type(action))
+    step = _DECISION_STEPS.get(key)
+    if step is None:
+        step = _DECISION_STEPS[key] = _decision_step(object_type, action)
+    return step
+
+
+_DECISION_STEPS: dict[tuple[str, type[Action]], ProvisioningStep] = {}
+_EXPORT_STEPS: dict[tuple[str, type[Action], RecordStatus], ProvisioningStep] = {}
+
+
+def _decision_step(object_type: str, action: Action) -> ProvisioningStep:
     match action:
         case Skip(reason=reason, detail=detail):
             return ProvisioningStep(
@@ -137,6 +152,20 @@ def export_step(
         status: success, or failure with ``message``.
         message: The failure text (what failed and what to do).
     """
+    if message:
+        return _export_step(object_type, action, status, message)
+    # Without a message the step depends only on the object type, the kind of action and
+    # the status: built once each (a cycle logs one per object it sends).
+    key = (object_type, type(action), status)
+    step = _EXPORT_STEPS.get(key)
+    if step is None:
+        step = _EXPORT_STEPS[key] = _export_step(object_type, action, status, message)
+    return step
+
+
+def _export_step(
+    object_type: str, action: Action, status: RecordStatus, message: str
+) -> ProvisioningStep:
     match action:
         case Create():
             name, verb = "Add", "created"
