@@ -73,7 +73,13 @@ def _extension_urns(schema: ResourceSchema) -> list[str]:
 
 
 def _accept(out: dict[str, Any], key: str, value: Any, schema: ResourceSchema) -> None:
-    if value is None or key.lower() == "schemas":
+    if value is None:
+        return
+    attr = schema.top_level(key)
+    if attr is not None:  # the common case first: no attribute is named "schemas" or a URN
+        _put(out, attr, value, attr.name)
+        return
+    if key.lower() == "schemas":
         return
     extension = schema.schema_for(key)
     if extension is not None and extension is not schema.core:
@@ -84,13 +90,10 @@ def _accept(out: dict[str, Any], key: str, value: Any, schema: ResourceSchema) -
         if rest and schema.schema_for(urn) is not None:
             _accept_qualified(out, urn, rest, value, schema)
         return  # unknown schema URN: ignored (Webex §1.6)
-    attr = schema.top_level(key)
-    if attr is None:
-        raise InvalidValueError(
-            f"Unknown attribute '{key}' for {schema.name}; remove it or check the name against "
-            f"/Schemas."
-        )
-    _put(out, attr, value, attr.name)
+    raise InvalidValueError(
+        f"Unknown attribute '{key}' for {schema.name}; remove it or check the name against "
+        f"/Schemas."
+    )
 
 
 def _accept_extension(out: dict[str, Any], extension: Schema, value: Any) -> None:
@@ -134,19 +137,19 @@ def _put(target: dict[str, Any], attr: Attribute, value: Any, where: str) -> Non
 
 
 def _check_required(out: Mapping[str, Any], schema: ResourceSchema) -> None:
-    for attr in schema.core.attributes:
-        if attr.required and attr.is_writable and attr.name not in out:
+    for attr in schema.required_attributes:
+        if attr.name not in out:
             raise InvalidValueError(
                 f"Attribute '{attr.name}' is required for {schema.name}; add it to the body."
             )
-    for extension in schema.extensions:
+    for extension, attributes in schema.required_extensions:
         if extension.required and extension.schema.id not in out:
             raise InvalidValueError(
                 f"Schema extension '{extension.schema.id}' is required for {schema.name}."
             )
-        for attr in extension.schema.attributes:
-            section = out.get(extension.schema.id)
-            if attr.required and section is not None and attr.name not in section:
+        section = out.get(extension.schema.id)
+        for attr in attributes:
+            if section is not None and attr.name not in section:
                 raise InvalidValueError(
                     f"Attribute '{extension.schema.id}:{attr.name}' is required; add it."
                 )

@@ -65,23 +65,28 @@ class Attribute:
     strict_canonical: bool = False
     unique_types: bool = False
     _subs: dict[str, Attribute] = field(init=False, repr=False, compare=False)
+    _required_subs: tuple[Attribute, ...] = field(init=False, repr=False, compare=False)
+    #: Whether the attribute holds sub-attributes (its type is ``complex``).
+    is_complex: bool = field(init=False, repr=False, compare=False)
+    #: Whether a client may write the attribute at all (it is not ``readOnly``).
+    is_writable: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Plain fields, not properties: validation reads them for every value of every request.
         object.__setattr__(self, "_subs", {a.name.lower(): a for a in self.sub_attributes})
+        required = tuple(a for a in self.sub_attributes if a.required)
+        object.__setattr__(self, "_required_subs", required)
+        object.__setattr__(self, "is_complex", self.type == "complex")
+        object.__setattr__(self, "is_writable", self.mutability != "readOnly")
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """Return the sub-attribute called ``name`` (case-insensitive), or None."""
         return self._subs.get(name.lower())
 
     @property
-    def is_complex(self) -> bool:
-        """Whether the attribute holds sub-attributes."""
-        return self.type == "complex"
-
-    @property
-    def is_writable(self) -> bool:
-        """Whether a client may write the attribute at all."""
-        return self.mutability != "readOnly"
+    def required_sub_attributes(self) -> tuple[Attribute, ...]:
+        """The sub-attributes every value must carry, in definition order."""
+        return self._required_subs
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,10 @@ class ResourceSchema:
     _top: dict[str, Attribute] = field(init=False, repr=False, compare=False)
     _urns: dict[str, Schema] = field(init=False, repr=False, compare=False)
     _tolerated: frozenset[str] = field(init=False, repr=False, compare=False)
+    _required: tuple[Attribute, ...] = field(init=False, repr=False, compare=False)
+    _required_extensions: tuple[tuple[SchemaExtension, tuple[Attribute, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         top = {a.name.lower(): a for a in self.common}
@@ -174,6 +183,24 @@ class ResourceSchema:
         object.__setattr__(self, "_top", top)
         object.__setattr__(self, "_urns", urns)
         object.__setattr__(self, "_tolerated", frozenset(u.lower() for u in self.tolerated_schemas))
+        required = tuple(a for a in self.core.attributes if a.required and a.is_writable)
+        object.__setattr__(self, "_required", required)
+        extensions = tuple(
+            (e, tuple(a for a in e.schema.attributes if a.required)) for e in self.extensions
+        )
+        object.__setattr__(
+            self, "_required_extensions", tuple(x for x in extensions if x[0].required or x[1])
+        )
+
+    @property
+    def required_attributes(self) -> tuple[Attribute, ...]:
+        """Writable core attributes a POST or PUT must carry, in definition order."""
+        return self._required
+
+    @property
+    def required_extensions(self) -> tuple[tuple[SchemaExtension, tuple[Attribute, ...]], ...]:
+        """Extensions that are required or have required attributes, with those attributes."""
+        return self._required_extensions
 
     def schema_for(self, urn: str) -> Schema | None:
         """Return the core or extension schema with this URN (case-insensitive), or None."""

@@ -99,8 +99,8 @@ def _complex(attr: Attribute, value: Any, where: str) -> dict[str, Any] | None:
 
 
 def _check_required_subs(attr: Attribute, value: Mapping[str, Any], where: str) -> None:
-    for sub in attr.sub_attributes:
-        if sub.required and sub.name not in value:
+    for sub in attr.required_sub_attributes:
+        if sub.name not in value:
             raise InvalidValueError(
                 f"Sub-attribute '{where}.{sub.name}' is required in every value of '{where}'; "
                 f"add it."
