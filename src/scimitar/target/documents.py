@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,9 +38,31 @@ class RequestContext:
         return f"{self.base_url}/{'Users' if resource_type == 'User' else 'Groups'}/{resource_id}"
 
 
+class _Clock:
+    """Formats the current millisecond once: a Bulk request creates dozens of users in one."""
+
+    __slots__ = ("_millis", "_text")
+
+    def __init__(self) -> None:
+        self._millis = -1
+        self._text = ""
+
+    def now(self) -> str:
+        millis = time.time_ns() // 1_000_000
+        if millis != self._millis:
+            seconds, fraction = divmod(millis, 1000)
+            moment = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._text = f"{moment}.{fraction:03d}Z"
+            self._millis = millis
+        return self._text
+
+
+_CLOCK = _Clock()
+
+
 def now_iso() -> str:
     """Now, as SCIM writes dateTime values (RFC 3339, UTC, milliseconds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _CLOCK.now()
 
 
 def etag(version: int) -> str:
