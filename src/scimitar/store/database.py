@@ -69,7 +69,6 @@ class Database:
         self._write_lock: asyncio.Lock | None = None
         self._inline: sqlite3.Connection | None = None
         self._batch_depth = 0
-        self._savepoints = 0
 
     @property
     def write_lock(self) -> asyncio.Lock:
@@ -143,8 +142,17 @@ class Database:
             return
         connection = self._inline_connection()
         if self._batch_depth:
-            async with self._savepoint(connection):
+            # One name for every unit: units nest last-in first-out, and SQLite's ROLLBACK TO
+            # and RELEASE act on the newest savepoint of a name, so a constant name is enough,
+            # and its statements stay in the connection's statement cache.
+            connection.execute("SAVEPOINT unit")
+            try:
                 yield InlineSQLite(connection)
+            except BaseException:
+                connection.execute("ROLLBACK TO unit")
+                connection.execute("RELEASE unit")
+                raise
+            connection.execute("RELEASE unit")
             return
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -178,19 +186,6 @@ class Database:
             connection.execute("COMMIT")
         finally:
             self._batch_depth -= 1
-
-    @asynccontextmanager
-    async def _savepoint(self, connection: sqlite3.Connection) -> AsyncIterator[None]:
-        self._savepoints += 1
-        name = f"unit{self._savepoints}"
-        connection.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            connection.execute(f"ROLLBACK TO {name}")
-            connection.execute(f"RELEASE {name}")
-            raise
-        connection.execute(f"RELEASE {name}")
 
     @asynccontextmanager
     async def batch_write(self) -> AsyncIterator[SQLConnection]:
