@@ -22,6 +22,7 @@ from scimitar.store.fastsql import (
     INLINE_BUSY_TIMEOUT_MS,
     AsyncSQL,
     InlineSQLite,
+    SingleWriteSQLite,
     SQLConnection,
     is_locked,
     open_sqlite,
@@ -131,16 +132,31 @@ class Database:
             connection.execute("COMMIT")
 
     @asynccontextmanager
-    async def fast_write(self) -> AsyncIterator[SQLConnection]:
+    async def fast_write(self, *, is_single_write: bool = False) -> AsyncIterator[SQLConnection]:
         """A write transaction for a request's hot path (see :mod:`scimitar.store.fastsql`).
 
         Callers must not await anything but the connection's methods inside it.
+
+        Args:
+            is_single_write: The unit writes with one statement, its last (reads may come
+                before it). Inside a batch such a unit needs no savepoint, since SQLite undoes
+                a failed statement by itself; its connection refuses statements after the
+                write, and an error raised after it fails the whole batch.
         """
         if not self.is_sqlite:
             async with self.engine.begin() as conn:
                 yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
+        if self._batch_depth and is_single_write:
+            unit = SingleWriteSQLite(connection)
+            try:
+                yield unit
+            except BaseException as exc:
+                if unit.has_written:  # cannot be undone alone: the batch must roll back
+                    raise RuntimeError("a single-write unit failed after its write") from exc
+                raise
+            return
         if self._batch_depth:
             # One name for every unit: units nest last-in first-out, and SQLite's ROLLBACK TO
             # and RELEASE act on the newest savepoint of a name, so a constant name is enough,

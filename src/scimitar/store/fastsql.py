@@ -29,6 +29,7 @@ __all__ = [
     "Params",
     "Row",
     "SQLConnection",
+    "SingleWriteSQLite",
     "as_sql",
     "in_list",
     "is_locked",
@@ -143,6 +144,46 @@ class InlineSQLite:
 
     async def run_many(self, sql: str, rows: Sequence[Params]) -> None:
         self._connection.executemany(sql, rows)
+
+
+class SingleWriteSQLite(InlineSQLite):
+    """An :class:`InlineSQLite` for a unit whose one write is its last statement.
+
+    SQLite undoes a failed statement by itself, so such a unit needs no savepoint of its own
+    inside a batch (:meth:`~scimitar.store.database.Database.fast_write`). Any statement after
+    the write would break that, and is refused.
+    """
+
+    __slots__ = ("has_written",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        super().__init__(connection)
+        self.has_written = False
+
+    def _check_open(self) -> None:
+        if self.has_written:
+            raise RuntimeError("a single-write unit ran a statement after its write")
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        self._check_open()
+        return await super().fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        self._check_open()
+        return await super().fetch_one(sql, params)
+
+    async def run(self, sql: str, params: Params | None = None) -> int:
+        self._check_open()
+        changed = await super().run(sql, params)
+        self.has_written = True
+        return changed
+
+    async def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        self._check_open()
+        if len(rows) > 1:  # executemany is one statement per row: not undone as a whole
+            raise RuntimeError("a single-write unit ran a statement for several rows")
+        await super().run_many(sql, rows)
+        self.has_written = bool(rows)
 
 
 class AsyncSQL:

@@ -292,6 +292,7 @@ async def test_bulk_fail_on_errors_stops(generic: TargetClient) -> None:
         },
     )
     assert [r["status"] for r in response.json()["Operations"]] == ["201", "409", "409"]
+    assert (await generic.get("/Users")).json()["totalResults"] == 1
 
 
 async def test_webex_bulk_is_limited_to_100_operations(webex: TargetClient) -> None:
