@@ -7,7 +7,6 @@ Later layers (dialects, rate limiting, retries, Bulk) build on :meth:`SCIMClient
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +52,7 @@ def decode_json(response: TransportResponse, method: str, url: str) -> Any:
     if response.status == 204 or not response.body:
         return None
     try:
-        return json.loads(response.body)
+        return jsontext.loads(response.body)
     except (ValueError, UnicodeDecodeError) as exc:
         start = response.body[:80].decode("utf-8", "replace")
         raise TargetResponseError(

@@ -30,6 +30,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: Attribute names in lower case, as looked up before: a cycle maps every user, and each
+#: carries the same few dozen names. Bounded, in case names keep changing.
+_LOWER_NAMES: dict[str, str] = {}
+_LOWER_NAMES_LIMIT = 4096
+
+
+def _lowered(name: str) -> str:
+    lowered = name.lower()
+    if len(_LOWER_NAMES) < _LOWER_NAMES_LIMIT and lowered:
+        _LOWER_NAMES[name] = lowered
+    return lowered
+
+
 def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
     """Return the user's attributes under lower-case names, in the expression value model.
 
@@ -43,8 +56,9 @@ def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
     Returns:
         A new dict; the input is not modified.
     """
+    lower = _LOWER_NAMES
     attributes = {
-        name.lower(): value
+        lower.get(name) or _lowered(name): value
         if value is None or type(value) is str
         else normalize_source_value(value)
         for name, value in user.items()
