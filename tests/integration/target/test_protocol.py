@@ -82,6 +82,7 @@ async def test_profile_url_forms(database: Database, settings: Settings) -> None
         ("title pr", ["bob@y.org"]),
         ('emails[type eq "work" and value sw "ANNA"]', ["anna@x.org"]),
         ('meta.created gt "2000-01-01T00:00:00Z"', ["alice@x.org", "anna@x.org", "bob@y.org"]),
+        ('displayName eq "ANNA"', ["anna@x.org"]),
     ],
     ids=[
         "sw",
@@ -92,6 +93,7 @@ async def test_profile_url_forms(database: Database, settings: Settings) -> None
         "pr",
         "value-path",
         "date-gt",
+        "displayName-eq",
     ],
 )
 async def test_filters(generic: TargetClient, query: str, expected: list[str]) -> None:
