@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +131,9 @@ class Database:
         finally:
             connection.execute("COMMIT")
 
-    @asynccontextmanager
-    async def fast_write(self, *, is_single_write: bool = False) -> AsyncIterator[SQLConnection]:
+    def fast_write(
+        self, *, is_single_write: bool = False
+    ) -> AbstractAsyncContextManager[SQLConnection]:
         """A write transaction for a request's hot path (see :mod:`scimitar.store.fastsql`).
 
         Callers must not await anything but the connection's methods inside it.
@@ -143,20 +144,17 @@ class Database:
                 a failed statement by itself; its connection refuses statements after the
                 write, and an error raised after it fails the whole batch.
         """
+        if self._batch_depth and is_single_write:
+            return _SingleWriteUnit(self._inline_connection())
+        return self._fast_write()
+
+    @asynccontextmanager
+    async def _fast_write(self) -> AsyncIterator[SQLConnection]:
         if not self.is_sqlite:
             async with self.engine.begin() as conn:
                 yield AsyncSQL(conn)
             return
         connection = self._inline_connection()
-        if self._batch_depth and is_single_write:
-            unit = SingleWriteSQLite(connection)
-            try:
-                yield unit
-            except BaseException as exc:
-                if unit.has_written:  # cannot be undone alone: the batch must roll back
-                    raise RuntimeError("a single-write unit failed after its write") from exc
-                raise
-            return
         if self._batch_depth:
             # One name for every unit: units nest last-in first-out, and SQLite's ROLLBACK TO
             # and RELEASE act on the newest savepoint of a name, so a constant name is enough,
@@ -239,6 +237,25 @@ class Database:
             self._inline.close()
             self._inline = None
         await self.engine.dispose()
+
+
+class _SingleWriteUnit:
+    """A single-write unit inside a batch: no savepoint (see :meth:`Database.fast_write`)."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = SingleWriteSQLite(connection)
+
+    async def __aenter__(self) -> SQLConnection:
+        return self._connection
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _trace: object
+    ) -> None:
+        if error is not None and self._connection.has_written:
+            # Its write cannot be undone alone: the batch must roll back.
+            raise RuntimeError("a single-write unit failed after its write") from error
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

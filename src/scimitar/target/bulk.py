@@ -19,6 +19,7 @@ BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 _PATH = re.compile(r"^/(Users|Groups)(?:/([^/]+))?$", re.IGNORECASE)
 _REF = "bulkId:"
+_QUOTED_REF = f'"{_REF}'.encode()
 
 ErrorBody = Callable[[SCIMError], dict[str, Any]]
 
@@ -48,7 +49,7 @@ def _mentions_reference(value: Any) -> bool:
     reference nothing (most of them) skip the walk; a string starting with ``bulkId:`` is
     encoded as ``"bulkId:``, unescaped.
     """
-    return f'"{_REF}' in jsontext.dumps(value)
+    return _QUOTED_REF in jsontext.dumps_bytes(value)
 
 
 def _substitute(value: Any, resolved: dict[str, str]) -> Any:

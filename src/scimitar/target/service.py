@@ -178,7 +178,7 @@ class TargetService:
         # Without members to add or a document to read back, the insert is the only write.
         async with self._db.fast_write(is_single_write=not members and not render) as conn:
             await self._check_manager(conn, ctx, doc)
-            pairs = await self._resolve_members(conn, ctx, profile, members or [])
+            pairs = await self._resolve_members(conn, ctx, profile, members) if members else []
             try:
                 await repo.insert_resource(
                     conn,
