@@ -63,6 +63,8 @@ GOALS = {"initial": 60.0, "changes": 3.0, "none": 0.5, "rss": 300.0, "ratio": 5.
 TICKS = os.sysconf("SC_CLK_TCK")
 #: py-spy samples per second (BENCH_PROFILE_RATE overrides; more samples, more overhead).
 PROFILE_RATE = os.environ.get("BENCH_PROFILE_RATE", "250")
+#: BENCH_PROFILE_IDLE=1 samples idle threads too (where a cycle waits, not only where it works).
+PROFILE_IDLE = ["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") == "1" else []
 
 
 # -- the child: one cycle, timed from inside --------------------------------------------------
@@ -190,7 +192,7 @@ def _profile_target(target: Target, output: str | None) -> subprocess.Popen[byte
     if not output:
         return None
     py_spy = Path(sys.executable).with_name("py-spy")
-    command = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", output]
+    command = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, *PROFILE_IDLE, "-o", output]
     spy = subprocess.Popen([*command, "--pid", str(target.process.pid)])
     time.sleep(1.0)
     return spy
@@ -200,7 +202,7 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
     command = [sys.executable, __file__, "--child", "initial" if initial else "incremental"]
     if profile:
         py_spy = Path(sys.executable).with_name("py-spy")
-        spy = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, "-o", profile]
+        spy = [str(py_spy), "record", "-f", "raw", "-r", PROFILE_RATE, *PROFILE_IDLE, "-o", profile]
         command = [*spy, "--", *command]
     target_cpu = target.cpu()
     started = time.perf_counter()

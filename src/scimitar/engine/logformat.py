@@ -38,10 +38,11 @@ def stored(record: ProvisioningRecord, app_id: str) -> str:
         "status": record.status.value,
         "source": record.source_identity.to_dict(),
         "target": record.target_identity.to_dict(),
+        # The enums are str enums: JSON writes their values (a record has several steps).
         "steps": [
-            [s.name, s.step_type.value, s.status.value, s.description, dict(s.details)]
+            [s.name, s.step_type, s.status, s.description, _plain(s.details)]
             if s.details
-            else [s.name, s.step_type.value, s.status.value, s.description]
+            else [s.name, s.step_type, s.status, s.description]
             for s in record.steps
         ],
         "modified": [
@@ -57,6 +58,10 @@ def stored(record: ProvisioningRecord, app_id: str) -> str:
     if record.initiated_by is not None:
         document["initiatedBy"] = record.initiated_by.to_dict()
     return jsontext.dumps(document)
+
+
+def _plain(details: Mapping[str, str]) -> dict[str, str]:
+    return details if type(details) is dict else dict(details)
 
 
 def loaded(row: Any) -> ProvisioningRecord:
