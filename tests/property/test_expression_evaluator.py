@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scimitar.errors import ExpressionEvaluationError
-from scimitar.mapping.ast import Node
+from scimitar.mapping.ast import Attribute, Node, walk
 from scimitar.mapping.compiler import compile_tree
 from scimitar.mapping.context import EvaluationContext, source_attributes
 from scimitar.mapping.interpreter import interpret
@@ -29,9 +29,14 @@ values = st.one_of(
 users = st.dictionaries(st.sampled_from(ATTRIBUTE_NAMES), values, max_size=len(ATTRIBUTE_NAMES))
 
 
-def _run(function: Any, user: dict[str, Any]) -> tuple[str, Any]:
+def _run(
+    function: Any, user: dict[str, Any], only: frozenset[str] | None = None
+) -> tuple[str, Any]:
     ctx = EvaluationContext(
-        source_attributes(user), clock=lambda: _NOW, rng=random.Random(1), regex_timeout=0.05
+        source_attributes(user, only=only),
+        clock=lambda: _NOW,
+        rng=random.Random(1),
+        regex_timeout=0.05,
     )
     try:
         return "value", function(ctx)
@@ -45,3 +50,12 @@ def test_compiled_matches_interpreted(tree: Node, user: dict[str, Any]) -> None:
     compiled = _run(compile_tree(tree), user)
     interpreted = _run(lambda ctx: interpret(tree, ctx), user)
     assert compiled == interpreted
+
+
+@given(trees, users)
+@settings(max_examples=300)
+def test_only_the_attributes_read_give_the_same_value(tree: Node, user: dict[str, Any]) -> None:
+    """A mapping set brings only the attributes its expressions read into the value model."""
+    reads = frozenset(n.name.lower() for n in walk(tree) if isinstance(n, Attribute))
+    function = compile_tree(tree)
+    assert _run(function, user, only=reads) == _run(function, user)

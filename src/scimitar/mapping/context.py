@@ -43,7 +43,9 @@ def _lowered(name: str) -> str:
     return lowered
 
 
-def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
+def source_attributes(
+    user: Mapping[str, Any], *, only: frozenset[str] | None = None
+) -> dict[str, Value]:
     """Return the user's attributes under lower-case names, in the expression value model.
 
     Adds the computed ``IsSoftDeleted``: true when the directory marks the user soft-deleted
@@ -52,22 +54,39 @@ def source_attributes(user: Mapping[str, Any]) -> dict[str, Value]:
 
     Args:
         user: A directory user keyed by Entra attribute names.
+        only: Lower-case names of the attributes wanted (what a mapping set reads); the
+            others are left out, as reading a missing attribute gives no value anyway.
+            ``IsSoftDeleted`` is always there.
 
     Returns:
         A new dict; the input is not modified.
     """
     lower = _LOWER_NAMES
-    attributes = {
-        lower.get(name) or _lowered(name): value
-        if value is None or type(value) is str
-        else normalize_source_value(value)
-        for name, value in user.items()
-    }
+    attributes: dict[str, Value]
+    if only is None:
+        attributes = {
+            lower.get(name) or _lowered(name): value
+            if value is None or type(value) is str
+            else normalize_source_value(value)
+            for name, value in user.items()
+        }
+    else:
+        wanted = only if only >= _SOFT_DELETE_INPUTS else only | _SOFT_DELETE_INPUTS
+        attributes = {}
+        for name, value in user.items():
+            key = lower.get(name) or _lowered(name)
+            if key in wanted:
+                is_plain = value is None or type(value) is str
+                attributes[key] = value if is_plain else normalize_source_value(value)
     is_deleted = (
         attributes.get("issoftdeleted") == TRUE or attributes.get("accountenabled") == FALSE
     )
     attributes["issoftdeleted"] = TRUE if is_deleted else FALSE
     return attributes
+
+
+#: What ``IsSoftDeleted`` is computed from.
+_SOFT_DELETE_INPUTS = frozenset(("issoftdeleted", "accountenabled"))
 
 
 @dataclass(slots=True)

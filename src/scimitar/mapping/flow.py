@@ -84,6 +84,8 @@ class _Step:
     target: str
     default_value: str | None
     is_required: bool
+    #: Lower-case names of the source attributes the step reads.
+    reads: frozenset[str]
 
 
 class CompiledMappingSet:
@@ -108,6 +110,11 @@ class CompiledMappingSet:
         )
         self._redacted = frozenset(s.mapping.target for s in self._steps if s.is_redacted)
         self._assertive = frozenset(s.mapping.target for s in self._steps if s.is_assertive)
+        #: The source attributes any step reads: only these are brought into the expression
+        #: value model for each object (a directory user carries a few dozen).
+        self._reads = frozenset(("issoftdeleted", "accountenabled")).union(
+            *(s.reads for s in self._steps)
+        )
         #: The set's matching mappings in precedence order (spec §2.2), sorted once.
         self.matching_mappings = mapping_set.matching_mappings
 
@@ -128,7 +135,7 @@ class CompiledMappingSet:
             ObjectError: When an expression fails, a value does not fit its target type, or
                 (on create) a required attribute has no value (MandatoryFieldsMissing).
         """
-        ctx = EvaluationContext(source_attributes(user), **options)
+        ctx = EvaluationContext(source_attributes(user, only=self._reads), **options)
         resource: dict[str, Any] = {"schemas": [self._core]}
         values: dict[str, Any] = {}
         dropped: list[str] = []
@@ -202,14 +209,17 @@ def _compile_step(mapping: AttributeMapping) -> _Step:
     path = mapping.parsed_target()
     expression = mapping.compiled_expression()
     getter: _Getter
+    reads: frozenset[str] = frozenset()
     if expression is not None:
         getter = expression.evaluate
+        reads = expression.attributes
     elif mapping.source_type is SourceType.CONSTANT:
         constant = mapping.source
         getter = lambda ctx: constant  # noqa: E731 - a closure is the point
     else:
         key = mapping.source.strip().lower()
         getter = lambda ctx: ctx.attributes.get(key)  # noqa: E731
+        reads = frozenset((key,))
     return _Step(
         mapping,
         path,
@@ -221,6 +231,7 @@ def _compile_step(mapping: AttributeMapping) -> _Step:
         target=mapping.target,
         default_value=mapping.default_value,
         is_required=mapping.is_required,
+        reads=reads,
     )
 
 

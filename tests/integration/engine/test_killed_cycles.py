@@ -353,7 +353,8 @@ async def test_an_initial_cycle_begun_in_the_older_order_goes_on_in_it(
         first._directory = before  # type: ignore[attr-defined]
         with pytest.raises(Killed):
             await first.run(APP)
-        assert before.by_id and all(before.by_id)
+        assert before.by_id
+        assert all(before.by_id)
         app = await store.apps.apps.get(APP)
         async with store.database.write() as conn:
             select = text("SELECT resume FROM engine_job_state WHERE app_id = :a")
@@ -369,7 +370,8 @@ async def test_an_initial_cycle_begun_in_the_older_order_goes_on_in_it(
         second._directory = reads  # type: ignore[attr-defined]
         summary = await second.run(APP)
         assert (summary.kind, summary.status) == ("initial", "succeeded")
-        assert reads.by_id and not any(reads.by_id)
+        assert reads.by_id
+        assert not any(reads.by_id)
         await _assert_app_is_as_the_directory_says(fresh, store)
     finally:
         await store.database.dispose()
