@@ -7,6 +7,7 @@ built once per profile by :func:`user_schema` and :func:`group_schema`.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +42,16 @@ Uniqueness = Literal["none", "server", "global"]
 Profile = Literal["webex", "generic"]
 
 
+# Attribute types whose values of exactly this Python type need no checking or coercion.
+_PLAIN_TYPES: dict[str, type] = {
+    "string": str,
+    "reference": str,
+    "binary": str,
+    "boolean": bool,
+    "integer": int,
+}
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One attribute definition (RFC 7643 §7).
@@ -70,6 +81,9 @@ class Attribute:
     is_complex: bool = field(init=False, repr=False, compare=False)
     #: Whether a client may write the attribute at all (it is not ``readOnly``).
     is_writable: bool = field(init=False, repr=False, compare=False)
+    #: For a single-valued attribute whose values of one Python type are taken as they are
+    #: (str for strings, bool for booleans, int for integers): that type; else None.
+    plain_type: builtins.type | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Plain fields, not properties: validation reads them for every value of every request.
@@ -78,6 +92,12 @@ class Attribute:
         object.__setattr__(self, "_required_subs", required)
         object.__setattr__(self, "is_complex", self.type == "complex")
         object.__setattr__(self, "is_writable", self.mutability != "readOnly")
+        object.__setattr__(self, "plain_type", self._plain_type())
+
+    def _plain_type(self) -> builtins.type | None:
+        if self.multi_valued or (self.strict_canonical and self.canonical_values):
+            return None
+        return _PLAIN_TYPES.get(self.type)
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """Return the sub-attribute called ``name`` (case-insensitive), or None."""

@@ -47,6 +47,8 @@ def coerce(attr: Attribute, value: Any, where: str) -> Any:
         InvalidValueError: The value has the wrong type; the message names the attribute and
             the expected type.
     """
+    if type(value) is attr.plain_type:  # the common case, taken as it is
+        return value
     if value is None:
         return None
     if attr.multi_valued:
