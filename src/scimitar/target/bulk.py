@@ -32,6 +32,7 @@ class _Operation:
     bulk_id: str | None
     data: Any
     version: str | None
+    may_reference: bool = False  # whether ``data`` may hold ``bulkId:`` references
 
 
 class _UnresolvedError(Exception):
@@ -82,6 +83,9 @@ def _parse(body: Any, max_operations: int) -> tuple[list[_Operation], int | None
     if fail_on_errors is not None and (not isinstance(fail_on_errors, int) or fail_on_errors < 1):
         raise SCIMError(400, "invalidValue", "failOnErrors must be a positive integer")
     operations = [_operation(i, op) for i, op in enumerate(raw)]
+    if _mentions_reference([op.data for op in operations]):  # one look for the whole request
+        for op in operations:
+            op.may_reference = _mentions_reference(op.data)
     return operations, fail_on_errors
 
 
@@ -120,7 +124,7 @@ async def _execute(
             "invalidPath",
             f"{op.method} {path}: POST takes a collection path, the other methods a resource path",
         )
-    data = _substitute(op.data, resolved) if _mentions_reference(op.data) else op.data
+    data = _substitute(op.data, resolved) if op.may_reference else op.data
     return await _dispatch(service, ctx, op, resource_type, resource_id, data)
 
 
