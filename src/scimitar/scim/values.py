@@ -78,7 +78,7 @@ def coerce_element(attr: Attribute, value: Any, where: str) -> Any:
 
 
 def _complex(attr: Attribute, value: Any, where: str) -> dict[str, Any] | None:
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # JSON objects are dicts
         if attr.sub_attribute("value") is not None and not isinstance(value, list | bool):
             value = {"value": value}
         else:

@@ -100,19 +100,13 @@ class TargetApp:
         """The tenant named in the URL, if the bearer token is its token; else 401."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        denied = SCIMError(
-            401,
-            None,
-            "missing or invalid bearer token for this tenant; send "
-            "'Authorization: Bearer <token>' with the token the tenant was given",
-        )
         if scheme.lower() != "bearer" or not token.strip():
-            raise denied
+            raise _denied()
         tenant = await self.tenants.find(parse_tenant_id(request.path_params["tenant"]))
         # Compare even when the tenant is unknown, so timing does not reveal which tenants exist.
         accepted = tenant.accepts(token.strip()) if tenant else secrets.compare_digest("a", "b")
         if tenant is None or not accepted or tenant.profile != profile.name:
-            raise denied
+            raise _denied()
         return tenant
 
     def context(self, request: Request, tenant: Tenant, form: str) -> RequestContext:
@@ -171,20 +165,14 @@ class TargetApp:
         """The request body as JSON, refusing bodies over the size limit with 413."""
         limit = self.settings.max_request_bytes
         declared = request.headers.get("content-length")
-        too_big = SCIMError(
-            413,
-            None,
-            f"request body over {limit} bytes; send smaller requests "
-            "(Bulk: fewer operations per request)",
-        )
         if declared and declared.isdigit() and int(declared) > limit:
-            raise too_big
+            raise _too_big(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise too_big
+                raise _too_big(limit)
             chunks.append(chunk)
         try:
             return json.loads(b"".join(chunks) or b"null")
@@ -192,6 +180,24 @@ class TargetApp:
             raise SCIMError(
                 400, "invalidSyntax", f"the request body is not valid JSON: {exc}"
             ) from exc
+
+
+def _denied() -> SCIMError:
+    return SCIMError(
+        401,
+        None,
+        "missing or invalid bearer token for this tenant; send "
+        "'Authorization: Bearer <token>' with the token the tenant was given",
+    )
+
+
+def _too_big(limit: int) -> SCIMError:
+    return SCIMError(
+        413,
+        None,
+        f"request body over {limit} bytes; send smaller requests "
+        "(Bulk: fewer operations per request)",
+    )
 
 
 def create_target_app(database: Database, settings: Settings) -> Starlette:

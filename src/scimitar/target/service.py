@@ -190,7 +190,8 @@ class TargetService:
                 )
             except INTEGRITY_ERRORS as exc:
                 raise _uniqueness(doc) from exc
-            await repo.add_members(conn, ctx.tenant_id, doc["id"], pairs)
+            if pairs:
+                await repo.add_members(conn, ctx.tenant_id, doc["id"], pairs)
             if not render:
                 return doc, 1
             stored = repo.StoredResource(0, doc["id"], 1, doc)
