@@ -182,8 +182,9 @@ class Database:
 
         Inside it each ``fast_write`` is a savepoint (a single-write unit needs none): a unit
         that fails rolls back alone, the others commit together at the end, so a batch pays
-        for one commit instead of one per unit. Callers must not await anything but inline store work inside it. On PostgreSQL
-        it does nothing: each unit stays its own transaction.
+        for one commit instead of one per unit. Callers must not await anything but inline
+        store work inside it. On PostgreSQL it does nothing: each unit stays its own
+        transaction.
         """
         if not self.is_sqlite:
             yield
