@@ -308,6 +308,10 @@ class Membership:
     member: Member
 
 
+#: Every catalogue attribute without a value, in the order :meth:`User.to_attributes` gives.
+_EMPTY_USER: dict[str, Any] = {"objectId": None, **dict.fromkeys(USER_ATTRIBUTES)}
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     """A directory user.
@@ -353,8 +357,8 @@ class User:
         """The user as the mapping engine reads it: every catalogue attribute (``None`` when
         empty), extension attributes, ``objectId``, ``isSoftDeleted`` and, when attached,
         ``appRoleAssignments``."""
-        values: dict[str, Any] = {"objectId": self.object_id}
-        values.update(dict.fromkeys(USER_ATTRIBUTES))
+        values = dict(_EMPTY_USER)
+        values["objectId"] = self.object_id
         values.update(self.attributes)
         values["isSoftDeleted"] = self.is_soft_deleted
         if self.app_role_assignments is not None:

@@ -193,7 +193,52 @@ def evaluate_user_scope(
             object; never deprovision it for that).
     """
     is_disabled = attributes.get("accountEnabled") is False
-    is_active = not (is_disabled or attributes.get("isSoftDeleted") is True)
+    is_soft_deleted = attributes.get("isSoftDeleted") is True
+    if scoping_filters:
+        return _user_scope(
+            attributes,
+            is_disabled,
+            is_soft_deleted,
+            setting,
+            assignments,
+            scoping_filters,
+            is_default_access_excluded,
+            regex_timeout,
+        )
+    # Without scoping filters the result depends on these alone, so users alike share one.
+    key = (is_disabled, is_soft_deleted, setting, tuple(assignments), is_default_access_excluded)
+    found = _SHARED_SCOPES.get(key)
+    if found is None:
+        if len(_SHARED_SCOPES) >= _SHARED_SCOPES_LIMIT:
+            _SHARED_SCOPES.clear()
+        found = _SHARED_SCOPES[key] = _user_scope(
+            attributes,
+            is_disabled,
+            is_soft_deleted,
+            setting,
+            assignments,
+            (),
+            is_default_access_excluded,
+            regex_timeout,
+        )
+    return found
+
+
+_SHARED_SCOPES: dict[tuple[Any, ...], ScopeResult] = {}
+_SHARED_SCOPES_LIMIT = 4096
+
+
+def _user_scope(
+    attributes: Mapping[str, Any],
+    is_disabled: bool,
+    is_soft_deleted: bool,
+    setting: ScopeSetting,
+    assignments: Sequence[Assignment],
+    scoping_filters: Sequence[ScopingFilter],
+    is_default_access_excluded: bool,
+    regex_timeout: float,
+) -> ScopeResult:
+    is_active = not (is_disabled or is_soft_deleted)
     is_assigned = setting is ScopeSetting.ALL or bool(assignments)
     is_entitled = _is_entitled(setting, assignments, is_default_access_excluded)
     decision = evaluate_scope(scoping_filters, attributes, regex_timeout=regex_timeout)

@@ -67,7 +67,27 @@ def import_step(object_type: str, display_name: str, change: ChangeKind | None) 
 
 
 def scoping_step(object_type: str, scope: ScopeResult) -> ProvisioningStep:
-    """``EntrySynchronizationScoping`` with Entra's details (IsActive, Assigned, ...)."""
+    """``EntrySynchronizationScoping`` with Entra's details (IsActive, Assigned, ...).
+
+    Users alike share one scope result (:func:`~scimitar.engine.scope.evaluate_user_scope`),
+    so the step is built once per result: the cache holds the result itself, so its ``id``
+    cannot be reused while the entry lives.
+    """
+    cached = _SCOPING_STEPS.get(id(scope))
+    if cached is not None and cached[0] is scope and cached[1] == object_type:
+        return cached[2]
+    step = _scoping_step(object_type, scope)
+    if len(_SCOPING_STEPS) >= _SCOPING_STEPS_LIMIT:
+        _SCOPING_STEPS.clear()
+    _SCOPING_STEPS[id(scope)] = (scope, object_type, step)
+    return step
+
+
+_SCOPING_STEPS: dict[int, tuple[ScopeResult, str, ProvisioningStep]] = {}
+_SCOPING_STEPS_LIMIT = 1024
+
+
+def _scoping_step(object_type: str, scope: ScopeResult) -> ProvisioningStep:
     return ProvisioningStep(
         "EntrySynchronizationScoping",
         StepType.SCOPING,
