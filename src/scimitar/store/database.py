@@ -27,6 +27,7 @@ from scimitar.store.fastsql import (
     is_locked,
     open_sqlite,
 )
+from scimitar.store.walcheckpoint import WalCheckpointer
 
 __all__ = ["Database", "open_database"]
 
@@ -69,6 +70,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock: asyncio.Lock | None = None
         self._inline: sqlite3.Connection | None = None
+        self._checkpointer: WalCheckpointer | None = None
         self._batch_depth = 0
 
     @property
@@ -96,7 +98,13 @@ class Database:
 
     def _inline_connection(self) -> sqlite3.Connection:
         if self._inline is None:
-            self._inline = open_sqlite(str(make_url(self.url).database))
+            path = str(make_url(self.url).database)
+            self._inline = open_sqlite(path)
+            if path not in ("", ":memory:"):
+                # Its commits leave checkpoints to a thread (see scimitar.store.walcheckpoint).
+                self._inline.execute("PRAGMA wal_autocheckpoint=0")
+                self._checkpointer = WalCheckpointer(path)
+                self._checkpointer.start()
         return self._inline
 
     def change_stamp(self) -> int | None:
@@ -234,6 +242,9 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._inline is not None:
             self._inline.close()
             self._inline = None
