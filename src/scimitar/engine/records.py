@@ -274,14 +274,16 @@ def modified_properties(
         changes: The attribute changes sent.
         redacted: ``MappingResult.redacted``: paths whose values never reach a log.
     """
-    return tuple(
-        ModifiedProperty(
-            change.path,
-            _shown(change.old_value, change.path in redacted),
-            _shown(change.new_value, change.path in redacted),
-        )
-        for change in changes
-    )
+    shown: list[ModifiedProperty] = []
+    for change in changes:
+        path, old, new = change.path, change.old_value, change.new_value
+        if path in redacted:
+            shown.append(ModifiedProperty(path, _shown(old, True), _shown(new, True)))
+        else:  # text and no value show as they are: no call for the usual case
+            old = old if old is None or type(old) is str else _shown(old, False)
+            new = new if new is None or type(new) is str else _shown(new, False)
+            shown.append(ModifiedProperty(path, old, new))
+    return tuple(shown)
 
 
 def _shown(value: Any, is_redacted: bool) -> str | None:
