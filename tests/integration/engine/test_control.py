@@ -29,7 +29,9 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
     database: Database, settings: Settings
 ) -> None:
     async with world_for(database, settings) as world:
-        upns = [await world.user(f"p{n:02}") for n in range(20)]
+        # Ten pages: a pause lands while a few are in flight (three at most, all finished and
+        # saved), never after the last.
+        upns = [await world.user(f"p{n:02}") for n in range(40)]
         await world.tenants.set_faults(world.tenant_id, latency_ms=40)
         first_page = asyncio.Event()
 
@@ -47,7 +49,7 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
         assert "stops after its current page" in paused.message
         assert summary.status == "paused"
         created = len(await world.target_users())
-        assert 4 <= created < 20
+        assert 4 <= created < 40
         status = await world.status()
         assert status.state == "paused"
         assert status.last_cycle is not None
@@ -63,7 +65,7 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
         assert resumed.cycle_id == summary.cycle_id
         assert resumed.status == "succeeded"
         assert sorted(await world.target_users()) == upns
-        assert resumed.counts["create"] == 20
+        assert resumed.counts["create"] == 40
         assert (await world.status()).state == "active"
 
 
