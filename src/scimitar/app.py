@@ -11,6 +11,7 @@ from starlette.routing import Mount
 from scimitar import __version__
 from scimitar.api import APIMount, create_api
 from scimitar.apps import Apps
+from scimitar.audit import AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
@@ -52,6 +53,7 @@ def create_app(
                 log_retention_days=settings.log_retention_days,
                 directory=DirectoryService.from_settings(database, settings),
                 events=events,
+                audit=AuditLog(database, retention_days=settings.audit_retention_days),
             )
             if with_scheduler
             else None

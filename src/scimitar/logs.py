@@ -10,20 +10,29 @@ from typing import Any
 
 import structlog
 
-__all__ = ["REDACTED", "configure_logging", "redact"]
+__all__ = ["REDACTED", "SECRET_KEYS", "configure_logging", "redact", "redact_text"]
 
 REDACTED = "[redacted]"
-_SECRET_KEYS = re.compile(r"(authorization|token|secret|password|api[_-]?key|cookie)", re.I)
+#: Names of fields whose values are secrets, wherever they are printed or recorded.
+SECRET_KEYS = re.compile(r"(authorization|token|secret|password|api[_-]?key|cookie)", re.I)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# Scimitar's own admin API keys and target tenant tokens carry these prefixes.
+_PREFIXED = re.compile(r"\b(scimadm|scimtgt)_[A-Za-z0-9_-]+")
+
+
+def redact_text(text: str, marker: str = REDACTED) -> str:
+    """``text`` with bearer credentials and Scimitar keys or tokens in it replaced by ``marker``."""
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {marker}", text)
+    return _PREFIXED.sub(marker, text)
 
 
 def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Blank out values under secret-looking keys and bearer credentials inside strings."""
     for key, value in list(event.items()):
-        if _SECRET_KEYS.search(key):
+        if SECRET_KEYS.search(key):
             event[key] = REDACTED
         elif isinstance(value, str):
-            event[key] = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
+            event[key] = redact_text(value)
     return event
 
 

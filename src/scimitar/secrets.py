@@ -10,17 +10,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
 
 from scimitar.errors import ConfigError
-from scimitar.logs import REDACTED
+from scimitar.logs import REDACTED, SECRET_KEYS, redact_text
 from scimitar.settings import Settings
 
-__all__ = ["REDACTED_SECRET", "Secret", "SecretBox"]
+__all__ = [
+    "CHANGED_IN_DOCUMENT",
+    "REDACTED_IN_DOCUMENT",
+    "REDACTED_SECRET",
+    "Secret",
+    "SecretBox",
+    "redact_document",
+]
 
 REDACTED_SECRET = REDACTED
+#: What a recorded document (an audit record's before/after) shows instead of a secret.
+REDACTED_IN_DOCUMENT = "<redacted>"
+#: What a recorded "after" document shows for a secret that the change replaced.
+CHANGED_IN_DOCUMENT = "<changed>"
+_MARKERS = frozenset({REDACTED_IN_DOCUMENT, CHANGED_IN_DOCUMENT})
 _KEY_MODE = 0o600
 
 
@@ -120,3 +135,32 @@ def _read_or_create_key(path: Path) -> bytes:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key)
     return key
+
+
+def redact_document(value: Any, *, key: str = "") -> Any:
+    """A JSON-ready copy of ``value`` with every secret replaced by ``"<redacted>"``.
+
+    Secrets are :class:`Secret` and pydantic ``SecretStr`` values, text under a secret-looking
+    key (``token``, ``password``, ``authorization`` ...; booleans such as ``hasToken`` and
+    nulls stay), and bearer credentials or Scimitar keys inside any text. The markers
+    ``"<redacted>"`` and ``"<changed>"`` pass through, so a caller can say a secret changed.
+
+    Args:
+        value: A document of dicts, lists and scalars (other values are turned into text).
+        key: The name the value is stored under, if any.
+    """
+    if isinstance(value, Secret | SecretStr):
+        return REDACTED_IN_DOCUMENT
+    if isinstance(value, Mapping):
+        return {str(k): redact_document(v, key=str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [redact_document(item, key=key) for item in items]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    if text in _MARKERS:
+        return text
+    if key and SECRET_KEYS.search(key):
+        return REDACTED_IN_DOCUMENT
+    return redact_text(text, REDACTED_IN_DOCUMENT)

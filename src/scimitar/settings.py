@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         description="How long provisioning log records are kept before purge deletes them "
         "(Entra: 30 days).",
     )
+    audit_retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="How long audit records of admin changes are kept before the scheduler's "
+        "hourly purge deletes them.",
+    )
 
     smtp_host: str | None = Field(
         default=None,

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import select, update
 
 from scimitar.apps import Apps
+from scimitar.audit import AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine import quarantine
 from scimitar.engine.events import EventSink, LogSink
@@ -46,6 +47,7 @@ class Scheduler:
         clock: The current UTC time (injectable for tests).
         log_retention_days: Provisioning log records older than this are purged.
         directory: The directory whose expired soft-deleted objects are purged hourly.
+        audit: The audit log whose records past retention are pruned hourly.
         events: Where the jobs' events go (failed cycles, quarantine, held deletions).
     """
 
@@ -59,6 +61,7 @@ class Scheduler:
         log_retention_days: int = 30,
         directory: DirectoryService | None = None,
         events: EventSink | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self._database = database
         self._events: EventSink = events if events is not None else LogSink()
@@ -68,6 +71,7 @@ class Scheduler:
         self._retention_days = log_retention_days
         self._last_purge: datetime | None = None
         self._directory = directory
+        self._audit = audit
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -98,7 +102,7 @@ class Scheduler:
         The hard deletes enter the change feed, so the next cycles send DELETE to the apps
         that still manage those objects (spec §2.4). The same hourly pass purges every app's
         provisioning log records past retention (a cycle purges only its own app's), so an
-        app whose cycles stopped does not keep its records for ever.
+        app whose cycles stopped does not keep its records for ever, and prunes the audit log.
         """
         now = self._clock()
         if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
@@ -108,6 +112,8 @@ class Scheduler:
             retention_cutoff(self._retention_days, now=now)
         )
         log.info("provisioning_log_purged", records=purged)
+        if self._audit is not None:
+            log.info("audit_log_pruned", records=await self._audit.prune(now=now))
         if self._directory is None:
             return
         result = await self._directory.purge()

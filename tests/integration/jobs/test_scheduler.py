@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor, AuditEntry, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.errors import NotFoundError
@@ -50,3 +51,17 @@ async def test_the_hourly_pass_purges_every_apps_log_records_past_retention(
     for app_id, number in ((first.id, 1), (second.id, 2)):
         page = await logs.query(app_id)
         assert [entry.record.id for entry in page.records] == [f"rec-{number + 10:04d}"]
+
+
+async def test_the_hourly_pass_prunes_audit_records_past_retention(
+    database: Database, settings: Settings
+) -> None:
+    old = AuditLog(database, clock=lambda: NOW - timedelta(days=100))
+    await old.append(AuditEntry(Actor.cli("alice"), "app.add", "old"))
+    audit = AuditLog(database, retention_days=90, clock=lambda: NOW)
+    await audit.append(AuditEntry(Actor.cli("alice"), "app.add", "recent"))
+    scheduler = Scheduler(
+        database, Apps.create(database, settings), clock=lambda: NOW, audit=audit
+    )
+    await scheduler.run_due()
+    assert [r.object for r in (await audit.query()).records] == ["recent"]

@@ -6,9 +6,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from scimitar.errors import ConfigError
-from scimitar.secrets import Secret, SecretBox
+from scimitar.secrets import Secret, SecretBox, redact_document
 from scimitar.settings import Settings
 
 
@@ -45,3 +46,31 @@ def test_a_secret_never_shows_its_value(show: object) -> None:
     secret = Secret("hunter2-token")
     assert "hunter2" not in show(secret)  # type: ignore[operator]
     assert secret.reveal() == "hunter2-token"
+
+
+def test_documents_are_redacted_where_secrets_could_hide() -> None:
+    document = {
+        "tenantUrl": "https://example.com/scim",
+        "secretToken": "s3cr3t-value",
+        "hasToken": True,
+        "password": None,
+        "held": Secret("plain-secret"),
+        "smtp": SecretStr("smtp-pass"),
+        "note": "sent Authorization: Bearer abc.def and scimadm_0a1b_XYZ-123",
+        "nested": [{"api_key": "k-1"}, {"token": "<changed>"}],
+        "roles": frozenset({"b", "a"}),
+    }
+    redacted = redact_document(document)
+    assert redacted == {
+        "tenantUrl": "https://example.com/scim",
+        "secretToken": "<redacted>",
+        "hasToken": True,
+        "password": None,
+        "held": "<redacted>",
+        "smtp": "<redacted>",
+        "note": "sent Authorization: Bearer <redacted> and <redacted>",
+        "nested": [{"api_key": "<redacted>"}, {"token": "<changed>"}],
+        "roles": ["a", "b"],
+    }
+    for secret in ("s3cr3t-value", "plain-secret", "smtp-pass", "abc.def", "XYZ-123", "k-1"):
+        assert secret not in str(redacted)
