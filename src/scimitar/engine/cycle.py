@@ -421,7 +421,7 @@ class CycleRunner:
         path = manager_path(run.ctx)
         run.touch_users(o.source_id for o in outcomes if o.count != "skip")
         for outcome in outcomes:
-            if path is not None and outcome.count != "failure" and outcome.source_id in users:
+            if outcome.is_mapped and path is not None and outcome.count != "failure":
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
                 manager = first(outcome.references.get(path))
                 run.managers.append((outcome.source_id, str(upn or outcome.source_id), manager))
@@ -433,8 +433,9 @@ class CycleRunner:
         await self._groups.page(run, groups, kinds)
 
     async def _managers(self, run: Run) -> None:
-        # Every user this cycle read, not only those with other changes: a manager change alone
-        # leaves the user's own attributes as they were. Unchanged managers send nothing.
+        # Every in-scope user this cycle read, not only those with other changes: a manager
+        # change alone leaves the user's own attributes as they were. Unchanged managers send
+        # nothing; users out of scope are not here at all (see ``Outcome.is_mapped``).
         if not run.managers:
             return
         run.progress.phase = "references"

@@ -86,7 +86,15 @@ def succeeded(
     )
     count = "failure" if status is RecordStatus.FAILURE else _count_key(action)
     references = prepared.result.references if prepared.result else {}
-    return Outcome(prepared.object_type, prepared.source_id, count, link_change, record, references)
+    return Outcome(
+        prepared.object_type,
+        prepared.source_id,
+        count,
+        link_change,
+        record,
+        references,
+        is_mapped=prepared.result is not None,
+    )
 
 
 def _code(code: str) -> ErrorCode:

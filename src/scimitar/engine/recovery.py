@@ -277,10 +277,20 @@ async def create(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exp
 async def adopt(
     ctx: CycleContext, port: TargetPort, prepared: Prepared, target_id: str
 ) -> Exported:
-    """Link the app's object ``target_id`` and send it the mapped values that differ."""
+    """Link the app's object ``target_id`` and send it the mapped values that differ.
+
+    The object exists already, so this is an update, not a create (Entra: "Default value if
+    null" and "Apply this mapping: Only during object creation" apply only when the
+    provisioning service creates the object): create-only targets are left as the app holds
+    them and no default value fills a null.
+    """
+    mapping = ctx.mappings[prepared.object_type]
+    if prepared.attributes is not None:
+        prepared.result = mapping.apply(
+            prepared.scope.mapping_input(prepared.attributes), is_create=False
+        )
     result = prepared.result
     assert result is not None  # noqa: S101 - only mapped objects are matched
-    mapping = ctx.mappings[prepared.object_type]
     current = prepared.found.get(target_id) or {}
     if not current or current.get(INDEXED):
         current = await port.get(prepared.object_type, target_id) or {}

@@ -84,3 +84,7 @@ class Outcome:
     link_change: LinkChange | None
     record: ProvisioningRecord
     references: Mapping[str, Any] = field(default_factory=dict)
+    #: The object was in scope and mapped, so :attr:`references` are what it should point at.
+    #: An object out of scope (deprovisioned, or left alone by ``SkipOutOfScopeDeletions``)
+    #: gets no reference updates: nothing may be sent to an account left untouched.
+    is_mapped: bool = False
