@@ -174,7 +174,7 @@ async def _log(db: Database, apps: Apps, say: _Narrator) -> None:
         table.add_row(
             record.action.value,
             record.status.value,
-            f"{entry.object_type} {record.source_identity.display_name}",
+            f"{entry.object_type} {record.source_identity.name}",
             last[:70],
         )
     say.console.print(table)

@@ -188,7 +188,7 @@ async def _record_failures(
             "app_id": app_id,
             "object_type": key[0],
             "source_id": key[1],
-            "display": (outcome.record.source_identity.display_name or key[1])[:300],
+            "display": (outcome.record.source_identity.name or key[1])[:300],
             "attempts": attempts,
             "now": timestamp(sql, now),
             "next": timestamp(sql, next_attempt),

@@ -282,7 +282,7 @@ async def _insert(
 
 def _row(app_id: str, object_type: str, record: ProvisioningRecord, at: Any) -> dict[str, Any]:
     source = record.source_identity
-    name = source.details.get("userPrincipalName") or source.display_name
+    name = source.name
     return {
         "id": record.id,
         "app_id": app_id,

@@ -173,6 +173,7 @@ def prepare_user(
         )
     attributes = user.to_attributes()
     display = str(attributes.get("userPrincipalName") or source_id)
+    name = attributes.get("displayName")
     scope = evaluate_user_scope(
         attributes,
         setting=ctx.setting,
@@ -180,7 +181,9 @@ def prepare_user(
         scoping_filters=ctx.mappings["User"].mapping_set.scoping_filters,
         is_default_access_excluded=ctx.is_default_access_excluded,
     )
-    return _prepare(ctx, "User", source_id, display, scope, attributes, link, change, change_id)
+    prepared = _prepare(ctx, "User", source_id, display, scope, attributes, link, change, change_id)
+    prepared.display_name = str(name) if name else None
+    return prepared
 
 
 def prepare_group(

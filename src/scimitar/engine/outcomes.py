@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 from scimitar.engine.actions import (
+    ACTIVE_PATH,
     Action,
     Adopt,
     Create,
@@ -32,14 +33,26 @@ from scimitar.engine.records import (
 from scimitar.engine.steps import export_step
 from scimitar.engine.work import Outcome, Prepared
 from scimitar.errors import SyncError
+from scimitar.mapping.flow import AttributeChange
 
 __all__ = ["error_code_of", "failed", "succeeded"]
 
 
 def _identity(prepared: Prepared, target_id: str | None) -> tuple[ProvisionedIdentity, ...]:
+    """Entra's identities: a user's displayName, with its userPrincipalName in the details.
+
+    ``scimitar logs --user`` finds a record by either (docs/provisioning.md).
+    """
+    name = prepared.display_name
+    if name is None or name == prepared.display:
+        return (
+            ProvisionedIdentity(prepared.source_id, prepared.display, prepared.object_type),
+            ProvisionedIdentity(target_id, prepared.display, prepared.object_type),
+        )
+    details = {"userPrincipalName": prepared.display}
     return (
-        ProvisionedIdentity(prepared.source_id, prepared.display, prepared.object_type),
-        ProvisionedIdentity(target_id, prepared.display, prepared.object_type),
+        ProvisionedIdentity(prepared.source_id, name, prepared.object_type, details),
+        ProvisionedIdentity(target_id, name, prepared.object_type, details),
     )
 
 
@@ -66,7 +79,7 @@ def succeeded(
     elif not isinstance(action, Skip):
         prepared.steps.append(export_step(prepared.object_type, action, RecordStatus.SUCCESS))
     redacted = prepared.result.redacted if prepared.result else frozenset()
-    changes = prepared.changes if not isinstance(action, Skip | StagedDelete | Failure) else ()
+    changes = _logged_changes(prepared, action)
     source, target = _identity(prepared, target_id)
     record = ProvisioningRecord(
         id=new_record_id(),
@@ -95,6 +108,21 @@ def succeeded(
         references,
         is_mapped=prepared.result is not None,
     )
+
+
+def _logged_changes(prepared: Prepared, action: Action) -> tuple[AttributeChange, ...]:
+    """What a record shows under modified properties: what was sent.
+
+    A disable sends ``active`` true → false and an enable false → true (with any other
+    changes), as Entra's records show them.
+    """
+    if isinstance(action, Skip | StagedDelete | Failure):
+        return ()
+    if isinstance(action, Disable):
+        return (AttributeChange(ACTIVE_PATH, True, False),)
+    if isinstance(action, Enable):
+        return action.body_changes
+    return prepared.changes
 
 
 def _code(code: str) -> ErrorCode:

@@ -227,6 +227,11 @@ class ProvisionedIdentity:
     identity_type: str
     details: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def name(self) -> str | None:
+        """What an admin knows the object by: a user's userPrincipalName, else displayName."""
+        return self.details.get("userPrincipalName") or self.display_name
+
     def to_dict(self) -> dict[str, Any]:
         """Graph shape."""
         return {

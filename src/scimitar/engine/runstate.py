@@ -176,7 +176,7 @@ class Run:
                 ObjectRef(
                     outcome.object_type,
                     outcome.source_id,
-                    record.source_identity.display_name or outcome.source_id,
+                    record.source_identity.name or outcome.source_id,
                     error.error_code if error else None,
                     error.reason if error else None,
                 )

@@ -72,6 +72,8 @@ class Prepared:
     started: float = field(default_factory=time.monotonic)
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
     attributes: Mapping[str, Any] | None = None
+    #: A user's displayName, when ``display`` is its userPrincipalName.
+    display_name: str | None = None
 
 
 @dataclass(frozen=True)

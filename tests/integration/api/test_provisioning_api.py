@@ -160,8 +160,9 @@ async def test_sync_status_and_logs(api: API) -> None:
         await asyncio.sleep(0.05)
     assert status["lastCycle"]["kind"] == "incremental"
     logs = await api.ok("GET", "/apps/Webex/logs?action=create")
-    names = {r["sourceIdentity"]["displayName"] for r in logs["records"]}
+    names = {r["sourceIdentity"]["details"]["userPrincipalName"] for r in logs["records"]}
     assert names == {"ada@contoso.com", "bob@contoso.com"}
+    assert {r["sourceIdentity"]["displayName"] for r in logs["records"]} == {"ada", "bob"}
     page = await api.http.get("/apps/Webex/logs?action=create&limit=1")
     assert len(page.json()["records"]) == 1
     assert 'rel="next"' in page.headers["link"]
@@ -230,3 +231,23 @@ async def test_provision_on_demand_with_a_wrong_token_shows_the_connection(api: 
     assert trace["result"] == "failure"
     assert trace["testConnection"]["status"] == "failure"
     assert trace["details"]["errorCode"] == "TestConnectionFailed"
+
+
+async def test_the_next_page_link_encodes_the_app_name(api: API) -> None:
+    url, token = await api.tenant()
+    await api.ok("POST", "/apps", 201, json={"template": "cisco-webex", "name": "Cisco Webex"})
+    for local in ("ada", "bob"):
+        upn = f"{local}@contoso.com"
+        await api.ok("POST", "/directory/users", 201, json={"userPrincipalName": upn})
+        await api.ok(
+            "POST", "/apps/Cisco Webex/assignments", 201, json={"user": upn, "role": "User"}
+        )
+    await api.ok("PUT", "/apps/Cisco Webex/credentials", json={"tenantUrl": url, "token": token})
+    await api.ok("PUT", "/apps/Cisco Webex/provisioning", json={"state": "on"})
+    await api.ok("POST", "/apps/Cisco Webex/sync?wait=true")
+
+    page = await api.http.get("/apps/Cisco Webex/logs", params={"limit": 1})
+    link = page.headers["link"]
+    assert link.startswith("</api/v1/apps/Cisco%20Webex/logs?"), link
+    older = await api.ok("GET", api.base + link[1 : link.index(">")])
+    assert older["records"][0]["id"] != page.json()["records"][0]["id"]

@@ -6,7 +6,7 @@ import io
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -124,7 +124,10 @@ def _headers(
     if cursor is not None:
         query = {k: v for k, v in request.query_params.items() if k != "before"}
         query["before"] = cursor
-        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+        # The path arrives decoded: an app named "Cisco Webex" must go back out encoded
+        # (RFC 8288 §3: the link is a URI reference).
+        path = quote(request.url.path, safe="/")
+        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
     if download:
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in app_name) or "app"
         headers["Content-Disposition"] = (
