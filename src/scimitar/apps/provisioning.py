@@ -1,7 +1,9 @@
-"""An app's provisioning job: credentials, Test Connection, settings, on/off (spec §0, §1.3).
+"""An app's provisioning job: credentials, Test Connection, settings, on/off.
 
 The token is encrypted before it is stored and decrypted only to open a connection; no read
-returns it (``JobConfig.has_token`` says whether one is stored).
+returns it (``JobConfig.has_token`` says whether one is stored). A saved token is only ever
+sent to the Tenant URL it was saved with: a new URL needs the token entered again, whichever
+face (CLI, API, portal) asks (docs/security.md).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from scimitar.apps.model import App, JobConfig, JobSettings
 from scimitar.apps.rows import JOB_COLUMNS, dump_mappings, job_from_row, settings_values
 from scimitar.apps.service import AppService
 from scimitar.apps.settings_rules import validate_settings
-from scimitar.apps.urls import validate_tenant_url
+from scimitar.apps.urls import is_same_tenant_url, validate_tenant_url
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.discovery import Discovery, discover
 from scimitar.connector.probe import ConnectionTest, probe_connection
@@ -118,30 +120,40 @@ class ProvisioningService:
             await client.close()
 
     async def set_credentials(
-        self, app_key: str, tenant_url: str, token: Secret, *, allow_insecure_http: bool = False
+        self,
+        app_key: str,
+        tenant_url: str,
+        token: Secret | None,
+        *,
+        allow_insecure_http: bool = False,
     ) -> JobConfig:
-        """Save the Tenant URL and Secret Token, then discover the app's schema (spec §1.4).
+        """Save the Tenant URL and Secret Token, then discover the app's schema.
+
+        Args:
+            app_key: The app.
+            tenant_url: The Tenant URL as entered.
+            token: The Secret Token as entered; ``None`` or blank keeps the saved one, which
+                is allowed only while the Tenant URL stays the one it was saved with.
+            allow_insecure_http: Accept ``http://`` to any host.
 
         Raises:
-            ConfigError: The URL is not acceptable or the token is empty.
+            ConfigError: The URL is not acceptable, or no token is entered where one is needed.
         """
-        app = await self._apps.get(app_key)
+        config = await self.config(app_key)
         url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
-        if not token.reveal().strip():
-            raise ConfigError("the Secret Token is empty; paste the token the app issued")
-        credentials = Credentials(url, Secret(token.reveal().strip()))
+        credentials = Credentials(url, await self._token_for(config, url, token, "Save"))
         async with self.client(credentials) as client:
             found = await discover(client)
         await self._update(
-            app,
+            config.app,
             tenant_url=url,
             token_ciphertext=self._box.encrypt(credentials.token),
-            discovery=json.dumps(_merged(await self.config(app.id), found).to_dict()),
+            discovery=json.dumps(_merged(await self.config(config.app.id), found).to_dict()),
         )
-        return await self.config(app.id)
+        return await self.config(config.app.id)
 
     async def test_connection(self, app_key: str) -> ConnectionTest:
-        """Run Test Connection with the saved credentials (spec §1.3)."""
+        """Run Test Connection with the saved credentials."""
         config = await self.config(app_key)
         return await self._probe(config, await self.credentials(config.app.id))
 
@@ -158,22 +170,40 @@ class ProvisioningService:
         Args:
             app_key: The app.
             tenant_url: The Tenant URL as entered.
-            token: The Secret Token as entered; ``None`` or empty uses the saved one.
+            token: The Secret Token as entered; ``None`` or blank uses the saved one, which
+                is allowed only while the Tenant URL stays the one it was saved with.
             allow_insecure_http: Accept ``http://`` to any host.
 
         Raises:
-            ConfigError: The URL is not acceptable, or no token is entered or saved.
+            ConfigError: The URL is not acceptable, or no token is entered where one is needed.
         """
         config = await self.config(app_key)
         url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
-        entered = token.reveal().strip() if token is not None else ""
-        if entered:
-            secret = Secret(entered)
-        elif config.has_token:
-            secret = (await self.credentials(config.app.id)).token
-        else:
-            raise ConfigError("enter the Secret Token the app issued, then Test Connection")
+        secret = await self._token_for(config, url, token, "Test Connection")
         return await self._probe(config, Credentials(url, secret))
+
+    async def _token_for(
+        self, config: JobConfig, url: str, entered: Secret | None, action: str
+    ) -> Secret:
+        """The token to send to ``url``: the one entered, else the saved one for its own URL.
+
+        A saved token never goes to another URL: a server that echoes requests would hand it
+        to whoever may change the URL but was never told the token.
+        """
+        text = entered.reveal().strip() if entered is not None else ""
+        if text:
+            return Secret(text)
+        if not config.has_token:
+            raise ConfigError(
+                f"the Secret Token is empty; paste the token the app issued, then {action}"
+            )
+        if config.tenant_url is None or not is_same_tenant_url(url, config.tenant_url):
+            raise ConfigError(
+                f"the Tenant URL changed from {config.tenant_url!r} to {url!r}: enter the "
+                f"Secret Token again, then {action}; a saved token is only sent to the URL it "
+                "was saved with"
+            )
+        return (await self.credentials(config.app.id)).token
 
     async def _probe(self, config: JobConfig, credentials: Credentials) -> ConnectionTest:
         matching = config.mappings["User"].matching_mappings

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from scimitar.errors import ConfigError
 
-__all__ = ["is_loopback_host", "validate_tenant_url"]
+__all__ = ["is_loopback_host", "is_same_tenant_url", "validate_tenant_url"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -50,3 +50,28 @@ def validate_tenant_url(url: str, *, allow_insecure_http: bool = False) -> str:
             "the network unencrypted. Use https, or pass --allow-insecure-http for a lab"
         )
     return text
+
+
+def _origin_and_path(parts: SplitResult) -> tuple[str, str, int | None, str, str]:
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return (
+        parts.scheme.lower(),
+        (parts.hostname or "").lower(),
+        parts.port or default,
+        parts.path.rstrip("/"),
+        parts.query,
+    )
+
+
+def is_same_tenant_url(first: str, second: str) -> bool:
+    """Whether two Tenant URLs name the same endpoint.
+
+    Scheme and host compare without case, an explicit default port equals none, and a trailing
+    slash is ignored; any other difference (host, port, path, query) makes another URL.
+    """
+    try:
+        return _origin_and_path(urlsplit(first.strip())) == _origin_and_path(
+            urlsplit(second.strip())
+        )
+    except ValueError:
+        return False

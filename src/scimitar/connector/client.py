@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from scimitar import __version__, jsontext
-from scimitar.connector.errors import TargetResponseError, error_for_response
+from scimitar.connector.errors import TargetResponseError, describe_body, error_for_response
 from scimitar.connector.transport import Transport, TransportRequest, TransportResponse
+from scimitar.logs import REDACTED
 from scimitar.secrets import Secret
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 USER_AGENT = f"scimitar/{__version__}"
+_MIN_SCRUBBED_TOKEN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +49,17 @@ def decode_json(response: TransportResponse, method: str, url: str) -> Any:
     """A success response's JSON body (``None`` for 204 or an empty body).
 
     Raises:
-        TargetResponseError: The body is not JSON (the start of it is quoted).
+        TargetResponseError: The body is not JSON (its type and size are named, never its
+            bytes: an echoing server could have put the request's headers in it).
     """
     if response.status == 204 or not response.body:
         return None
     try:
         return jsontext.loads(response.body)
     except (ValueError, UnicodeDecodeError) as exc:
-        start = response.body[:80].decode("utf-8", "replace")
         raise TargetResponseError(
-            f"{method} {url}: HTTP {response.status} with a body that is not JSON: {start!r}"
+            f"{method} {url}: HTTP {response.status} with a body that is not JSON "
+            f"({describe_body(response)}); check that the Tenant URL is the app's SCIM base URL"
         ) from exc
 
 
@@ -119,7 +122,21 @@ class SCIMClient:
         request = TransportRequest(
             method, self.url_for(path, params), self.headers(has_body=encoded is not None), encoded
         )
-        return await self._transport.send(request)
+        return self._scrubbed(await self._transport.send(request))
+
+    def _scrubbed(self, response: TransportResponse) -> TransportResponse:
+        """The response with the token blanked out wherever the app echoed it back.
+
+        No SCIM answer carries the caller's token; one that does comes from a server echoing
+        the request, and anything read from it (an error's detail, a log record) must not show
+        the token. Done here, once, before any caller reads the body.
+        """
+        token = self._token.reveal().encode("utf-8")
+        # A token this short is no real one (a test's "t"); blanking it would maul the body.
+        if len(token) < _MIN_SCRUBBED_TOKEN or token not in response.body:
+            return response
+        body = response.body.replace(token, REDACTED.encode("ascii"))
+        return TransportResponse(response.status, response.headers, body)
 
     async def request_json(
         self,

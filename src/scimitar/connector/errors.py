@@ -42,6 +42,7 @@ __all__ = [
     "TargetTLSError",
     "TargetUnavailableError",
     "TargetUnreachableError",
+    "describe_body",
     "error_for_response",
     "retry_after_seconds",
     "scim_error_detail",
@@ -160,12 +161,26 @@ def error_for_response(method: str, url: str, response: TransportResponse) -> HT
     return TargetRejectedObjectError(message, **options)
 
 
+def describe_body(response: TransportResponse) -> str:
+    """An answer's body as a person may see it: its content type and size, never its bytes.
+
+    A server that echoes the request it got (a debugging endpoint, a misconfigured proxy) puts
+    the ``Authorization`` header in its body; quoting bodies would show the token.
+    """
+    kind = response.header("content-type") or "no content type"
+    return f"{kind}, {len(response.body)} bytes"
+
+
 def scim_error_detail(body: bytes) -> tuple[str, str | None]:
-    """``(detail, scimType)`` of a SCIM error body (RFC 7644 §3.12), or the body's start."""
+    """``(detail, scimType)`` of a SCIM error body (RFC 7644 §3.12).
+
+    A body that is not JSON gives no detail: its bytes are never quoted (see
+    :func:`describe_body`).
+    """
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return body[:200].decode("utf-8", "replace").strip(), None
+        return "", None
     if not isinstance(data, dict):
         return "", None
     detail = data.get("detail")

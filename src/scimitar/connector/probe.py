@@ -1,4 +1,4 @@
-"""Test Connection: Entra's probe for an object that cannot exist (spec §1.3).
+"""Test Connection: Entra's probe for an object that cannot exist.
 
 ``GET /Users?filter=<matching attribute> eq "<random GUID>"`` must answer 200 with an empty
 ListResponse; with group provisioning on, ``GET /Groups?excludedAttributes=members&filter=
@@ -19,6 +19,7 @@ from scimitar.connector.errors import (
     NetworkFailure,
     TargetTLSError,
     TargetUnreachableError,
+    describe_body,
     scim_error_detail,
 )
 from scimitar.connector.transport import TransportResponse
@@ -26,7 +27,6 @@ from scimitar.connector.transport import TransportResponse
 __all__ = ["ConnectionTest", "ProbeFailure", "ProbeFailureKind", "ProbeStep", "probe_connection"]
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-_RECEIVED_BYTES = 120
 
 
 class ProbeFailureKind(StrEnum):
@@ -53,14 +53,12 @@ class ProbeFailure:
         message: What happened, in plain words.
         hint: What to check or change.
         status: The HTTP status, when a response arrived.
-        received: The first bytes of the body, when they explain the failure.
     """
 
     kind: ProbeFailureKind
     message: str
     hint: str
     status: int | None = None
-    received: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, as the CLI prints them."""
@@ -68,8 +66,6 @@ class ProbeFailure:
         values["hint"] = self.hint
         if self.status is not None:
             values["status"] = self.status
-        if self.received is not None:
-            values["received"] = self.received
         return values
 
 
@@ -218,16 +214,14 @@ def _credentials(response: TransportResponse) -> ProbeFailure:
 
 
 def _not_scim(response: TransportResponse, path: str) -> ProbeFailure:
-    kind = response.header("content-type") or "no content type"
-    received = response.body[:_RECEIVED_BYTES].decode("utf-8", "replace")
+    # The body is described, never quoted: an echoing server would put our headers in it.
     return ProbeFailure(
         ProbeFailureKind.NOT_SCIM,
         f"The answer to GET {path} is not a SCIM ListResponse (HTTP {response.status}, "
-        f"{kind}); it starts with {received!r}.",
+        f"{describe_body(response)}).",
         "The Tenant URL likely points at a web page, a login page or a proxy rather than the "
         "app's SCIM API; use the SCIM base URL the app documents.",
         response.status,
-        received,
     )
 
 

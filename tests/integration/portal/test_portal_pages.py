@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scimitar.admin import AdminAuth
 from scimitar.portal.session import COOKIE
+from scimitar.secrets import Secret
+from tests.echoserver import echo_server
 from tests.integration.portal.conftest import Browser
 
 
@@ -367,3 +371,45 @@ async def test_job_control_refuses_what_cannot_be_done(portal_client: Browser) -
     assert (await portal_client.portal.status.status(app_id)).state == "paused"
     restarted = await portal_client.post(f"{base}/restart", {"reset_escrows": "1"})
     assert "restarted (reset: escrows)" in restarted.text
+
+
+async def _with_saved_token(portal_client: Browser, token: str) -> str:
+    app_id = await _webex(portal_client)
+    await portal_client.portal.apps.provisioning.set_credentials(
+        app_id, "http://127.0.0.1:9/v1/scim/abc/", Secret(token)
+    )
+    return app_id
+
+
+@pytest.mark.parametrize("action", ["/test", ""], ids=["test-connection", "save"])
+async def test_a_new_tenant_url_needs_the_token_again(portal_client: Browser, action: str) -> None:
+    token = "tok_saved_never_echoed_51f0"
+    app_id = await _with_saved_token(portal_client, token)
+    async with echo_server() as echo:
+        response = await portal_client.post(
+            f"/portal/apps/{app_id}/provisioning{action}",
+            {"tenant_url": echo.url, "token": "", "scope": "assigned", "status": "off"},
+        )
+    assert response.status_code == 400
+    assert "enter the Secret Token again" in response.text
+    assert echo.authorizations == []
+    assert token not in response.text
+    config = await portal_client.portal.apps.provisioning.config(app_id)
+    assert config.tenant_url == "http://127.0.0.1:9/v1/scim/abc/"
+
+
+async def test_test_connection_never_shows_what_an_echoing_server_answers(
+    portal_client: Browser,
+) -> None:
+    app_id = await _webex(portal_client)
+    token = "tok_typed_for_the_echo_9a2c"
+    async with echo_server() as echo:
+        response = await portal_client.post(
+            f"/portal/apps/{app_id}/provisioning/test",
+            {"tenant_url": echo.url, "token": token},
+        )
+    assert echo.authorizations == [f"Bearer {token}"]
+    assert "is not a SCIM ListResponse" in response.text
+    assert "text/plain" in response.text
+    assert token not in response.text
+    assert "Authorization" not in response.text

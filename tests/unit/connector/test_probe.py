@@ -25,7 +25,7 @@ TENANT_URL = "https://api.webex.com/v1/scim/0f4ee8c4-7d4c-4a36-9a4e-0b7b2c1f3a55
 
 def _client(answer: Answer) -> tuple[SCIMClient, FakeTransport]:
     transport = FakeTransport(answer)
-    return SCIMClient(Credentials(TENANT_URL, Secret("tok-123")), transport), transport
+    return SCIMClient(Credentials(TENANT_URL, Secret("tok-1234567")), transport), transport
 
 
 def _raise(error: Exception) -> Answer:
@@ -45,7 +45,7 @@ async def test_an_empty_list_passes_and_probes_like_entra() -> None:
     assert parse_qs(groups.query)["excludedAttributes"] == ["members"]
     assert parse_qs(groups.query)["filter"][0].startswith('displayName eq "')
     headers = transport.sent[0].headers
-    assert headers["Authorization"] == "Bearer tok-123"
+    assert headers["Authorization"] == "Bearer tok-1234567"
     assert headers["Accept"] == "application/scim+json"
     assert headers["User-Agent"].startswith("scimitar/")
 
@@ -170,15 +170,33 @@ async def test_each_failure_has_its_message_and_hint(
     assert in_hint in result.failure.hint
 
 
-async def test_a_non_scim_body_shows_the_first_bytes() -> None:
+async def test_a_non_scim_body_is_described_never_quoted() -> None:
     client, _ = _client(lambda _r: HTML)
     result = await probe_connection(client)
     assert result.failure is not None
-    assert result.failure.received == "<!DOCTYPE html><html>Sign in</html>"
+    assert "text/html, 35 bytes" in result.failure.message
+    assert "Sign in" not in str(result.to_dict())
     assert result.to_dict()["failure"]["status"] == 200
+
+
+def _echo(request: TransportRequest) -> TransportResponse:
+    echoed = f"GET {request.url}\nAuthorization: {request.headers['Authorization']}".encode()
+    return TransportResponse(200, {"content-type": "text/plain"}, echoed)
+
+
+def _scim_echo(request: TransportRequest) -> TransportResponse:
+    return scim(401, {"detail": f"got {request.headers['Authorization']}"})
+
+
+@pytest.mark.parametrize("answer", [_echo, _scim_echo], ids=["plain-echo", "scim-detail-echo"])
+async def test_a_server_echoing_the_request_never_shows_the_token(answer: Answer) -> None:
+    client, _ = _client(answer)
+    result = await probe_connection(client)
+    assert result.failure is not None
+    assert "tok-1234567" not in str(result.to_dict())
 
 
 async def test_the_token_is_not_in_the_report() -> None:
     client, _ = _client(lambda _r: scim(401, {}))
     result = await probe_connection(client)
-    assert "tok-123" not in str(result.to_dict())
+    assert "tok-1234567" not in str(result.to_dict())

@@ -148,7 +148,6 @@ class ProbeFailureDocument(BaseModel):
     message: str
     hint: str
     status: int | None = None
-    received: str | None = None
 
 
 class TestConnectionResult(BaseModel):

@@ -113,7 +113,10 @@ async def provisioning_page(request: Request, app_id: str, session: SignedIn) ->
 
 @router.post("/apps/{app_id}/provisioning/test")
 async def test_connection(request: Request, app_id: str, form_in: Posted) -> Response:
-    """Test Connection with the Tenant URL and token as entered (the saved token if blank)."""
+    """Test Connection with the Tenant URL and token as entered.
+
+    A blank token uses the saved one, only for the URL it was saved with.
+    """
     session, form = form_in
     portal = portal_of(request)
     config = await portal.apps.provisioning.config(app_id)
@@ -193,10 +196,8 @@ async def _save(portal: Portal, config: JobConfig, form: Form) -> tuple[JobConfi
     if wants_on and not url and not config.has_token:
         raise ConfigError("enter the Tenant URL and Secret Token before turning provisioning On")
     if url and (token or url != config.tenant_url):
-        if not token and not config.has_token:
-            raise ConfigError("enter the Secret Token the app issued")
-        secret = Secret(token) if token else (await service.credentials(config.app.id)).token
-        await service.set_credentials(config.app.id, url, secret)
+        # The service refuses a new URL without the token: a saved one stays with its URL.
+        await service.set_credentials(config.app.id, url, Secret(token) if token else None)
     if settings != config.settings:
         await service.update_settings(config.app.id, settings)
     if wants_on != config.is_on:
