@@ -49,6 +49,11 @@ def tokenize(text: str, error: ErrorFactory, what: str) -> list[Token]:
     Raises:
         SCIMError: An unterminated or malformed JSON string.
     """
+    if not _is_unicode(text):
+        raise error(
+            f"Invalid {what}: it holds a lone surrogate (not Unicode text); send the "
+            f"{what} as valid UTF-8."
+        )
     tokens: list[Token] = []
     i, size = 0, len(text)
     while i < size:
@@ -86,5 +91,20 @@ def _string(text: str, start: int, tokens: list[Token], error: ErrorFactory, wha
             f"Invalid {what} at position {start}: {raw} is not a valid JSON string ({exc.msg}); "
             f"escape backslashes and quotes as in JSON. {what.capitalize()}: {text}"
         ) from exc
+    if "\\u" in raw and not _is_unicode(value):
+        raise error(
+            f"Invalid {what} at position {start}: {raw} escapes a lone surrogate, which is no "
+            f"Unicode text; escape a character outside the BMP as a surrogate pair. "
+            f"{what.capitalize()}: {text}"
+        )
     tokens.append(Token("string", raw, start, value))
     return i + 1
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

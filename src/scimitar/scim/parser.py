@@ -28,7 +28,17 @@ from scimitar.scim.expressions import (
 from scimitar.scim.lexer import ErrorFactory, Token, tokenize
 from scimitar.scim.urns import split_urn
 
-__all__ = ["Parser"]
+__all__ = ["MAX_COMPARISONS", "MAX_LENGTH", "MAX_NESTING", "Parser"]
+
+# Limits on one filter or path, so that parsing, evaluating and rendering it stay bounded (each
+# recurses once per level of nesting and per term); docs/target.md lists them. Entra sends one
+# comparison; a client asking for 100 users by id stays within all three.
+MAX_LENGTH = 8192
+"""The most characters a filter or path may have."""
+MAX_COMPARISONS = 100
+"""The most comparisons (``attr op value`` or ``attr pr``) in one filter or path."""
+MAX_NESTING = 16
+"""The deepest nesting of parentheses, ``not`` and value filters."""
 
 _NAME = re.compile(r"\$ref|[A-Za-z][A-Za-z0-9_-]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -42,12 +52,19 @@ class Parser:
     """Parses one filter or path text; raises ``error`` with the position on failure."""
 
     def __init__(self, text: str, error: ErrorFactory, what: str) -> None:
+        if len(text) > MAX_LENGTH:
+            raise error(
+                f"Invalid {what}: it has {len(text)} characters, more than the {MAX_LENGTH} "
+                f"allowed; split the request into smaller ones."
+            )
         self.text = text
         self.error = error
         self.what = what
         self.tokens = tokenize(text, error, what)
         self.index = 0
         self.in_brackets = False
+        self.nesting = 0
+        self.comparisons = 0
 
     # -- token helpers -------------------------------------------------------------------
 
@@ -76,6 +93,25 @@ class Parser:
             f"Invalid {self.what} at position {token.pos}: expected {expected} but found "
             f"{found}. {self.what.capitalize()}: {self.text}"
         )
+
+    def enter(self) -> None:
+        """One level deeper (a parenthesis, ``not`` or a value filter), within the limit."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.error(
+                f"Invalid {self.what} at position {self.current.pos}: parentheses, not and "
+                f"value filters are nested more than {MAX_NESTING} levels deep; simplify the "
+                f"{self.what}."
+            )
+
+    def count_comparison(self) -> None:
+        """One more comparison, within the limit."""
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise self.error(
+                f"Invalid {self.what}: it has more than {MAX_COMPARISONS} comparisons; "
+                f"split the request into smaller ones."
+            )
 
     def expect(self, kind: str, expected: str) -> Token:
         """Consume a token of ``kind`` or fail."""
@@ -112,15 +148,20 @@ class Parser:
         """``"not" unary / primary``."""
         if self.is_keyword("not"):
             self.advance()
-            return Not(self.parse_not())
+            self.enter()
+            operand = self.parse_not()
+            self.nesting -= 1
+            return Not(operand)
         return self.parse_primary()
 
     def parse_primary(self) -> Filter:
         """``"(" filter ")" / attribute expression / value path``."""
         if self.current.kind == "(":
             self.advance()
+            self.enter()
             inner = self.parse_or()
             self.expect(")", '")" to close the parenthesis')
+            self.nesting -= 1
             return inner
         if self.current.kind != "word" or self.current.text.lower() in _KEYWORDS:
             self.fail('an attribute name, "not" or "("')
@@ -145,10 +186,12 @@ class Parser:
     def parse_bracket_filter(self) -> Filter:
         """The filter between ``[`` and ``]`` (the ``[`` already consumed)."""
         self.in_brackets = True
+        self.enter()
         try:
             inner = self.parse_or()
         finally:
             self.in_brackets = False
+            self.nesting -= 1
         self.expect("]", '"]" to close the value filter')
         return inner
 
@@ -167,6 +210,7 @@ class Parser:
         """``path "pr"`` or ``path op value``."""
         token = self.current
         op = token.text.lower() if token.kind == "word" else ""
+        self.count_comparison()
         if op == "pr":
             self.advance()
             return Present(path)
@@ -187,7 +231,10 @@ class Parser:
         lowered = token.text.lower()
         if lowered in _LITERALS:
             return _LITERALS[lowered]
-        return _number(token.text)
+        try:
+            return _number(token.text)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            self.fail("a number of at most 4300 digits", token)
 
     # -- attribute paths -----------------------------------------------------------------
 

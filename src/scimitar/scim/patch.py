@@ -74,6 +74,14 @@ def _apply_operation(
     value = None if value_key is None else operation[value_key]
     if path is not None and not isinstance(path, str):
         raise InvalidPathError(f"PATCH operation {number}: 'path' must be a string, got {path!r}.")
+    if value_key is None and op != "remove":
+        # RFC 7644 §3.5.2.1, §3.5.2.3: add and replace carry a value; without one, the
+        # operation is no request to clear the attribute (that is remove).
+        target = f"'{path}'" if path else "the resource"
+        raise InvalidValueError(
+            f"PATCH operation {number} ({op} of {target}) has no 'value'; send the value, or "
+            f"use remove to clear the attribute."
+        )
     extension = schema.schema_for(path.strip()) if path else None
     if not path or not path.strip():
         _apply_without_path(result, op, value, schema, number)

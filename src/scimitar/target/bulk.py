@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimitar import jsontext
-from scimitar.scim.errors import SCIMError
+from scimitar.scim.errors import InvalidValueError, SCIMError
 from scimitar.target.documents import RequestContext, etag
 from scimitar.target.profiles import profile_named
 from scimitar.target.service import TargetService
@@ -83,10 +83,25 @@ def _parse(body: Any, max_operations: int) -> tuple[list[_Operation], int | None
     if fail_on_errors is not None and (not isinstance(fail_on_errors, int) or fail_on_errors < 1):
         raise SCIMError(400, "invalidValue", "failOnErrors must be a positive integer")
     operations = [_operation(i, op) for i, op in enumerate(raw)]
+    _check_unique_bulk_ids(operations)
     if _mentions_reference([op.data for op in operations]):  # one look for the whole request
         for op in operations:
             op.may_reference = _mentions_reference(op.data)
     return operations, fail_on_errors
+
+
+def _check_unique_bulk_ids(operations: list[_Operation]) -> None:
+    """RFC 7644 §3.7: a bulkId names one operation, so a reference to it is unambiguous."""
+    seen: dict[str, int] = {}
+    for op in operations:
+        if op.bulk_id is None:
+            continue
+        first = seen.setdefault(op.bulk_id, op.index)
+        if first != op.index:
+            raise InvalidValueError(
+                f"Operations[{op.index}] repeats bulkId {op.bulk_id!r} of Operations[{first}]; "
+                "give every operation its own bulkId"
+            )
 
 
 def _operation(index: int, raw: Any) -> _Operation:
@@ -98,6 +113,8 @@ def _operation(index: int, raw: Any) -> _Operation:
             400, "invalidValue", f"Operations[{index}].method must be POST, PUT, PATCH or DELETE"
         )
     bulk_id = raw.get("bulkId")
+    if bulk_id is not None and not isinstance(bulk_id, str):
+        raise SCIMError(400, "invalidValue", f"Operations[{index}].bulkId must be a string")
     if method == "POST" and not isinstance(bulk_id, str):
         raise SCIMError(400, "invalidValue", f"Operations[{index}] (POST) needs a bulkId")
     return _Operation(

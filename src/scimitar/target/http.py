@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from scimitar.scim.errors import SCIMError
+from scimitar import jsonlimits
+from scimitar.scim.errors import InvalidSyntaxError, InvalidValueError, SCIMError
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.fastsql import is_locked
@@ -28,7 +28,7 @@ from scimitar.target.responses import DroppedResponse, scim_response
 from scimitar.target.service import TargetService
 from scimitar.target.tenants import Tenant, TenantService
 
-__all__ = ["TargetApp", "create_target_app", "parse_tenant_id"]
+__all__ = ["TargetApp", "create_target_app", "parse_tenant_id", "read_body"]
 
 log = structlog.get_logger("scimitar.target")
 Handler = r.Handler
@@ -162,7 +162,10 @@ class TargetApp:
         return self.error_response(failure, errors_as, tracking_id)
 
     async def read_json(self, request: Request) -> Any:
-        """The request body as JSON, refusing bodies over the size limit with 413."""
+        """The request body as JSON, refusing bodies over the size limit with 413.
+
+        The JSON limits (docs/target.md, "Limits") are :func:`read_body`'s.
+        """
         limit = self.settings.max_request_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -174,12 +177,23 @@ class TargetApp:
             if size > limit:
                 raise _too_big(limit)
             chunks.append(chunk)
-        try:
-            return json.loads(b"".join(chunks) or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SCIMError(
-                400, "invalidSyntax", f"the request body is not valid JSON: {exc}"
-            ) from exc
+        return read_body(b"".join(chunks) or b"null")
+
+
+def read_body(raw: bytes) -> Any:
+    """A request body's JSON within the limits of :mod:`scimitar.jsonlimits` (RFC 7644 §3.12).
+
+    Raises:
+        InvalidSyntaxError: Not JSON, or nested deeper than ``jsonlimits.MAX_DEPTH``.
+        InvalidValueError: A string holds a lone surrogate or a control character other than
+            TAB, LF and CR (nothing can store or compare it).
+    """
+    try:
+        return jsonlimits.loads(raw)
+    except jsonlimits.JSONLimitError as exc:
+        if exc.problem == "text":
+            raise InvalidValueError(f"the request body: {exc.message}") from exc
+        raise InvalidSyntaxError(f"the request body is {exc.message}") from exc
 
 
 def _denied() -> SCIMError:

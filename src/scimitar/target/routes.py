@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from scimitar.scim.errors import SCIMError
+from scimitar.scim.errors import InvalidValueError, SCIMError
 from scimitar.target import discovery
 from scimitar.target import repository as repo
 from scimitar.target.bulk import run_bulk
@@ -27,6 +27,8 @@ __all__ = ["Handler", "bulk", "collection", "group_members", "resource", "search
 Handler = Callable[[Request, RequestContext, TargetProfile], Awaitable[Response]]
 GROUP_MEMBERS = "urn:scim:schemas:extension:cisco:webexidentity:2.0:GroupMembers"
 MEMBERS_PAGE_MAX = 500
+MAX_PAGING_VALUE = 2**31 - 1
+"""The largest ``startIndex`` or ``count`` accepted (docs/target.md, "Limits")."""
 
 
 def _csv(value: Any) -> list[str] | None:
@@ -50,13 +52,27 @@ def _flag(value: Any, name: str) -> bool | None:
     raise SCIMError(400, "invalidValue", f"{name} must be true or false, got {value!r}")
 
 
-def _integer(value: Any, name: str, default: int | None) -> int | None:
+def _integer(value: Any, name: str, default: int | None, *, is_clamped: bool = False) -> int | None:
+    """A paging value (RFC 7644 §3.4.2.4): an integer up to :data:`MAX_PAGING_VALUE`.
+
+    Values below the range are the caller's to clamp (a ``startIndex`` under 1 means 1, a
+    negative ``count`` means 0). Above it, a ``count`` is clamped (the page is cut to the
+    server's maximum anyway) and a ``startIndex`` refused: no page starts there.
+    """
     if value is None or value == "":
         return default
     try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise SCIMError(400, "invalidValue", f"{name} must be an integer, got {value!r}") from exc
+        number = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
+        raise InvalidValueError(f"{name} must be an integer, got {shown}") from exc
+    if number > MAX_PAGING_VALUE and is_clamped:
+        return MAX_PAGING_VALUE
+    if number > MAX_PAGING_VALUE:
+        raise InvalidValueError(
+            f"{name} must be at most {MAX_PAGING_VALUE}; no page starts beyond that"
+        )
+    return number
 
 
 def _lookup(params: Any, name: str) -> Any:
@@ -83,7 +99,7 @@ def parse_list_query(params: Any) -> ListQuery:
     return ListQuery(
         filter=_lookup(params, "filter"),
         start_index=_integer(_lookup(params, "startIndex"), "startIndex", 1) or 1,
-        count=_integer(_lookup(params, "count"), "count", None),
+        count=_integer(_lookup(params, "count"), "count", None, is_clamped=True),
         sort_by=_lookup(params, "sortBy"),
         sort_order=str(_lookup(params, "sortOrder") or "ascending"),
         view=projection_from(params),
@@ -200,7 +216,7 @@ def group_members(target: TargetApp) -> Handler:
         params = request.query_params
         group_id = request.path_params["id"]
         start = max(_integer(_lookup(params, "startIndex"), "startIndex", 1) or 1, 1)
-        count = _integer(_lookup(params, "count"), "count", MEMBERS_PAGE_MAX) or 0
+        count = _integer(_lookup(params, "count"), "count", MEMBERS_PAGE_MAX, is_clamped=True) or 0
         count = max(0, min(count, MEMBERS_PAGE_MAX))
         member_type = _lookup(params, "memberType")
         async with target.database.fast_read() as conn:

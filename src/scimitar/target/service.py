@@ -29,6 +29,7 @@ from scimitar.target.documents import (
     render_group,
     render_user,
 )
+from scimitar.target.names import check_names
 from scimitar.target.profiles import TargetProfile, profile_named
 
 __all__ = ["Projection", "TargetService", "not_found"]
@@ -165,6 +166,7 @@ class TargetService:
         """
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="create")
+        check_names(resource_type, doc)
         members = doc.pop("members", None) if resource_type == "Group" else None
         if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
@@ -213,6 +215,7 @@ class TargetService:
         """
         profile = profile_named(ctx.profile_name)
         doc = validate_resource(_object(body), profile.schema_for(resource_type), mode="replace")
+        check_names(resource_type, doc)
         members = doc.pop("members", None) if resource_type == "Group" else None
         if resource_type == "User" and ctx.quirks == "vendor":
             doc = profile.normalise_user(doc)
@@ -269,6 +272,7 @@ class TargetService:
                 before = await repo.list_members(conn, ctx.tenant_id, resource_id)
                 source["members"] = [{"value": m.value, "type": m.type} for m in before]
             doc = apply_patch(source, operations, profile.schema_for(resource_type))
+            check_names(resource_type, doc)
             if resource_type == "Group":
                 await self._apply_member_changes(
                     conn, ctx, profile, resource_id, before, doc.pop("members", None) or []
