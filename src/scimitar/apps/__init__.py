@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scimitar.apps.assignments import AssignmentService
+from scimitar.apps.attribute_list import AttributeListService
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.mappings import MappingService, object_type_named
 from scimitar.apps.model import (
@@ -36,6 +37,7 @@ __all__ = [
     "Apps",
     "Assignment",
     "AssignmentService",
+    "AttributeListService",
     "ConnectionTestError",
     "ConnectorOptions",
     "JobConfig",
@@ -60,6 +62,7 @@ class Apps:
         assignments: Users and groups assigned to apps.
         provisioning: Credentials, Test Connection, settings, on/off.
         mappings: Attribute mappings and scoping filters.
+        attributes: The target attribute list (Entra's "Edit attribute list").
     """
 
     gallery: GalleryService
@@ -67,6 +70,7 @@ class Apps:
     assignments: AssignmentService
     provisioning: ProvisioningService
     mappings: MappingService
+    attributes: AttributeListService
 
     @classmethod
     def create(
@@ -93,4 +97,5 @@ class Apps:
             AssignmentService(database, apps, directory),
             provisioning,
             MappingService(provisioning),
+            AttributeListService(provisioning),
         )

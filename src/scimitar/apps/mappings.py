@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from scimitar.apps.mapping_edits import (
@@ -20,8 +21,9 @@ from scimitar.apps.mapping_edits import (
 )
 from scimitar.apps.model import JobConfig
 from scimitar.apps.provisioning import ProvisioningService
+from scimitar.apps.reference_rules import check_references, retype_edited
 from scimitar.errors import ConfigError
-from scimitar.mapping.mappings import MappingSet, TargetType
+from scimitar.mapping.mappings import MappingSet
 from scimitar.mapping.scoping import ScopingClause
 from scimitar.mapping.scoping_operators import operator_named
 
@@ -71,6 +73,7 @@ class MappingService:
         mappings = dict(config.mappings)
         for object_type, mapping_set in imported.items():
             _set_of(config, object_type)
+            check_references(mapping_set)
             check_targets(mapping_set, config.target_attributes(object_type))
             mappings[object_type] = mapping_set
         return await self._provisioning.save_mappings(config.app, mappings)
@@ -82,14 +85,25 @@ class MappingService:
         return await self._provisioning.save_mappings(config.app, defaults)
 
     async def set_mapping(self, app_key: str, object_type: str, edit: MappingEdit) -> MappingSet:
-        """Add or change the mapping of one target attribute (see :class:`MappingEdit`)."""
+        """Add or change the mapping of one target attribute (see :class:`MappingEdit`).
+
+        The mapping is typed as ``edit.target_type`` says, else as the target attribute list
+        types the attribute (see :func:`retype_edited` for references).
+        """
 
         def change(config: JobConfig, mapping_set: MappingSet) -> MappingSet:
-            typed = edit
-            if edit.target_type is None:
-                typed = MappingEdit(**{**_fields(edit), "target_type": _type_of(config, edit)})
-            edited = apply_edit(mapping_set, typed)
-            check_targets(edited, config.target_attributes(mapping_set.object_type))
+            key = edit.target.strip().lower()
+            is_new = all(m.target.lower() != key for m in mapping_set.mappings)
+            edited = apply_edit(mapping_set, replace(edit, target_type=None))
+            attributes = config.attribute_list(mapping_set.object_type)
+            edited = retype_edited(
+                edited,
+                edit.target,
+                attributes,
+                edit.target_type,
+                is_source_changed=is_new or edit.source is not None,
+            )
+            check_targets(edited, [attribute.name for attribute in attributes])
             return edited
 
         return await self._change(app_key, object_type, change)
@@ -144,18 +158,6 @@ def _set_of(config: JobConfig, object_type: str) -> MappingSet:
     if found is None:
         raise ConfigError(f"{config.template.display_name} does not provision {name} objects")
     return found
-
-
-def _type_of(config: JobConfig, edit: MappingEdit) -> TargetType | None:
-    for object_type in config.template.object_types:
-        for attribute in config.template.target_attributes(object_type):
-            if attribute.name.lower() == edit.target.strip().lower():
-                return TargetType(attribute.type)
-    return None
-
-
-def _fields(edit: MappingEdit) -> dict[str, Any]:
-    return {name: getattr(edit, name) for name in MappingEdit.__slots__}
 
 
 def _parse_document(text: str) -> dict[str, MappingSet]:

@@ -9,11 +9,12 @@ capabilities. The decrypted token is never part of it; the engine asks
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from scimitar.apps.attributes import CustomAttributes, TargetAttributeDefinition, attribute_list
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import DEFAULT_ACCESS, Dialect, UpdateMethod
 from scimitar.gallery.template import AppTemplate
@@ -165,6 +166,7 @@ class JobConfig:
         is_on: Provisioning status On.
         needs_initial_cycle: The next cycle must be an initial one (a schema or scope change).
         discovery: What schema discovery found, if it ran.
+        custom_attributes: The attributes the admin added to the target attribute list.
     """
 
     app: App
@@ -176,6 +178,7 @@ class JobConfig:
     is_on: bool
     needs_initial_cycle: bool
     discovery: Discovery | None
+    custom_attributes: CustomAttributes = field(default_factory=dict)
 
     @property
     def object_types(self) -> tuple[str, ...]:
@@ -184,14 +187,12 @@ class JobConfig:
         return tuple(t for t in self.template.object_types if t not in disabled)
 
     def target_attributes(self, object_type: str) -> tuple[str, ...]:
-        """The target attribute list: the template's, then what discovery added (spec §1.4)."""
-        names = [attribute.name for attribute in self.template.target_attributes(object_type)]
-        known = {name.lower() for name in names}
-        for found in self.discovery.attributes.get(object_type, ()) if self.discovery else ():
-            if found.name.lower() not in known:
-                names.append(found.name)
-                known.add(found.name.lower())
-        return tuple(names)
+        """The names of :meth:`attribute_list`."""
+        return tuple(attribute.name for attribute in self.attribute_list(object_type))
+
+    def attribute_list(self, object_type: str) -> tuple[TargetAttributeDefinition, ...]:
+        """The target attribute list: the template's, what discovery added, the admin's."""
+        return attribute_list(self.template, self.discovery, self.custom_attributes, object_type)
 
     def connector_options(self) -> ConnectorOptions:
         """The template's quirks, with PATCH, Bulk and filter support as discovery found."""

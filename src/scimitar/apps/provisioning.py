@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from scimitar.apps.attributes import CustomAttributes, dump_custom
 from scimitar.apps.model import App, JobConfig, JobSettings
 from scimitar.apps.rows import JOB_COLUMNS, dump_mappings, job_from_row, settings_values
 from scimitar.apps.service import AppService
@@ -245,6 +246,11 @@ class ProvisioningService:
     async def save_mappings(self, app: App, mappings: dict[str, MappingSet]) -> JobConfig:
         """Store mapping sets (validated by the caller) and mark the job for an initial cycle."""
         await self._update(app, mappings=dump_mappings(mappings), needs_initial_cycle=True)
+        return await self.config(app.id)
+
+    async def save_attribute_list(self, app: App, custom: CustomAttributes) -> JobConfig:
+        """Store the attributes the admin added to the target attribute list."""
+        await self._update(app, target_attributes=dump_custom(custom))
         return await self.config(app.id)
 
     async def mark_cycle_started(self, app: App, *, is_initial: bool) -> None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from scimitar.apps.attributes import load_custom
 from scimitar.apps.model import App, JobConfig, JobSettings, Scope
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import Dialect
@@ -66,6 +67,7 @@ def job_row(app_id: str, template: AppTemplate) -> dict[str, Any]:
         **settings_values(settings),
         "mappings": dump_mappings(template.default_mappings),
         "discovery": None,
+        "target_attributes": None,
         "is_on": False,
         "needs_initial_cycle": True,
         "updated_at": utcnow(),
@@ -101,4 +103,5 @@ def job_from_row(app: App, template: AppTemplate, row: Any, has_token: bool) -> 
         is_on=bool(values["is_on"]),
         needs_initial_cycle=bool(values["needs_initial_cycle"]),
         discovery=Discovery.from_dict(json.loads(discovery)) if discovery else None,
+        custom_attributes=load_custom(values["target_attributes"]),
     )

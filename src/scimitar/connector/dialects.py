@@ -231,7 +231,11 @@ def enable_body(dialect: Dialect) -> _Body:
 
 
 def manager_body(
-    manager_id: str | None, dialect: Dialect, *, current: str | None = None
+    manager_id: str | None,
+    dialect: Dialect,
+    *,
+    current: str | None = None,
+    path: str = MANAGER_PATH,
 ) -> _Body | None:
     """The PATCH that sets, changes or clears the manager (spec §1.6 "Manager").
 
@@ -239,17 +243,20 @@ def manager_body(
         manager_id: The manager's *target* id, or ``None`` to clear it.
         dialect: The request dialect.
         current: The manager target id the user has now, if any.
+        path: The target attribute the manager mapping writes (the enterprise ``manager`` by
+            default; ``...:manager.value`` or an admin's reference attribute otherwise).
 
     Returns:
         The PatchOp message, or ``None`` when the target already holds ``manager_id``.
     """
     if manager_id == current:
         return None
+    is_enterprise = path.lower() == MANAGER_PATH.lower()
     if manager_id is None:
-        path = f"manager[value eq {render_value(current)}]"
-        return patch_request([{"op": dialect.op("remove"), "path": path}])
+        removal = f"manager[value eq {render_value(current)}]" if is_enterprise else path
+        return patch_request([{"op": dialect.op("remove"), "path": removal}])
     name: Literal["add", "replace"] = "add" if current is None else "replace"
-    return patch_request([{"op": dialect.op(name), "path": MANAGER_PATH, "value": manager_id}])
+    return patch_request([{"op": dialect.op(name), "path": path, "value": manager_id}])
 
 
 def app_role_operation(assignment: Mapping[str, Any], dialect: Dialect) -> _Body:

@@ -302,7 +302,7 @@ async def _manager(
     if manager_source and wanted is None:
         return None
     current = _current_manager(link.last_exported.get("manager"))
-    body = manager_body(wanted, ctx.dialect, current=current)
+    body = manager_body(wanted, ctx.dialect, current=current, path=path)
     if body is None:
         return None
     error: SyncError | None = None

@@ -33,6 +33,7 @@ from scimitar.secrets import Secret
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
 from scimitar.target.http import create_target_app
+from scimitar.target.profiles import PROFILES
 from scimitar.target.tenants import TenantService
 from tests.conftest import free_port
 
@@ -103,6 +104,13 @@ class PoisonedPort:
 
     async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
         return await self._inner.bulk(operations)
+
+    async def list_all(
+        self, object_type: str, **options: Any
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        # Templates that match by listing (Cisco Webex) read the app's objects in pages.
+        async for page in self._inner.list_all(object_type, **options):  # type: ignore[attr-defined]
+            yield page
 
 
 @dataclass
@@ -177,7 +185,9 @@ class World:
 
 
 @asynccontextmanager
-async def world_for(database: Database, settings: Settings) -> AsyncIterator[World]:
+async def world_for(
+    database: Database, settings: Settings, *, template: str = "scim", profile: str = "generic"
+) -> AsyncIterator[World]:
     """Serve the target on a free port, and set up a tenant and an app on it."""
     served = await open_database(settings)
     port = free_port()
@@ -194,11 +204,12 @@ async def world_for(database: Database, settings: Settings) -> AsyncIterator[Wor
         while not server.started:
             await asyncio.sleep(0.02)
         tenants = TenantService(database)
-        tenant, token = await tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile="generic")
-        url = f"http://127.0.0.1:{port}/scim/{tenant.id}/v2/"
+        tenant, token = await tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile=profile)
+        form = PROFILES[profile].url_forms[0].replace("{tenant}", tenant.id)
+        url = f"http://127.0.0.1:{port}{form}/"
         apps = Apps.create(database, settings)
         name = f"app-{uuid.uuid4().hex[:8]}"
-        app = await apps.apps.add("scim", name)
+        app = await apps.apps.add(template, name)
         await apps.provisioning.set_credentials(name, url, Secret(token))
         await apps.provisioning.set_provisioning(name, is_on=True)
         yield World(

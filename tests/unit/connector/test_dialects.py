@@ -246,3 +246,13 @@ def test_bulk_fail_on_errors_and_positive_size() -> None:
     assert body["failOnErrors"] == 1
     with pytest.raises(ConfigError):
         bulk_bodies([], 0)
+
+
+def test_manager_goes_to_the_path_the_mapping_targets() -> None:
+    path = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+    body = manager_body("m-2", RFC, current="m-1", path=path)
+    assert body is not None
+    assert body["Operations"] == [{"op": "replace", "path": path, "value": "m-2"}]
+    cleared = manager_body(None, ENTRA, current="m-2", path=path)
+    assert cleared is not None
+    assert cleared["Operations"] == [{"op": "Remove", "path": path}]

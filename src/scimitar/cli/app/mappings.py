@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from scimitar.apps import MappingEdit
+from scimitar.apps.attributes import type_named
+from scimitar.apps.reference_rules import reference_warnings
 from scimitar.cli.app.context import (
     AppArgument,
     ObjectOption,
@@ -16,7 +19,7 @@ from scimitar.cli.app.context import (
     render_config,
     render_mapping_set,
 )
-from scimitar.cli.output import JsonOption, emit, fail, run
+from scimitar.cli.output import JsonOption, emit, fail, run, stderr
 from scimitar.mapping.mappings import FlowType, MappingSet, SourceType
 
 __all__ = ["mappings_app", "scoping_app"]
@@ -118,10 +121,22 @@ def set_(
     apply: Annotated[
         str | None, typer.Option("--apply", help="always, or create (only on creation).")
     ] = None,
+    target_type: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            help="How the value is sent: string, boolean, integer, datetime or reference "
+            "(default: as the target attribute list types TARGET).",
+        ),
+    ] = None,
     object_type: ObjectOption = "user",
     as_json: JsonOption = False,
 ) -> None:
-    """Add or change the mapping of TARGET; expressions are checked before saving."""
+    """Add or change the mapping of TARGET; expressions are checked before saving.
+
+    A reference (manager, group members) mapped with --type reference sends the referenced
+    object's id in the app; ``app attributes APP list`` shows how each attribute is typed.
+    """
     sources = [(k, v) for k, v in _sources(source, constant, expression) if v is not None]
     if len(sources) > 1:
         fail("give one of --source, --constant and --expression")
@@ -130,18 +145,22 @@ def set_(
     if matching is not None and matching < 0:
         fail("--matching must be 0 (not matching) or a precedence from 1")
     kind, text = sources[0] if sources else (None, None)
-    edit = MappingEdit(
-        target.strip(),
-        kind,
-        text,
-        matching,
-        default,
-        _APPLY[apply.lower()] if apply else None,
-    )
 
     async def body() -> None:
+        edit = MappingEdit(
+            target.strip(),
+            kind,
+            text,
+            matching,
+            default,
+            _APPLY[apply.lower()] if apply else None,
+            type_named(target_type) if target_type is not None else None,
+        )
         async with open_apps() as services:
-            _emit_set(await services.mappings.set_mapping(ctx.obj, object_type, edit), as_json)
+            edited = await services.mappings.set_mapping(ctx.obj, object_type, edit)
+        for warning in reference_warnings(edited, edit.target):
+            stderr.print(f"[bold yellow]warning:[/] {escape(warning)}")
+        _emit_set(edited, as_json)
 
     run(body)
 

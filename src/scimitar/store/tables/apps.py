@@ -68,6 +68,8 @@ class ProvisioningJob(Base):
     disabled_object_types: Mapped[str] = mapped_column(String(64))
     mappings: Mapped[str] = mapped_column(Text)
     discovery: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The attributes the admin added to the target attribute list (JSON), if any.
+    target_attributes: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_on: Mapped[bool] = mapped_column(Boolean)
     needs_initial_cycle: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

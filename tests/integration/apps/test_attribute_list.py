@@ -1,0 +1,69 @@
+"""Editing the target attribute list, and mappings typed from it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from scimitar.apps import Apps, MappingEdit
+from scimitar.apps.attributes import AttributeOrigin, new_custom_attribute
+from scimitar.errors import ConfigError
+from scimitar.mapping.mappings import SourceType, TargetType
+from scimitar.settings import Settings
+from scimitar.store import Database
+
+CONTOSO = "urn:ietf:params:scim:schemas:extension:contoso:2.0:User"
+
+
+@pytest.fixture
+async def services(database: Database, settings: Settings) -> Apps:
+    services = Apps.create(database, settings)
+    await services.apps.add("cisco-webex", "Webex")
+    return services
+
+
+async def test_an_added_attribute_is_listed_mapped_typed_and_kept(services: Apps) -> None:
+    badge = new_custom_attribute("User", f"{CONTOSO}:badge", TargetType.INTEGER)
+    listed = await services.attributes.add("Webex", "user", badge)
+    assert listed[-1] == badge
+    edit = MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId")
+    edited = await services.mappings.set_mapping("Webex", "user", edit)
+    assert edited.mappings[-1].target_type is TargetType.INTEGER
+    config = await services.provisioning.config("Webex")
+    assert config.custom_attributes == {"User": (badge,)}
+
+
+async def test_manager_to_an_added_reference_is_inferred_a_reference(services: Apps) -> None:
+    sponsor = new_custom_attribute(
+        "User", f"{CONTOSO}:sponsor", TargetType.REFERENCE, referenced_object="User"
+    )
+    await services.attributes.add("Webex", "user", sponsor)
+    edit = MappingEdit(f"{CONTOSO}:sponsor", SourceType.ATTRIBUTE, "manager")
+    edited = await services.mappings.set_mapping("Webex", "user", edit)
+    assert edited.mappings[-1].target_type is TargetType.REFERENCE
+    with pytest.raises(ConfigError, match="only a direct mapping"):
+        await services.mappings.set_mapping(
+            "Webex", "user", MappingEdit(f"{CONTOSO}:sponsor", SourceType.CONSTANT, "x")
+        )
+
+
+async def test_attributes_that_cannot_be_added_or_removed(services: Apps) -> None:
+    badge = new_custom_attribute("User", f"{CONTOSO}:badge", TargetType.STRING)
+    await services.attributes.add("Webex", "user", badge)
+    with pytest.raises(ConfigError, match=r"already .*from the custom"):
+        await services.attributes.add("Webex", "user", badge)
+    with pytest.raises(ConfigError, match=r"already .*from the template"):
+        await services.attributes.add(
+            "Webex", "user", new_custom_attribute("User", "USERNAME", TargetType.STRING)
+        )
+    with pytest.raises(ConfigError, match="comes from the template"):
+        await services.attributes.remove("Webex", "user", "userName")
+    await services.mappings.set_mapping(
+        "Webex", "user", MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId")
+    )
+    with pytest.raises(ConfigError, match="remove its mapping first"):
+        await services.attributes.remove("Webex", "user", f"{CONTOSO}:badge")
+    await services.mappings.remove_mapping("Webex", "user", f"{CONTOSO}:badge")
+    left = await services.attributes.remove("Webex", "user", f"{CONTOSO}:BADGE")
+    assert all(a.origin is AttributeOrigin.TEMPLATE for a in left)
+    with pytest.raises(ConfigError, match="not in the User attribute list"):
+        await services.attributes.remove("Webex", "user", f"{CONTOSO}:badge")
