@@ -12,13 +12,15 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 
 from scimitar.apps.attributes import CustomAttributes, dump_custom
 from scimitar.apps.model import App, JobConfig, JobSettings
 from scimitar.apps.rows import JOB_COLUMNS, dump_mappings, job_from_row, settings_values
+from scimitar.apps.schedule import reschedule
 from scimitar.apps.service import AppService
 from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import is_same_tenant_url, validate_tenant_url
@@ -225,7 +227,14 @@ class ProvisioningService:
         values: dict[str, Any] = settings_values(settings)
         if settings.scope is not config.settings.scope:
             values["needs_initial_cycle"] = True
-        await self._update(config.app, **values)
+        async with self._database.write() as conn:
+            await conn.execute(_update_of(config.app, **values))
+            await reschedule(
+                conn,
+                config.app.id,
+                before=timedelta(minutes=config.settings.interval_minutes),
+                after=timedelta(minutes=settings.interval_minutes),
+            )
         return await self.config(config.app.id)
 
     async def set_provisioning(self, app_key: str, *, is_on: bool) -> JobConfig:
@@ -259,9 +268,12 @@ class ProvisioningService:
             await self._update(app, needs_initial_cycle=False)
 
     async def _update(self, app: App, **values: Any) -> None:
-        statement = update(JOB).where(JOB.c.app_id == app.id).values(updated_at=utcnow(), **values)
         async with self._database.write() as conn:
-            await conn.execute(statement)
+            await conn.execute(_update_of(app, **values))
+
+
+def _update_of(app: App, **values: Any) -> Update:
+    return update(JOB).where(JOB.c.app_id == app.id).values(updated_at=utcnow(), **values)
 
 
 def _merged(config: JobConfig, found: Discovery) -> Discovery:

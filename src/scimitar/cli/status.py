@@ -22,6 +22,7 @@ from scimitar.store import open_database
 __all__ = ["status"]
 
 _STATES = {
+    "off": ("Off (provisioning status off: no cycle runs)", "yellow"),
     "not_run": ("Not run", "dim"),
     "active": ("Active", "green"),
     "paused": ("Paused", "yellow"),
@@ -61,6 +62,12 @@ def _when(moment: datetime | None) -> str:
     return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _next(found: JobStatus) -> str:
+    if found.next_run_at is None and found.state in ("off", "paused", "disabled"):
+        return "none (provisioning is not running)"
+    return _when(found.next_run_at)
+
+
 def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
     def render(console: Console) -> None:
         label, style = _STATES.get(found.state, (found.state, ""))
@@ -70,7 +77,7 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
         facts.add_row("Linked groups", str(found.linked.get("Group", 0)))
         facts.add_row("First steady state", _when(found.first_steady_at))
         facts.add_row("Last steady state", _when(found.last_steady_at))
-        facts.add_row("Next cycle", _when(found.next_run_at))
+        facts.add_row("Next cycle", _next(found))
         escrowed = found.escrows
         if escrowed.count:
             facts.add_row(

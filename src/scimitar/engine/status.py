@@ -22,11 +22,15 @@ from scimitar.engine import escrows, quarantine, staged
 from scimitar.engine.escrows import EscrowSummary
 from scimitar.engine.quarantine import Quarantine
 from scimitar.store import Database
+from scimitar.store.tables.apps import JOB
 from scimitar.store.tables.engine import CYCLE, JOB_STATE, LINK
 
 __all__ = ["CycleProgress", "CycleSummary", "JobStatus", "JobStatusService"]
 
 NOT_RUN = "not_run"
+OFF = "off"
+#: States in which the scheduler runs no cycle, so no next cycle is shown.
+_NOT_SCHEDULED = frozenset({OFF, "paused", "disabled"})
 RUNNING = "running"
 OBJECT_TYPES = ("User", "Group")
 
@@ -151,7 +155,8 @@ class JobStatus:
 
     Attributes:
         app_id: The app.
-        state: not_run, active, paused or quarantined.
+        state: off (Provisioning Status Off), not_run, active, paused, quarantined or
+            disabled.
         last_cycle: The last cycle that ended, if any.
         running_cycle: The cycle running now, with its progress, if any.
         first_steady_at: When the job first reached a steady state.
@@ -215,6 +220,7 @@ class JobStatusService:
             state = (
                 await conn.execute(select(JOB_STATE).where(JOB_STATE.c.app_id == app_id))
             ).first()
+            is_on = await _is_on(conn, app_id)
             current = None if state is None else state.current_cycle_id
             running = await _running_cycle(conn, app_id, current)
             last = await _last_ended_cycle(conn, app_id)
@@ -228,28 +234,39 @@ class JobStatusService:
             "staged_deletes": staged_count,
         }
         if state is None:
-            return JobStatus(app_id, NOT_RUN, last, running, linked=linked, **faults)
+            shown = NOT_RUN if is_on else OFF
+            return JobStatus(app_id, shown, last, running, linked=linked, **faults)
+        shown = _state(state.state, held, is_on=is_on)
         return JobStatus(
             app_id=app_id,
-            state=_state(state.state, held),
+            state=shown,
             last_cycle=last,
             running_cycle=running,
             first_steady_at=state.first_steady_at,
             last_steady_at=state.last_steady_at,
-            next_run_at=state.next_run_at,
+            # Nothing is due while the scheduler will not run the job.
+            next_run_at=None if shown in _NOT_SCHEDULED else state.next_run_at,
             watermark=state.watermark,
             linked=linked,
             **faults,
         )
 
 
-def _state(stored: str, held: Quarantine | None) -> str:
-    """What the admin sees: disabled and paused first, then quarantined, then the stored state."""
+def _state(stored: str, held: Quarantine | None, *, is_on: bool) -> str:
+    """What the admin sees: disabled, paused and off first, then quarantined, then the stored
+    state. Provisioning Status Off wins over what the last cycle left (Entra shows Off)."""
     if held is not None and held.disabled_at is not None:
         return "disabled"
     if stored == "paused":
         return stored
+    if not is_on:
+        return OFF
     return "quarantined" if held is not None else stored
+
+
+async def _is_on(conn: AsyncConnection, app_id: str) -> bool:
+    row = (await conn.execute(select(JOB.c.is_on).where(JOB.c.app_id == app_id))).first()
+    return bool(row is not None and row.is_on)
 
 
 async def _running_cycle(

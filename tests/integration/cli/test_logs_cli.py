@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from typer.testing import CliRunner
 
 from scimitar.cli import output
@@ -21,6 +21,7 @@ from scimitar.engine.records import ErrorCode, ProvisioningAction, RecordStatus
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import open_database
+from scimitar.store.tables.apps import JOB
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 from tests.integration.engine.logrecords import NOW, make_record
 
@@ -215,15 +216,18 @@ async def _cycles(settings: Settings, app_id: str) -> None:
                 insert(JOB_STATE),
                 {"app_id": app_id, "state": "active", "current_cycle_id": "c-2"},
             )
+            # Provisioning on (set in the row: the test has no app to connect to).
+            await conn.execute(update(JOB).where(JOB.c.app_id == app_id).values(is_on=True))
     finally:
         await database.dispose()
 
 
 def test_app_status(runner: CliRunner, app_id: str, settings: Settings) -> None:
     never = _json(runner, "app", "status", "Lab", "--json")
-    assert never["state"] == "not_run"
+    assert never["state"] == "off"
+    assert never["nextRunAt"] is None
     assert never["app"]["id"] == app_id
-    assert "Not run" in _invoke(runner, "app", "status", "Lab").stdout
+    assert "Off (provisioning status off" in _invoke(runner, "app", "status", "Lab").stdout
     asyncio.run(_cycles(settings, app_id))
     document = _json(runner, "app", "status", "Lab", "--json")
     assert document["state"] == "active"

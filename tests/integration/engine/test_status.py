@@ -6,12 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from scimitar.apps import Apps
 from scimitar.engine.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
+from scimitar.store.tables.apps import JOB
 from scimitar.store.tables.engine import CYCLE, JOB_STATE, LINK
 from tests.integration.engine.logrecords import NOW
 
@@ -20,7 +21,15 @@ COUNTS = {"create": 3, "update": 1, "disable": 0, "skip": 5, "failure": 1}
 
 @pytest.fixture
 async def app_id(database: Database, settings: Settings) -> str:
-    return (await Apps.create(database, settings).apps.add("scim", "Lab")).id
+    """An app whose provisioning is on (set in its row: these tests need no credentials)."""
+    found = await Apps.create(database, settings).apps.add("scim", "Lab")
+    await _provisioning(database, found.id, is_on=True)
+    return found.id
+
+
+async def _provisioning(database: Database, app_id: str, *, is_on: bool) -> None:
+    async with database.write() as conn:
+        await conn.execute(update(JOB).where(JOB.c.app_id == app_id).values(is_on=is_on))
 
 
 async def _cycle(database: Database, app_id: str, cycle_id: str, **values: object) -> None:
@@ -164,3 +173,24 @@ async def test_linked_objects_are_counted_per_type(
         )
     found = await JobStatusService(database).status(app_id)
     assert found.linked == {"User": 3, "Group": 1}
+
+
+@pytest.mark.parametrize("stored", ["active", "quarantined", "not_run"])
+async def test_provisioning_off_shows_off_with_no_next_cycle(
+    database: Database, app_id: str, stored: str
+) -> None:
+    await _cycle(database, app_id, "c-1")
+    await _job_state(database, app_id, state=stored, next_run_at=NOW + timedelta(minutes=40))
+    await _provisioning(database, app_id, is_on=False)
+
+    found = await JobStatusService(database).status(app_id)
+
+    assert found.state == "off"
+    assert found.next_run_at is None
+    assert found.to_dict()["nextRunAt"] is None
+    assert found.last_cycle is not None
+
+
+async def test_an_app_never_turned_on_is_off(database: Database, settings: Settings) -> None:
+    other = await Apps.create(database, settings).apps.add("scim", "Never on")
+    assert (await JobStatusService(database).status(other.id)).state == "off"

@@ -71,7 +71,10 @@ class JobStatusDocument(BaseModel):
 
     app: AppDocument
     appId: str
-    state: str = Field(description="not_run, active, paused or quarantined")
+    state: str = Field(
+        description="off (Provisioning Status Off), not_run, active, paused, quarantined or "
+        "disabled"
+    )
     lastCycle: CycleDocument | None
     runningCycle: CycleDocument | None
     firstSteadyAt: str | None
