@@ -19,7 +19,15 @@ from scimitar.api.openapi import install_openapi
 from scimitar.api.problems import install_problem_handlers, problem_responses
 from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
-from scimitar.api.routes import control, directory, logs, mappings, ondemand, provisioning
+from scimitar.api.routes import (
+    attributes,
+    control,
+    directory,
+    logs,
+    mappings,
+    ondemand,
+    provisioning,
+)
 from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
 from scimitar.engine.control import JobControl
@@ -84,7 +92,16 @@ def create_api(
     api.state.control = JobControl(database, services.apps, events=events, runner=runner)
     install_problem_handlers(api)
     install_openapi(api)
-    for module in (directory, app_routes, provisioning, control, ondemand, mappings, logs):
+    for module in (
+        directory,
+        app_routes,
+        provisioning,
+        control,
+        ondemand,
+        mappings,
+        attributes,
+        logs,
+    ):
         api.include_router(module.router)
     return api
 

@@ -93,7 +93,7 @@ class MappingService:
 
         def change(config: JobConfig, mapping_set: MappingSet) -> MappingSet:
             key = edit.target.strip().lower()
-            is_new = all(m.target.lower() != key for m in mapping_set.mappings)
+            before = next((m for m in mapping_set.mappings if m.target.lower() == key), None)
             edited = apply_edit(mapping_set, replace(edit, target_type=None))
             attributes = config.attribute_list(mapping_set.object_type)
             edited = retype_edited(
@@ -101,7 +101,11 @@ class MappingService:
                 edit.target,
                 attributes,
                 edit.target_type,
-                is_source_changed=is_new or edit.source is not None,
+                is_source_changed=before is None
+                or (
+                    edit.source is not None
+                    and (edit.source_type, edit.source) != (before.source_type, before.source)
+                ),
             )
             check_targets(edited, [attribute.name for attribute in attributes])
             return edited

@@ -18,6 +18,7 @@ from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
 from scimitar.portal.pages import (
     activity,
     apps,
+    attributes,
     control,
     directory,
     mappings,
@@ -63,7 +64,17 @@ def create_portal(
         database, settings, launcher=launcher, scheduled=scheduled, events=events
     )
     portal.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, directory, apps, provisioning, mappings, activity, ondemand, control):
+    for module in (
+        signin,
+        directory,
+        apps,
+        provisioning,
+        mappings,
+        attributes,
+        activity,
+        ondemand,
+        control,
+    ):
         portal.include_router(module.router)
 
     @portal.middleware("http")

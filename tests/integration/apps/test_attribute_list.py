@@ -67,3 +67,17 @@ async def test_attributes_that_cannot_be_added_or_removed(services: Apps) -> Non
     assert all(a.origin is AttributeOrigin.TEMPLATE for a in left)
     with pytest.raises(ConfigError, match="not in the User attribute list"):
         await services.attributes.remove("Webex", "user", f"{CONTOSO}:badge")
+
+
+async def test_a_resaved_mapping_with_the_same_source_keeps_its_type(services: Apps) -> None:
+    manager = MappingEdit("displayName", SourceType.ATTRIBUTE, "manager")
+    with pytest.raises(ConfigError, match="--type string"):
+        await services.mappings.set_mapping("Webex", "user", manager)
+    typed = MappingEdit(
+        "displayName", SourceType.ATTRIBUTE, "manager", target_type=TargetType.STRING
+    )
+    await services.mappings.set_mapping("Webex", "user", typed)
+    again = MappingEdit("displayName", SourceType.ATTRIBUTE, "manager", default_value="none")
+    edited = await services.mappings.set_mapping("Webex", "user", again)
+    shown = next(m for m in edited.mappings if m.target == "displayName")
+    assert (shown.target_type, shown.default_value) == (TargetType.STRING, "none")

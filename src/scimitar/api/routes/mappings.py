@@ -25,11 +25,14 @@ from scimitar.api.schemas.mappings import (
     FunctionDocument,
     MappingEditBody,
     MappingSetDocument,
+    MappingSetEdited,
     ScopingClauseBody,
     ScopingFilterDocument,
 )
 from scimitar.apps import MappingEdit, object_type_named
+from scimitar.apps.attributes import type_named
 from scimitar.apps.model import App
+from scimitar.apps.reference_rules import reference_warnings
 from scimitar.engine.context import role_assignment
 from scimitar.errors import ConfigError, ExpressionSyntaxError, ObjectError
 from scimitar.mapping import LIBRARY, compile_expression, evaluate
@@ -119,12 +122,13 @@ def _edit(target: str, body: MappingEditBody) -> MappingEdit:
     if kind is SourceType.EXPRESSION and text is not None:
         compile_expression(text)
     flow = _APPLY[body.apply] if body.apply else None
-    return MappingEdit(target.strip(), kind, text, body.matching, body.default, flow)
+    kind_of = type_named(body.type) if body.type is not None else None
+    return MappingEdit(target.strip(), kind, text, body.matching, body.default, flow, kind_of)
 
 
 @router.put(
     "/apps/{app}/mappings/{object_type}/attributes/{target}",
-    response_model=MappingSetDocument,
+    response_model=MappingSetEdited,
     responses=_WRITE,
     tags=["mappings"],
     summary="Add or change a mapping",
@@ -136,9 +140,14 @@ async def set_mapping(
     target: Target,
     body: MappingEditBody,
 ) -> dict[str, Any]:
-    """Add or change the mapping of a target attribute; expressions are checked first."""
-    edited = await services.apps.mappings.set_mapping(app, object_type, _edit(target, body))
-    return edited.to_dict()
+    """Add or change the mapping of a target attribute; expressions are checked first.
+
+    A reference source (manager, members) mapped to an attribute the list does not type
+    Reference is refused (422) unless `type` is given; typed String it comes with a warning.
+    """
+    edit = _edit(target, body)
+    edited = await services.apps.mappings.set_mapping(app, object_type, edit)
+    return {**edited.to_dict(), "warnings": reference_warnings(edited, edit.target)}
 
 
 @router.delete(

@@ -15,6 +15,7 @@ __all__ = [
     "FunctionDocument",
     "MappingEditBody",
     "MappingSetDocument",
+    "MappingSetEdited",
     "ScopingClauseBody",
     "ScopingFilterDocument",
 ]
@@ -76,6 +77,15 @@ class MappingSetDocument(BaseModel):
     scope: ScopingGroups
 
 
+class MappingSetEdited(MappingSetDocument):
+    """A mapping set after an edit, with what the admin should know about it."""
+
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="E.g. a manager typed String: it sends the directory's objectId.",
+    )
+
+
 class MappingEditBody(BaseModel):
     """A change to the mapping of one target attribute; fields left out stay as they are.
 
@@ -95,6 +105,13 @@ class MappingEditBody(BaseModel):
     )
     apply: Literal["always", "create"] | None = Field(
         default=None, description="always, or create (only when the object is created)."
+    )
+    type: str | None = Field(
+        default=None,
+        max_length=20,
+        description="How the value is sent: String, Boolean, Integer, DateTime or Reference "
+        "(any case); default: as the target attribute list types the target. A reference "
+        "(manager, members) typed Reference sends the referenced object's id in the app.",
     )
 
 

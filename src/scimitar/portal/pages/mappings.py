@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from scimitar.apps import MappingEdit, object_type_named
+from scimitar.apps.attributes import CUSTOM_TYPES, type_named
+from scimitar.apps.reference_rules import reference_warnings
 from scimitar.directory.model import Group, User
 from scimitar.errors import ConfigError, ExpressionSyntaxError, NotFoundError, ScimitarError
 from scimitar.mapping import compile_expression
@@ -53,8 +55,15 @@ def edit_from_form(form: Form) -> MappingEdit:
         precedence = 0
     elif not precedence:
         precedence = 1
+    kind = form.get("target_type").strip()
     return MappingEdit(
-        target, source_type, source, precedence, form.get("default_value").strip(), flow
+        target,
+        source_type,
+        source,
+        precedence,
+        form.get("default_value").strip(),
+        flow,
+        type_named(kind) if kind else None,
     )
 
 
@@ -135,6 +144,7 @@ async def _list_page(
         kind=object_type.lower(),
         mapping_set=mapping_set,
         operators=OPERATORS,
+        warnings=reference_warnings(mapping_set),
         **values,
     )
 
@@ -239,6 +249,7 @@ async def _edit_page(
         mapping=mapping,
         target=target or "",
         targets=config.target_attributes(object_type),
+        target_types=[kind.value for kind in CUSTOM_TYPES],
         **values,
     )
 
