@@ -16,6 +16,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
 from scimitar.portal import create_portal
+from scimitar.security.bodylimit import BodyLimitMiddleware
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app
@@ -69,6 +70,7 @@ def create_app(
             await database.dispose()
 
     app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.state.database = database
     app.state.settings = settings
 

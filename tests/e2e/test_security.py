@@ -7,10 +7,15 @@ Each test is the finding's repro: it must now end in a refusal, a 413, an ended 
 from __future__ import annotations
 
 import re
+import select
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -83,3 +88,62 @@ async def test_the_saved_token_is_never_sent_to_a_new_tenant_url(server: Server)
     assert echo.authorizations == []
     shown = server.cli_json("app", "show", app["id"])
     assert shown["tenantUrl"] == "http://127.0.0.1:9/scim/"
+
+
+_HUNDRED_MB = 100 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def _peak_rss_kib(pid: int) -> int:
+    """The process's peak resident memory (``VmHWM``), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for process {pid}")
+
+
+def _stream_until_answered(url: str, path: str, headers: dict[str, str]) -> tuple[int, int]:
+    """POST a 100 MB chunked body, stopping when the server answers; (status, bytes sent)."""
+    parts = urlsplit(url)
+    lines = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", "Transfer-Encoding: chunked"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    chunk = f"{_CHUNK:x}\r\n".encode() + b"x" * _CHUNK + b"\r\n"
+    sent = 0
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            while sent < _HUNDRED_MB:
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                sock.sendall(chunk)
+                sent += _CHUNK
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = sock.recv(4096)
+    status = int(answer.split(b" ", 2)[1])
+    return status, sent
+
+
+@pytest.mark.parametrize(
+    ("with_key", "status"), [(False, 401), (True, 413)], ids=["anonymous-401", "keyed-413"]
+)
+def test_a_100_mb_post_is_refused_fast_without_growing_the_server(
+    server: Server, with_key: bool, status: int
+) -> None:
+    key = server.cli_json("admin", "key", "create", f"big-body-{with_key}")["key"]
+    headers = {"Content-Type": "application/json"}
+    if with_key:
+        headers["Authorization"] = f"Bearer {key}"
+    # Warm up: the first requests of each kind allocate what the server keeps anyway.
+    for _ in range(2):
+        _stream_until_answered(server.url, "/api/v1/directory/users", headers)
+    before = _peak_rss_kib(server.process.pid)
+    started = time.monotonic()
+    answered, sent = _stream_until_answered(server.url, "/api/v1/directory/users", headers)
+    elapsed = time.monotonic() - started
+    grown = _peak_rss_kib(server.process.pid) - before
+    assert answered == status
+    assert sent < 16 * 1024 * 1024, f"the server read {sent} bytes before answering"
+    assert elapsed < 10, f"answered after {elapsed:.1f} s"
+    assert grown < 4 * 1024, f"the server's peak RSS grew by {grown} KiB"

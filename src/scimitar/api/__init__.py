@@ -28,7 +28,7 @@ from scimitar.api.routes import (
     ondemand,
     provisioning,
 )
-from scimitar.api.security import require_api_key
+from scimitar.api.security import APIKeyGate, require_api_key
 from scimitar.apps import Apps
 from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
@@ -92,6 +92,7 @@ def create_api(
     api.state.control = JobControl(database, services.apps, events=events, runner=runner)
     install_problem_handlers(api)
     install_openapi(api)
+    api.add_middleware(APIKeyGate, auth=services.auth)
     for module in (
         directory,
         app_routes,

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from scimitar.api.cycles import CycleLauncher
@@ -102,6 +103,11 @@ def create_portal(
             "This form has expired or did not come from the portal.",
             "Reload the page and submit the form again.",
         )
+
+    @portal.exception_handler(ClientDisconnect)
+    async def gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The client left mid-body, or the body limit already answered 413: no one reads this.
+        return Response(status_code=400)
 
     @portal.exception_handler(ScimitarError)
     async def failed(request: Request, exc: ScimitarError) -> Response:

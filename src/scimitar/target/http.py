@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
@@ -132,6 +132,10 @@ class TargetApp:
                 return await handler(request, self.context(request, tenant, form), profile)
             except ConnectionDropError:
                 return DroppedResponse()
+            except ClientDisconnect:
+                # The client left mid-body, or the body limit answered 413 for us: no one reads
+                # this answer, and it is no internal error.
+                return Response(status_code=400)
             except SCIMError as error:
                 response = self.error_response(error, errors_as, tracking_id)
                 if isinstance(error, MethodNotAllowedError):
