@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
-__all__ = ["MAX_DEPTH", "JSONLimitError", "loads", "path_text"]
+__all__ = ["MAX_DEPTH", "JSONLimitError", "check_depth", "loads", "path_text"]
 
 MAX_DEPTH = 32
 """The deepest nesting accepted (a SCIM Bulk request with an extension's manager needs 7)."""
@@ -130,6 +130,15 @@ def _check_depth(value: Any, max_depth: int) -> bool:
                     has_float = True
         level = below
     return has_float
+
+
+def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse a value (already parsed) that nests arrays and objects deeper than ``max_depth``.
+
+    Raises:
+        JSONLimitError: With problem ``"depth"``.
+    """
+    _check_depth(value, max_depth)
 
 
 def _bad_text(text: str, *, allow_controls: bool) -> str | None:

@@ -177,6 +177,11 @@ def _parse_document(text: str) -> dict[str, MappingSet]:
     sets: dict[str, MappingSet] = {}
     for key, value in data.items():
         object_type = object_type_named(key)
+        if not isinstance(value, dict):
+            raise ConfigError(
+                f"{object_type} mappings: expected a mapping set (an object with "
+                f"attributeMappings), got {type(value).__name__}"
+            )
         try:
             sets[object_type] = MappingSet.from_dict({**value, "objectType": object_type})
         except ConfigError as exc:

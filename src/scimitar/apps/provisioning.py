@@ -195,6 +195,7 @@ class ProvisioningService:
         """
         text = entered.reveal().strip() if entered is not None else ""
         if text:
+            _check_token_text(text)
             return Secret(text)
         if not config.has_token:
             raise ConfigError(
@@ -288,3 +289,21 @@ def _merged(config: JobConfig, found: Discovery) -> Discovery:
         config.discovery.capabilities if config.discovery else None
     )
     return Discovery(capabilities, attributes)
+
+
+def _check_token_text(token: str) -> None:
+    """Refuse a Secret Token that cannot travel in an ``Authorization`` header.
+
+    A line break would end the header and start another (header injection); other control
+    characters and non-ASCII text are no bearer token either (RFC 6750 §2.1: ``b64token``).
+
+    Raises:
+        ConfigError: Saying what the token holds, never the token itself.
+    """
+    for position, char in enumerate(token, start=1):
+        if not (" " <= char <= "~"):
+            what = "a line break" if char in "\r\n" else f"the character U+{ord(char):04X}"
+            raise ConfigError(
+                f"the Secret Token holds {what} at position {position}; a bearer token is "
+                "one line of printable ASCII: paste the token alone, as the app issued it"
+            )

@@ -56,8 +56,14 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     """
     relative = _RELATIVE.match(text)
     if relative:
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+        try:
+            amount, unit = int(relative.group(1)), relative.group(2).lower()
+            return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+        except (OverflowError, ValueError) as exc:  # before year 1, or too many digits
+            raise ConfigError(
+                f"--since {relative.group(1)[:20]}{relative.group(2)}: the age reaches back "
+                "before year 1; give a smaller age such as 7d or 52w"
+            ) from exc
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:

@@ -41,9 +41,10 @@ class AttributeValueError(ConfigError):
     """
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
+        # A name read from a file may hold what no terminal or JSON answer can carry.
+        self.field = field if field.isprintable() else repr(field)[1:-1]
         self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{self.field}: {message}")
 
 
 class DuplicateObjectError(ConfigError):

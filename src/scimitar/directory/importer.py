@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scimitar import jsonlimits
 from scimitar.directory.errors import AttributeValueError, ImportProblem
 from scimitar.directory.model import (
     GROUP_ATTRIBUTES,
@@ -35,6 +36,7 @@ __all__ = ["GroupRow", "ImportBatch", "MembershipRow", "UserRow", "parse_import"
 _KINDS = ("users", "groups", "memberships")
 _JSON = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
+_RECORD_DEPTH = jsonlimits.MAX_DEPTH - 2  # a record sits in {"users": [ ... ]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,21 +190,48 @@ def _csv_kind(header: list[str]) -> str | None:
 
 
 def _read_csv(text: str, batch: ImportBatch) -> None:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [name.strip() for name in next(reader, [])]
-    kind = _csv_kind(header)
-    if kind is None:
-        message = "header names no userPrincipalName, displayName, or group and member"
-        batch.file_problems.append(ImportProblem(1, None, message))
-        return
-    _check_header(header, kind, batch)
-    if batch.file_problems:
-        return
-    start = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            _csv_row(batch, kind, header, cells, start)
+    """Read a CSV file strictly (RFC 4180): a quote left open or stray rejects the whole file.
+
+    A lenient reader lets an unclosed quote run on into the next rows and imports them as one
+    cell; here the file is refused, naming the line where the row with the quote began.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    start = 1
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        kind = _csv_kind(header)
+        if kind is None:
+            message = "header names no userPrincipalName, displayName, or group and member"
+            batch.file_problems.append(ImportProblem(1, None, message))
+            return
+        _check_header(header, kind, batch)
+        if batch.file_problems:
+            return
         start = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                _csv_row(batch, kind, header, cells, start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        batch.file_problems.append(_csv_problem(exc, start, reader.line_num))
+
+
+def _csv_problem(exc: csv.Error, start: int, end: int) -> ImportProblem:
+    """A file problem for malformed CSV, at the line where the bad row began."""
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        message = (
+            "a quoted cell opened on this row is never closed (the file ends inside it); "
+            "close the quote, or double a quote that is part of the text (\"\")"
+        )
+    elif "expected after" in reason:
+        message = (
+            f"a quote closes a cell but the cell goes on (line {end}); an earlier quote may "
+            "be unclosed: close it, or double a quote that is part of the text (\"\")"
+        )
+    else:
+        message = f"malformed CSV ({reason}); save the file as UTF-8 CSV and import it again"
+    return ImportProblem(start, None, message)
 
 
 def _is_known_column(name: str, kind: str) -> bool:
@@ -223,8 +252,9 @@ def _check_header(header: list[str], kind: str, batch: ImportBatch) -> None:
 
 def _csv_row(batch: ImportBatch, kind: str, header: list[str], cells: list[str], line: int) -> None:
     if len(cells) != len(header):
+        # A row of another width is a broken file (a lost quote or delimiter), not a bad row.
         message = f"has {len(cells)} cells, the header names {len(header)} columns"
-        batch.problems.append(ImportProblem(line, None, message))
+        batch.file_problems.append(ImportProblem(line, None, message))
         return
     record = dict(zip(header, cells, strict=True))
     _record(batch, kind, line, record, members_text=True)
@@ -258,8 +288,9 @@ def _array(text: str, index: int, lines: _Lines, on_item: Callable[[int, Any], N
     if text.startswith("]", index):
         return index + 1
     while True:
-        value, end = _JSON.raw_decode(text, index)
-        on_item(lines.at(index), value)
+        line = lines.at(index)
+        value, end = _decode(text, index, line)
+        on_item(line, value)
         index = _skip(text, end)
         if text.startswith("]", index):
             return index + 1
@@ -282,6 +313,34 @@ def _read_json(text: str, batch: ImportBatch) -> None:
             raise json.JSONDecodeError("extra data after the document", text, _skip(text, index))
     except json.JSONDecodeError as exc:
         batch.file_problems.append(ImportProblem(exc.lineno, None, f"invalid JSON: {exc.msg}"))
+    except _TooDeepError as exc:
+        batch.file_problems.append(ImportProblem(exc.line, None, exc.message))
+
+
+class _TooDeepError(Exception):
+    def __init__(self, line: int, max_depth: int) -> None:
+        self.line = line
+        self.message = (
+            f"invalid JSON: the record starting here is nested more than {max_depth} levels "
+            "deep (arrays and objects); an import record needs three at most"
+        )
+        super().__init__(self.message)
+
+
+def _decode(text: str, index: int, line: int) -> tuple[Any, int]:
+    """The JSON value at ``index`` and the offset after it, refused when nested too deep.
+
+    A record nests a few levels at most; one nested deeper than any import needs is a broken
+    (or hostile) file, refused before anything walks it.
+    """
+    try:
+        value, end = _JSON.raw_decode(text, index)
+        jsonlimits.check_depth(value, _RECORD_DEPTH)
+    except RecursionError as exc:
+        raise _TooDeepError(line, jsonlimits.MAX_DEPTH) from exc
+    except jsonlimits.JSONLimitError as exc:
+        raise _TooDeepError(line, jsonlimits.MAX_DEPTH) from exc
+    return value, end
 
 
 def _json_array(text: str, index: int, kind: str, batch: ImportBatch, lines: _Lines) -> int:
@@ -299,7 +358,7 @@ def _json_object(text: str, index: int, batch: ImportBatch, lines: _Lines) -> in
         if key in _KINDS and text.startswith("[", index):
             index = _json_array(text, index, key, batch, lines)
         else:
-            _value, index = _JSON.raw_decode(text, index)
+            _value, index = _decode(text, index, lines.at(index))
             message = f"expected a list under {key!r}" if key in _KINDS else "unknown section"
             batch.file_problems.append(ImportProblem(lines.at(index), str(key), message))
         index = _skip(text, index)

@@ -32,6 +32,7 @@ __all__ = [
     "ObjectType",
     "User",
     "attribute_spec",
+    "check_text",
     "coerce_attributes",
     "coerce_value",
     "coercer",
@@ -43,6 +44,11 @@ EXTENSION_PREFIX = "extension_"
 _EXTENSION_NAME = re.compile(r"^extension_[A-Za-z0-9_]{1,100}$")
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _CHECKED_TEXT = frozenset({"userPrincipalName", "mail", "preferredLanguage"})
+# Text no store or app can keep or show: a lone surrogate (not Unicode, refused by UTF-8) and
+# control characters (NUL is refused by PostgreSQL). Multi-line attributes keep TAB, LF and CR.
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_UNSTORABLE_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_MULTILINE = frozenset({"streetAddress", "description"})
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off"})
 
@@ -141,12 +147,36 @@ def attribute_spec(object_type: ObjectType, name: str) -> AttributeSpec:
     raise AttributeValueError(name, f"unknown attribute{known}")
 
 
+def check_text(name: str, text: str) -> None:
+    """Refuse text that holds a control character or a lone surrogate.
+
+    ``str.isprintable`` answers the common case in C; only text it doubts (which includes
+    non-breaking and zero-width spaces, both allowed) is searched for what is refused.
+
+    Raises:
+        AttributeValueError: Naming the character by its code point.
+    """
+    if text.isprintable():
+        return
+    pattern = _UNSTORABLE_MULTILINE if name in _MULTILINE else _UNSTORABLE
+    found = pattern.search(text)
+    if found is None:
+        return
+    point = ord(found.group())
+    if 0xD800 <= point <= 0xDFFF:
+        raise AttributeValueError(name, f"holds a lone surrogate \\u{point:04x}, not Unicode text")
+    raise AttributeValueError(
+        name, f"holds the control character U+{point:04X}; send one line of visible text"
+    )
+
+
 def _as_text(spec: AttributeSpec, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise AttributeValueError(spec.name, f"expected text, got {type(value).__name__}")
     text = str(value).strip()
     if len(text) > spec.max_length:
         raise AttributeValueError(spec.name, f"longer than {spec.max_length} characters")
+    check_text(spec.name, text)
     return text
 
 
@@ -193,6 +223,7 @@ def _coerce_text(spec: AttributeSpec, value: str) -> str | None:
         return None
     if len(text) > spec.max_length:
         raise AttributeValueError(spec.name, f"longer than {spec.max_length} characters")
+    check_text(spec.name, text)
     if spec.name in _CHECKED_TEXT:
         _check_string(spec, text)
     return text
@@ -242,6 +273,8 @@ def _plain_text_coercer(spec: AttributeSpec) -> Coercer:
         text = value.strip()
         if len(text) > limit:
             raise AttributeValueError(name, f"longer than {limit} characters")
+        if not text.isprintable():
+            check_text(name, text)
         return text or None
 
     return coerce

@@ -116,18 +116,24 @@ class AttributeMapping:
         Raises:
             ConfigError: For missing fields or unknown enum values.
         """
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a mapping must be an object, got {type(data).__name__}")
         target = data.get("targetAttributeName")
         source = data.get("source")
         if not isinstance(target, str) or not isinstance(source, Mapping):
             raise ConfigError("a mapping needs targetAttributeName and source {type, value}")
         precedence = data.get("matchingPriority")
+        if isinstance(precedence, str) and precedence.strip().isdigit():
+            precedence = int(precedence)
+        if precedence is not None and type(precedence) is not int:
+            raise ConfigError(f"{target}: matchingPriority must be a whole number, or null")
         return cls(
             target=target,
             source_type=_enum(SourceType, source.get("type"), target),
             source=str(source.get("value", "")),
             default_value=data.get("defaultValue"),
             flow_type=_enum(FlowType, data.get("flowType", "Always"), target),
-            matching_precedence=int(precedence) if precedence is not None else None,
+            matching_precedence=precedence,
             is_required=bool(data.get("required", False)),
             target_type=_enum(TargetType, data.get("targetType", "String"), target),
             is_case_exact=bool(data.get("caseExact", False)),
@@ -215,10 +221,13 @@ class MappingSet:
         Raises:
             ConfigError: For a malformed document or an invalid mapping.
         """
-        mappings = data.get("attributeMappings")
+        mappings = data.get("attributeMappings") if isinstance(data, Mapping) else None
         if not isinstance(mappings, list):
             raise ConfigError("a mapping set needs an attributeMappings list")
-        groups = (data.get("scope") or {}).get("groups") or []
+        scope = data.get("scope") or {}
+        groups = scope.get("groups") or [] if isinstance(scope, Mapping) else None
+        if not isinstance(groups, list):
+            raise ConfigError("a mapping set's scope needs a groups list")
         result = cls(
             name=str(data.get("name", "")),
             object_type=str(data.get("objectType", "User")),

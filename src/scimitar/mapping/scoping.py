@@ -62,12 +62,15 @@ class ScopingClause:
         Raises:
             ConfigError: For a missing attribute, an unknown operator or a wrong value count.
         """
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a scoping clause must be an object, got {type(data).__name__}")
         attribute = data.get("sourceOperandName", data.get("attribute"))
         operator = data.get("operatorName", data.get("operator"))
         if not isinstance(attribute, str) or not attribute or not isinstance(operator, str):
             raise ConfigError("a scoping clause needs sourceOperandName and operatorName")
+        operand = data.get("targetOperand")
         values = (
-            data.get("targetOperand", {}).get("values")
+            (operand.get("values") if isinstance(operand, Mapping) else None)
             if "targetOperand" in data
             else ([data["value"]] if data.get("value") is not None else [])
         )
@@ -95,6 +98,8 @@ class ScopingFilter:
         Raises:
             ConfigError: If the filter has no clauses or a clause is invalid.
         """
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a scoping filter must be an object, got {type(data).__name__}")
         clauses = data.get("clauses")
         if not isinstance(clauses, list) or not clauses:
             raise ConfigError(f"scoping filter {data.get('name')!r} needs at least one clause")

@@ -37,10 +37,8 @@ def _since(text: str | None) -> datetime | None:
     try:
         return parse_since(text)
     except ConfigError as exc:
-        raise ConfigError(
-            f"query parameter since {text!r} is neither a time nor an age; give ISO 8601 "
-            "(2024-05-01T12:00:00Z) or an age such as 15m, 2h or 7d"
-        ) from exc
+        # The parser speaks the CLI's words; name the query parameter instead.
+        raise ConfigError(str(exc).replace("--since", "query parameter since", 1)) from exc
 
 
 _CSV_DOC = {
