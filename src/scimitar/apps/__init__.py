@@ -8,6 +8,7 @@ and assignments through :meth:`AssignmentService.effective_roles` with :func:`is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from scimitar.apps.assignments import AssignmentService
 from scimitar.apps.attribute_list import AttributeListService
@@ -25,6 +26,7 @@ from scimitar.apps.model import (
 )
 from scimitar.apps.provisioning import ConnectionTestError, ProvisioningService, TransportFactory
 from scimitar.apps.service import AppService
+from scimitar.directory.extensions import existing_extensions
 from scimitar.directory.service import DirectoryService
 from scimitar.gallery.service import GalleryService
 from scimitar.secrets import SecretBox
@@ -96,6 +98,6 @@ class Apps:
             apps,
             AssignmentService(database, apps, directory),
             provisioning,
-            MappingService(provisioning),
+            MappingService(provisioning, partial(existing_extensions, database)),
             AttributeListService(provisioning),
         )

@@ -6,10 +6,15 @@ Saving any change marks the job for a new initial cycle, as Entra does after a s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from scimitar.apps.mapping_checks import (
+    check_mapping_set,
+    read_names,
+    source_names,
+)
 from scimitar.apps.mapping_edits import (
     MappingEdit,
     add_scoping_clause,
@@ -27,7 +32,7 @@ from scimitar.mapping.mappings import MappingSet
 from scimitar.mapping.scoping import ScopingClause
 from scimitar.mapping.scoping_operators import operator_named
 
-__all__ = ["MappingService", "object_type_named"]
+__all__ = ["ExtensionLookup", "MappingService", "object_type_named"]
 
 
 def object_type_named(name: str) -> str:
@@ -42,15 +47,24 @@ def object_type_named(name: str) -> str:
     return key.capitalize()
 
 
+#: Which of the given ``extension_<name>`` attributes the directory has (and others nearby).
+ExtensionLookup = Callable[[Iterable[str]], Awaitable[set[str]]]
+
+
 class MappingService:
     """Mappings and scoping of each app's job.
 
+    Every save goes through :meth:`_save`, which refuses unknown source attributes and results
+    that do not fit their target (:mod:`scimitar.apps.mapping_checks`).
+
     Args:
         provisioning: Reads and saves the job.
+        extensions: Which directory extension attributes exist.
     """
 
-    def __init__(self, provisioning: ProvisioningService) -> None:
+    def __init__(self, provisioning: ProvisioningService, extensions: ExtensionLookup) -> None:
         self._provisioning = provisioning
+        self._extensions = extensions
 
     async def show(self, app_key: str, object_type: str) -> MappingSet:
         """The mapping set of one object type."""
@@ -76,13 +90,13 @@ class MappingService:
             check_references(mapping_set)
             check_targets(mapping_set, config.target_attributes(object_type))
             mappings[object_type] = mapping_set
-        return await self._provisioning.save_mappings(config.app, mappings)
+        return await self._save(config, mappings, changed=tuple(imported))
 
     async def restore_defaults(self, app_key: str) -> JobConfig:
         """Put the template's default mappings back (scoping filters are cleared too)."""
         config = await self._provisioning.config(app_key)
         defaults = dict(config.template.default_mappings)
-        return await self._provisioning.save_mappings(config.app, defaults)
+        return await self._save(config, defaults, changed=tuple(defaults))
 
     async def set_mapping(self, app_key: str, object_type: str, edit: MappingEdit) -> MappingSet:
         """Add or change the mapping of one target attribute (see :class:`MappingEdit`).
@@ -152,8 +166,27 @@ class MappingService:
         current = _set_of(config, object_type)
         changed = change(config, current)
         mappings = {**config.mappings, current.object_type: changed}
-        saved = await self._provisioning.save_mappings(config.app, mappings)
+        saved = await self._save(config, mappings, changed=(current.object_type,))
         return saved.mappings[current.object_type]
+
+    async def _save(
+        self, config: JobConfig, mappings: dict[str, MappingSet], *, changed: tuple[str, ...]
+    ) -> JobConfig:
+        """Check the ``changed`` sets against the directory and the app, then store them all.
+
+        Sets not changed are not checked again: an edit of users' mappings is not refused for
+        what groups' mappings read.
+
+        Raises:
+            ConfigError: A changed set reads an unknown source attribute or produces values
+                that do not fit a target attribute.
+        """
+        for object_type in changed:
+            mapping_set = mappings[object_type]
+            read = [name for mapping in mapping_set.mappings for name, _ in read_names(mapping)]
+            sources = source_names(object_type, await self._extensions(read))
+            check_mapping_set(mapping_set, sources, config.attribute_list(object_type))
+        return await self._provisioning.save_mappings(config.app, mappings)
 
 
 def _set_of(config: JobConfig, object_type: str) -> MappingSet:

@@ -40,6 +40,23 @@ Entra's VBA-like expression language (spec/entra-provisioning.md §4). Try one w
 - Unknown functions, wrong argument counts and malformed text are rejected when the mapping
   is saved, with the line, column and what was expected.
 
+## Checks when a mapping is saved
+
+Whether from `scimitar app mappings APP set` or `import`, the admin API, the portal or a
+restore of defaults, a mapping is refused before it is stored when:
+
+- a source attribute it reads (a direct mapping's source, or any `[name]` in an expression)
+  is not an attribute of the directory's users (or groups, for group mappings). The message
+  names the mapping, the field (`source`, or `expression` with the column of `[name]`) and
+  the closest known names. `[extension_<name>]` is known once some directory user has it;
+  `objectId`, `IsSoftDeleted`, `appRoleAssignments` (users) and `members` (groups) always are.
+- what it produces cannot fit the target attribute: several values (`[proxyAddresses]`,
+  `Split`, `AppRoleAssignments`) into a single-valued attribute, app-role objects
+  (`AppRoleAssignmentsComplex`) into anything but a complex attribute such as `roles` (for
+  `roles[primary eq "True"].value` use `SingleAppRoleAssignment`), or a single value into a
+  complex attribute. A condition counts with every branch: `IIF(c, [proxyAddresses], [mail])`
+  can produce several values.
+
 ## Values
 
 Everything flows as strings: booleans are `"True"`/`"False"`, dates print as

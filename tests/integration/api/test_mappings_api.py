@@ -206,3 +206,42 @@ async def test_an_expression_on_a_chosen_user(webex: API) -> None:
         422,
         json={"target": "nickName", "user": "ada@contoso.com"},
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (
+            {"source": "dispalyName"},
+            "User mapping 5 (target 'displayName'), field source: 'dispalyName' is not a User "
+            "attribute of the directory; closest: displayName",
+        ),
+        (
+            {"expression": 'Join(" ", [givenName], [surnme])'},
+            "User mapping 5 (target 'displayName'), field expression, [surnme] at column 24: "
+            "'surnme' is not a User attribute of the directory; closest: surname",
+        ),
+        (
+            {"source": "proxyAddresses"},
+            "User mapping 5 (target 'displayName'), field source: it can produce several values",
+        ),
+    ],
+    ids=["unknown-source", "unknown-in-expression", "list-into-single"],
+)
+async def test_a_mapping_that_cannot_work_is_refused_when_saved(
+    webex: API, body: dict[str, str], says: str
+) -> None:
+    before = await webex.ok("GET", "/apps/Webex/mappings/user")
+    problem = await webex.problem(
+        "PUT", "/apps/Webex/mappings/user/attributes/displayName", 422, json=body
+    )
+    assert says in problem["detail"]
+    assert await webex.ok("GET", "/apps/Webex/mappings/user") == before
+
+
+async def test_an_import_with_an_unknown_source_is_refused(webex: API) -> None:
+    exported = await webex.ok("GET", "/apps/Webex/mappings")
+    exported["User"]["attributeMappings"][1]["source"]["value"] = "givenNam"
+    problem = await webex.problem("PUT", "/apps/Webex/mappings", 422, json=exported)
+    assert "User mapping 2 (target 'name.givenName'), field source: 'givenNam'" in problem["detail"]
+    assert "closest: givenName" in problem["detail"]

@@ -113,11 +113,11 @@ def test_mappings_round_trip_and_expression_errors(runner: CliRunner, tmp_path: 
     path = tmp_path / "m.json"
     _json(runner, "app", "mappings", "Webex", "export", str(path))
     document = json.loads(path.read_text())
-    document["User"]["attributeMappings"][1]["source"]["value"] = "preferredName"
+    document["User"]["attributeMappings"][1]["source"]["value"] = "mailNickname"
     path.write_text(json.dumps(document))
     _json(runner, "app", "mappings", "Webex", "import", str(path))
     shown = _json(runner, "app", "mappings", "Webex", "show")
-    assert shown["attributeMappings"][1]["source"]["value"] == "preferredName"
+    assert shown["attributeMappings"][1]["source"]["value"] == "mailNickname"
     bad = runner.invoke(
         app,
         ["app", "mappings", "Webex", "set", "displayName", "--expression", 'Join(" ", [givenName]'],
@@ -154,3 +154,36 @@ def test_mappings_round_trip_and_expression_errors(runner: CliRunner, tmp_path: 
     assert cleared["scope"]["groups"] == []
     restored = _json(runner, "app", "mappings", "Webex", "restore-defaults")
     assert restored["needsInitialCycle"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["--source", "jobTitel"],
+            "User mapping 5 (target 'displayName'), field source: 'jobTitel' is not a User "
+            "attribute of the directory; closest: jobTitle",
+        ),
+        (
+            ["--expression", "PCase([displayNme])"],
+            "User mapping 5 (target 'displayName'), field expression, [displayNme] at column 7: "
+            "'displayNme' is not a User attribute of the directory; closest: displayName",
+        ),
+        (
+            ["--expression", "AppRoleAssignmentsComplex([appRoleAssignments])"],
+            "User mapping 5 (target 'displayName'), field expression: it can produce complex "
+            "values",
+        ),
+    ],
+    ids=["unknown-source", "unknown-in-expression", "complex-into-string"],
+)
+def test_a_mapping_that_cannot_work_is_refused_when_set(
+    runner: CliRunner, args: list[str], says: str
+) -> None:
+    _json(runner, "app", "add", "cisco-webex", "--name", "Webex")
+    before = _json(runner, "app", "mappings", "Webex", "show")
+    refused = runner.invoke(app, ["app", "mappings", "Webex", "set", "displayName", *args])
+    assert refused.exit_code == 1
+    assert says in " ".join(refused.stderr.split())
+    assert "Traceback" not in refused.output
+    assert _json(runner, "app", "mappings", "Webex", "show") == before

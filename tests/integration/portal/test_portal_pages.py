@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from scimitar.admin import AdminAuth
@@ -413,3 +415,26 @@ async def test_test_connection_never_shows_what_an_echoing_server_answers(
     assert "text/plain" in response.text
     assert token not in response.text
     assert "Authorization" not in response.text
+
+
+async def test_a_mapping_with_an_unknown_source_is_refused_with_the_closest_names(
+    portal_client: Browser,
+) -> None:
+    app_id = await _webex(portal_client)
+    refused = await portal_client.post(
+        f"/portal/apps/{app_id}/mappings/user/edit",
+        {
+            "target": "displayName",
+            "source_type": "Expression",
+            "source": 'Join(" ", [givenName], [surnam])',
+            "flow_type": "Always",
+        },
+    )
+    assert refused.status_code == 400
+    assert (
+        "User mapping 5 (target 'displayName'), field expression, [surnam] at column 24: "
+        "'surnam' is not a User attribute of the directory; closest: surname"
+    ) in html.unescape(refused.text)
+    mapping_set = await portal_client.portal.apps.mappings.show(app_id, "user")
+    display = next(m for m in mapping_set.mappings if m.target == "displayName")
+    assert display.source == "displayName"
