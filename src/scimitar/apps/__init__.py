@@ -12,6 +12,7 @@ from functools import partial
 
 from scimitar.apps.assignments import AssignmentService
 from scimitar.apps.attribute_list import AttributeListService
+from scimitar.apps.config_service import ConfigService
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.mappings import MappingService, object_type_named
 from scimitar.apps.model import (
@@ -40,6 +41,7 @@ __all__ = [
     "Assignment",
     "AssignmentService",
     "AttributeListService",
+    "ConfigService",
     "ConnectionTestError",
     "ConnectorOptions",
     "JobConfig",
@@ -65,6 +67,7 @@ class Apps:
         provisioning: Credentials, Test Connection, settings, on/off.
         mappings: Attribute mappings and scoping filters.
         attributes: The target attribute list (Entra's "Edit attribute list").
+        config: The whole provisioning configuration as one file (export, import).
     """
 
     gallery: GalleryService
@@ -73,6 +76,7 @@ class Apps:
     provisioning: ProvisioningService
     mappings: MappingService
     attributes: AttributeListService
+    config: ConfigService
 
     @classmethod
     def create(
@@ -100,4 +104,5 @@ class Apps:
             provisioning,
             MappingService(provisioning, partial(existing_extensions, database)),
             AttributeListService(provisioning),
+            ConfigService(provisioning),
         )

@@ -263,6 +263,26 @@ class ProvisioningService:
         await self._update(app, target_attributes=dump_custom(custom))
         return await self.config(app.id)
 
+    async def save_config(
+        self,
+        app: App,
+        settings: JobSettings,
+        mappings: dict[str, MappingSet],
+        custom: CustomAttributes,
+        discovery: Discovery,
+    ) -> JobConfig:
+        """Store an imported configuration in one write (checked by the caller); the next
+        cycle is an initial one. Credentials stay as they are."""
+        await self._update(
+            app,
+            **settings_values(settings),
+            mappings=dump_mappings(mappings),
+            target_attributes=dump_custom(custom),
+            discovery=json.dumps(discovery.to_dict()),
+            needs_initial_cycle=True,
+        )
+        return await self.config(app.id)
+
     async def mark_cycle_started(self, app: App, *, is_initial: bool) -> None:
         """Called by the engine: an initial cycle clears ``needs_initial_cycle``."""
         if is_initial:

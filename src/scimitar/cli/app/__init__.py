@@ -11,7 +11,15 @@ from rich.table import Table
 
 from scimitar.apps import Assignment
 from scimitar.cli import status
-from scimitar.cli.app import attributes, control, mappings, provision, provisioning, sync
+from scimitar.cli.app import (
+    attributes,
+    config,
+    control,
+    mappings,
+    provision,
+    provisioning,
+    sync,
+)
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, run
 
@@ -26,6 +34,7 @@ control.register(app)
 app.add_typer(mappings.mappings_app, name="mappings")
 app.add_typer(mappings.scoping_app, name="scoping")
 app.add_typer(attributes.attributes_app, name="attributes")
+app.add_typer(config.config_app, name="config")
 app.command("status")(status.status)
 app.command("sync")(sync.sync)
 app.command("provision")(provision.provision)

@@ -1,0 +1,119 @@
+"""Export and import an app's whole provisioning configuration (Entra's "download / upload
+schema"; docs/provisioning.md, "Export and import the configuration").
+
+The file holds the settings, the object types, the target attribute list, the mappings with
+their matching precedence, and the scoping filters; never the Tenant URL or the Secret Token.
+An import is checked whole first and stored in one write, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scimitar.apps.config_document import (
+    FORMAT,
+    VERSION,
+    ConfigDocumentError,
+    ConfigProblem,
+    MappingItem,
+    SettingsDocument,
+    parse_document,
+)
+from scimitar.apps.config_import import plan_import
+from scimitar.apps.model import JobConfig
+from scimitar.apps.provisioning import ProvisioningService
+from scimitar.mapping.mappings import AttributeMapping
+
+__all__ = ["ConfigService", "export_config"]
+
+
+def export_config(config: JobConfig) -> dict[str, Any]:
+    """The configuration file of a job (no credentials)."""
+    settings = {name: getattr(config.settings, name) for name in SettingsDocument.model_fields}
+    object_types = config.template.object_types
+    disabled = config.settings.disabled_object_types
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "template": config.template.id,
+        "settings": SettingsDocument.model_validate(settings).model_dump(
+            mode="json", by_alias=True
+        ),
+        "objectTypes": {
+            t: {"enabled": t not in disabled, "name": config.mappings[t].name} for t in object_types
+        },
+        "targetAttributes": {
+            t: [attribute.to_dict() for attribute in config.attribute_list(t)] for t in object_types
+        },
+        "mappings": {t: [_item(m) for m in config.mappings[t].mappings] for t in object_types},
+        "scoping": {
+            t: [group.to_dict() for group in config.mappings[t].scoping_filters]
+            for t in object_types
+        },
+    }
+
+
+def _item(mapping: AttributeMapping) -> dict[str, Any]:
+    item = MappingItem(
+        target=mapping.target,
+        source_type=mapping.source_type.value,
+        source=mapping.source,
+        target_type=mapping.target_type.value,
+        flow_type=mapping.flow_type.value,
+        default_value=mapping.default_value,
+        matching_precedence=mapping.matching_precedence,
+        required=mapping.is_required,
+        case_exact=mapping.is_case_exact,
+    )
+    return item.model_dump(by_alias=True, exclude_none=True)
+
+
+class ConfigService:
+    """The provisioning configuration of each app, as one file.
+
+    Args:
+        provisioning: Reads and saves the job.
+    """
+
+    def __init__(self, provisioning: ProvisioningService) -> None:
+        self._provisioning = provisioning
+
+    async def export(self, app_key: str) -> dict[str, Any]:
+        """The app's configuration file (see :func:`export_config`)."""
+        return export_config(await self._provisioning.config(app_key))
+
+    async def import_config(self, app_key: str, data: Any) -> JobConfig:
+        """Replace the app's configuration with a file's; the next cycle is an initial one.
+
+        Credentials are left as they are (an app without them can be configured first).
+
+        Raises:
+            ConfigDocumentError: The file is refused as a whole, with every problem's JSON
+                path; nothing was changed.
+        """
+        config = await self._provisioning.config(app_key)
+        imported = plan_import(config, parse_document(data))
+        return await self._provisioning.save_config(
+            config.app,
+            imported.settings,
+            imported.mappings,
+            imported.custom,
+            imported.discovery,
+        )
+
+    async def import_text(self, app_key: str, text: str) -> JobConfig:
+        """:meth:`import_config` from JSON text.
+
+        Raises:
+            ConfigDocumentError: Not JSON (with its line and column), or see
+                :meth:`import_config`.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problem = ConfigProblem(
+                "$", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            )
+            raise ConfigDocumentError([problem]) from exc
+        return await self.import_config(app_key, data)
