@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scimitar.cli.mapping_table import mapping_table
 from scimitar.cli.output import JsonOption, emit, run
 from scimitar.gallery.service import GalleryService
 from scimitar.gallery.template import AppTemplate
@@ -68,11 +69,7 @@ def _render(template: AppTemplate) -> Any:
         console.print(f"  Roles: {', '.join(template.roles)}")
         console.print(f"  Dialect: {doc.dialect.value}; updates by {doc.quirks.update_method}")
         for object_type, mapping_set in template.default_mappings.items():
-            table = Table("target", "source", "matching", title=f"{object_type} mappings")
-            for mapping in mapping_set.mappings:
-                precedence = str(mapping.matching_precedence or "")
-                table.add_row(mapping.target, mapping.source, precedence)
-            console.print(table)
+            console.print(mapping_table(mapping_set, f"{object_type} mappings"))
         for limit in doc.rate_limits:
             console.print(
                 f"  Rate limit: {limit.requests} per {limit.per_seconds} s ({limit.applies_to})"

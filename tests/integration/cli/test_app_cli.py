@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from scimitar.cli import output
 from scimitar.cli.main import app
 from scimitar.settings import Settings
 
@@ -187,3 +188,42 @@ def test_a_mapping_that_cannot_work_is_refused_when_set(
     assert says in " ".join(refused.stderr.split())
     assert "Traceback" not in refused.output
     assert _json(runner, "app", "mappings", "Webex", "show") == before
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A console wide enough that no table cell folds."""
+    monkeypatch.setattr(output.stdout, "width", 400)
+
+
+@pytest.mark.usefixtures("wide")
+def test_mappings_show_prints_sources_targets_and_defaults_as_stored(runner: CliRunner) -> None:
+    _json(runner, "app", "add", "scim", "--name", "Lab")
+    _json(runner, "app", "mappings", "Lab", "set", "nickName", "--expression", "PCase([givenName])")
+    _json(runner, "app", "mappings", "Lab", "set", "title", "--default", "Staff")
+    shown = runner.invoke(app, ["app", "mappings", "Lab", "show"])
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if "│" in line}
+    assert "PCase([givenName])" in rows["nickName"]
+    assert 'Switch([IsSoftDeleted], , "False", "True", "True", "False")' in rows["active"]
+    assert "mail" in rows['emails[type eq "work"].value']
+    assert [cell.strip() for cell in rows["title"].split("│")[1:-1]] == [
+        "title",
+        "Attribute",
+        "jobTitle",
+        "Staff",
+        "",
+        "Always",
+    ]
+    assert "default" in shown.stdout.splitlines()[2]
+
+
+@pytest.mark.usefixtures("wide")
+def test_gallery_show_lists_each_target_once(runner: CliRunner) -> None:
+    shown = runner.invoke(app, ["gallery", "show", "scim"])
+    assert shown.exit_code == 0, shown.output
+    targets = [line.split("│")[1].strip() for line in shown.stdout.splitlines() if "│" in line]
+    user_targets = targets[: len(targets) - 3]
+    assert len(user_targets) == len(set(user_targets)) == 22
+    assert 'phoneNumbers[type eq "mobile"].value' in user_targets
+    assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager" in user_targets

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from scimitar.apps import Apps, JobConfig
+from scimitar.cli.mapping_table import mapping_table, plain
 from scimitar.mapping.mappings import MappingSet
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -60,13 +60,9 @@ def render_mapping_set(mapping_set: MappingSet) -> Any:
     """Print a mapping set and its scoping filters as tables."""
 
     def render(console: Console) -> None:
-        table = Table("target", "type", "source", "matching", "apply", title=mapping_set.name)
-        for m in mapping_set.mappings:
-            precedence = str(m.matching_precedence or "")
-            table.add_row(m.target, m.source_type.value, m.source, precedence, m.flow_type.value)
-        console.print(table)
+        console.print(mapping_table(mapping_set))
         for group in mapping_set.scoping_filters:
             clauses = " AND ".join(clause.describe() for clause in group.clauses)
-            console.print(f"scoping filter {group.name!r}: {clauses}")
+            console.print(plain(f"scoping filter {group.name!r}: {clauses}"))
 
     return render
