@@ -21,6 +21,7 @@ from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
 from scimitar.api.routes import (
     attributes,
+    config,
     control,
     directory,
     logs,
@@ -101,6 +102,7 @@ def create_api(
         ondemand,
         mappings,
         attributes,
+        config,
         logs,
     ):
         api.include_router(module.router)

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scimitar.api.cycles import DeletionsHeldError, JobPausedError, ProvisioningOffError
 from scimitar.apps import ConnectionTestError
+from scimitar.apps.config_document import ConfigDocumentError
 from scimitar.directory.errors import (
     AttributeValueError,
     DuplicateObjectError,
@@ -112,6 +113,7 @@ _KINDS: tuple[tuple[type[ScimitarError], _Kind], ...] = (
     (NotFoundError, _NOT_FOUND),
     (DuplicateObjectError, _CONFLICT),
     (ImportRejectedError, _IMPORT),
+    (ConfigDocumentError, _IMPORT),
     (ConnectionTestError, _CONNECTION),
     (CycleBusyError, _BUSY),
     (JobBusyError, _BUSY),
@@ -168,6 +170,8 @@ def _extensions(error: ScimitarError) -> dict[str, Any]:
                 for p in error.problems
             ]
         }
+    if isinstance(error, ConfigDocumentError):
+        return {"errors": [{"field": p.path, "message": p.message} for p in error.problems]}
     if isinstance(error, AttributeValueError):
         return {"errors": [{"field": f"body.{error.field}", "message": error.message}]}
     if isinstance(error, ExpressionSyntaxError):

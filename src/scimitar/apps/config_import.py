@@ -38,7 +38,6 @@ from scimitar.mapping.mappings import (
     TargetType,
 )
 from scimitar.mapping.scoping import ScopingFilter, validate_filters
-from scimitar.mapping.target_path import parse_target_path
 
 __all__ = ["ImportedConfig", "plan_import"]
 
@@ -190,10 +189,10 @@ def _attribute(
                 f"{path}.name", f"{existing.name} is listed already by the {existing.origin.value}"
             )
         return None
+    if origin is AttributeOrigin.DISCOVERED:
+        # As discovery stores them: some (``id``) are listed though no mapping may target them.
+        return DiscoveredAttribute(item.name, item.type, item.required, item.multi_valued)
     try:
-        if origin is AttributeOrigin.DISCOVERED:
-            parse_target_path(item.name)
-            return DiscoveredAttribute(item.name, item.type, item.required, item.multi_valued)
         return new_custom_attribute(
             object_type,
             item.name,
