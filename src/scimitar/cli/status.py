@@ -122,9 +122,13 @@ def _running(cycle: CycleSummary) -> RenderableType:
         f"started {_when(cycle.started_at)}"
     ]
     if progress is not None:
-        total = "?" if progress.total is None else str(progress.total)
+        done = f"{progress.objects:,}"
+        if progress.total is not None and progress.percent is not None:
+            done = f"{done} of {progress.total:,} objects ({progress.percent:.0f}%)"
+        else:
+            done = f"{done} objects"
         lines.append(
-            f"{escape(progress.phase or 'starting')}: {progress.objects}/{total} objects, "
+            f"{escape(progress.phase or 'starting')}: {done}, "
             f"{progress.pages} pages, {progress.rate:.1f} objects/s"
         )
         if progress.percent is not None:

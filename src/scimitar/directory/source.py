@@ -176,3 +176,11 @@ class SourceDirectory(Protocol):
     async def get_users(self, object_ids: Sequence[str]) -> Mapping[str, User]:
         """The users among ``object_ids`` that exist, by objectId (one round trip per page)."""
         ...
+
+    async def count_objects(self) -> tuple[int, int]:
+        """How many users and groups a full read returns (soft-deleted ones included).
+
+        A count, not a read: an initial cycle asks it first to show its progress as a share
+        of the whole, as Entra's progress bar does.
+        """
+        ...

@@ -287,6 +287,13 @@ class SQLDirectory:
             members = await load_members(conn, [object_id])
         return group_from_row(row, members.get(object_id, ()))
 
+    async def count_objects(self) -> tuple[int, int]:
+        """How many users and groups a full read returns (see :class:`SourceDirectory`)."""
+        async with self._database.read() as conn:
+            users = (await conn.execute(select(func.count()).select_from(USER))).scalar_one()
+            groups = (await conn.execute(select(func.count()).select_from(GROUP))).scalar_one()
+        return int(users), int(groups)
+
     async def count(self) -> dict[str, int]:
         """How many users, groups and memberships the directory holds (deleted ones included)."""
         async with self._database.read() as conn:

@@ -250,6 +250,8 @@ class CycleRunner:
     async def _initial(self, run: Run) -> str:
         if run.ctx.options.is_listing_match:
             run.port = await self._indexed(run)
+        users, groups = await self._directory.count_objects()
+        run.progress.total = users + (groups if run.ctx.handles("Group") else 0)
         if run.resume.get("phase") == "users":
             await self._all_users(run)
             run.resume.update(phase="groups", cursor=None)

@@ -48,6 +48,8 @@ class Progress:
     objects: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
+    #: Objects an initial cycle will read (counted before it starts); ``None`` when unknown.
+    total: int | None = None
 
     @property
     def rate(self) -> float:
@@ -55,14 +57,24 @@ class Progress:
         elapsed = time.monotonic() - self.started
         return self.objects / elapsed if elapsed > 0 else 0.0
 
+    @property
+    def percent(self) -> float | None:
+        """Objects processed out of :attr:`total`, 0 to 100; ``None`` without a total."""
+        if not self.total:
+            return None
+        return min(100.0, 100.0 * self.objects / self.total)
+
     def to_dict(self) -> dict[str, Any]:
         """What the cycle row stores and ``app status`` shows."""
-        return {
+        shown: dict[str, Any] = {
             "phase": self.phase,
             "pages": self.pages,
             "objects": self.objects,
             "rate": round(self.rate, 1),
         }
+        if self.total is not None:
+            shown["total"] = self.total
+        return shown
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,7 @@ def test_app_status(runner: CliRunner, app_id: str, settings: Settings) -> None:
     assert document["runningCycle"]["progress"]["percent"] == 50.0
     shown = _invoke(runner, "app", "status", "Lab").stdout
     assert "Active" in shown
-    assert "40/80 objects" in shown
+    assert "40 of 80 objects (50%)" in shown
     assert "About 10s left" in shown
     missing = runner.invoke(app, ["app", "status", "Nope"])
     assert missing.exit_code == 1

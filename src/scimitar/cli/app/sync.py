@@ -27,7 +27,10 @@ _ORDER = ("create", "update", "enable", "disable", "delete", "staged_delete", "s
 def _progress_table(progress: Progress) -> Table:
     table = Table(show_header=False, box=None)
     table.add_row("cycle", f"{progress.kind} {progress.cycle_id[:8]}", "phase", progress.phase)
-    table.add_row("pages", str(progress.pages), "objects", f"{progress.objects:,}")
+    done = f"{progress.objects:,}"
+    if progress.total is not None and progress.percent is not None:
+        done = f"{done} of {progress.total:,} ({progress.percent:.0f}%)"
+    table.add_row("pages", str(progress.pages), "objects", done)
     table.add_row("rate", f"{progress.rate:,.0f}/s", "", "")
     counts = "  ".join(f"{k} {progress.counts[k]:,}" for k in _ORDER if progress.counts.get(k))
     table.add_row("actions", counts or "-", "", "")
