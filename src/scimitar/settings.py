@@ -35,6 +35,19 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body the servers accept."
     )
+    auth_free_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins or 401s per client address, and per account, allowed in "
+        "auth_failure_window_seconds before each further failure blocks them with a doubling "
+        "delay (429 with Retry-After).",
+    )
+    auth_failure_window_seconds: int = Field(
+        default=900, ge=1, description="How long authentication failures are counted."
+    )
+    auth_max_delay_seconds: int = Field(
+        default=900, ge=1, description="The longest block one authentication failure causes."
+    )
     target_max_page: int = Field(
         default=1000, ge=1, description="Largest page a SCIM list returns, whatever count asks."
     )

@@ -18,6 +18,7 @@ from typing import Any, overload
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scimitar.admin.sessions import end_key_sessions
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY as table
@@ -140,7 +141,8 @@ class APIKeyService:
         return [_key_from_row(row) for row in rows]
 
     async def revoke(self, name: str) -> APIKey:
-        """Delete the key named ``name`` (or with that id); it stops working at once.
+        """Delete the key named ``name`` (or with that id); it and its portal sessions stop
+        working at once.
 
         Raises:
             NotFoundError: No such key.
@@ -159,6 +161,9 @@ class APIKeyService:
                     f"no API key named {cleaned!r}; see the names with scimitar admin key list"
                 )
             await conn.execute(delete(table).where(table.c.id == row.id))
+            # The key's portal sessions end with it, bound to its id: a new key given this
+            # name later does not bring them back.
+            await end_key_sessions(conn, row.id)
         return _key_from_row(row)
 
     async def verify(self, key: str) -> APIKey | None:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select
 
 from scimitar.admin.keys import APIKey, APIKeyService
 from scimitar.admin.password import check_password_policy, hash_password, password_matches
+from scimitar.admin.sessions import SessionService, end_password_sessions
 from scimitar.store import Database
 from scimitar.store.tables.admin import ADMIN_CREDENTIAL as credentials
 from scimitar.store.tables.base import utcnow
@@ -30,19 +31,21 @@ class AdminAuth:
 
     Attributes:
         keys: The API keys.
+        sessions: The portal sessions.
     """
 
     def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._clock = clock
         self.keys = APIKeyService(database, clock)
+        self.sessions = SessionService(database, clock)
 
     async def verify_key(self, key: str) -> APIKey | None:
         """The API key ``key`` is, or None if it is not a valid key."""
         return await self.keys.verify(key)
 
     async def set_password(self, password: str) -> datetime:
-        """Set (or replace) the admin password; returns when it was set.
+        """Set (or replace) the admin password, ending password sessions; returns when it was set.
 
         Raises:
             ConfigError: The password breaks the policy (at least 12 characters).
@@ -55,6 +58,8 @@ class AdminAuth:
             await conn.execute(
                 insert(credentials).values(name=_PASSWORD, secret_hash=hashed, updated_at=now)
             )
+            # Whoever signed in with the old password is signed out.
+            await end_password_sessions(conn)
         return now
 
     async def has_password(self) -> bool:

@@ -10,9 +10,10 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from scimitar.admin import AdminAuth
+from scimitar.admin.sessions import SessionService
 from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import Apps
+from scimitar.audit import AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.events import EventSink
 from scimitar.engine.logstore import ProvisioningLogStore
@@ -22,10 +23,20 @@ from scimitar.portal.forms import Form, read_form
 from scimitar.portal.runs import SyncLauncher
 from scimitar.portal.session import Session, SessionSigner, csrf_matches
 from scimitar.secrets import SecretBox
+from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings
 from scimitar.store import Database
 
-__all__ = ["CSRFError", "Portal", "SignInRequired", "is_htmx", "portal_of", "posted", "signed_in"]
+__all__ = [
+    "CSRFError",
+    "Portal",
+    "SignInRequired",
+    "current_session",
+    "is_htmx",
+    "portal_of",
+    "posted",
+    "signed_in",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -65,6 +76,9 @@ class Portal:
         self.status = JobStatusService(database)
         self.logs = ProvisioningLogStore(database)
         self.signer = SessionSigner(SecretBox.derived_key(settings, "portal-session"))
+        self.sessions = SessionService(database)
+        self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings))
+        self.audit = AuditLog(database, retention_days=settings.audit_retention_days)
         self.runs = SyncLauncher(database, launcher, scheduled=scheduled)
         self.events = events
         self._tasks: set[asyncio.Task[None]] = set()
@@ -114,21 +128,22 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+async def current_session(request: Request) -> Session | None:
+    """The request's live session: its signed cookie names a session the store still has."""
+    portal = portal_of(request)
+    session_id = portal.signer.session_id_of(request)
+    return None if session_id is None else await portal.sessions.find(session_id)
+
+
 async def signed_in(request: Request) -> Session:
-    """The request's session (a FastAPI dependency); an API key's ends when it is revoked.
+    """The request's session (a FastAPI dependency); it ends when signed out or revoked.
 
     Raises:
-        SignInRequired: No valid session.
+        SignInRequired: No live session.
     """
-    portal = portal_of(request)
-    session = portal.signer.read(request)
+    session = await current_session(request)
     if session is None:
         raise SignInRequired
-    kind, _, name = session.subject.partition(":")
-    if kind == "key":
-        keys = await AdminAuth(portal.database).keys.list()
-        if not any(key.name == name for key in keys):
-            raise SignInRequired
     return session
 
 

@@ -15,7 +15,13 @@ from scimitar.api.cycles import CycleLauncher
 from scimitar.engine.events import EventSink
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.portal import signin
-from scimitar.portal.context import CSRFError, Portal, SignInRequired, portal_of
+from scimitar.portal.context import (
+    CSRFError,
+    Portal,
+    SignInRequired,
+    current_session,
+    portal_of,
+)
 from scimitar.portal.pages import (
     activity,
     apps,
@@ -99,7 +105,7 @@ def create_portal(
 
     @portal.exception_handler(CSRFError)
     async def bad_csrf(request: Request, _exc: CSRFError) -> Response:
-        return _problem(
+        return await _problem(
             request,
             403,
             "This form has expired or did not come from the portal.",
@@ -114,20 +120,22 @@ def create_portal(
     @portal.exception_handler(ScimitarError)
     async def failed(request: Request, exc: ScimitarError) -> Response:
         status = 404 if isinstance(exc, NotFoundError) else 400
-        return _problem(request, status, str(exc), "Go back, correct it and try again.")
+        return await _problem(request, status, str(exc), "Go back, correct it and try again.")
 
     @portal.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            return _problem(request, 404, "There is no such page.", "Use the menu on the left.")
-        return _problem(request, exc.status_code, str(exc.detail), "Try again.")
+            return await _problem(
+                request, 404, "There is no such page.", "Use the menu on the left."
+            )
+        return await _problem(request, exc.status_code, str(exc.detail), "Try again.")
 
     return portal
 
 
-def _problem(request: Request, status: int, message: str, hint: str) -> HTMLResponse:
+async def _problem(request: Request, status: int, message: str, hint: str) -> HTMLResponse:
     portal = portal_of(request)
-    session = portal.signer.read(request)
+    session = await current_session(request)
     return portal.render(
         request, "error.html", session, status_code=status, message=message, hint=hint
     )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from itsdangerous import TimestampSigner
+
+from scimitar.admin.sessions import SessionMethod
 from scimitar.portal.session import LIFETIME_SECONDS, Session, SessionSigner, csrf_matches
 from scimitar.portal.signin import safe_next
 from scimitar.secrets import SecretBox
@@ -12,27 +18,43 @@ from scimitar.settings import Settings
 KEY = b"k" * 32
 
 
-def test_a_session_survives_the_round_trip() -> None:
-    signer = SessionSigner(KEY)
-    session = Session.start("admin", now=1000.0)
-    assert session.expires == 1000 + LIFETIME_SECONDS
-    assert signer.load(signer.dump(session), now=1001.0) == session
+def _session(session_id: str = "sid-1", csrf: str = "csrf-1") -> Session:
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+    return Session(session_id, SessionMethod.PASSWORD, None, None, csrf, expires)
 
 
-def test_an_altered_or_foreign_or_expired_cookie_is_no_session() -> None:
+def test_a_cookie_carries_the_session_id_signed() -> None:
     signer = SessionSigner(KEY)
-    value = signer.dump(Session.start("key:ci", now=1000.0))
-    payload, mac = value.split(".")
-    assert signer.load(payload[:-2] + "AA." + mac, now=1001.0) is None
-    assert SessionSigner(b"x" * 32).load(value, now=1001.0) is None
-    assert signer.load(value, now=1000.0 + LIFETIME_SECONDS) is None
+    value = signer.dump(_session())
+    assert signer.session_id(value) == "sid-1"
+
+
+def test_an_altered_or_foreign_or_old_cookie_is_no_session() -> None:
+    signer = SessionSigner(KEY)
+    value = signer.dump(_session())
+    assert signer.session_id(value[:-2] + "AA") is None
+    assert signer.session_id("sid-2" + value[5:]) is None
+    assert SessionSigner(b"x" * 32).session_id(value) is None
     for garbage in (None, "", "abc", "a.b.c", "e30.e30"):
-        assert signer.load(garbage, now=1001.0) is None
+        assert signer.session_id(garbage) is None
 
 
-def test_each_session_has_its_own_csrf_token() -> None:
-    first, second = Session.start("admin"), Session.start("admin")
-    assert first.csrf != second.csrf
+def _signed_ago(seconds: int) -> str:
+    class SignedThen(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    signer = SignedThen(KEY, salt="scimitar.portal-session", digest_method=hashlib.sha256)
+    return signer.sign("sid-1").decode()
+
+
+def test_a_cookie_older_than_a_session_is_refused_unread() -> None:
+    assert SessionSigner(KEY).session_id(_signed_ago(60)) == "sid-1"
+    assert SessionSigner(KEY).session_id(_signed_ago(LIFETIME_SECONDS + 5)) is None
+
+
+def test_csrf_tokens_are_compared_exactly() -> None:
+    first, second = _session(csrf="a" * 43), _session(csrf="b" * 43)
     assert csrf_matches(first, first.csrf)
     assert not csrf_matches(first, second.csrf)
     assert not csrf_matches(first, None)

@@ -8,6 +8,7 @@ from scimitar.store.tables import (
     engine,
     notify,
     resilience,
+    security,
     target,
 )
 from scimitar.store.tables.base import Base
@@ -21,5 +22,6 @@ __all__ = [
     "engine",
     "notify",
     "resilience",
+    "security",
     "target",
 ]

@@ -1,0 +1,172 @@
+"""Backing off authentication failures per client address and per account, in the store.
+
+Failed portal sign-ins and 401s of the admin API and the SCIM target are counted per key: the
+client's address (``portal:addr:203.0.113.7``) and the account tried (``portal:account:admin``,
+``api:key:<key id>``, ``target:tenant:<tenant id>``). The first ``free_failures`` failures in a
+window cost nothing; each one after blocks its keys for twice as long as the one before
+(1 s, 2 s, 4 s ... up to ``max_delay``), and a blocked key is answered 429 with ``Retry-After``
+without its credentials being checked. A success clears the account's count.
+
+The counts live in the ``auth_throttle`` table, so every process sharing the store (``scimitar
+serve`` behind a load balancer, over PostgreSQL) backs off together. A library such as
+``limits`` keeps its counters in memory, Redis or Memcached; Scimitar's deployments have only
+the store, so this small limiter keeps them there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scimitar.settings import Settings
+from scimitar.store import Database
+from scimitar.store.tables.base import utcnow
+from scimitar.store.tables.security import AUTH_THROTTLE as table
+
+__all__ = ["AuthThrottle", "ThrottlePolicy", "ThrottledError", "client_address"]
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """How failures are forgiven and punished.
+
+    Attributes:
+        free_failures: Failures in a window before the first delay.
+        window: How long failures are remembered (counting starts at the first).
+        max_delay: The longest block one failure can cause.
+    """
+
+    free_failures: int = 10
+    window: timedelta = timedelta(minutes=15)
+    max_delay: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ThrottlePolicy:
+        """The policy ``SCIMITAR_AUTH_*`` sets."""
+        return cls(
+            settings.auth_free_failures,
+            timedelta(seconds=settings.auth_failure_window_seconds),
+            timedelta(seconds=settings.auth_max_delay_seconds),
+        )
+
+    def delay_after(self, failures: int) -> timedelta | None:
+        """How long the ``failures``-th failure in a window blocks, if at all."""
+        over = failures - self.free_failures
+        if over < 0:
+            return None
+        seconds = min(self.max_delay.total_seconds(), 2.0 ** min(over, 32))
+        return timedelta(seconds=seconds)
+
+
+class ThrottledError(Exception):
+    """Too many failures: answer 429 with ``Retry-After``.
+
+    Attributes:
+        retry_after: Whole seconds until the block ends.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed attempts; retry after {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class AuthThrottle:
+    """Counts authentication failures in the store and says when a client must wait.
+
+    Args:
+        database: The store.
+        policy: The thresholds.
+        clock: The current time (injectable so tests can move it).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        policy: ThrottlePolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = database
+        self.policy = policy or ThrottlePolicy()
+        self._clock = clock
+
+    async def check(self, keys: Sequence[str]) -> None:
+        """Pass if none of ``keys`` is blocked.
+
+        Raises:
+            ThrottledError: One is; with the seconds until the last of them is free.
+        """
+        now = self._clock()
+        query = select(table.c.blocked_until).where(
+            table.c.key.in_(list(keys)), table.c.blocked_until > now
+        )
+        async with self._db.read() as conn:
+            until = [row.blocked_until for row in await conn.execute(query)]
+        if until:
+            raise ThrottledError(_seconds(max(until) - now))
+
+    async def failed(self, keys: Sequence[str]) -> int | None:
+        """Count a failure against each key; the seconds they are now blocked for, if any."""
+        now = self._clock()
+        blocked: list[timedelta] = []
+        async with self._db.write() as conn:
+            await self._sweep(conn, now)
+            for key in dict.fromkeys(keys):
+                delay = await self._count(conn, key, now)
+                if delay is not None:
+                    blocked.append(delay)
+        return _seconds(max(blocked)) if blocked else None
+
+    async def succeeded(self, keys: Sequence[str]) -> None:
+        """Forget the failures of ``keys`` (an account that signed in)."""
+        async with self._db.write() as conn:
+            await conn.execute(delete(table).where(table.c.key.in_(list(keys))))
+
+    async def _count(self, conn: AsyncConnection, key: str, now: datetime) -> timedelta | None:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        await conn.execute(
+            insert(table)
+            .values(key=key, failures=0, window_started_at=now, blocked_until=None)
+            .on_conflict_do_nothing(index_elements=[table.c.key])
+        )
+        row = (await conn.execute(select(table).where(table.c.key == key).with_for_update())).one()
+        is_stale = row.window_started_at + self.policy.window <= now
+        failures = 1 if is_stale else row.failures + 1
+        delay = self.policy.delay_after(failures)
+        await conn.execute(
+            update(table)
+            .where(table.c.key == key)
+            .values(
+                failures=failures,
+                window_started_at=now if is_stale else row.window_started_at,
+                blocked_until=None if delay is None else now + delay,
+            )
+        )
+        return delay
+
+    async def _sweep(self, conn: AsyncConnection, now: datetime) -> None:
+        """Drop counts whose window is over and that block nothing (the table stays small)."""
+        await conn.execute(
+            delete(table).where(
+                and_(
+                    table.c.window_started_at <= now - self.policy.window,
+                    or_(table.c.blocked_until.is_(None), table.c.blocked_until <= now),
+                )
+            )
+        )
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The client's address as the server saw it (behind a proxy: see docs/security.md)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _seconds(span: timedelta) -> int:
+    return max(1, math.ceil(span.total_seconds()))
