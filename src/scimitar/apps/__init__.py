@@ -13,6 +13,7 @@ from functools import partial
 from scimitar.apps.assignments import AssignmentService
 from scimitar.apps.attribute_list import AttributeListService
 from scimitar.apps.config_service import ConfigService
+from scimitar.apps.mapping_checks import MappingChecker
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.mappings import MappingService, object_type_named
 from scimitar.apps.model import (
@@ -97,12 +98,13 @@ class Apps:
             if transport_factory is not None
             else ProvisioningService(database, apps, box)
         )
+        checker = MappingChecker(partial(existing_extensions, database))
         return cls(
             templates,
             apps,
             AssignmentService(database, apps, directory),
             provisioning,
-            MappingService(provisioning, partial(existing_extensions, database)),
+            MappingService(provisioning, checker),
             AttributeListService(provisioning),
-            ConfigService(provisioning),
+            ConfigService(provisioning, checker),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scimitar.apps.attributes import attribute_list
 from scimitar.apps.config_document import (
     FORMAT,
     VERSION,
@@ -20,7 +21,8 @@ from scimitar.apps.config_document import (
     SettingsDocument,
     parse_document,
 )
-from scimitar.apps.config_import import plan_import
+from scimitar.apps.config_import import ImportedConfig, plan_import
+from scimitar.apps.mapping_checks import MappingChecker
 from scimitar.apps.model import JobConfig
 from scimitar.apps.provisioning import ProvisioningService
 from scimitar.mapping.mappings import AttributeMapping
@@ -74,10 +76,12 @@ class ConfigService:
 
     Args:
         provisioning: Reads and saves the job.
+        checker: The save-time mapping checks every face applies.
     """
 
-    def __init__(self, provisioning: ProvisioningService) -> None:
+    def __init__(self, provisioning: ProvisioningService, checker: MappingChecker) -> None:
         self._provisioning = provisioning
+        self._checker = checker
 
     async def export(self, app_key: str) -> dict[str, Any]:
         """The app's configuration file (see :func:`export_config`)."""
@@ -94,6 +98,7 @@ class ConfigService:
         """
         config = await self._provisioning.config(app_key)
         imported = plan_import(config, parse_document(data))
+        await self._check_mappings(config, imported)
         return await self._provisioning.save_config(
             config.app,
             imported.settings,
@@ -101,6 +106,24 @@ class ConfigService:
             imported.custom,
             imported.discovery,
         )
+
+    async def _check_mappings(self, config: JobConfig, imported: ImportedConfig) -> None:
+        """The checks a mapping edit gets: known source attributes, results that fit.
+
+        Raises:
+            ConfigDocumentError: Every mapping at fault, by its JSON path.
+        """
+        problems: list[ConfigProblem] = []
+        for object_type, mapping_set in imported.mappings.items():
+            targets = attribute_list(
+                config.template, imported.discovery, imported.custom, object_type
+            )
+            problems.extend(
+                ConfigProblem(f"$.mappings.{object_type}[{problem.index}]", problem.message)
+                for problem in await self._checker.problems(mapping_set, targets)
+            )
+        if problems:
+            raise ConfigDocumentError(problems)
 
     async def import_text(self, app_key: str, text: str) -> JobConfig:
         """:meth:`import_config` from JSON text.

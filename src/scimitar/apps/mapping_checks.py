@@ -1,7 +1,8 @@
 """What a mapping set must satisfy before it is saved, whatever face saves it.
 
-The CLI, the admin API, the portal and imports all save through
-:class:`~scimitar.apps.mappings.MappingService`, which calls :func:`check_mapping_set` once.
+The CLI, the admin API, the portal and mapping imports save through
+:class:`~scimitar.apps.mappings.MappingService`, configuration imports through
+:class:`~scimitar.apps.config_service.ConfigService`; both ask one :class:`MappingChecker`.
 Two rules, as Entra applies them when a mapping is saved rather than when it fails every cycle:
 
 - every source attribute a mapping reads (a direct mapping's source, each ``[name]`` of an
@@ -16,7 +17,7 @@ Two rules, as Entra applies them when a mapping is saved rather than when it fai
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,12 +33,19 @@ from scimitar.mapping.mappings import AttributeMapping, MappingSet, SourceType
 from scimitar.mapping.shapes import Shape, fits, result_shapes, shape_text
 
 __all__ = [
+    "ExtensionLookup",
+    "MappingChecker",
+    "MappingProblem",
     "SourceNames",
     "TargetDefinition",
     "check_mapping_set",
+    "mapping_problems",
     "read_names",
     "source_names",
 ]
+
+#: Which of the given ``extension_<name>`` attributes the directory has (and others nearby).
+ExtensionLookup = Callable[[Iterable[str]], Awaitable[set[str]]]
 
 #: Attributes every object of a type has besides the catalogue's (what the engine adds).
 _COMPUTED: dict[str, dict[str, Shape]] = {
@@ -113,21 +121,77 @@ def source_names(object_type: str, extensions: Iterable[str] = ()) -> SourceName
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MappingProblem:
+    """Why one mapping of a set is refused.
+
+    Attributes:
+        index: The mapping's position in the set, from 0.
+        message: What is wrong and how to fix it, naming the mapping and the field.
+    """
+
+    index: int
+    message: str
+
+
+def mapping_problems(
+    mapping_set: MappingSet, sources: SourceNames, targets: Sequence[TargetDefinition]
+) -> list[MappingProblem]:
+    """Every mapping whose sources are unknown or whose result does not fit (one per mapping)."""
+    definitions = {target.name.lower(): target for target in targets}
+    problems: list[MappingProblem] = []
+    for index, mapping in enumerate(mapping_set.mappings):
+        where = f"{mapping_set.object_type} mapping {index + 1} (target {mapping.target!r})"
+        definition = definitions.get(mapping.target.lower())
+        message = _unknown_source(mapping, sources, where) or (
+            _misfit(mapping, sources, definition, where) if definition is not None else None
+        )
+        if message is not None:
+            problems.append(MappingProblem(index, message))
+    return problems
+
+
 def check_mapping_set(
     mapping_set: MappingSet, sources: SourceNames, targets: Sequence[TargetDefinition]
 ) -> None:
     """Refuse a mapping set whose sources are unknown or whose results do not fit.
 
     Raises:
-        ConfigError: Naming the mapping (number and target), the field at fault and the fix.
+        ConfigError: Naming the first mapping at fault (number and target), the field and
+            the fix.
     """
-    definitions = {target.name.lower(): target for target in targets}
-    for index, mapping in enumerate(mapping_set.mappings, start=1):
-        where = f"{mapping_set.object_type} mapping {index} (target {mapping.target!r})"
-        _check_sources(mapping, sources, where)
-        definition = definitions.get(mapping.target.lower())
-        if definition is not None:
-            _check_shape(mapping, sources, definition, where)
+    problems = mapping_problems(mapping_set, sources, targets)
+    if problems:
+        raise ConfigError(problems[0].message)
+
+
+class MappingChecker:
+    """The save-time checks with the directory they read (its extension attributes).
+
+    Args:
+        extensions: Which of the given ``extension_<name>`` attributes the directory has.
+    """
+
+    def __init__(self, extensions: ExtensionLookup) -> None:
+        self._extensions = extensions
+
+    async def problems(
+        self, mapping_set: MappingSet, targets: Sequence[TargetDefinition]
+    ) -> list[MappingProblem]:
+        """See :func:`mapping_problems`."""
+        read = [name for mapping in mapping_set.mappings for name, _ in read_names(mapping)]
+        names = source_names(mapping_set.object_type, await self._extensions(read))
+        return mapping_problems(mapping_set, names, targets)
+
+    async def check(self, mapping_set: MappingSet, targets: Sequence[TargetDefinition]) -> None:
+        """Refuse the set (see :func:`check_mapping_set`).
+
+        Raises:
+            ConfigError: The first problem.
+        """
+        problems = await self.problems(mapping_set, targets)
+        if problems:
+            raise ConfigError(problems[0].message)
 
 
 def read_names(mapping: AttributeMapping) -> list[tuple[str, int | None]]:
@@ -141,7 +205,7 @@ def read_names(mapping: AttributeMapping) -> list[tuple[str, int | None]]:
     return [(node.name, node.offset) for node in nodes if isinstance(node, Attribute)]
 
 
-def _check_sources(mapping: AttributeMapping, sources: SourceNames, where: str) -> None:
+def _unknown_source(mapping: AttributeMapping, sources: SourceNames, where: str) -> str | None:
     for name, offset in read_names(mapping):
         if sources.is_known(name):
             continue
@@ -158,28 +222,30 @@ def _check_sources(mapping: AttributeMapping, sources: SourceNames, where: str) 
             if sources.object_type == "User" and name.lower().startswith(EXTENSION_PREFIX)
             else ""
         )
-        raise ConfigError(
+        return (
             f"{where}, field {field}: {name!r} is not a {sources.object_type} attribute of the "
             f"directory; {hint}{extension}"
         )
+    return None
 
 
-def _check_shape(
+def _misfit(
     mapping: AttributeMapping,
     sources: SourceNames,
     definition: TargetDefinition,
     where: str,
-) -> None:
+) -> str | None:
     is_complex = definition.type == "Complex"
     for shape in sorted(_shapes(mapping, sources)):
         if fits(shape, is_complex=is_complex, is_multi_valued=definition.is_multi_valued):
             continue
         field = "source" if mapping.source_type is not SourceType.EXPRESSION else "expression"
         kind = _target_kind(definition)
-        raise ConfigError(
+        return (
             f"{where}, field {field}: it can produce {shape_text(shape)}, which does not fit "
             f"{definition.name!r} ({kind}); {_fix(shape, is_complex)}"
         )
+    return None
 
 
 def _shapes(mapping: AttributeMapping, sources: SourceNames) -> frozenset[Shape]:

@@ -6,15 +6,11 @@ Saving any change marks the job for a new initial cycle, as Entra does after a s
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from scimitar.apps.mapping_checks import (
-    check_mapping_set,
-    read_names,
-    source_names,
-)
+from scimitar.apps.mapping_checks import MappingChecker
 from scimitar.apps.mapping_edits import (
     MappingEdit,
     add_scoping_clause,
@@ -32,7 +28,7 @@ from scimitar.mapping.mappings import MappingSet
 from scimitar.mapping.scoping import ScopingClause
 from scimitar.mapping.scoping_operators import operator_named
 
-__all__ = ["ExtensionLookup", "MappingService", "object_type_named"]
+__all__ = ["MappingService", "object_type_named"]
 
 
 def object_type_named(name: str) -> str:
@@ -47,24 +43,20 @@ def object_type_named(name: str) -> str:
     return key.capitalize()
 
 
-#: Which of the given ``extension_<name>`` attributes the directory has (and others nearby).
-ExtensionLookup = Callable[[Iterable[str]], Awaitable[set[str]]]
-
-
 class MappingService:
     """Mappings and scoping of each app's job.
 
     Every save goes through :meth:`_save`, which refuses unknown source attributes and results
-    that do not fit their target (:mod:`scimitar.apps.mapping_checks`).
+    that do not fit their target (:class:`~scimitar.apps.mapping_checks.MappingChecker`).
 
     Args:
         provisioning: Reads and saves the job.
-        extensions: Which directory extension attributes exist.
+        checker: The save-time checks.
     """
 
-    def __init__(self, provisioning: ProvisioningService, extensions: ExtensionLookup) -> None:
+    def __init__(self, provisioning: ProvisioningService, checker: MappingChecker) -> None:
         self._provisioning = provisioning
-        self._extensions = extensions
+        self._checker = checker
 
     async def show(self, app_key: str, object_type: str) -> MappingSet:
         """The mapping set of one object type."""
@@ -182,10 +174,7 @@ class MappingService:
                 that do not fit a target attribute.
         """
         for object_type in changed:
-            mapping_set = mappings[object_type]
-            read = [name for mapping in mapping_set.mappings for name, _ in read_names(mapping)]
-            sources = source_names(object_type, await self._extensions(read))
-            check_mapping_set(mapping_set, sources, config.attribute_list(object_type))
+            await self._checker.check(mappings[object_type], config.attribute_list(object_type))
         return await self._provisioning.save_mappings(config.app, mappings)
 
 

@@ -42,8 +42,8 @@ Entra's VBA-like expression language (spec/entra-provisioning.md §4). Try one w
 
 ## Checks when a mapping is saved
 
-Whether from `scimitar app mappings APP set` or `import`, the admin API, the portal or a
-restore of defaults, a mapping is refused before it is stored when:
+Whether from `scimitar app mappings APP set` or `import`, `scimitar app config import`, the
+admin API, the portal or a restore of defaults, a mapping is refused before it is stored when:
 
 - a source attribute it reads (a direct mapping's source, or any `[name]` in an expression)
   is not an attribute of the directory's users (or groups, for group mappings). The message

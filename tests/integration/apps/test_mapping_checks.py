@@ -12,6 +12,7 @@ import json
 import pytest
 
 from scimitar.apps import Apps, MappingEdit
+from scimitar.apps.config_document import ConfigDocumentError
 from scimitar.directory.service import DirectoryService
 from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import SourceType
@@ -86,3 +87,20 @@ async def test_a_result_that_cannot_fit_its_target_is_refused_at_save(services: 
 async def test_restoring_the_defaults_passes_the_checks(services: Apps) -> None:
     config = await services.mappings.restore_defaults("Lab")
     assert config.mappings == config.template.default_mappings
+
+
+async def test_a_configuration_import_is_checked_too(services: Apps) -> None:
+    document = await services.config.export("Lab")
+    users = document["mappings"]["User"]
+    users[2]["source"] = "dispayName"
+    users[3] = {**users[3], "sourceType": "Expression", "source": "Join(\",\", [proxyAddresses])"}
+    users[4]["source"] = "proxyAddresses"
+    before = await services.config.export("Lab")
+    with pytest.raises(ConfigDocumentError) as caught:
+        await services.config.import_config("Lab", document)
+    found = {problem.path: problem.message for problem in caught.value.problems}
+    assert list(found) == ["$.mappings.User[2]", "$.mappings.User[4]"]
+    assert "field source: 'dispayName' is not a User attribute" in found["$.mappings.User[2]"]
+    assert "closest: displayName" in found["$.mappings.User[2]"]
+    assert "it can produce several values" in found["$.mappings.User[4]"]
+    assert await services.config.export("Lab") == before
