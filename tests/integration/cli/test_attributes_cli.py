@@ -106,3 +106,20 @@ def test_manager_to_a_string_is_refused_unless_typed(runner: CliRunner) -> None:
         m for m in as_reference["attributeMappings"] if m["targetAttributeName"] == "displayName"
     )
     assert row["targetType"] == "Reference"
+
+
+def test_group_members_are_typed_a_reference_from_the_list(runner: CliRunner) -> None:
+    _json(runner, "app", "mappings", "Webex", "remove", "members", "--object", "group")
+    mapped = _json(
+        runner, "app", "mappings", "Webex", "set", "members", "--source", "members",
+        "--object", "group",
+    )  # fmt: skip
+    row = next(m for m in mapped["attributeMappings"] if m["targetAttributeName"] == "members")
+    assert row["targetType"] == "Reference"
+    elsewhere = runner.invoke(
+        app,
+        ["app", "mappings", "Webex", "set", "externalId", "--source", "members", "--object",
+         "group", "--type", "reference"],
+    )  # fmt: skip
+    assert elsewhere.exit_code == 1
+    assert "group members are sent to members" in elsewhere.stderr

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from scimitar.apps import Apps, JobConfig
+from scimitar.apps import Apps, JobConfig, TransportFactory
 from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.errors import TargetRejectedObjectError
 from scimitar.connector.operations import TargetOperations
@@ -186,7 +186,12 @@ class World:
 
 @asynccontextmanager
 async def world_for(
-    database: Database, settings: Settings, *, template: str = "scim", profile: str = "generic"
+    database: Database,
+    settings: Settings,
+    *,
+    template: str = "scim",
+    profile: str = "generic",
+    transport_factory: TransportFactory | None = None,
 ) -> AsyncIterator[World]:
     """Serve the target on a free port, and set up a tenant and an app on it."""
     served = await open_database(settings)
@@ -207,7 +212,7 @@ async def world_for(
         tenant, token = await tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile=profile)
         form = PROFILES[profile].url_forms[0].replace("{tenant}", tenant.id)
         url = f"http://127.0.0.1:{port}{form}/"
-        apps = Apps.create(database, settings)
+        apps = Apps.create(database, settings, transport_factory=transport_factory)
         name = f"app-{uuid.uuid4().hex[:8]}"
         app = await apps.apps.add(template, name)
         await apps.provisioning.set_credentials(name, url, Secret(token))
