@@ -142,6 +142,8 @@ class ConnectorOptions:
         is_filter_supported: Whether matching can query ``filter=``.
         group_members_max_per_request: Most member changes per request.
         is_listing_match: Match in initial cycles by listing the app's objects once.
+        bulk_max_payload_size: Most bytes of one Bulk request (discovery's
+            ``bulk.maxPayloadSize``), when the app says.
     """
 
     update_method: UpdateMethod
@@ -150,6 +152,7 @@ class ConnectorOptions:
     is_filter_supported: bool
     group_members_max_per_request: int | None
     is_listing_match: bool = False
+    bulk_max_payload_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,7 @@ class JobConfig:
         return ConnectorOptions(
             update, use_bulk, bulk_max, is_filter, quirks.group_members_max_per_request,
             quirks.match_by_listing or not is_filter,
+            bulk_max_payload_size=found.bulk_max_payload_size if found is not None else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Bulk requests (RFC 7644 §3.7) and their BulkResponse read back, one result per operation.
 
-Requests: :class:`BulkOperation` values split into bodies of at most the app's
-``maxOperations`` (:func:`bulk_bodies`), refusing a ``bulkId:`` reference that would cross a
+Requests: :class:`BulkOperation` values split into bodies within the app's ``maxOperations``
+and ``maxPayloadSize`` (:func:`bulk_bodies`), refusing a ``bulkId:`` reference that would cross a
 request boundary. Responses (§3.7.3):
 
 Each response operation is matched to the request operation it answers — by ``bulkId`` when it
@@ -41,6 +41,7 @@ _BULK_REFERENCE = re.compile(r'bulkId:([^"\\/\s]+)')
 BulkMethod = Literal["POST", "PUT", "PATCH", "DELETE"]
 _Body = dict[str, Any]
 
+
 @dataclass(frozen=True, slots=True)
 class BulkOperation:
     """One operation of a Bulk request (RFC 7644 §3.7).
@@ -75,31 +76,68 @@ class BulkOperation:
         return item
 
 
+#: Bytes kept free in a request for a ``failOnErrors`` member set after packing.
+_ENVELOPE_SLACK = 32
+
+
 def bulk_bodies(
-    operations: Sequence[BulkOperation], max_operations: int, *, fail_on_errors: int | None = None
+    operations: Sequence[BulkOperation],
+    max_operations: int,
+    *,
+    fail_on_errors: int | None = None,
+    max_payload_size: int | None = None,
 ) -> list[_Body]:
-    """Bulk requests of at most ``max_operations`` each (the target's ``bulk.maxOperations``).
+    """Bulk requests within the target's ``bulk.maxOperations`` and ``bulk.maxPayloadSize``.
+
+    Operations go into a request in order until the next would pass either limit (RFC 7644
+    §3.7: a request over them is refused with 413). The size is the compact JSON the
+    connector sends. An operation too large for any request goes in one of its own, so the
+    app's answer (a 413) fails that object alone.
 
     Args:
         operations: The operations, in order.
         max_operations: Most operations per request (from ``/ServiceProviderConfig``).
         fail_on_errors: Errors after which the target stops a request, if set.
+        max_payload_size: Most bytes per request, if the app states it.
 
     Raises:
-        ConfigError: If ``max_operations`` is below 1, or a ``bulkId:`` reference would cross
-            a request boundary (the target only resolves references within one request).
+        ConfigError: If a limit is below 1, or a ``bulkId:`` reference would cross a request
+            boundary (the target only resolves references within one request).
     """
     if max_operations < 1:
         raise ConfigError(f"bulk maxOperations must be at least 1, not {max_operations}")
+    if max_payload_size is not None and max_payload_size < 1:
+        raise ConfigError(f"bulk maxPayloadSize must be at least 1, not {max_payload_size}")
+    envelope: _Body = {"schemas": [BULK_REQUEST]}
+    if fail_on_errors is not None:
+        envelope["failOnErrors"] = fail_on_errors
+    items = [op.to_dict() for op in operations]
     bodies = []
-    for start in range(0, len(operations), max_operations):
-        chunk = operations[start : start + max_operations]
-        _check_references(chunk, operations)
-        body: _Body = {"schemas": [BULK_REQUEST]}
-        if fail_on_errors is not None:
-            body["failOnErrors"] = fail_on_errors
-        bodies.append({**body, "Operations": [op.to_dict() for op in chunk]})
+    for start, end in _chunks(envelope, items, max_operations, max_payload_size):
+        _check_references(operations[start:end], operations)
+        bodies.append({**envelope, "Operations": items[start:end]})
     return bodies
+
+
+def _chunks(
+    envelope: _Body, items: Sequence[_Body], most: int, payload: int | None
+) -> list[tuple[int, int]]:
+    """``(start, end)`` of each request's operations."""
+    if payload is None:
+        return [(s, min(s + most, len(items))) for s in range(0, len(items), most)]
+    # The envelope with an empty list, plus each operation and its comma.
+    base = len(jsontext.dumps_bytes({**envelope, "Operations": []})) + _ENVELOPE_SLACK
+    bounds: list[tuple[int, int]] = []
+    start, size = 0, base
+    for index, item in enumerate(items):
+        grown = size + len(jsontext.dumps_bytes(item)) + 1
+        if index > start and (index - start >= most or grown > payload):
+            bounds.append((start, index))
+            start, grown = index, base + len(jsontext.dumps_bytes(item)) + 1
+        size = grown
+    if start < len(items):
+        bounds.append((start, len(items)))
+    return bounds
 
 
 def _check_references(chunk: Sequence[BulkOperation], everything: Sequence[BulkOperation]) -> None:

@@ -31,6 +31,8 @@ class Capabilities:
     bulk: bool | None = None
     bulk_max_operations: int | None = None
     filter: bool | None = None
+    #: ``bulk.maxPayloadSize``: the most bytes of one Bulk request (RFC 7644 §5).
+    bulk_max_payload_size: int | None = None
     filter_max_results: int | None = None
     sort: bool | None = None
     etag: bool | None = None
@@ -46,6 +48,7 @@ class Capabilities:
             filter_max_results=_number(doc, "filter", "maxResults"),
             sort=_supported(doc, "sort"),
             etag=_supported(doc, "etag"),
+            bulk_max_payload_size=_number(doc, "bulk", "maxPayloadSize"),
         )
 
 

@@ -244,14 +244,19 @@ class TargetOperations:
             ConfigError: A ``bulkId:`` reference crosses a request boundary.
         """
         size = self.options.bulk_max_operations or DEFAULT_BULK_MAX_OPERATIONS
-        bodies = bulk_bodies(operations, size, fail_on_errors=fail_on_errors)
+        bodies = bulk_bodies(
+            operations,
+            size,
+            fail_on_errors=fail_on_errors,
+            max_payload_size=self.options.bulk_max_payload_size,
+        )
+        starts = _starts(bodies)
         if fail_on_errors is None and len(bodies) > 1:
-            return await self._bulk_together(bodies, operations, size)
+            return await self._bulk_together(bodies, operations, starts)
         results: list[BulkResult] = []
         allowance = fail_on_errors
-        for number, body in enumerate(bodies):
-            start = number * size
-            chunk = operations[start : start + size]
+        for body, start in zip(bodies, starts, strict=True):
+            chunk = operations[start : start + len(body["Operations"])]
             if allowance is not None and allowance <= 0:
                 url = self.client.url_for("/Bulk")
                 results += not_run_results(range(start, start + len(chunk)), url)
@@ -275,12 +280,15 @@ class TargetOperations:
         await self.close()
 
     async def _bulk_together(
-        self, bodies: Sequence[dict[str, Any]], operations: Sequence[BulkOperation], size: int
+        self,
+        bodies: Sequence[dict[str, Any]],
+        operations: Sequence[BulkOperation],
+        starts: Sequence[int],
     ) -> list[BulkResult]:
         answers = await asyncio.gather(
             *(
-                self._bulk_request(body, operations[n * size : (n + 1) * size], n * size)
-                for n, body in enumerate(bodies)
+                self._bulk_request(body, operations[n : n + len(body["Operations"])], n)
+                for body, n in zip(bodies, starts, strict=True)
             ),
             return_exceptions=True,
         )
@@ -438,3 +446,12 @@ def _total(document: dict[str, Any], start: int, page: list[dict[str, Any]], cou
         return total
     seen = start - 1 + len(page)
     return seen + 1 if len(page) >= count else seen
+
+
+def _starts(bodies: Sequence[dict[str, Any]]) -> list[int]:
+    """The index of each request's first operation among all the operations."""
+    starts, at = [], 0
+    for body in bodies:
+        starts.append(at)
+        at += len(body["Operations"])
+    return starts

@@ -406,7 +406,7 @@ class CycleRunner:
         self, run: Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
     ) -> list[Outcome]:
         """Plan and send one page of users; returns the outcomes, not yet saved."""
-        ids = list(dict.fromkeys([*users, *kinds]))
+        ids = run.first_visits(list(dict.fromkeys([*users, *kinds])))
         async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "User", ids)
         prepared: list[Prepared] = []

@@ -86,6 +86,8 @@ async def send_member_patches(
     errors: list[SyncError | None] = [None] * len(groups)
     if options.use_bulk and sum(len(g.bodies) for g in groups) > 1:
         most = options.bulk_max_operations or DEFAULT_BULK_MAX_OPERATIONS
+        if options.bulk_max_payload_size is not None:  # the app's own limit (RFC 7644 §5)
+            payload_budget = min(payload_budget, options.bulk_max_payload_size)
         requests = _pack(groups, most, payload_budget)
         sends = [_send_bulk(port, groups, request, errors) for request in requests]
     else:

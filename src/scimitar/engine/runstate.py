@@ -123,6 +123,8 @@ class Run:
     has_escrows: bool = False
     has_staged: bool = False
     held: dict[tuple[str, str], Held] = field(default_factory=dict)
+    #: Users an incremental cycle has already sent through its pages.
+    visited_users: set[str] = field(default_factory=set)
 
     def summary(self, status: str, started: float) -> CycleSummary:
         """How the cycle ended, ``started`` being its ``time.monotonic()`` start."""
@@ -146,6 +148,20 @@ class Run:
         for outcome in outcomes:
             if outcome.count == "staged_delete":
                 self.held.pop((outcome.object_type, outcome.source_id), None)
+
+    def first_visits(self, user_ids: Sequence[str]) -> list[str]:
+        """The users this cycle has not yet planned: one object, one record per cycle.
+
+        An incremental cycle reaches a user from the change feed, then perhaps again from
+        its assignment follow-ups or its escrow retries; the first visit decided with what
+        the directory says now, so a second would only log the same outcome twice. An
+        initial cycle reads each user once and keeps no set.
+        """
+        if self.cycle.kind != "incremental":
+            return list(user_ids)
+        fresh = [u for u in user_ids if u not in self.visited_users]
+        self.visited_users.update(fresh)
+        return fresh
 
     def touch_users(self, user_ids: Iterable[str], *, before_this_run: bool = False) -> None:
         """Users whose link changed (created, enabled, disabled...): their groups must follow.

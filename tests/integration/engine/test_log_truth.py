@@ -52,3 +52,20 @@ async def test_disable_and_enable_records_show_active(
         assert shown == [("active", "True", "False")]
         shown = [(p.display_name, p.old_value, p.new_value) for p in enabled.modified_properties]
         assert ("active", "False", "True") in shown
+
+
+async def test_a_user_failing_in_an_incremental_cycle_gets_one_record(
+    database: Database, settings: Settings
+) -> None:
+    """The change feed and the assignment follow-up both name a new user that fails."""
+    async with world_for(database, settings) as world:
+        await world.user("ada")
+        await world.runner().run(world.app_name)
+        bob = await world.user("bob")
+        world.poisoned.add(bob)
+
+        summary = await world.runner().run(world.app_name)
+
+        assert summary.counts == {"failure": 1}
+        (failed,) = await _records(world, user=bob)
+        assert failed.action is ProvisioningAction.CREATE

@@ -6,6 +6,7 @@ from tests.unit.connector.fakes import FakeTransport, scim
 
 from scimitar.connector import (
     Credentials,
+    Discovery,
     SCIMClient,
     TransportRequest,
     TransportResponse,
@@ -16,7 +17,7 @@ from scimitar.secrets import Secret
 SPC = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
     "patch": {"supported": False},
-    "bulk": {"supported": True, "maxOperations": 50},
+    "bulk": {"supported": True, "maxOperations": 50, "maxPayloadSize": 1048576},
     "filter": {"supported": True, "maxResults": 200},
 }
 SCHEMAS = {
@@ -66,6 +67,7 @@ async def test_capabilities_and_attributes_are_read() -> None:
     assert found.capabilities is not None
     assert found.capabilities.patch is False
     assert found.capabilities.bulk_max_operations == 50
+    assert found.capabilities.bulk_max_payload_size == 1048576  # RFC 7644 §5
     users = [attribute.name for attribute in found.attributes["User"]]
     assert users == [
         "userName",
@@ -88,3 +90,21 @@ async def test_a_round_trip_through_json() -> None:
         _client({"ServiceProviderConfig": scim(200, SPC), "Schemas": scim(200, SCHEMAS)})
     )
     assert type(found).from_dict(found.to_dict()) == found
+
+
+def test_a_discovery_stored_before_max_payload_size_still_loads() -> None:
+    stored = {
+        "capabilities": {
+            "patch": True,
+            "bulk": True,
+            "bulk_max_operations": 10,
+            "filter": True,
+            "filter_max_results": None,
+            "sort": None,
+            "etag": None,
+        },
+        "attributes": {},
+    }
+    loaded = Discovery.from_dict(stored)
+    assert loaded.capabilities is not None
+    assert loaded.capabilities.bulk_max_payload_size is None

@@ -395,6 +395,37 @@ async def test_bulk_splits_requests_by_the_apps_maximum() -> None:
     assert [(r.index, r.target_id) for r in results] == [(n, f"id-b{n}") for n in range(5)]
 
 
+def _posts_of(sizes: list[int]) -> list[BulkOperation]:
+    return [
+        BulkOperation("POST", "/Users", bulk_id=f"b{n}", data={"userName": "x" * size})
+        for n, size in enumerate(sizes)
+    ]
+
+
+@pytest.mark.parametrize("fail_on_errors", [None, 5], ids=["together", "one-by-one"])
+async def test_bulk_keeps_each_request_within_the_apps_max_payload_size(
+    fail_on_errors: int | None,
+) -> None:
+    """RFC 7644 §5 ``bulk.maxPayloadSize``: no request body passes it (the app would 413)."""
+    limit = 1_000
+    script = Recording(_echo_bulk())
+    client = SCIMClient(Credentials(TENANT_URL, Secret("tok")), FakeTransport(script))
+    options = ConnectorOptions(UpdateMethod.PATCH, True, 100, True, None, False, limit)
+    ops = TargetOperations(client, options, retries=0, clock=lambda: NOW, sleep=Waits())
+    operations = _posts_of([300, 200, 250, 400, 100, 600, 50, 2_000, 10])
+
+    results = await ops.bulk(operations, fail_on_errors=fail_on_errors)
+
+    sent = [r.body or b"" for r in script.sent]
+    big = [len(body) for body in sent if len(body) > limit]
+    assert len(big) == 1  # the one operation larger than any request goes on its own
+    assert [len(json.loads(b)["Operations"]) for b in sent if len(b) > limit] == [1]
+    assert len(sent) > 2
+    names = [op["data"]["userName"] for b in sent for op in json.loads(b)["Operations"]]
+    assert names == [op.data["userName"] for op in operations if op.data]
+    assert [(r.index, r.target_id) for r in results] == [(n, f"id-b{n}") for n in range(9)]
+
+
 async def test_bulk_stops_sending_once_fail_on_errors_is_reached() -> None:
     script = Recording(_echo_bulk(lambda op: 409 if op["bulkId"] == "b1" else None))
     ops, _ = _operations(script, bulk_max=2)
