@@ -6,6 +6,7 @@ Each test is the finding's repro: it must now end in a refusal, a 413, an ended 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import select
 import socket
@@ -147,3 +148,33 @@ def test_a_100_mb_post_is_refused_fast_without_growing_the_server(
     assert sent < 16 * 1024 * 1024, f"the server read {sent} bytes before answering"
     assert elapsed < 10, f"answered after {elapsed:.1f} s"
     assert grown < 4 * 1024, f"the server's peak RSS grew by {grown} KiB"
+
+
+async def test_signing_out_ends_the_session_for_a_copied_cookie(server: Server) -> None:
+    async with _signed_in(server) as client:
+        cookie = client.cookies["scimitar_portal"]
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as thief:
+            thief.cookies.set("scimitar_portal", cookie, path="/portal")
+            assert (await thief.get("/portal/apps")).status_code == 200
+            signed_out = await client.post("/portal/signout", data={"csrf": await _csrf(client)})
+            assert signed_out.status_code == 303
+            after = await thief.get("/portal/apps")
+    assert after.status_code == 303
+    assert after.headers["location"].startswith("/portal/signin")
+
+
+async def test_guessing_the_password_gets_429_with_retry_after(server: Server) -> None:
+    statuses = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        for attempt in range(12):
+            response = await client.post(
+                "/portal/signin", data={"method": "password", "password": f"guess number {attempt}"}
+            )
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                break
+        wait = int(response.headers["retry-after"])
+    assert statuses == [401] * 10 + [429]
+    assert 1 <= wait <= 2
+    # Let the block pass, so later tests of this server sign in as usual.
+    await asyncio.sleep(wait)

@@ -7,7 +7,7 @@ Both the REST admin API and the web portal authenticate through :class:`AdminAut
 
 from __future__ import annotations
 
-from scimitar.admin.keys import KEY_PREFIX, APIKey, APIKeyService
+from scimitar.admin.keys import KEY_PREFIX, APIKey, APIKeyService, key_id_of
 from scimitar.admin.password import MIN_PASSWORD_LENGTH, check_password_policy
 from scimitar.admin.service import AdminAuth
 
@@ -18,4 +18,5 @@ __all__ = [
     "APIKeyService",
     "AdminAuth",
     "check_password_policy",
+    "key_id_of",
 ]

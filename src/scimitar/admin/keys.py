@@ -24,7 +24,7 @@ from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY as table
 from scimitar.store.tables.base import utcnow
 
-__all__ = ["KEY_PREFIX", "APIKey", "APIKeyService"]
+__all__ = ["KEY_PREFIX", "APIKey", "APIKeyService", "key_id_of"]
 
 KEY_PREFIX = "scimadm"
 _NAME_MAX = 200
@@ -32,6 +32,12 @@ _NAME_MAX = 200
 # whether a key is still in use.
 _LAST_USED_PRECISION = timedelta(minutes=1)
 _UNKNOWN_KEY_HASH = hashlib.sha256(b"no such key").hexdigest()
+
+
+def key_id_of(text: str) -> str | None:
+    """The public id of text shaped like an API key (never its secret part), else ``None``."""
+    parts = text.strip().split("_", 2)
+    return parts[1][:32] if len(parts) == 3 and parts[0] == KEY_PREFIX and parts[1] else None
 
 
 def _hash_key(key: str) -> str:

@@ -29,12 +29,14 @@ from scimitar.api.routes import (
     ondemand,
     provisioning,
 )
-from scimitar.api.security import APIKeyGate, require_api_key
+from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
+from scimitar.audit import AuditLog
 from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
 from scimitar.engine.service import build_runner
+from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings
 from scimitar.store import Database
 
@@ -74,10 +76,16 @@ def create_api(
         version=__version__,
         description=_DESCRIPTION,
         dependencies=[Depends(require_api_key), Depends(reject_unknown_query_parameters)],
-        responses=problem_responses(401),
+        responses=problem_responses(401, 413, 429),
     )
     api.state.services = services
     api.state.admin_auth = services.auth
+    authenticator = APIAuthenticator(
+        services.auth,
+        AuthThrottle(database, ThrottlePolicy.from_settings(settings)),
+        AuditLog(database, retention_days=settings.audit_retention_days),
+    )
+    api.state.authenticator = authenticator
     api.state.launcher = CycleLauncher(
         database, services.apps, log_retention_days=settings.log_retention_days, events=events
     )
@@ -93,7 +101,7 @@ def create_api(
     api.state.control = JobControl(database, services.apps, events=events, runner=runner)
     install_problem_handlers(api)
     install_openapi(api)
-    api.add_middleware(APIKeyGate, auth=services.auth)
+    api.add_middleware(APIKeyGate, authenticator=authenticator)
     for module in (
         directory,
         app_routes,

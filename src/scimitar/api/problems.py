@@ -261,7 +261,10 @@ _DESCRIPTIONS = {
     404: "The app, user, group, template or other object named in the path does not exist.",
     409: "The request conflicts with the current state (a duplicate, a running cycle, a "
     "failing Test Connection).",
+    413: "The request body is over the server's limit (SCIMITAR_MAX_REQUEST_BYTES).",
     422: "A value is invalid; `errors` lists the fields.",
+    429: "Too many requests with a wrong API key from this address or for this key; wait "
+    "Retry-After seconds.",
     502: "The app answered with an error.",
     503: "The app could not be reached; try again later.",
 }

@@ -14,7 +14,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from scimitar.admin import KEY_PREFIX, AdminAuth
+from scimitar.admin import AdminAuth, key_id_of
 from scimitar.admin.sessions import SessionMethod
 from scimitar.audit import ANONYMOUS_PORTAL, Actor, AuditEntry
 from scimitar.portal.context import Portal, portal_of, posted
@@ -54,16 +54,10 @@ async def signin_page(request: Request, next: str | None = None) -> Response:
     )
 
 
-def _key_id(key: str) -> str | None:
-    """The public id of something shaped like an API key (never the secret part)."""
-    parts = key.strip().split("_", 2)
-    return parts[1][:32] if len(parts) == 3 and parts[0] == KEY_PREFIX and parts[1] else None
-
-
 def _account(form: Form) -> tuple[str, str | None]:
     """``(method, key id)`` the form tries; the account a failure counts against."""
     if form.get("method") == "key":
-        return SessionMethod.KEY.value, _key_id(form.text("api_key"))
+        return SessionMethod.KEY.value, key_id_of(form.text("api_key"))
     return SessionMethod.PASSWORD.value, None
 
 

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from scimitar import jsonlimits
 from scimitar.scim.errors import InvalidSyntaxError, InvalidValueError, SCIMError
+from scimitar.security.throttle import AuthThrottle, ThrottledError, ThrottlePolicy, client_address
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.fastsql import is_locked
@@ -77,6 +78,7 @@ class TargetApp:
         self.tenants = TenantService(database)
         self.service = TargetService(database)
         self.faults = FaultInjector()
+        self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings))
 
     def error_response(
         self, error: SCIMError, profile: TargetProfile | None, tracking_id: str
@@ -97,15 +99,32 @@ class TargetApp:
         return profile.error_extension(body, error, tracking_id) if profile else body
 
     async def authenticate(self, request: Request, profile: TargetProfile) -> Tenant:
-        """The tenant named in the URL, if the bearer token is its token; else 401."""
+        """The tenant named in the URL, if the bearer token is its token; else 401.
+
+        Wrong tokens count against the client's address and the tenant; past the allowance,
+        both get 429 with ``Retry-After`` before any token is checked (docs/security.md).
+        """
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _denied()
-        tenant = await self.tenants.find(parse_tenant_id(request.path_params["tenant"]))
+        tenant_id = parse_tenant_id(request.path_params["tenant"])
+        address = client_address(request.scope)
+        keys = [f"target:addr:{address}", f"target:tenant:{tenant_id[:200]}"]
+        try:
+            await self.throttle.check(keys)
+        except ThrottledError as exc:
+            raise RateLimitedError(
+                exc.retry_after,
+                detail="too many requests with a wrong token from this address or for this "
+                f"tenant; retry after {exc.retry_after} s with the tenant's token",
+            ) from exc
+        tenant = await self.tenants.find(tenant_id)
         # Compare even when the tenant is unknown, so timing does not reveal which tenants exist.
         accepted = tenant.accepts(token.strip()) if tenant else secrets.compare_digest("a", "b")
         if tenant is None or not accepted or tenant.profile != profile.name:
+            await self.throttle.failed(keys)
+            log.warning("target_auth_failed", client=address, tenant=tenant_id[:200])
             raise _denied()
         return tenant
 
