@@ -66,6 +66,11 @@ _MISSING = [
     ),
     ("DELETE", "/apps/Nowhere/scoping/user/filters/F", None, "Nowhere"),
     ("DELETE", "/apps/Nowhere/scoping/user", None, "Nowhere"),
+    ("GET", "/apps/Nowhere/attributes/user", None, "Nowhere"),
+    ("POST", "/apps/Nowhere/attributes/user", {"name": "nickName"}, "Nowhere"),
+    ("DELETE", "/apps/Nowhere/attributes/user/nickName", None, "Nowhere"),
+    ("GET", "/apps/Nowhere/config", None, "Nowhere"),
+    ("PUT", "/apps/Nowhere/config", {"format": "scimitar.app-config"}, "Nowhere"),
 ]
 
 
