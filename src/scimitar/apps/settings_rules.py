@@ -12,6 +12,7 @@ __all__ = ["MAX_INTERVAL_MINUTES", "validate_settings"]
 
 #: A day; longer gaps would let changes pile up past the change log's use.
 MAX_INTERVAL_MINUTES = 1440
+MAX_DELETE_THRESHOLD = 10**9
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
@@ -26,8 +27,12 @@ def validate_settings(settings: JobSettings, template: AppTemplate) -> None:
         raise ConfigError(f"--notify {email!r} is not an email address")
     if settings.notify_on_failure and email is None:
         raise ConfigError("--notify-on-failure needs a notification email (--notify EMAIL)")
-    if settings.delete_threshold is not None and settings.delete_threshold < 1:
-        raise ConfigError("--delete-threshold must be at least 1 (or --no-delete-threshold)")
+    threshold = settings.delete_threshold
+    if threshold is not None and not 1 <= threshold <= MAX_DELETE_THRESHOLD:
+        raise ConfigError(
+            f"--delete-threshold must be between 1 and {MAX_DELETE_THRESHOLD} "
+            "(or --no-delete-threshold)"
+        )
     if not 1 <= settings.interval_minutes <= MAX_INTERVAL_MINUTES:
         raise ConfigError(f"--interval must be between 1 and {MAX_INTERVAL_MINUTES} minutes")
     unknown = settings.disabled_object_types - set(template.object_types)

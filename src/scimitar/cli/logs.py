@@ -99,7 +99,9 @@ def logs(
         str | None,
         typer.Option("--since", help="ISO 8601 time, or an age: 15m, 2h, 7d."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="The most records to print.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=5000, help="The most records to print.")
+    ] = 100,
     before: Annotated[
         str | None,
         typer.Option("--before", help="The cursor a previous page printed, for older records."),

@@ -3,19 +3,52 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from scimitar import __version__
 from scimitar.cli import admin, demo, directory, expr, gallery, logs, notify, serve, target
 from scimitar.cli import app as app_commands
-from scimitar.cli.output import JsonOption, emit
+from scimitar.cli.output import JsonOption, emit, report_unexpected
 from scimitar.logs import configure_logging
 from scimitar.runtime import tune_gc
 
 __all__ = ["app", "run"]
 
+
+class _CheckedGroup(TyperGroup):
+    """The root command: refuses arguments no command can use before any command runs.
+
+    Python decodes argv bytes that are not UTF-8 into lone surrogates (PEP 383), which no
+    store, terminal or JSON answer can carry; NUL cannot come from a real command line.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for position, arg in enumerate(args, start=1):
+            problem = _argument_problem(arg)
+            if problem is not None:
+                raise typer.BadParameter(
+                    f"argument {position} {problem}; pass text in UTF-8 (check the terminal's "
+                    "or the script's encoding)"
+                )
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
+
+
+def _argument_problem(arg: str) -> str | None:
+    if "\x00" in arg:
+        return "holds a NUL character"
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8 text"
+    return None
+
+
 app = typer.Typer(
+    cls=_CheckedGroup,
     name="scimitar",
     help="Self-hosted identity provisioning over SCIM 2.0.",
     no_args_is_help=True,
@@ -52,6 +85,9 @@ def version(as_json: JsonOption = False) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: a failure is one line on stderr, never a traceback."""
     tune_gc()
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last place an unexpected error can end
+        report_unexpected(exc)

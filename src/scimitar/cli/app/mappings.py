@@ -19,6 +19,7 @@ from scimitar.cli.app.context import (
     render_config,
     render_mapping_set,
 )
+from scimitar.cli.files import read_text, write_text
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
 from scimitar.mapping.mappings import FlowType, MappingSet, SourceType
 
@@ -67,7 +68,7 @@ def export(
     async def body() -> None:
         async with open_apps() as services:
             document = await services.mappings.export(ctx.obj)
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_text(path, json.dumps(document, indent=2, ensure_ascii=False))
         summary = {"path": str(path), "objectTypes": list(document)}
         emit(summary, as_json=as_json, render=lambda c: c.print(f"wrote {path}"))
 
@@ -83,7 +84,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Replace mapping sets from a JSON file; the next cycle is an initial one."""
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path, "the mappings file")
 
     async def body() -> None:
         async with open_apps() as services:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from scimitar.cli.directory import groups, users
 from scimitar.cli.directory.context import open_directory
+from scimitar.cli.files import read_text, write_text
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
 from scimitar.directory.bulk import ImportReport
 from scimitar.directory.errors import ImportRejectedError
@@ -76,7 +77,7 @@ def import_file(
 
     Every row is checked first; unless --partial, nothing is written if any row is invalid.
     """
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path, "the import file")
     kind = _format_of(path, file_format)
 
     async def body() -> None:
@@ -114,7 +115,7 @@ def export(
         if output is None:
             emit(document, as_json=True)
             return
-        output.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_text(output, json.dumps(document, ensure_ascii=False, indent=1))
         summary = {
             "path": str(output),
             "users": len(document["users"]),
@@ -133,7 +134,9 @@ def export(
 
 @app.command("changes")
 def changes(
-    since: Annotated[int, typer.Option("--since", help="Show changes after this number.")] = 0,
+    since: Annotated[
+        int, typer.Option("--since", min=0, max=2**62, help="Show changes after this number.")
+    ] = 0,
     limit: Annotated[
         int, typer.Option("--limit", min=1, max=100_000, help="Most changes to show.")
     ] = 1000,
@@ -168,9 +171,15 @@ def _render_changes(console: Console, page: ChangePage) -> None:
 
 @app.command("generate")
 def generate(
-    user_count: Annotated[int, typer.Option("--users", min=0, help="How many users.")] = 100,
-    group_count: Annotated[int, typer.Option("--groups", min=0, help="How many groups.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same directory.")] = 0,
+    user_count: Annotated[
+        int, typer.Option("--users", min=0, max=100_000, help="How many users.")
+    ] = 100,
+    group_count: Annotated[
+        int, typer.Option("--groups", min=0, max=10_000, help="How many groups.")
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**31, help="Same seed, same directory.")
+    ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Add a realistic sample directory (names in many scripts, managers, groups of all sizes)."""
