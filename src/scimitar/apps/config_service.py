@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scimitar import jsonlimits
 from scimitar.apps.attributes import attribute_list
 from scimitar.apps.config_document import (
     FORMAT,
@@ -134,9 +135,20 @@ class ConfigService:
         """
         try:
             data = json.loads(text)
+            jsonlimits.check_depth(data)
         except json.JSONDecodeError as exc:
             problem = ConfigProblem(
                 "$", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             )
             raise ConfigDocumentError([problem]) from exc
+        except (RecursionError, jsonlimits.JSONLimitError) as exc:
+            problem = ConfigProblem("$", f"not valid JSON: {_too_deep()}")
+            raise ConfigDocumentError([problem]) from exc
         return await self.import_config(app_key, data)
+
+
+def _too_deep() -> str:
+    return (
+        f"nested more than {jsonlimits.MAX_DEPTH} levels deep (arrays and objects); a "
+        "configuration document needs far fewer"
+    )

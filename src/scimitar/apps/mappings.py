@@ -5,11 +5,11 @@ Saving any change marks the job for a new initial cycle, as Entra does after a s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from scimitar import jsonlimits
 from scimitar.apps.mapping_checks import MappingChecker
 from scimitar.apps.mapping_edits import (
     MappingEdit,
@@ -188,9 +188,9 @@ def _set_of(config: JobConfig, object_type: str) -> MappingSet:
 
 def _parse_document(text: str) -> dict[str, MappingSet]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"the mappings file is not valid JSON: {exc}") from exc
+        data = jsonlimits.loads(text, allow_controls=True)
+    except jsonlimits.JSONLimitError as exc:
+        raise ConfigError(f"the mappings file is {exc.message}") from exc
     if not isinstance(data, dict):
         raise ConfigError("the mappings file must hold a JSON object")
     if "attributeMappings" in data:

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
-from scimitar.cli.output import JsonOption, emit, fail, run
+from scimitar.cli.files import read_text, write_text
+from scimitar.cli.output import JsonOption, emit, run
 
 __all__ = ["config_app"]
 
@@ -42,7 +43,7 @@ def export(
         if output is None:
             sys.stdout.write(text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_text(output, text)
 
     run(body)
 
@@ -60,15 +61,7 @@ def import_(
     Credentials stay as they are, so a new app of the same template can be configured before
     they are saved. The next cycle is an initial one.
     """
-    if str(path) == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            fail(f"cannot read {path}: {exc.strerror or exc}")
-        except UnicodeDecodeError:
-            fail(f"{path} is not UTF-8 text")
+    text = sys.stdin.read() if str(path) == "-" else read_text(path, "the configuration file")
 
     async def body() -> None:
         async with open_apps() as services:
