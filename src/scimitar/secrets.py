@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from scimitar.errors import ConfigError
 from scimitar.logs import REDACTED, SECRET_KEYS, redact_text
+from scimitar.security.filemodes import check_private_file, make_private_directory
 from scimitar.settings import Settings
 
 __all__ = [
@@ -120,18 +121,23 @@ class SecretBox:
         return Secret(plain.decode("utf-8"))
 
 
+def _read_key(path: Path) -> bytes:
+    check_private_file(path, "the key file")
+    return path.read_bytes().strip()
+
+
 def _read_or_create_key(path: Path) -> bytes:
     try:
-        return path.read_bytes().strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_directory(path.parent)
     key = Fernet.generate_key()
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _KEY_MODE)
     except FileExistsError:
         # Another process created it between our read and our create: use theirs.
-        return path.read_bytes().strip()
+        return _read_key(path)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key)
     return key

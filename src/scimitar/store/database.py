@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from scimitar.errors import ConfigError
+from scimitar.security.filemodes import make_private_sqlite
 from scimitar.settings import Settings
 from scimitar.store.fastsql import (
     INLINE_BUSY_TIMEOUT_MS,
@@ -64,7 +65,7 @@ class Database:
         self.url = url
         self.is_sqlite = parsed.drivername.startswith("sqlite")
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            make_private_sqlite(Path(parsed.database))
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -33,6 +33,7 @@ def test_another_key_cannot_decrypt(tmp_path: Path) -> None:
 def test_a_bad_key_file_is_refused(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     settings.key_file.write_text("not a key")
+    settings.key_file.chmod(0o600)
     with pytest.raises(ConfigError, match="not a valid Fernet key"):
         SecretBox.from_settings(settings)
 
