@@ -114,6 +114,7 @@ class TargetApp:
         try:
             await self.throttle.check(keys)
         except ThrottledError as exc:
+            log.warning("target_auth_throttled", client=address, tenant=tenant_id[:200])
             raise RateLimitedError(
                 exc.retry_after,
                 detail="too many requests with a wrong token from this address or for this "
