@@ -12,6 +12,7 @@ from scimitar import __version__
 from scimitar.api import APIMount, create_api
 from scimitar.apps import Apps
 from scimitar.audit import AuditLog
+from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
@@ -39,7 +40,9 @@ def create_app(
     """
     database = Database(settings.resolved_database_url)
     events = build_event_sink(settings, database)
-    api = create_api(database, settings, events=events)
+    # One per process: cycles of apps of one vendor account share its rate limits.
+    limits = AccountLimits()
+    api = create_api(database, settings, events=events, limits=limits)
     portal = create_portal(
         database, settings, launcher=api.state.launcher, scheduled=with_scheduler, events=events
     )
@@ -54,6 +57,7 @@ def create_app(
                 log_retention_days=settings.log_retention_days,
                 directory=DirectoryService.from_settings(database, settings),
                 events=events,
+                limits=limits,
                 audit=AuditLog(database, retention_days=settings.audit_retention_days),
             )
             if with_scheduler

@@ -32,6 +32,7 @@ from scimitar.api.routes import (
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
 from scimitar.audit import AuditLog
+from scimitar.connector.ratelimit import AccountLimits
 from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
@@ -60,6 +61,7 @@ def create_api(
     *,
     apps: Apps | None = None,
     events: EventSink | None = None,
+    limits: AccountLimits | None = None,
 ) -> FastAPI:
     """The admin API over ``database``.
 
@@ -69,6 +71,7 @@ def create_api(
         apps: The apps services (default: built from the settings; tests pass one with a
             fault-injecting transport).
         events: Where the cycles it starts publish their events (default: the process log).
+        limits: The process's buckets of rate limits shared by a vendor account.
     """
     services = Services.create(database, settings, apps)
     api = FastAPI(
@@ -87,7 +90,11 @@ def create_api(
     )
     api.state.authenticator = authenticator
     api.state.launcher = CycleLauncher(
-        database, services.apps, log_retention_days=settings.log_retention_days, events=events
+        database,
+        services.apps,
+        log_retention_days=settings.log_retention_days,
+        events=events,
+        limits=limits,
     )
 
     def runner() -> CycleRunner:
@@ -96,6 +103,7 @@ def create_api(
             services.apps,
             log_retention_days=settings.log_retention_days,
             events=events,
+            limits=api.state.launcher.limits,
         )
 
     api.state.control = JobControl(database, services.apps, events=events, runner=runner)

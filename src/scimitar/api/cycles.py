@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from scimitar.apps import Apps
+from scimitar.connector.ratelimit import AccountLimits
 from scimitar.engine import quarantine
 from scimitar.engine.cycle import CycleBusyError
 from scimitar.engine.events import EventSink
@@ -45,6 +46,7 @@ class CycleLauncher:
         apps: The apps services.
         log_retention_days: Provisioning log records older than this are purged.
         events: Where the cycles publish their events (default: the process log).
+        limits: The process's buckets of rate limits shared by a vendor account.
     """
 
     def __init__(
@@ -54,7 +56,9 @@ class CycleLauncher:
         *,
         log_retention_days: int = 30,
         events: EventSink | None = None,
+        limits: AccountLimits | None = None,
     ) -> None:
+        self.limits = limits if limits is not None else AccountLimits()
         self._database = database
         self._events = events
         self._apps = apps
@@ -119,6 +123,7 @@ class CycleLauncher:
             self._apps,
             log_retention_days=self._retention_days,
             events=self._events,
+            limits=self.limits,
         )
         return await runner.run(app_id, force_initial=initial)
 

@@ -29,15 +29,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import urlsplit
 
 from scimitar.gallery.schema import RateLimit
 
 __all__ = [
     "READ_METHODS",
+    "AccountLimits",
     "AdaptiveConcurrency",
     "BucketRule",
     "Throttle",
     "TokenBucket",
+    "account_of",
 ]
 
 #: Methods that count as reads for a ``reads`` limit; every other method is a write.
@@ -77,6 +81,43 @@ class TokenBucket:
         self._stamp = now
         self._tokens -= 1.0
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+def account_of(template_id: str, tenant_url: str) -> str:
+    """The vendor account an app's requests count against, for limits ``sharedBy: account``.
+
+    Two apps of the same template whose Tenant URLs name the same endpoint — scheme, host
+    and port compared without case, path without a trailing slash — are one account: the
+    vendor sees one client. A vendor whose URL names no account (one URL for every
+    customer, the account told by the token) thus shares one budget between apps that may
+    be different accounts: slower than needed, never over the limit.
+    """
+    parts = urlsplit(tenant_url.strip())
+    path = parts.path.rstrip("/")
+    return f"{template_id}|{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+class AccountLimits:
+    """The token buckets of limits ``sharedBy: account``, one per account and limit.
+
+    One is made per process (``scimitar serve``: its scheduler, admin API and portal share
+    it) and passed to every throttle built there, so the apps of one account draw from one
+    bucket however many cycles run, one after another or side by side. Processes do not
+    share buckets: with several workers each keeps its own.
+    """
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, str, int, int, int], TokenBucket] = {}
+
+    def bucket(
+        self, account: str, limit: RateLimit, make: Callable[[], TokenBucket]
+    ) -> TokenBucket:
+        """The account's bucket for ``limit``, made with ``make`` the first time."""
+        key = (account, limit.applies_to, limit.requests, limit.per_seconds, limit.burst or 1)
+        found = self._buckets.get(key)
+        if found is None:
+            found = self._buckets[key] = make()
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +229,8 @@ class Throttle:
         concurrency: int,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: AccountLimits | None = None,
+        account: str | None = None,
     ) -> Throttle:
         """A throttle from a template's ``rateLimits`` (see :class:`RateLimit`).
 
@@ -196,16 +239,22 @@ class Throttle:
         emptied would answer each bunch 429; the other half stays the app's slack. A limit
         without ``burst`` allows one request at once: requests are spaced evenly, which keeps
         clear of vendors that count in short windows.
+
+        A limit ``sharedBy: account`` takes its bucket from ``shared`` under ``account``
+        (:func:`account_of`), so every app of that account draws from the same one.
         """
-        rules = [
-            BucketRule(
-                limit.applies_to,
-                TokenBucket(
-                    limit.requests / limit.per_seconds, (limit.burst or 1) // 2, clock=clock
-                ),
-            )
-            for limit in limits
-        ]
+
+        def make(limit: RateLimit) -> TokenBucket:
+            rate = limit.requests / limit.per_seconds
+            return TokenBucket(rate, (limit.burst or 1) // 2, clock=clock)
+
+        rules = []
+        for limit in limits:
+            if limit.shared_by == "account" and shared is not None and account is not None:
+                bucket = shared.bucket(account, limit, partial(make, limit))
+            else:
+                bucket = make(limit)
+            rules.append(BucketRule(limit.applies_to, bucket))
         return cls(AdaptiveConcurrency(concurrency), rules, clock, sleep)
 
     @asynccontextmanager

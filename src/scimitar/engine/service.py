@@ -8,7 +8,7 @@ from datetime import datetime
 
 from scimitar.apps import Apps, JobConfig
 from scimitar.connector.operations import TargetOperations
-from scimitar.connector.ratelimit import Throttle
+from scimitar.connector.ratelimit import AccountLimits, Throttle, account_of
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EventSink
@@ -31,19 +31,26 @@ def build_runner(
     log_retention_days: int = 30,
     events: EventSink | None = None,
     clock: Callable[[], datetime] = utcnow,
+    limits: AccountLimits | None = None,
 ) -> CycleRunner:
     """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL.
 
     ``events`` receives the runner's events (failed cycles, quarantine, held deletions); the
     process log when ``None``. ``clock`` gives the time schedules are computed from.
+    ``limits`` holds the buckets of rate limits shared by the apps of one vendor account;
+    pass the process's one, so cycles of those apps share them (a new one otherwise).
     """
+    shared = limits if limits is not None else AccountLimits()
 
     @asynccontextmanager
     async def open_port(config: JobConfig) -> AsyncIterator[TargetPort]:
         credentials = await apps.provisioning.credentials(config.app.id)
         async with apps.provisioning.client(credentials) as client:
             throttle = Throttle.for_limits(
-                config.template.document.rate_limits, concurrency=DEFAULT_CONCURRENCY
+                config.template.document.rate_limits,
+                concurrency=DEFAULT_CONCURRENCY,
+                shared=shared,
+                account=account_of(config.template.id, credentials.tenant_url),
             )
             yield TargetOperations(client, config.connector_options(), throttle=throttle)
 

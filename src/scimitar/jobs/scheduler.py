@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from scimitar.apps import Apps
 from scimitar.audit import AuditLog
+from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
 from scimitar.engine import quarantine
 from scimitar.engine.events import EventSink, LogSink
@@ -49,6 +50,7 @@ class Scheduler:
         directory: The directory whose expired soft-deleted objects are purged hourly.
         audit: The audit log whose records past retention are pruned hourly.
         events: Where the jobs' events go (failed cycles, quarantine, held deletions).
+        limits: The process's buckets of rate limits shared by a vendor account.
     """
 
     def __init__(
@@ -61,10 +63,12 @@ class Scheduler:
         log_retention_days: int = 30,
         directory: DirectoryService | None = None,
         events: EventSink | None = None,
+        limits: AccountLimits | None = None,
         audit: AuditLog | None = None,
     ) -> None:
         self._database = database
         self._events: EventSink = events if events is not None else LogSink()
+        self._limits = limits if limits is not None else AccountLimits()
         self._apps = apps
         self._tick = tick_seconds
         self._clock = clock
@@ -154,6 +158,7 @@ class Scheduler:
             log_retention_days=self._retention_days,
             events=self._events,
             clock=self._clock,
+            limits=self._limits,
         )
         try:
             summary = await runner.run(app_id)

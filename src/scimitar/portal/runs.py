@@ -35,6 +35,8 @@ class SyncLauncher:
         self._database = database
         self._launcher = launcher
         self._scheduled = scheduled
+        #: The process's buckets of rate limits shared by a vendor account (the launcher's).
+        self.limits = launcher.limits
 
     def is_pending(self, config: JobConfig, status: JobStatus) -> bool:
         """Whether a cycle of the app is about to start (the status page keeps refreshing)."""

@@ -17,7 +17,14 @@ from scimitar.connector import (
     TransportResponse,
 )
 from scimitar.connector.operations import TargetOperations
-from scimitar.connector.ratelimit import AdaptiveConcurrency, BucketRule, Throttle, TokenBucket
+from scimitar.connector.ratelimit import (
+    AccountLimits,
+    AdaptiveConcurrency,
+    BucketRule,
+    Throttle,
+    TokenBucket,
+    account_of,
+)
 from scimitar.connector.retries import OutageBudget
 from scimitar.gallery.schema import RateLimit, UpdateMethod
 from scimitar.secrets import Secret
@@ -263,3 +270,54 @@ def test_client_saves_up_half_the_published_burst_leaving_the_app_slack() -> Non
     asyncio.run(scenario())
     # Five at once (half of ten), then one every tenth of a second.
     assert time.waits == pytest.approx([0.1, 0.1])
+
+
+def _account_limit(shared_by: str) -> RateLimit:
+    return RateLimit.model_validate(
+        {"appliesTo": "writes", "requests": 1, "perSeconds": 1, "sharedBy": shared_by,
+         "source": "test"}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("shared_by", "urls", "waits"),
+    [
+        ("account", ("https://api.x.com/scim/v2/acme/", "HTTPS://API.X.COM/scim/v2/acme"), [1, 1]),
+        ("account", ("https://api.x.com/scim/v2/acme/", "https://api.x.com/scim/v2/other/"), [1]),
+        ("app", ("https://api.x.com/scim/v2/acme/", "https://api.x.com/scim/v2/acme/"), [1]),
+    ],
+    ids=["same-account-shares", "other-account-own-bucket", "per-app-limit-not-shared"],
+)
+def test_limits_shared_by_account_pace_every_app_of_the_account(
+    shared_by: str, urls: tuple[str, str], waits: list[float]
+) -> None:
+    """Two apps (throttles) of one vendor account draw from one bucket: 1 write/s between them."""
+    time = FakeTime()
+    shared = AccountLimits()
+    first, second = (
+        Throttle.for_limits(
+            [_account_limit(shared_by)],
+            concurrency=4,
+            clock=time,
+            sleep=time.sleep,
+            shared=shared,
+            account=account_of("slack", url),
+        )
+        for url in urls
+    )
+
+    async def scenario() -> None:
+        for throttle in (first, second, first):
+            async with throttle.slot("POST", "/Users"):
+                pass
+
+    asyncio.run(scenario())
+    # 1 write/s: shared, the second app's write and the first's next wait a second each;
+    # apart, only the first app's own second write waits.
+    assert time.waits == pytest.approx(waits)
+
+
+def test_the_account_includes_the_template() -> None:
+    url = "https://api.example.com/scim/v2/"
+    assert account_of("slack", url) != account_of("github-emu", url)
+    assert account_of("slack", url) == account_of("slack", "https://API.example.com/scim/v2")

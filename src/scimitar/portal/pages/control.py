@@ -39,6 +39,7 @@ def _control(portal: Portal) -> JobControl:
             portal.apps,
             log_retention_days=portal.settings.log_retention_days,
             events=portal.events,
+            limits=portal.runs.limits,
         )
 
     return JobControl(portal.database, portal.apps, events=portal.events, runner=runner)
