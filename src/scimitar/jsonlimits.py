@@ -14,6 +14,7 @@ document orjson refuses is read by the standard library, which decides whether i
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Literal
 
@@ -61,8 +62,9 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH, allow_controls: bool
         What ``json.loads`` returns for the document.
 
     Raises:
-        JSONLimitError: The document is not JSON (``NaN`` and ``Infinity`` included), nests
-            deeper than ``max_depth``, or holds text that cannot be stored.
+        JSONLimitError: The document is not JSON (``NaN``, ``Infinity`` and numbers beyond
+            a float's range included), nests deeper than ``max_depth``, or holds text that
+            cannot be stored.
     """
     try:
         value = orjson.loads(data)
@@ -84,10 +86,17 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value; send a number or null")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text[:20]} is beyond the range of a number; send a smaller one")
+    return number
+
+
 def _standard(data: str | bytes) -> Any:
     """The standard library's reading, its refusals as :class:`JSONLimitError`."""
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
+        return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError as exc:
         raise _too_deep(MAX_DEPTH) from exc
     except json.JSONDecodeError as exc:

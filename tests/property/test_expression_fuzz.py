@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scimitar.errors import ExpressionSyntaxError
 from scimitar.mapping import compile_expression, print_expression
 from tests.property.expression_strategies import token_texts, trees
+from tests.property.hostile_strategies import FUZZ, odd_characters, repeated, wrapped
 
 
 def _parses_or_syntax_error(text: str) -> None:
@@ -40,3 +41,18 @@ def test_token_soup(text: str) -> None:
 def test_mutated_valid_expression(text: str, position: int, insert: str) -> None:
     cut = position % (len(text) + 1)
     _parses_or_syntax_error(text[:cut] + insert + text[cut + 1 :])
+
+
+hostile_expressions = st.one_of(
+    wrapped(["ToUpper(", "Not(", "(", "IIF([a], ", 'Join(",", '], [")", ", 1)"], st.just("[a]")),
+    repeated(st.sampled_from(["[a]", '"x"', "1", "Trim([b])"]), [", ", " & ", ""]).map(
+        lambda inner: f'Join(",", {inner})'
+    ),
+    st.builds(lambda a, odd, b: a + odd + b, token_texts, odd_characters, token_texts),
+)
+
+
+@given(hostile_expressions)
+@FUZZ
+def test_hostile_structure_parses_or_raises_syntax_error_quickly(text: str) -> None:
+    _parses_or_syntax_error(text)

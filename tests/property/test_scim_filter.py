@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from scimitar.scim.filter import (
 from scimitar.scim.path import Path as PatchPath
 from scimitar.scim.path import parse_path, render_path
 from scimitar.scim.schema import user_schema
+from tests.property.hostile_strategies import FUZZ, odd_characters, repeated, wrapped
 
 USER = json.loads(
     (Path(__file__).resolve().parents[1] / "samples" / "rfc7643-8.2-full-user.json").read_text()
@@ -144,3 +146,42 @@ def test_any_text_parses_as_path_or_raises_invalid_path(text: str) -> None:
 )
 def test_path_render_then_parse_is_identity(path: PatchPath) -> None:
     assert parse_path(render_path(path)) == path
+
+
+# Hostile structure: what made the target answer 500 (recursion, huge numbers, surrogates).
+comparisons = st.sampled_from(
+    ['userName eq "a"', "a pr", "emails[type eq 1]", 'x co "\\ud800"', "n gt 1" + "0" * 5000]
+)
+hostile_filters = st.one_of(
+    wrapped(["(", "not (", "not ", "emails["], [")", "]"], comparisons),
+    repeated(comparisons, [" or ", " and ", " and not "]),
+    st.builds(lambda a, odd, b: a + odd + b, filterish, odd_characters, filterish),
+)
+
+
+def _bounded(outcome: Filter | SCIMError, scim_type: str) -> None:
+    if isinstance(outcome, SCIMError):
+        assert (outcome.status, outcome.scim_type) == (400, scim_type)
+        outcome.detail.encode("utf-8")  # the detail goes into a JSON answer
+        return
+    rendered = render_filter(outcome)
+    assert parse_filter(rendered) == outcome
+    with contextlib.suppress(InvalidFilterError):
+        assert isinstance(evaluate(outcome, USER, user_schema("webex")), bool)
+
+
+@given(hostile_filters)
+@FUZZ
+def test_hostile_filter_parses_or_raises_invalid_filter_quickly(text: str) -> None:
+    _bounded(_filter_or_error(text), "invalidFilter")
+
+
+@given(hostile_filters.map(lambda text: f"emails[{text}].value"))
+@FUZZ
+def test_hostile_path_parses_or_raises_invalid_path_quickly(text: str) -> None:
+    outcome = _path_or_error(text)
+    if isinstance(outcome, SCIMError):
+        assert (outcome.status, outcome.scim_type) == (400, "invalidPath")
+        outcome.detail.encode("utf-8")
+    else:
+        assert parse_path(render_path(outcome)) == outcome

@@ -31,7 +31,8 @@ Entra's VBA-like expression language (spec/entra-provisioning.md §4). Try one w
   soft-deleted, unassigned, out of scope, or blocked from signing in.
 - Strings are double-quoted; `\\"` is a quote and `\\\\` a backslash inside them
   (`"\\\\d+"` is the regex `\\d+`).
-- Numbers are unquoted integers (`-10`, `1000`) or VB hex literals (`&HF7`).
+- Numbers are unquoted integers (`-10`, `1000`; at most 1000 digits) or VB hex literals
+  (`&HF7`).
 - Bare identifiers name VB enums: {enums}.
 - Leave an optional argument empty to skip it: `Replace([x], "-", , , "_", , )`.
 - Conditions may compare two values with `=`, `<>`, `>`, `>=`, `<`, `<=`. There is no

@@ -24,6 +24,7 @@ __all__ = ["MAX_NESTING", "parse"]
 #: Deepest allowed nesting of calls; keeps the parser's recursion bounded on hostile input.
 MAX_NESTING = 64
 
+_MAX_DIGITS = 1000
 _OPERAND_START = ("an attribute reference", "a string", "a number", "a function call")
 
 
@@ -91,6 +92,8 @@ class _Parser:
         if kind is TokenKind.STRING:
             return String(token.value, offset=token.offset)
         if kind is TokenKind.NUMBER:
+            if len(token.value) > _MAX_DIGITS:  # beyond what int() converts, and any value
+                raise self._error(token, f"a number of more than {_MAX_DIGITS} digits")
             return Number(int(token.value), offset=token.offset)
         if kind is TokenKind.HEX:
             return Number(int(token.value[2:], 16), is_hex=True, offset=token.offset)
