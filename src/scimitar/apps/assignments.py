@@ -17,7 +17,7 @@ from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import load_attributes
 from scimitar.errors import ConfigError, NotFoundError
-from scimitar.store import Database
+from scimitar.store import Database, scopelog
 from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import GROUP, MEMBER, USER
@@ -57,7 +57,10 @@ class AssignmentService:
         principal_type, principal = await self._principal(user, group)
         assignment = Assignment(principal_type, principal.object_id, role_name, _display(principal))
         async with self._database.write() as conn:
-            await _insert_ignoring_duplicate(conn, app, assignment)
+            if await _insert_ignoring_duplicate(conn, app, assignment):
+                await scopelog.record(
+                    conn, app.id, [_scope_key(assignment.principal_type, principal)], utcnow()
+                )
         return assignment
 
     async def unassign(
@@ -84,6 +87,10 @@ class AssignmentService:
             )
         async with self._database.write() as conn:
             removed = (await conn.execute(statement)).rowcount
+            if removed:
+                await scopelog.record(
+                    conn, app.id, [_scope_key(principal_type, principal)], utcnow()
+                )
         if not removed:
             raise NotFoundError(f"{_display(principal)} is not assigned to {app.name}")
         return int(removed)
@@ -159,9 +166,15 @@ def _listing(
     )
 
 
+def _scope_key(principal_type: PrincipalType, principal: User | Group) -> scopelog.Key:
+    kind = scopelog.USER if principal_type is PrincipalType.USER else scopelog.GROUP
+    return kind, principal.object_id
+
+
 async def _insert_ignoring_duplicate(
     conn: AsyncConnection, app: App, assignment: Assignment
-) -> None:
+) -> bool:
+    """Insert the assignment; returns whether it is new."""
     values = {
         "app_id": app.id,
         "principal_type": assignment.principal_type.value,
@@ -170,7 +183,10 @@ async def _insert_ignoring_duplicate(
         "created_at": utcnow(),
     }
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(ASSIGNMENT).values(values).on_conflict_do_nothing())
+    inserted = await conn.execute(
+        dialect.insert(ASSIGNMENT).values(values).on_conflict_do_nothing()
+    )
+    return bool(inserted.rowcount)
 
 
 def _group_member_roles(app: App) -> Select[tuple[str, str]]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.directory.changes import PendingChange, record_changes
@@ -25,7 +25,7 @@ from scimitar.directory.rows import (
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import load_members
 from scimitar.errors import ConfigError
-from scimitar.store import Database
+from scimitar.store import Database, scopelog
 from scimitar.store.tables.directory import GROUP, MEMBER
 
 __all__ = ["GroupService", "hard_delete_group"]
@@ -38,8 +38,17 @@ def _change(kind: ChangeKind, object_id: str, attributes: tuple[str, ...] = ()) 
 async def hard_delete_group(
     conn: AsyncConnection, object_id: str, pending: list[PendingChange], now: datetime
 ) -> None:
-    """Remove a group for good: it leaves its parent groups, and its own members go with it."""
+    """Remove a group for good: it leaves its parent groups, and its own members go with it.
+
+    Its app assignments go too; each app logs the group and its direct user members, so the
+    next cycle takes away what the assignment gave them (``scimitar.store.scopelog``).
+    """
     await MembershipWriter(conn).remove_everywhere(object_id, ObjectType.GROUP, pending)
+    users = select(MEMBER.c.member_id).where(
+        MEMBER.c.group_id == object_id, MEMBER.c.member_type == ObjectType.USER.value
+    )
+    members = [str(row[0]) for row in await conn.execute(users)]
+    await scopelog.drop_assignments(conn, ObjectType.GROUP.value, object_id, members, now)
     await conn.execute(delete(MEMBER).where(MEMBER.c.group_id == object_id))
     await conn.execute(delete(GROUP).where(GROUP.c.object_id == object_id))
     pending.append(_change(ChangeKind.HARD_DELETED, object_id))

@@ -184,3 +184,8 @@ class SourceDirectory(Protocol):
         of the whole, as Entra's progress bar does.
         """
         ...
+
+    async def existing(self, object_type: ObjectType, object_ids: Sequence[str]) -> set[str]:
+        """The objectIds among ``object_ids`` of objects of this type that exist (soft-deleted
+        ones included), without reading the objects."""
+        ...

@@ -277,6 +277,17 @@ class SQLDirectory:
                 )
         return found
 
+    async def existing(self, object_type: ObjectType, object_ids: Sequence[str]) -> set[str]:
+        """The objectIds among ``object_ids`` of existing objects of this type."""
+        table = USER if object_type is ObjectType.USER else GROUP
+        found: set[str] = set()
+        async with self._database.read() as conn:
+            for start in range(0, len(object_ids), _LOOKUP_CHUNK):
+                chunk = object_ids[start : start + _LOOKUP_CHUNK]
+                query = select(table.c.object_id).where(table.c.object_id.in_(chunk))
+                found.update(str(row[0]) for row in await conn.execute(query))
+        return found
+
     async def get_group(self, object_id: str) -> Group | None:
         """The group with this objectId and its direct members, or ``None``."""
         async with self._database.read() as conn:

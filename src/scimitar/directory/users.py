@@ -26,7 +26,7 @@ from scimitar.directory.rows import (
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import user_from_row
 from scimitar.errors import ConfigError, NotFoundError
-from scimitar.store import Database
+from scimitar.store import Database, scopelog
 from scimitar.store.tables.directory import USER
 
 __all__ = ["UserService", "hard_delete_user", "resolve_manager"]
@@ -57,8 +57,10 @@ async def resolve_manager(conn: AsyncConnection, values: dict[str, Any], own_id:
 async def hard_delete_user(
     conn: AsyncConnection, object_id: str, pending: list[PendingChange], now: datetime
 ) -> None:
-    """Remove a user for good: its memberships go, and its reports lose their ``manager``."""
+    """Remove a user for good: its memberships and app assignments go, its reports lose their
+    ``manager``."""
     await MembershipWriter(conn).remove_everywhere(object_id, ObjectType.USER, pending)
+    await scopelog.drop_assignments(conn, ObjectType.USER.value, object_id, (), now)
     reports = select(USER.c.seq, USER.c.object_id, USER.c.data, USER.c.deleted_at).where(
         USER.c.manager_id == object_id
     )

@@ -25,8 +25,8 @@ from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.followups import (
-    assignment_candidates,
     export_touched_memberships,
+    scope_candidates,
     touched_memberships,
 )
 from scimitar.engine.groupphase import GroupPhase
@@ -45,7 +45,7 @@ from scimitar.engine.objects import (
     execute,
     prepare_user,
 )
-from scimitar.engine.revisit import Revisit, release_staged, retry_escrows
+from scimitar.engine.revisit import Revisit, release_staged, retry_escrows, sweep_gone
 from scimitar.engine.runstate import (
     CycleSummary,
     Progress,
@@ -147,11 +147,12 @@ class CycleRunner:
     async def _run(
         self, config: JobConfig, force_initial: bool, force_deletes: bool
     ) -> CycleSummary:
+        read_at = utcnow()  # before the assignments are read: later scope changes are the next's
         ctx = await self._context(config)
         await ondemand_lease.settle(self._db, ctx.app_id, config.app.name)
         state = await jobstate.load_state(self._db, ctx.app_id)
         await self._guard.check(config.app.name, ctx.app_id, state, force=force_deletes)
-        cycle, resume = await self._cycle(ctx, state, force_initial)
+        cycle, resume = await self._cycle(ctx, state, force_initial, read_at)
         jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
         async with self._port_factory(config) as port:
             run = Run(
@@ -175,7 +176,7 @@ class CycleRunner:
         return build_context(config, roles, groups)
 
     async def _cycle(
-        self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool
+        self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool, read_at: datetime
     ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
         is_paused = interrupted is not None and interrupted.status == "paused"
@@ -209,7 +210,9 @@ class CycleRunner:
                 "since": since.isoformat() if since else None,
             }
         resume["owner"] = jobstate.owner()
-        cycle = await jobstate.start_cycle(self._db, ctx.app_id, str(resume["kind"]), resume)
+        cycle = await jobstate.start_cycle(
+            self._db, ctx.app_id, str(resume["kind"]), resume, started_at=read_at
+        )
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
         return cycle, resume
@@ -255,8 +258,13 @@ class CycleRunner:
         if run.resume.get("phase") == "users":
             await self._all_users(run)
             run.resume.update(phase="groups", cursor=None)
-        if run.resume.get("phase") == "groups" and run.ctx.handles("Group"):
-            await self._groups.all_groups(run)
+        if run.resume.get("phase") == "groups":
+            if run.ctx.handles("Group"):
+                await self._groups.all_groups(run)
+            run.resume.update(phase="gone", cursor=None)
+        if run.resume.get("phase") == "gone":
+            run.progress.phase = "gone"
+            await sweep_gone(run, self._revisit, self._db, self._directory, self._page_size)
         run.resume.update(phase="references", cursor=None)
         if run.is_resumed:
             await self._managers_from_directory(run)
@@ -361,12 +369,14 @@ class CycleRunner:
                 return
 
     async def _assignment_changes(self, run: Run) -> None:
-        """Users whose entitlement changed without a directory change (assign, unassign)."""
-        candidates = await assignment_candidates(self._db, run)
-        for chunk in chunks(candidates, self._page_size):
-            users = await self._directory.get_users(chunk)
-            await self._users_page(run, dict(users), {u: None for u in chunk if u not in users})
-            await self._persist(run, [], "assignments")
+        """Users and groups whose scope changed without a directory change (assign, unassign).
+
+        Users first, so a group that enters scope finds its members linked.
+        """
+        users, groups = await scope_candidates(self._db, self._directory, run)
+        run.progress.phase = "assignments"
+        keys = [("User", u) for u in users] + [("Group", g) for g in groups]
+        await self._revisit.objects(run, keys, {})
 
     async def _changes_page(self, run: Run, changes: Sequence[Any]) -> None:
         users: dict[str, ChangeKind] = {}

@@ -1,8 +1,10 @@
 """What an incremental cycle takes beyond the directory's change feed.
 
-- Assignments: the change feed knows nothing of app assignments, so a cycle also takes the users
-  under an assignment made since the previous cycle started, linked users no longer entitled,
-  and users disabled for leaving scope who are entitled again (:func:`assignment_candidates`).
+- Scope changes: the change feed knows nothing of app assignments, so a cycle also takes the
+  users and groups the scope change log names since the previous successful cycle started
+  (assign, unassign, a role added or removed, a hard-deleted principal's assignments; a
+  group's direct user members with it), linked users no longer assigned, and users disabled
+  for leaving scope who are entitled again (:func:`scope_candidates`).
 - Memberships: a user whose link changed must join or leave the app's groups it is a direct
   member of, unless the group was brought in line whole after the user changed
   (:func:`touched_memberships`, then :func:`export_touched_memberships` a chunk at a time).
@@ -11,41 +13,68 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.directory.model import ObjectType
+from scimitar.directory.source import SourceDirectory
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.linkstore import linked_ids, load_links
 from scimitar.engine.memberships import export_member_subsets
 from scimitar.engine.objects import Outcome
-from scimitar.engine.runstate import Run, recently_assigned
-from scimitar.store import Database
+from scimitar.engine.runstate import Run
+from scimitar.store import Database, scopelog
 from scimitar.store.queries import is_among
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
-__all__ = ["assignment_candidates", "export_touched_memberships", "touched_memberships"]
+__all__ = ["export_touched_memberships", "scope_candidates", "touched_memberships"]
 
 _LEFT = DisableCause.OUT_OF_SCOPE
 
 
-async def assignment_candidates(db: Database, run: Run) -> list[str]:
-    """The users whose entitlement changed without a directory change (assign, unassign)."""
+async def scope_candidates(
+    db: Database, directory: SourceDirectory, run: Run
+) -> tuple[list[str], list[str]]:
+    """The users and the groups whose scope changed without a directory change.
+
+    Returns:
+        The users' and the groups' objectIds (groups only when the app provisions groups).
+    """
     app_id, entitled = run.ctx.app_id, run.ctx.user_roles
     is_assigned_only = run.ctx.setting.value == "assigned"
+    since = run.resume.get("since")
     async with db.read() as conn:
-        recent = await recently_assigned(conn, app_id, run.resume.get("since"))
+        logged = await scopelog.changed_since(
+            conn, app_id, datetime.fromisoformat(since) if since else None
+        )
+        users = {i for kind, i in logged if kind == scopelog.USER}
+        groups = {i for kind, i in logged if kind == scopelog.GROUP}
+        users |= await _direct_user_members(conn, sorted(groups))
     async with db.fast_read() as sql:
-        if is_assigned_only:  # every link: who is linked but no longer entitled
+        if is_assigned_only:  # every link: who is linked but no longer assigned
             linked = await linked_ids(sql, app_id, "User")
-        else:  # only what the rules below read, not every link
+        else:
             linked = await linked_ids(sql, app_id, "User", cause=_LEFT)
-            linked |= await linked_ids(sql, app_id, "User", among=sorted(recent))
-    candidates = {u for u in recent if u in entitled and u not in linked}
+    users |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
     if is_assigned_only:
-        candidates |= {u for u, off in linked.items() if off is None and u not in entitled}
-    candidates |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
-    return sorted(candidates)
+        # Still unassigned after a rejected disable: it comes back. A hard-deleted user's
+        # delete comes from the change feed only, so a rejected one stays rejected.
+        unassigned = [u for u, off in linked.items() if off is None and u not in entitled]
+        users |= await directory.existing(ObjectType.USER, unassigned)
+    return sorted(users), sorted(groups) if run.ctx.handles("Group") else []
+
+
+async def _direct_user_members(conn: AsyncConnection, group_ids: list[str]) -> set[str]:
+    if not group_ids:
+        return set()
+    query = select(MEMBER.c.member_id).where(
+        is_among(conn, MEMBER.c.group_id, group_ids),
+        MEMBER.c.member_type == ObjectType.USER.value,
+    )
+    return {str(row[0]) for row in await conn.execute(query)}
 
 
 async def touched_memberships(db: Database, run: Run) -> dict[str, list[str]]:

@@ -147,7 +147,7 @@ class GroupPhase:
         user_targets: Mapping[str, str] | None = None,
     ) -> None:
         """Plan and send one page of groups (gone ones in ``kinds``), then their members."""
-        ids = list(dict.fromkeys([*groups, *kinds]))
+        ids = [g for g in dict.fromkeys([*groups, *kinds]) if not run.is_held_here("Group", g)]
         async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "Group", ids)
         prepared = [

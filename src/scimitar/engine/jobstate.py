@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scimitar.store import Database
+from scimitar.store import Database, scopelog
 from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
@@ -143,9 +143,15 @@ async def resume_cycle(database: Database, app_id: str, cycle: CycleRow) -> None
 
 
 async def last_cycle_start(database: Database, app_id: str) -> datetime | None:
-    """When the app's most recent cycle started (whatever its outcome), or None."""
+    """When the app's most recent successful cycle started, or None.
+
+    A failed cycle leaves the watermark where it was, so the next cycle reads again what it
+    had read; the scope changes since the last success are read again likewise.
+    """
     async with database.read() as conn:
-        query = select(func.max(CYCLE.c.started_at)).where(CYCLE.c.app_id == app_id)
+        query = select(func.max(CYCLE.c.started_at)).where(
+            CYCLE.c.app_id == app_id, CYCLE.c.status == "succeeded"
+        )
         value = (await conn.execute(query)).scalar()
     if value is None:
         return None
@@ -154,9 +160,23 @@ async def last_cycle_start(database: Database, app_id: str) -> datetime | None:
 
 
 async def start_cycle(
-    database: Database, app_id: str, kind: str, resume: dict[str, Any]
+    database: Database,
+    app_id: str,
+    kind: str,
+    resume: dict[str, Any],
+    *,
+    started_at: datetime | None = None,
 ) -> CycleRow:
-    """Record a new running cycle and point the job state at it."""
+    """Record a new running cycle and point the job state at it.
+
+    Args:
+        database: The store.
+        app_id: The app.
+        kind: ``initial`` or ``incremental``.
+        resume: The resume point.
+        started_at: When the cycle read the assignments it runs with (now when None): the
+            next cycle takes up the scope changes logged from then on.
+    """
     cycle = CycleRow(str(uuid.uuid4()), kind, {})
     async with database.write() as conn:
         await conn.execute(
@@ -165,7 +185,7 @@ async def start_cycle(
                 app_id=app_id,
                 kind=kind,
                 status="running",
-                started_at=utcnow(),
+                started_at=started_at or utcnow(),
                 counts="{}",
                 progress="{}",
             )
@@ -181,6 +201,14 @@ async def start_cycle(
             )
         )
     return cycle
+
+
+async def _prune_scope_log(conn: AsyncConnection, app_id: str, cycle_id: str) -> None:
+    """The scope changes logged before this cycle started: no later cycle reads them."""
+    query = select(CYCLE.c.started_at).where(CYCLE.c.id == cycle_id)
+    started = (await conn.execute(query)).scalar()
+    if started is not None:
+        await scopelog.prune(conn, app_id, started)
 
 
 async def record_page(
@@ -230,6 +258,7 @@ async def finish_cycle(
             values["watermark"] = watermark
             if is_steady:
                 values["last_steady_at"] = now
+            await _prune_scope_log(conn, app_id, cycle.id)
         await conn.execute(update(JOB_STATE).where(JOB_STATE.c.app_id == app_id).values(**values))
         if status == "succeeded" and is_steady:
             await conn.execute(

@@ -1,9 +1,12 @@
-"""Objects a cycle takes up although the directory did not change them: escrows, held deletions.
+"""Objects a cycle takes up although the directory feed did not bring them: escrows, held
+deletions, scope changes, linked objects an initial cycle finds gone.
 
-Incremental cycles retry the escrows that are due; a cycle run with deletions allowed
-(``scimitar app deletes APP allow``, Graph ``ForceDeletes``) re-plans the held ones first. Both
-read the objects from the directory as they are now and send them through the ordinary pages,
-so what goes out is what the directory says today.
+Incremental cycles retry the escrows that are due and take up the scope changes
+(``engine.followups.scope_candidates``); a cycle run with deletions allowed
+(``scimitar app deletes APP allow``, Graph ``ForceDeletes``) re-plans the held ones first; an
+initial cycle ends by deleting the linked objects the directory no longer holds
+(:func:`sweep_gone`). All read the objects from the directory as they are now and send them
+through the ordinary pages, so what goes out is what the directory says today.
 """
 
 from __future__ import annotations
@@ -11,14 +14,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
-from scimitar.directory.model import Group, User
+from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import escrows, staged
-from scimitar.engine.linkstore import load_links
+from scimitar.engine.linkstore import linked_ids, load_links
 from scimitar.engine.runstate import Run, chunks
 from scimitar.store import Database
 
-__all__ = ["GroupsPage", "Revisit", "UsersPage", "release_staged", "retry_escrows"]
+__all__ = [
+    "GroupsPage",
+    "Revisit",
+    "UsersPage",
+    "release_staged",
+    "retry_escrows",
+    "sweep_gone",
+]
 
 UsersPage = Callable[[Run, Mapping[str, User], Mapping[str, ChangeKind | None]], Awaitable[None]]
 GroupsPage = Callable[[Run, Mapping[str, Group], Mapping[str, ChangeKind]], Awaitable[None]]
@@ -103,3 +113,25 @@ async def release_staged(run: Run, revisit: Revisit, database: Database) -> None
     await revisit.objects(run, keys, kinds)
     async with database.write() as conn:
         await staged.clear(conn, run.ctx.app_id)
+
+
+async def sweep_gone(
+    run: Run, revisit: Revisit, database: Database, directory: SourceDirectory, page_size: int
+) -> None:
+    """Delete the linked objects the directory no longer holds (an initial cycle's last step).
+
+    An initial cycle reads every object the directory holds, and starts its watermark at the
+    feed's end: a hard delete made since the previous cycle would otherwise never reach the app
+    once a scope switch or a mapping edit made the next cycle an initial one.
+    """
+    types = [("User", ObjectType.USER)]
+    if run.ctx.handles("Group"):
+        types.append(("Group", ObjectType.GROUP))
+    for object_type, kind in types:
+        async with database.fast_read() as conn:
+            linked = sorted(await linked_ids(conn, run.ctx.app_id, object_type))
+        for chunk in chunks(linked, page_size):
+            present = await directory.existing(kind, chunk)
+            gone = [(object_type, i) for i in chunk if i not in present]
+            if gone:
+                await revisit.objects(run, gone, dict.fromkeys(gone, ChangeKind.HARD_DELETED))

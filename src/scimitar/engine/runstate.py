@@ -5,12 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from scimitar.apps.model import PrincipalType
 from scimitar.engine import jobstate
 from scimitar.engine.actions import StagedDelete
 from scimitar.engine.context import CycleContext
@@ -19,9 +15,6 @@ from scimitar.engine.events import ObjectRef
 from scimitar.engine.records import StepType
 from scimitar.engine.staged import Held
 from scimitar.engine.work import Outcome, Prepared, TargetPort
-from scimitar.store.queries import is_among
-from scimitar.store.tables.apps import ASSIGNMENT
-from scimitar.store.tables.directory import MEMBER
 
 __all__ = [
     "FAILED_SHOWN",
@@ -30,7 +23,6 @@ __all__ = [
     "Run",
     "chunks",
     "first",
-    "recently_assigned",
 ]
 
 #: Failed objects a cycle keeps by name for its ``CycleFailed`` event (the count has the rest).
@@ -125,6 +117,7 @@ class Run:
     held: dict[tuple[str, str], Held] = field(default_factory=dict)
     #: Users an incremental cycle has already sent through its pages.
     visited_users: set[str] = field(default_factory=set)
+    staged_here: set[tuple[str, str]] = field(default_factory=set)
 
     def summary(self, status: str, started: float) -> CycleSummary:
         """How the cycle ended, ``started`` being its ``time.monotonic()`` start."""
@@ -142,6 +135,15 @@ class Run:
             if isinstance(action, StagedDelete):
                 key = (item.object_type, item.source_id)
                 self.held[key] = Held(item.display, action.held, item.change)
+                self.staged_here.add(key)
+
+    def is_held_here(self, object_type: str, source_id: str) -> bool:
+        """Whether this cycle already held the object's deletion: it is not taken up again.
+
+        An object can reach a cycle twice (a scope change and the change feed); its deletion
+        counts once against the threshold.
+        """
+        return (object_type, source_id) in self.staged_here
 
     def note_staged(self, outcomes: Sequence[Outcome]) -> None:
         """Forget what was held once written (the store has it)."""
@@ -209,26 +211,6 @@ class Run:
                     error.reason if error else None,
                 )
             )
-
-
-async def recently_assigned(conn: Any, app_id: str, since: str | None) -> set[str]:
-    """Users assigned, directly or through a group's direct membership, at or after ``since``."""
-    query = select(ASSIGNMENT.c.principal_type, ASSIGNMENT.c.principal_id).where(
-        ASSIGNMENT.c.app_id == app_id
-    )
-    if since is not None:
-        query = query.where(ASSIGNMENT.c.created_at >= datetime.fromisoformat(since))
-    users: set[str] = set()
-    groups: list[str] = []
-    for kind, principal in await conn.execute(query):
-        if kind == PrincipalType.USER.value:
-            users.add(principal)
-        else:
-            groups.append(principal)
-    if groups:
-        members = select(MEMBER.c.member_id).where(is_among(conn, MEMBER.c.group_id, groups))
-        users.update(row[0] for row in await conn.execute(members))
-    return users
 
 
 def first(value: Any) -> str | None:

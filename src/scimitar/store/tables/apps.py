@@ -14,7 +14,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scimitar.store.tables.base import Base, UTCDateTime, utcnow
 
-__all__ = ["APP", "ASSIGNMENT", "JOB", "App", "AppAssignment", "ProvisioningJob"]
+__all__ = [
+    "APP",
+    "ASSIGNMENT",
+    "JOB",
+    "SCOPE_CHANGE",
+    "App",
+    "AppAssignment",
+    "AppScopeChange",
+    "ProvisioningJob",
+]
 
 
 class App(Base):
@@ -48,6 +57,24 @@ class AppAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AppScopeChange(Base):
+    """A user or group whose scope for an app changed without a directory change.
+
+    Written with the assignment change (assign, unassign, a hard delete that took a group's
+    assignments along); the next incremental cycle
+    re-evaluates what the rows name (docs/architecture.md "Scope changes").
+    """
+
+    __tablename__ = "app_scope_change"
+    __table_args__ = (Index("ix_app_scope_change_app_at", "app_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(String(36), ForeignKey("app.id", ondelete="CASCADE"))
+    object_type: Mapped[str] = mapped_column(String(8))
+    object_id: Mapped[str] = mapped_column(String(36))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ProvisioningJob(Base):
     """An app's provisioning job: credentials, settings, schema and state (spec §0)."""
 
@@ -79,3 +106,4 @@ class ProvisioningJob(Base):
 APP = cast(Table, App.__table__)
 ASSIGNMENT = cast(Table, AppAssignment.__table__)
 JOB = cast(Table, ProvisioningJob.__table__)
+SCOPE_CHANGE = cast(Table, AppScopeChange.__table__)
