@@ -86,6 +86,19 @@ def _plan_settings(
     )
 
 
+def _added_multi_valued(config: JobConfig, object_type: str) -> tuple[str, ...]:
+    """Multi-valued attributes the admin added: their values go as lists.
+
+    Only the admin's: template and discovered multi-valued attributes (``members``, complex
+    ``roles``) keep the shapes their mappings and the dialects give them.
+    """
+    return tuple(
+        attribute.name
+        for attribute in config.custom_attributes.get(object_type, ())
+        if attribute.is_multi_valued and not attribute.is_reference
+    )
+
+
 def build_context(
     config: JobConfig,
     user_roles: Mapping[str, frozenset[str]],
@@ -97,7 +110,9 @@ def build_context(
         ConfigError: A mapping set is invalid.
     """
     mappings = {
-        object_type: CompiledMappingSet(config.mappings[object_type])
+        object_type: CompiledMappingSet(
+            config.mappings[object_type], multi_valued=_added_multi_valued(config, object_type)
+        )
         for object_type in config.object_types
         if object_type in config.mappings
     }

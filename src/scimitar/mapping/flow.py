@@ -10,7 +10,7 @@ the target holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,8 +91,13 @@ class _Step:
 class CompiledMappingSet:
     """A validated mapping set, compiled for fast application to many objects."""
 
-    def __init__(self, mapping_set: MappingSet) -> None:
+    def __init__(self, mapping_set: MappingSet, *, multi_valued: Iterable[str] = ()) -> None:
         """Validate and compile ``mapping_set``.
+
+        Args:
+            mapping_set: The set.
+            multi_valued: Targets that hold several values: a single value goes as a list of
+                one (RFC 7643 §2.4), each value typed on its own.
 
         Raises:
             ConfigError: If the set is invalid.
@@ -100,7 +105,11 @@ class CompiledMappingSet:
         mapping_set.validate()
         self.mapping_set = mapping_set
         self._core = CORE_GROUP if mapping_set.object_type == "Group" else CORE_USER
-        self._steps = tuple(_compile_step(mapping) for mapping in mapping_set.mappings)
+        multi = {target.lower() for target in multi_valued}
+        self._steps = tuple(
+            _compile_step(mapping, is_multi_valued=mapping.target.lower() in multi)
+            for mapping in mapping_set.mappings
+        )
         self._create_steps = self._steps
         self._update_steps = tuple(
             s for s in self._steps if s.mapping.flow_type is not FlowType.OBJECT_ADD_ONLY
@@ -205,7 +214,7 @@ class CompiledMappingSet:
         return changes
 
 
-def _compile_step(mapping: AttributeMapping) -> _Step:
+def _compile_step(mapping: AttributeMapping, *, is_multi_valued: bool = False) -> _Step:
     path = mapping.parsed_target()
     expression = mapping.compiled_expression()
     getter: _Getter
@@ -225,7 +234,7 @@ def _compile_step(mapping: AttributeMapping) -> _Step:
         path,
         getter,
         path.writer(),
-        _converter(mapping),
+        _listed(_converter(mapping)) if is_multi_valued else _converter(mapping),
         is_redacted=expression is not None and expression.is_redacted,
         is_assertive=expression is not None and expression.is_assertive,
         target=mapping.target,
@@ -243,6 +252,15 @@ def _converter(mapping: AttributeMapping) -> Callable[[Value], Any]:
         return value if type(value) is str else _typed(mapping, value)
 
     return to_string
+
+
+def _listed(convert: Callable[[Value], Any]) -> Callable[[Value], Any]:
+    def as_list(value: Value) -> Any:
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        return [convert(value)]
+
+    return as_list
 
 
 def _typed(mapping: AttributeMapping, value: Value) -> Any:

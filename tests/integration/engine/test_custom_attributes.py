@@ -83,16 +83,30 @@ async def test_an_added_attribute_is_sent_typed_in_its_extension(
     for attribute, kind in (("badge", TargetType.INTEGER), ("onLeave", TargetType.BOOLEAN)):
         added = new_custom_attribute("User", f"{CONTOSO}:{attribute}", kind)
         await apps.attributes.add(name, "user", added)
+    for attribute, kind in (("languages", TargetType.STRING), ("floors", TargetType.INTEGER)):
+        added = new_custom_attribute("User", f"{CONTOSO}:{attribute}", kind, is_multi_valued=True)
+        await apps.attributes.add(name, "user", added)
+    await apps.mappings.set_mapping(
+        name, "user", MappingEdit(f"{CONTOSO}:languages", SourceType.ATTRIBUTE, "preferredLanguage")
+    )
+    await apps.mappings.set_mapping(
+        name, "user", MappingEdit(f"{CONTOSO}:floors", SourceType.EXPRESSION, 'Split("3,4", ",")')
+    )
     await apps.mappings.set_mapping(
         name, "user", MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId")
     )
     await apps.mappings.set_mapping(
         name, "user", MappingEdit(f"{CONTOSO}:onLeave", SourceType.CONSTANT, "False")
     )
-    ada = await world.user("ada", employeeId="42")
+    ada = await world.user("ada", employeeId="42", preferredLanguage="en-GB")
 
     assert (await world.runner().run(name)).status == "succeeded"
 
     body = _created(sent, ada)
-    assert body[CONTOSO] == {"badge": 42, "onLeave": False}
+    assert body[CONTOSO] == {
+        "badge": 42,
+        "onLeave": False,
+        "languages": ["en-GB"],
+        "floors": [3, 4],
+    }
     assert (CONTOSO in body["schemas"]) is is_listed

@@ -254,3 +254,22 @@ def test_matching_values_follow_precedence() -> None:
         ("externalId", "zoe.dupont"),
     ]
     assert mapping_set.matching_values({"mailNickname": "z"}) == [("externalId", "z")]
+
+
+def test_a_multi_valued_target_gets_a_list_with_each_value_typed() -> None:
+    floors = "urn:ietf:params:scim:schemas:extension:contoso:2.0:User:floors"
+    mapping_set = MappingSet(
+        "u",
+        "User",
+        (
+            AttributeMapping.direct("userPrincipalName", "userName", matching_precedence=1),
+            AttributeMapping.direct("employeeId", floors, target_type=TargetType.INTEGER),
+            AttributeMapping.expression('Split("1,2", ",")', "nickName"),
+        ),
+    )
+    compiled = CompiledMappingSet(mapping_set, multi_valued=[floors.upper(), "nickName"])
+    result = compiled.apply({"userPrincipalName": "a@b.c", "employeeId": "7"})
+    assert result.resource[floors.rsplit(":", 1)[0]] == {"floors": [7]}
+    assert result.resource["nickName"] == ["1", "2"]
+    single = CompiledMappingSet(mapping_set).apply({"userPrincipalName": "a", "employeeId": "7"})
+    assert single.values[floors] == 7
