@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from scimitar.apps.attributes import TargetAttributeDefinition, new_custom_attribute, type_named
 from scimitar.apps.mappings import object_type_named
@@ -34,7 +34,9 @@ def _select_app(ctx: typer.Context, key: AppArgument) -> None:
 
 def _render(attributes: Sequence[TargetAttributeDefinition]) -> Any:
     def render(console: Console) -> None:
-        table = Table("name", "type", "multi-valued", "required", "refers to", "from")
+        table = Table("type", "multi-valued", "required", "refers to", "from")
+        # Extension URNs are long: fold them rather than cut them.
+        table.columns.insert(0, Column("name", overflow="fold"))
         for a in attributes:
             table.add_row(
                 a.name,

@@ -248,7 +248,7 @@ async def _edit_page(
         kind=object_type.lower(),
         mapping=mapping,
         target=target or "",
-        targets=config.target_attributes(object_type),
+        targets=config.attribute_list(object_type),
         target_types=[kind.value for kind in CUSTOM_TYPES],
         **values,
     )
