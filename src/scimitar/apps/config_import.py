@@ -7,7 +7,7 @@ refused as a whole (docs/provisioning.md, "Export and import the configuration")
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scimitar.apps.attributes import (
     AttributeOrigin,
@@ -131,9 +131,26 @@ def _settings(check: _Check) -> JobSettings | None:
     try:
         validate_settings(settings, check.config.template)
     except ConfigError as exc:
-        check.fail("$.settings", str(exc))
+        check.fail(_settings_path(settings, check), str(exc))
         return None
     return settings
+
+
+def _settings_path(settings: JobSettings, check: _Check) -> str:
+    """``$.settings.<member>`` of the first setting whose default would make them valid."""
+    defaults = JobSettings()
+    for name in check.document.settings:
+        member = _snake(name)
+        if not hasattr(defaults, member):
+            continue
+        try:
+            validate_settings(
+                replace(settings, **{member: getattr(defaults, member)}), check.config.template
+            )
+        except ConfigError:
+            continue
+        return f"$.settings.{name}"
+    return "$.settings"
 
 
 def _attributes(

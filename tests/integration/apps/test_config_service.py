@@ -110,7 +110,7 @@ async def test_a_bad_file_changes_nothing_and_names_every_problem(services: Apps
 
     paths = [problem.path for problem in caught.value.problems]
     assert paths == [
-        "$.settings",
+        "$.settings.intervalMinutes",
         "$.targetAttributes.User[8]",
         "$.mappings.User[1].source",
         "$.mappings.User[3].target",
@@ -126,6 +126,8 @@ async def test_a_bad_file_changes_nothing_and_names_every_problem(services: Apps
         (lambda d: d.update(template="scim"), "$.template", "is a cisco-webex app"),
         (lambda d: d.update(token="abc"), "$.token", "credentials are never imported"),
         (lambda d: d["settings"].update(scope="everyone"), "$.settings.scope", "assigned"),
+        (lambda d: d["settings"].update(notifyOnFailure=True), "$.settings.notifyOnFailure",
+         "needs a notification email"),
         (lambda d: d["mappings"].pop("Group"), "$.mappings.Group", "missing"),
         (lambda d: d["objectTypes"]["User"].update(enabled=False), "$.objectTypes.User.enabled",
          "cannot be turned off"),
@@ -135,8 +137,8 @@ async def test_a_bad_file_changes_nothing_and_names_every_problem(services: Apps
          "$.mappings.User[2].targetType", "only a direct mapping"),
         (lambda d: d.update(version=2), "$.version", "1"),
     ],
-    ids=["template", "credentials", "scope", "missing-set", "users-off", "precedence-twice",
-         "reference", "version"],
+    ids=["template", "credentials", "scope", "failure-mail-without-email", "missing-set",
+         "users-off", "precedence-twice", "reference", "version"],
 )  # fmt: skip
 async def test_each_problem_has_its_path(
     services: Apps, change: Any, path: str, message: str

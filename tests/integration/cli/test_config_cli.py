@@ -58,7 +58,7 @@ def test_a_bad_file_exits_non_zero_with_each_json_path(runner: CliRunner, tmp_pa
     assert result.exit_code == 1
     assert "nothing changed: 2 problems" in result.stderr
     assert "$.mappings.User[3].target: unknown target attribute title" in result.stderr
-    assert "$.settings: --delete-threshold must be at least 1" in result.stderr
+    assert "$.settings.deleteThreshold: --delete-threshold must be" in result.stderr
     assert "Traceback" not in result.output
     assert _ok(runner, "app", "config", "export", "Webex") == before
     missing = runner.invoke(app, ["app", "config", "import", "Webex", str(tmp_path / "no.json")])
