@@ -20,7 +20,7 @@ from scimitar.portal import create_portal
 from scimitar.security.bodylimit import BodyLimitMiddleware
 from scimitar.settings import Settings
 from scimitar.store import Database
-from scimitar.target.http import create_target_app
+from scimitar.target.http import across_lines, create_target_app
 
 __all__ = ["create_app"]
 
@@ -85,5 +85,6 @@ def create_app(
     app.router.routes.append(APIMount(api))
     app.mount("/portal", portal)
     if include_target:
-        app.router.routes.append(Mount("/", app=create_target_app(database, settings)))
+        target = Mount("/", app=create_target_app(database, settings))
+        app.router.routes.append(across_lines(target))
     return app

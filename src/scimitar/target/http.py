@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,7 +30,7 @@ from scimitar.target.responses import DroppedResponse, scim_response
 from scimitar.target.service import TargetService
 from scimitar.target.tenants import Tenant, TenantService
 
-__all__ = ["TargetApp", "create_target_app", "parse_tenant_id", "read_body"]
+__all__ = ["TargetApp", "across_lines", "create_target_app", "parse_tenant_id", "read_body"]
 
 log = structlog.get_logger("scimitar.target")
 Handler = r.Handler
@@ -244,7 +245,7 @@ def create_target_app(database: Database, settings: Settings) -> Starlette:
     routes: list[BaseRoute] = []
     for profile in PROFILES.values():
         for form in profile.url_forms:
-            routes.append(Mount(form, routes=_routes(target, profile, form)))
+            routes.append(across_lines(Mount(form, routes=_routes(target, profile, form))))
     app = Starlette(routes=routes)
     app.state.target = target
     return app
@@ -268,8 +269,19 @@ def _routes(target: TargetApp, profile: TargetProfile, form: str) -> list[BaseRo
         ("/ResourceTypes", r.discovery_types(), ["GET"]),
         ("/ResourceTypes/{name}", r.discovery_type(), ["GET"]),
         ("/Schemas", r.discovery_schemas(), ["GET"]),
+        ("/openapi.json", r.discovery_openapi(), ["GET"]),
         ("/Schemas/SCIM2/{name:path}", r.discovery_webex(), ["GET"]),
         ("/Schemas/{name:path}", r.discovery_schema(), ["GET"]),
         ("/{rest:path}", r.unknown_endpoint(), ALL_METHODS),
     ]
-    return [route(path, handler, methods) for path, handler, methods in table]
+    return [across_lines(route(path, handler, methods)) for path, handler, methods in table]
+
+
+def across_lines(route: Route | Mount) -> Route | Mount:
+    """Match paths holding a newline (``/Users/a%0Ab``) too.
+
+    Starlette's patterns end in ``.*``, which stops at a newline, so such a path would miss
+    every tenant route and get Starlette's plain 404 instead of a SCIM error.
+    """
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route

@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from scimitar.scim.errors import InvalidValueError, SCIMError
 from scimitar.target import discovery
 from scimitar.target import repository as repo
 from scimitar.target.bulk import run_bulk
 from scimitar.target.documents import RequestContext, etag
+from scimitar.target.openapi import openapi_document
 from scimitar.target.profiles import TargetProfile
 from scimitar.target.query import ListQuery, run_query
 from scimitar.target.responses import scim_response
@@ -96,12 +97,15 @@ def projection_from(params: Any) -> Projection:
 
 def parse_list_query(params: Any) -> ListQuery:
     """A list request from URL parameters or a ``.search`` body (RFC 7644 §3.4.3)."""
+    sort_order = str(_lookup(params, "sortOrder") or "ascending")
+    if sort_order.lower() not in ("ascending", "descending"):
+        raise InvalidValueError("sortOrder must be 'ascending' or 'descending'")
     return ListQuery(
         filter=_lookup(params, "filter"),
         start_index=_integer(_lookup(params, "startIndex"), "startIndex", 1) or 1,
         count=_integer(_lookup(params, "count"), "count", None, is_clamped=True),
         sort_by=_lookup(params, "sortBy"),
-        sort_order=str(_lookup(params, "sortOrder") or "ascending"),
+        sort_order=sort_order,
         view=projection_from(params),
     )
 
@@ -346,5 +350,14 @@ def discovery_webex() -> Handler:
 
     async def handle(request: Request, _c: RequestContext, profile: TargetProfile) -> Response:
         return scim_response(discovery.webex_schema(profile, request.path_params["name"]))
+
+    return handle
+
+
+def discovery_openapi() -> Handler:
+    """``GET /openapi.json``: this tenant's endpoints as an OpenAPI document."""
+
+    async def handle(_r: Request, ctx: RequestContext, profile: TargetProfile) -> Response:
+        return JSONResponse(openapi_document(profile, ctx.base_url))
 
     return handle

@@ -256,3 +256,25 @@ async def test_bulk_id_of_another_type_is_400(generic: TargetClient) -> None:
     }
     response = await generic.post("/Bulk", body)
     _scim_error(response, 400, "invalidValue", "bulkId must be a string")
+
+
+async def test_sort_order_other_than_the_two_is_400(generic: TargetClient) -> None:
+    response = await generic.get("/Users", params={"sortOrder": "sideways"})
+    _scim_error(response, 400, "invalidValue", "sortOrder")
+
+
+async def test_path_with_a_newline_gets_a_scim_answer(generic: TargetClient) -> None:
+    response = await generic.get("/Users/a%0Ab")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/scim+json"
+    assert response.json()["status"] == "404"
+
+
+async def test_openapi_document_describes_the_tenant(generic: TargetClient) -> None:
+    document = (await generic.get("/openapi.json")).json()
+    assert document["servers"] == [{"url": "http://target.test" + generic.url("")}]
+    assert {"/Users", "/Users/{id}", "/Bulk", "/.search"} <= set(document["paths"])
+    start = next(
+        p for p in document["paths"]["/Users"]["get"]["parameters"] if p["name"] == "startIndex"
+    )
+    assert start["schema"]["maximum"] == 2**31 - 1
