@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scimitar import jsonlimits
 from scimitar.api.cycles import DeletionsHeldError, JobPausedError, ProvisioningOffError
 from scimitar.apps import ConnectionTestError
 from scimitar.apps.config_document import ConfigDocumentError
@@ -220,10 +221,24 @@ def _on_validation(exc: RequestValidationError) -> JSONResponse:
     return _response(_BAD_REQUEST, detail, {"errors": fields})
 
 
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """What FastAPI's "error parsing the body" was, from the exception it chained."""
+    if isinstance(cause, RecursionError):
+        return (
+            "the body nests arrays and objects deeper than the server reads; no request "
+            f"needs more than {jsonlimits.MAX_DEPTH} levels: flatten it"
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8 text; send JSON encoded as UTF-8"
+    return None
+
+
 def _on_http(exc: StarletteHTTPException) -> JSONResponse:
     titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request"}
     kind = _Kind(exc.status_code, f"http-{exc.status_code}", titles.get(exc.status_code, "Error"))
     detail = str(exc.detail)
+    if exc.status_code == 400:
+        detail = _unreadable_body(exc.__cause__) or detail
     if exc.status_code == 404 and detail == "Not Found":
         detail = "no such API path; the operations are listed at /api/v1/openapi.json"
     return _response(kind, detail, {}, dict(exc.headers or {}) or None)

@@ -108,3 +108,13 @@ async def test_token_that_cannot_be_a_header_is_refused(webex: API, token: str) 
     assert "the Secret Token holds" in problem["detail"]
     assert token not in problem["detail"]
     assert (await webex.ok("GET", "/apps/Webex"))["hasToken"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [("/directory/users", "POST"), ("/apps/Webex/mappings", "PUT"), ("/apps", "POST")],
+)
+async def test_body_nested_too_deep_is_400_saying_so(webex: API, path: str, method: str) -> None:
+    raw = ('{"a":' + DEEP + "}").encode()
+    problem = await webex.problem(method, path, 400, content=raw, headers=JSON)
+    assert "nests arrays and objects deeper than the server reads" in problem["detail"]
