@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -84,3 +85,16 @@ async def test_processes_sharing_the_store_share_the_counts(
     assert await first.failed(KEYS) == 1
     with pytest.raises(ThrottledError):
         await second.check(KEYS)
+
+
+async def test_a_block_set_elsewhere_applies_here_within_a_second(
+    database: Database, clock: Clock
+) -> None:
+    here, elsewhere = AuthThrottle(database, POLICY, clock), AuthThrottle(database, POLICY, clock)
+    await here.check(KEYS)  # what it reads is trusted for up to a second
+    for _ in range(POLICY.free_failures):
+        await elsewhere.failed(KEYS)
+    clock.now += timedelta(milliseconds=10)
+    await asyncio.sleep(1.1)
+    with pytest.raises(ThrottledError):
+        await here.check(KEYS)
