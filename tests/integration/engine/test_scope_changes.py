@@ -190,7 +190,11 @@ async def test_a_scope_switch_gives_what_an_initial_cycle_from_scratch_gives(
     await world.apps.provisioning.update_settings(
         world.app_name, replace(config.settings, scope=Scope(after))
     )
-    await _cycle(world, "initial")  # a scope switch re-evaluates everything (spec §2.5)
+    counts = await _cycle(world, "initial")  # a scope switch re-evaluates everything (spec §2.5)
+    # assigned → all: ben and the group Oak enter scope; all → assigned: ben is disabled, Oak
+    # deleted, and dan (hard-deleted before the switch) deleted.
+    wanted = {"create": 2} if after == "all" else {"disable": 1, "delete": 2}
+    assert {k: v for k, v in counts.items() if k != "skip"} == wanted
 
     await _converged(world)
     assert await _cycle(world) == {}
@@ -209,7 +213,9 @@ async def test_an_edited_scoping_filter_gives_what_an_initial_cycle_from_scratch
     await world.apps.mappings.add_scoping_clause(
         world.app_name, "User", "sales", ("department", "EQUALS", "Sales")
     )
-    await _cycle(world, "initial")
+    counts = await _cycle(world, "initial")
+    # ben fails the filter, cleo lost her group; the group was hard-deleted before the edit.
+    assert {k: v for k, v in counts.items() if k != "skip"} == {"disable": 2, "delete": 1}
 
     state = await app_state(world)
     assert {n: u["active"] for n, u in state.users.items()} == {
