@@ -22,6 +22,7 @@ from scimitar.mapping.mappings import MappingSet
 
 __all__ = [
     "DEFAULT_DELETE_THRESHOLD",
+    "DEFAULT_GROUP_MEMBERS_PER_REQUEST",
     "DEFAULT_INTERVAL_MINUTES",
     "App",
     "Assignment",
@@ -37,6 +38,10 @@ __all__ = [
 DEFAULT_DELETE_THRESHOLD = 500
 #: Minutes between the end of one incremental cycle and the start of the next.
 DEFAULT_INTERVAL_MINUTES = 5
+#: Members one group request adds or removes when the template names no
+#: ``groupMembersMaxPerRequest``: a group of N members costs N / 100 requests, each small
+#: enough for any app's body limit (100 ids are about 5 KB).
+DEFAULT_GROUP_MEMBERS_PER_REQUEST = 100
 
 
 class Scope(StrEnum):
@@ -144,6 +149,8 @@ class ConnectorOptions:
         is_listing_match: Match in initial cycles by listing the app's objects once.
         bulk_max_payload_size: Most bytes of one Bulk request (discovery's
             ``bulk.maxPayloadSize``), when the app says.
+        is_group_created_with_members: A new group's ``POST`` carries its first members
+            (at most ``group_members_max_per_request``); the rest follow in PATCHes.
     """
 
     update_method: UpdateMethod
@@ -153,6 +160,7 @@ class ConnectorOptions:
     group_members_max_per_request: int | None
     is_listing_match: bool = False
     bulk_max_payload_size: int | None = None
+    is_group_created_with_members: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +218,11 @@ class JobConfig:
         use_bulk = quirks.bulk.is_used and (found is None or found.bulk is not False)
         is_filter = quirks.is_filter_supported and (found is None or found.filter is not False)
         return ConnectorOptions(
-            update, use_bulk, bulk_max, is_filter, quirks.group_members_max_per_request,
+            update, use_bulk, bulk_max, is_filter,
+            quirks.group_members_max_per_request or DEFAULT_GROUP_MEMBERS_PER_REQUEST,
             quirks.match_by_listing or not is_filter,
             bulk_max_payload_size=found.bulk_max_payload_size if found is not None else None,
+            is_group_created_with_members=quirks.group_members_on_create,
         )
 
     def to_dict(self) -> dict[str, Any]:

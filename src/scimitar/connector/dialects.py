@@ -313,10 +313,13 @@ def _removals(members: list[str], dialect: Dialect) -> list[_Body]:
 
 
 def _member_op(name: Literal["add", "remove"], members: list[str], dialect: Dialect) -> _Body:
-    values = [
-        {"$ref": None, "value": m} if dialect.is_member_ref_null else {"value": m} for m in members
-    ]
-    return {"op": dialect.op(name), "path": "members", "value": values}
+    return {"op": dialect.op(name), "path": "members", "value": _member_values(members, dialect)}
+
+
+def _member_values(members: list[str], dialect: Dialect) -> list[_Body]:
+    if dialect.is_member_ref_null:
+        return [{"$ref": None, "value": m} for m in members]
+    return [{"value": m} for m in members]
 
 
 def create_user_body(
@@ -336,9 +339,18 @@ def create_user_body(
     return _with_envelope(body, "User", [CORE_USER], dialect)
 
 
-def create_group_body(resource: Mapping[str, Any], dialect: Dialect) -> _Body:
-    """The POST /Groups body, without members (spec §1.7 "Create")."""
+def create_group_body(
+    resource: Mapping[str, Any], dialect: Dialect, members: Sequence[str] = ()
+) -> _Body:
+    """The POST /Groups body (spec §1.7 "Create").
+
+    Entra creates a group without members and adds them by PATCH; where the app takes them
+    on creation (template quirk ``groupMembersOnCreate``), ``members`` (target ids) go in the
+    body, as the dialect writes member values in a PATCH.
+    """
     body = {k: v for k, v in resource.items() if k.lower() != "members"}
+    if members:
+        body["members"] = _member_values(list(dict.fromkeys(members)), dialect)
     return _with_envelope(body, "Group", [CORE_GROUP, *dialect.group_schemas], dialect)
 
 

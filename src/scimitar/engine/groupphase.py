@@ -13,16 +13,18 @@ missing (adding a member twice changes nothing, RFC 7644 §3.5.2).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
-from scimitar.directory.model import Group
+from scimitar.directory.model import Group, ObjectType
 from scimitar.directory.source import ChangeKind, SourceDirectory
+from scimitar.engine.actions import Create, Match
 from scimitar.engine.guard import CyclePausedError
 from scimitar.engine.linkstore import all_target_ids, load_links, target_ids
 from scimitar.engine.memberships import export_members
 from scimitar.engine.objects import Outcome, Prepared, prepare_group
 from scimitar.engine.runstate import Run
 from scimitar.store import Database
+from scimitar.store.fastsql import SQLConnection
 from scimitar.store.tables.base import utcnow
 
 __all__ = ["GroupPhase"]
@@ -150,6 +152,8 @@ class GroupPhase:
         ids = [g for g in dict.fromkeys([*groups, *kinds]) if not run.is_held_here("Group", g)]
         async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "Group", ids)
+            if user_targets is None:
+                user_targets = await _member_targets(conn, run, groups.values())
         prepared = [
             prepare_group(
                 run.ctx,
@@ -162,22 +166,26 @@ class GroupPhase:
             for gid in ids
             if gid in groups or gid in links
         ]
+        if run.ctx.options.is_group_created_with_members:
+            for item in prepared:
+                group = groups.get(item.source_id)
+                if group is not None and isinstance(item.action, Match | Create):
+                    item.members = _first_members(run, group, user_targets)
         outcomes = await self._export(run, prepared)
         await self._persist(run, outcomes, run.progress.phase)
         run.touch_groups(groups)
         await self._members(run, list(groups.values()), user_targets)
 
-    async def _members(
-        self, run: Run, groups: Sequence[Group], users: Mapping[str, str] | None
-    ) -> None:
-        """The groups' members, resolved through ``users`` (or the links, when not given)."""
+    async def _members(self, run: Run, groups: Sequence[Group], users: Mapping[str, str]) -> None:
+        """The groups' members, resolved through ``users`` (source id → target id).
+
+        A group just created with its first members (``Prepared.members``) has them in its
+        link already: only the rest are sent.
+        """
         if not groups:
             return
         async with self._db.fast_read() as conn:
             links = await load_links(conn, run.ctx.app_id, "Group", [g.object_id for g in groups])
-            if users is None:
-                member_ids = {m.object_id for g in groups for m in g.members}
-                users = await target_ids(conn, run.ctx.app_id, "User", member_ids)
         linked = [
             (g, links[g.object_id])
             for g in groups
@@ -185,3 +193,25 @@ class GroupPhase:
         ]
         outcomes = await export_members(run.ctx, run.port, run.cycle.id, utcnow(), linked, users)
         await self._persist(run, outcomes, run.progress.phase)
+
+
+async def _member_targets(
+    conn: SQLConnection, run: Run, groups: Iterable[Group]
+) -> dict[str, str]:
+    """Target ids of the groups' user members that are linked and in scope."""
+    member_ids = {m.object_id for g in groups for m in g.members}
+    return await target_ids(conn, run.ctx.app_id, "User", member_ids)
+
+
+def _first_members(run: Run, group: Group, users: Mapping[str, str]) -> tuple[str, ...]:
+    """The member target ids a new group's ``POST`` carries: at most one request's worth.
+
+    Taken in id order, as :func:`~scimitar.engine.memberships.export_members` sends adds.
+    """
+    wanted = {
+        users[m.object_id]
+        for m in group.members
+        if m.object_type is ObjectType.USER and m.object_id in users
+    }
+    most = run.ctx.options.group_members_max_per_request or len(wanted)
+    return tuple(sorted(wanted)[:most])

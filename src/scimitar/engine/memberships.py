@@ -33,6 +33,7 @@ from scimitar.engine.records import (
 )
 from scimitar.engine.references import member_delta
 from scimitar.engine.runstate import first
+from scimitar.engine.work import MEMBERS_KEY
 from scimitar.errors import JobError, SyncError
 
 __all__ = [
@@ -44,10 +45,6 @@ __all__ = [
     "manager_path",
     "managers_from_directory",
 ]
-
-#: Where a group link remembers the member target ids last sent.
-MEMBERS_KEY = "members"
-
 
 def manager_path(ctx: CycleContext) -> str | None:
     """The user mapping's reference target (the manager), if the job maps one."""

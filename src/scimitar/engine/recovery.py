@@ -49,7 +49,7 @@ from scimitar.engine.matching import MatchAttempt, resolve_match
 from scimitar.engine.planning import Link
 from scimitar.engine.records import ProvisioningStep, RecordStatus, StepType
 from scimitar.engine.steps import matching_step
-from scimitar.engine.work import INDEXED, Prepared, TargetPort
+from scimitar.engine.work import INDEXED, MEMBERS_KEY, Prepared, TargetPort
 from scimitar.errors import ObjectError, RetryableError, TargetConflictError, TargetNotFoundError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
@@ -265,12 +265,29 @@ async def resolve_match_of(ctx: CycleContext, port: TargetPort, prepared: Prepar
 
 
 async def create(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exported:
-    """Create a resolved ``Create``; a conflict or a lost answer is recovered (module doc)."""
+    """Create a resolved ``Create``; a conflict or a lost answer is recovered (module doc).
+
+    A group the app refuses to create with its members (a member it no longer holds, a
+    limit of its own) is created again without them: the members then go in PATCHes, whose
+    failures are the group's reference failures, as for a group created empty.
+    """
     body = create_body(ctx, prepared)
     try:
         created = await port.create(prepared.object_type, body)
     except (TargetConflictError, RetryableError) as exc:
         return await recover(ctx, port, prepared, exc)
+    except ObjectError as exc:
+        if not prepared.members:
+            raise
+        _note(
+            prepared,
+            "EntryExportAdd",
+            f"The app refused the group with {len(prepared.members)} members ({exc}); it is "
+            "created without members, which follow in PATCHes",
+            exc,
+        )
+        prepared.members = ()
+        return await create(ctx, port, prepared)
     return created_link(prepared, body, str(created["id"]))
 
 
@@ -329,6 +346,9 @@ def created_link(prepared: Prepared, body: Mapping[str, Any], target_id: str) ->
     """The link of an object the app just created from ``body`` (its origin: created)."""
     exported = {k: v for k, v in body.items() if k != "meta"}
     exported[ORIGIN_KEY] = CREATED
+    if prepared.object_type == "Group" and isinstance(body.get("members"), list):
+        # The members it was created with, as the member PATCHes record them.
+        exported[MEMBERS_KEY] = [str(m["value"]) for m in body["members"]]
     return (
         Create(),
         (prepared.object_type, prepared.source_id, Link(target_id, exported)),
@@ -342,7 +362,7 @@ def create_body(ctx: CycleContext, prepared: Prepared) -> dict[str, Any]:
     assert result is not None  # noqa: S101 - only mapped objects are created
     if prepared.object_type == "Group":
         resource = {k: v for k, v in result.resource.items() if k != "members"}
-        return create_group_body(resource, ctx.dialect)
+        return create_group_body(resource, ctx.dialect, prepared.members)
     return create_user_body(result.resource, ctx.dialect, references=tuple(result.references))
 
 

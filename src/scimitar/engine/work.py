@@ -16,10 +16,12 @@ from scimitar.engine.records import ProvisioningRecord, ProvisioningStep
 from scimitar.engine.scope import ScopeResult
 from scimitar.mapping.flow import AttributeChange, MappingResult
 
-__all__ = ["INDEXED", "Outcome", "Prepared", "TargetPort"]
+__all__ = ["INDEXED", "MEMBERS_KEY", "Outcome", "Prepared", "TargetPort"]
 
 #: Marks a hit from a listing index: only its id is known, so read the object before adopting.
 INDEXED = "__indexed"
+#: Where a group link remembers the member target ids last sent.
+MEMBERS_KEY = "members"
 
 
 class TargetPort(Protocol):
@@ -74,6 +76,9 @@ class Prepared:
     attributes: Mapping[str, Any] | None = None
     #: A user's displayName, when ``display`` is its userPrincipalName.
     display_name: str | None = None
+    #: A group to create: the member target ids its ``POST`` carries (template quirk
+    #: ``groupMembersOnCreate``); the others follow in member PATCHes.
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,11 @@ class Quirks(_Model):
 
     Attributes:
         update_method: PATCH, or PUT for apps without PATCH.
-        group_members_max_per_request: Most members added or removed in one request.
+        group_members_max_per_request: Most members added or removed in one request (one
+            member PATCH, or the members a group is created with); without it, 100.
+        group_members_on_create: The app takes a group's members in ``POST /Groups`` (RFC 7643
+            §4.2: ``members`` is writable), so a new group is created with its first members
+            instead of empty and then patched (Entra's way, spec §1.7).
         bulk: Bulk support and use.
         is_filter_supported: Whether ``GET /Users?filter=`` works (matching needs it).
         exclude_default_access: Legacy Entra rule: users whose only role is Default Access are
@@ -164,6 +168,7 @@ class Quirks(_Model):
 
     update_method: UpdateMethod = UpdateMethod.PATCH
     group_members_max_per_request: int | None = Field(default=None, ge=1)
+    group_members_on_create: bool = False
     bulk: BulkQuirk = BulkQuirk()
     is_filter_supported: bool = Field(default=True, alias="filterSupported")
     exclude_default_access: bool = False

@@ -268,12 +268,17 @@ class TargetService:
                 )
             before: list[repo.Member] = []
             source = dict(current.data)
-            if resource_type == "Group":
+            # Only operations that may touch the members need them: a rename of a group of
+            # 100,000 members reads none of them.
+            with_members = resource_type == "Group" and _touches_members(operations)
+            if with_members:
                 before = await repo.list_members(conn, ctx.tenant_id, resource_id)
                 source["members"] = [{"value": m.value, "type": m.type} for m in before]
             doc = apply_patch(source, operations, profile.schema_for(resource_type))
             check_names(resource_type, doc)
-            if resource_type == "Group":
+            if resource_type == "Group" and not with_members:
+                doc.pop("members", None)
+            elif resource_type == "Group":
                 await self._apply_member_changes(
                     conn, ctx, profile, resource_id, before, doc.pop("members", None) or []
                 )
@@ -294,11 +299,13 @@ class TargetService:
     ) -> None:
         """Member adds and removes as set operations, without reading the whole member list.
 
-        A group of 100,000 members gets one member added in constant time, where applying the
-        PatchOp to the full list would copy every member (RFC 7644 §3.5.2 semantics kept:
-        adding a member twice or removing an absent one changes nothing).
+        A PATCH of k members into a group of N costs O(k log N) (index lookups and inserts),
+        where applying the PatchOp to the full list would copy every member (RFC 7644 §3.5.2
+        semantics kept: adding a member twice or removing an absent one changes nothing).
+        Consecutive operations of one kind run as one (a hundred ``members[value eq "id"]``
+        removals are one statement).
         """
-        for op, members in changes:
+        for op, members in _runs(changes):
             if op == "remove":
                 ids = [str(m["value"]) for m in members]
                 await repo.remove_members(conn, ctx.tenant_id, group_id, ids)
@@ -474,6 +481,39 @@ def _member_only(operations: Sequence[Any]) -> list[tuple[str, list[dict[str, An
         else:
             return None
     return changes
+
+
+def _runs(
+    changes: Sequence[tuple[str, list[dict[str, Any]]]],
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Consecutive changes of the same kind merged, in order."""
+    merged: list[tuple[str, list[dict[str, Any]]]] = []
+    for op, members in changes:
+        if merged and merged[-1][0] == op:
+            merged[-1][1].extend(members)
+        else:
+            merged.append((op, list(members)))
+    return merged
+
+
+def _touches_members(operations: Sequence[Any]) -> bool:
+    """Whether any operation may read or write ``members`` (a path-less one may name it)."""
+    for operation in operations:
+        if not isinstance(operation, dict):
+            return True
+        fields = {str(k).lower(): v for k, v in operation.items()}
+        path = fields.get("path")
+        if path is None or not isinstance(path, str) or not path.strip():
+            value = fields.get("value")
+            if not isinstance(value, dict) or any(
+                str(k).lower().split(":")[-1].split(".")[0] == "members" for k in value
+            ):
+                return True
+            continue
+        attribute = path.strip().split("[")[0].split(":")[-1].split(".")[0]
+        if attribute.lower() == "members":
+            return True
+    return False
 
 
 def _operations(body: Any) -> list[dict[str, Any]]:

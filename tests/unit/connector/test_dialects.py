@@ -124,6 +124,20 @@ def test_group_create_matches_entras_sample() -> None:
 # Behaviour.
 
 
+@pytest.mark.parametrize(
+    ("dialect", "value"),
+    [(RFC, {"value": "u1"}), (ENTRA, {"$ref": None, "value": "u1"})],
+    ids=["rfc", "entra"],
+)
+def test_a_group_created_with_members_names_each_once_as_its_dialect_writes_them(
+    dialect: Dialect, value: dict[str, Any]
+) -> None:
+    resource = {"displayName": "Sales", "members": [{"value": "source-id"}]}
+    body = create_group_body(resource, dialect, ["u1", "u2", "u1"])
+    assert body["members"] == [value, {**value, "value": "u2"}]
+    assert "members" not in create_group_body(resource, dialect)
+
+
 def test_dialect_named_is_case_insensitive_and_rejects_unknown_names() -> None:
     assert dialect_named(" Entra ") is ENTRA
     with pytest.raises(ConfigError, match="rfc, entra"):
