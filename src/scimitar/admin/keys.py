@@ -169,7 +169,7 @@ class APIKeyService:
             await conn.execute(delete(table).where(table.c.id == row.id))
             # The key's portal sessions end with it, bound to its id: a new key given this
             # name later does not bring them back.
-            await end_key_sessions(conn, row.id)
+            await end_key_sessions(conn, row.id, row.name)
         return _key_from_row(row)
 
     async def verify(self, key: str) -> APIKey | None:

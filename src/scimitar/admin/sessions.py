@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY
 from scimitar.store.tables.base import utcnow
@@ -78,16 +79,35 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
+#: Who ends sessions as a consequence of another change, as the audit log names it.
+_REVOKER = Actor.system("session-revocation")
+
+
+async def _revoked(conn: AsyncConnection, ended: int, what: str, reason: str) -> int:
+    if ended:
+        after = {"sessions": ended, "reason": reason}
+        await record(conn, AuditEntry(_REVOKER, "session.revoke", object=what, after=after))
+    return ended
+
+
 async def end_password_sessions(conn: AsyncConnection) -> int:
-    """End every session signed in with the admin password, in the caller's transaction."""
+    """End every session signed in with the admin password, in the caller's transaction.
+
+    The ending is recorded in the audit log (``session.revoke``) in the same transaction.
+    """
     result = await conn.execute(delete(table).where(table.c.method == SessionMethod.PASSWORD))
-    return int(result.rowcount or 0)
+    ended = int(result.rowcount or 0)
+    return await _revoked(conn, ended, "portal sessions of the admin password", "password.set")
 
 
-async def end_key_sessions(conn: AsyncConnection, key_id: str) -> int:
-    """End every session signed in with the API key ``key_id``, in the caller's transaction."""
+async def end_key_sessions(conn: AsyncConnection, key_id: str, key_name: str) -> int:
+    """End every session signed in with the API key ``key_id``, in the caller's transaction.
+
+    The ending is recorded in the audit log (``session.revoke``) in the same transaction.
+    """
     result = await conn.execute(delete(table).where(table.c.key_id == key_id))
-    return int(result.rowcount or 0)
+    ended = int(result.rowcount or 0)
+    return await _revoked(conn, ended, f"portal sessions of API key {key_name}", "apikey.revoke")
 
 
 class SessionService:

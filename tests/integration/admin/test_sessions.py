@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from scimitar.admin import AdminAuth
 from scimitar.admin.sessions import SessionMethod, SessionService
+from scimitar.audit import AuditLog, AuditQuery
 from scimitar.store import Database
 
 
@@ -61,3 +62,22 @@ async def test_a_new_password_ends_password_sessions_only(database: Database) ->
     await auth.set_password("the second passphrase")
     assert await auth.sessions.find(by_password.id) is None
     assert await auth.sessions.find(by_key.id) is not None
+
+
+async def test_ending_sessions_is_audited_with_the_change(database: Database) -> None:
+    auth = AdminAuth(database)
+    await auth.set_password("the first passphrase")
+    made, _key = await auth.keys.create("ci")
+    await auth.sessions.start(SessionMethod.PASSWORD)
+    await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
+    await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
+    await auth.set_password("the second passphrase")
+    await auth.keys.revoke("ci")
+    await auth.keys.create("unused")
+    await auth.keys.revoke("unused")  # no sessions: nothing to record
+    page = await AuditLog(database).query(AuditQuery(action="session"))
+    recorded = [(r.object, r.after) for r in reversed(page.records)]
+    assert recorded == [
+        ("portal sessions of the admin password", {"sessions": 1, "reason": "password.set"}),
+        ("portal sessions of API key ci", {"sessions": 2, "reason": "apikey.revoke"}),
+    ]
