@@ -82,3 +82,25 @@ def test_assigning_then_unassigning_a_group_reaches_the_app(
     assert target.user(ada)["active"] is True
     assert counts.get("delete") == 1
     assert scimitar("app", "status", app)["linked"].get("Group", 0) == 0
+
+
+def test_a_direct_assignment_removed_under_a_default_access_group_disables_the_user(
+    scimitar: Scimitar, webex: tuple[str, str, TargetView]
+) -> None:
+    """Webex provisions no user whose only role is Default Access (``excludeDefaultAccess``)."""
+    app, tag, target = webex
+    ada = f"ada.{tag}@contoso.com"
+    scimitar("directory", "user", "add", ada, "givenName=Ada")
+    group = f"Everyone {tag}"
+    scimitar("directory", "group", "add", group)
+    scimitar("directory", "group", "add-member", group, ada)
+    scimitar("app", "assign", app, "--group", group)  # Default Access
+    scimitar("app", "assign", app, "--user", ada, "--role", "User")
+    _sync(scimitar, app, "initial")
+    assert target.user(ada)["active"] is True
+
+    scimitar("app", "unassign", app, "--user", ada)
+    counts = _sync(scimitar, app, "incremental")
+
+    assert target.user(ada)["active"] is False
+    assert counts.get("disable") == 1

@@ -128,6 +128,13 @@ async def test_unassigned_groups_over_the_threshold_are_held(world: World) -> No
     assert [(row.object_type, row.action) for row in held] == [("Group", "delete")] * 2
     assert (await world.status()).state == "quarantined"
 
+    allowed = await world.control().allow(world.app_name)
+
+    assert allowed.cycle is not None
+    assert allowed.cycle.counts.get("delete") == 2
+    assert (await app_state(world)).groups == {}
+    await _converged(world)
+
 
 async def _map_roles(world: World) -> None:
     edit = MappingEdit("title", SourceType.EXPRESSION, ROLE_EXPRESSION)
