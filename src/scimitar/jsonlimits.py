@@ -9,6 +9,9 @@ Reading costs what :func:`scimitar.jsontext.loads` costs: orjson parses, one wal
 containers checks the depth and looks for floats (orjson's reading of a wide integer, read again
 by the standard library), and a byte scan (no walk) looks for escaped control characters. A
 document orjson refuses is read by the standard library, which decides whether it is JSON.
+Measured on a Bulk body of 1000 users (CPU, one process): ``json.loads`` 3.4 ms, :func:`loads`
+5.4 ms, so the limits cost about 2 µs per user. Scanning the raw bytes for the depth instead
+(strings cut out with a regex) cost as much as parsing; the walk is the cheaper exact check.
 """
 
 from __future__ import annotations
