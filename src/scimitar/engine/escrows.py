@@ -27,6 +27,7 @@ from scimitar.store.tables.resilience import ESCROW
 __all__ = [
     "FIRST_RETRY",
     "LONGEST_WAIT",
+    "RETENTION",
     "EscrowSummary",
     "clear",
     "due",
@@ -40,6 +41,8 @@ __all__ = [
 FIRST_RETRY = timedelta(minutes=40)
 #: The longest wait between two attempts.
 LONGEST_WAIT = timedelta(hours=24)
+#: How long an object is retried before its escrow is dropped (Entra: four weeks).
+RETENTION = timedelta(days=28)
 
 Key = tuple[str, str]
 
@@ -233,11 +236,38 @@ async def count(conn: AsyncConnection, app_id: str) -> int:
     return int((await conn.execute(query)).scalar() or 0)
 
 
-async def settle(conn: AsyncConnection, app_id: str, cycle_id: str) -> None:
-    """At the end of a cycle: delete the escrows it resolved."""
-    await conn.execute(
-        delete(ESCROW).where(ESCROW.c.app_id == app_id, ESCROW.c.resolved_in == cycle_id)
+async def settle(
+    conn: AsyncConnection,
+    app_id: str,
+    *,
+    now: datetime,
+    object_types: Sequence[str],
+) -> int:
+    """At the end of a cycle that completed: delete the escrows that wait for nothing.
+
+    - resolved: the object was exported after its last failure, by this cycle or by an
+      earlier one that then failed as a whole before it could settle;
+    - obsolete: of an object type the job no longer provisions (its cycles never retry it);
+    - expired: failing for :data:`RETENTION` (Entra removes an escrow after four weeks). The
+      object is tried again when it changes in the directory, or by an initial cycle.
+
+    Objects deleted from the directory and never linked, or out of scope, are settled when
+    their retry comes due (:func:`drop`; a skip resolves the escrow). A deleted app's escrows
+    go with it (the table's foreign key cascades).
+
+    Returns:
+        How many escrows were deleted.
+    """
+    query = delete(ESCROW).where(
+        ESCROW.c.app_id == app_id,
+        or_(
+            ESCROW.c.resolved_in.is_not(None),
+            ESCROW.c.object_type.not_in(list(object_types)),
+            ESCROW.c.first_failed_at < now - RETENTION,
+        ),
     )
+    result = await conn.execute(query)
+    return int(result.rowcount or 0)
 
 
 async def drop(conn: AsyncConnection, app_id: str, keys: Iterable[Key]) -> None:

@@ -133,7 +133,9 @@ class JobGuard:
         """A cycle completed: settle escrows, then quarantine or release the job."""
         counts = run.cycle.counts
         async with self._db.write() as conn:
-            await escrows.settle(conn, run.ctx.app_id, run.cycle.id)
+            await escrows.settle(
+                conn, run.ctx.app_id, now=self._clock(), object_types=run.ctx.config.object_types
+            )
         if counts.get("failure", 0):
             await self.cycle_failed(run, None)
         if run.counter.is_tripped:

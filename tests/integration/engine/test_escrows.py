@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+
+from sqlalchemy import insert, select
 
 from scimitar.engine.escrows import retry_delay
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.settings import Settings
 from scimitar.store import Database
+from scimitar.store.tables.resilience import ESCROW
 from tests.integration.engine.harness import world_for
 
 
@@ -70,3 +74,59 @@ async def test_failed_object_is_retried_on_schedule_and_cleared_on_success(
         assert third.counts.get("create") == 1
         assert (await world.status()).escrows.count == 0
         assert sorted(await world.target_users()) == [ada, "bob@contoso.com"]
+
+
+async def test_an_escrow_failing_for_four_weeks_is_dropped(
+    database: Database, settings: Settings
+) -> None:
+    async with world_for(database, settings) as world:
+        ada = await world.user("ada")
+        world.poisoned.add(ada)
+        await world.runner().run(world.app_name)
+        assert (await world.status()).escrows.count == 1
+
+        world.clock.advance(days=27)
+        await world.runner().run(world.app_name)  # retried, fails again: kept
+        assert (await world.status()).escrows.count == 1
+        world.clock.advance(days=2)
+        last = await world.runner().run(world.app_name)
+
+        assert last.counts.get("failure") == 1  # its last retry is logged
+        assert (await world.status()).escrows.count == 0
+
+
+async def test_escrows_that_wait_for_nothing_are_pruned_when_a_cycle_completes(
+    database: Database, settings: Settings
+) -> None:
+    async with world_for(database, settings) as world:
+        await world.user("ada")
+        config = await world.apps.provisioning.config(world.app_name)
+        await world.apps.provisioning.update_settings(
+            world.app_name, replace(config.settings, disabled_object_types=frozenset({"Group"}))
+        )
+        now = world.clock()
+        row = {
+            "app_id": world.app_id,
+            "display": "x",
+            "attempts": 1,
+            "first_failed_at": now,
+            "last_failed_at": now,
+            "next_attempt_at": now + timedelta(days=1),
+            "cycle_id": "c-old",
+            "resolved_in": None,
+        }
+        async with database.write() as conn:
+            await conn.execute(
+                insert(ESCROW),
+                [
+                    {**row, "object_type": "Group", "source_id": "g-no-longer-provisioned"},
+                    {**row, "object_type": "User", "source_id": "u-resolved", "resolved_in": "c-x"},
+                    {**row, "object_type": "User", "source_id": "u-waiting"},
+                ],
+            )
+
+        await world.runner().run(world.app_name)
+
+        async with database.read() as conn:
+            left = (await conn.execute(select(ESCROW.c.source_id))).scalars().all()
+        assert left == ["u-waiting"]
