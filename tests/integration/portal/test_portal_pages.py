@@ -296,6 +296,9 @@ async def test_every_page_has_labelled_inputs(portal_client: Browser) -> None:
             "/provisioning",
             "/mappings/user",
             "/mappings/user/edit?target=userName",
+            "/mappings/user/edit",
+            "/attributes/user",
+            "/config",
             "/status",
             "/logs",
         )
