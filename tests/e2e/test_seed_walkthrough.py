@@ -128,7 +128,7 @@ def _test_connection(server: Server, name: str, url: str, token: str) -> tuple[d
         ("wrong-tenant", "credentials", "refused the Secret Token (HTTP 401"),
         ("wrong-path", "not_found", "no SCIM endpoint at /v1/scimx/"),
         ("unreachable", "refused", "the connection was refused"),
-        ("html", "not_scim", "is not a SCIM ListResponse (HTTP 200, text/html)"),
+        ("html", "not_scim", "is not a SCIM ListResponse (HTTP 200, text/html, "),
     ],
     ids=["good", "wrong-token", "wrong-tenant", "wrong-path", "unreachable", "html"],
 )
