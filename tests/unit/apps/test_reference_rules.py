@@ -12,6 +12,7 @@ from scimitar.apps.reference_rules import (
     typed_mapping,
 )
 from scimitar.errors import ConfigError
+from scimitar.gallery.service import GalleryService
 from scimitar.mapping.defaults import SCIM_GROUP_MAPPINGS, WEBEX_USER_MAPPINGS
 from scimitar.mapping.mappings import AttributeMapping, MappingSet, TargetType
 
@@ -120,3 +121,10 @@ def test_a_manager_sent_as_text_warns() -> None:
     assert MANAGER_VALUE in warning
     assert reference_warnings(mapping_set, "userName") == []
     assert reference_warnings(WEBEX_USER_MAPPINGS) == []
+
+
+@pytest.mark.parametrize("template", [t.id for t in GalleryService.builtin().list()])
+def test_every_templates_default_mappings_keep_the_reference_rules(template: str) -> None:
+    # An app's every mapping edit re-checks its whole set: defaults must pass.
+    for mapping_set in GalleryService.builtin().get(template).default_mappings.values():
+        check_references(mapping_set)
