@@ -44,6 +44,20 @@ def test_export_to_stdout_and_import_into_a_new_app(runner: CliRunner, tmp_path:
     assert json.loads(_ok(runner, "app", "config", "export", "Copy")) == document
 
 
+def test_an_import_warns_of_a_manager_sent_as_text(runner: CliRunner, tmp_path: Path) -> None:
+    _ok(runner, "app", "add", "cisco-webex", "--name", "Webex")
+    document = json.loads(_ok(runner, "app", "config", "export", "Webex"))
+    document["mappings"]["User"][4].update(source="manager", targetType="String")
+    path = tmp_path / "app.json"
+    path.write_text(json.dumps(document))
+
+    result = runner.invoke(app, ["app", "config", "import", "Webex", str(path), "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert "warning: displayName gets the manager's objectId" in result.stderr
+    json.loads(result.stdout)
+
+
 def test_a_bad_file_exits_non_zero_with_each_json_path(runner: CliRunner, tmp_path: Path) -> None:
     _ok(runner, "app", "add", "cisco-webex", "--name", "Webex")
     document = json.loads(_ok(runner, "app", "config", "export", "Webex"))

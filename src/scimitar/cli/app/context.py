@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from scimitar.apps import Apps, JobConfig
+from scimitar.apps.reference_rules import reference_warnings
 from scimitar.cli.mapping_table import mapping_table, plain
+from scimitar.cli.output import stderr
 from scimitar.mapping.mappings import MappingSet
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -21,6 +24,7 @@ __all__ = [
     "open_apps",
     "render_config",
     "render_mapping_set",
+    "warn_references",
 ]
 
 AppArgument = Annotated[str, typer.Argument(metavar="APP", help="The app's name or id.")]
@@ -66,3 +70,10 @@ def render_mapping_set(mapping_set: MappingSet) -> Any:
             console.print(plain(f"scoping filter {group.name!r}: {clauses}"))
 
     return render
+
+
+def warn_references(mapping_sets: Iterable[MappingSet], target: str | None = None) -> None:
+    """Print on stderr each reference sent as text (``manager`` typed String), of ``target``."""
+    for mapping_set in mapping_sets:
+        for warning in reference_warnings(mapping_set, target):
+            stderr.print(f"[bold yellow]warning:[/] {escape(warning)}")

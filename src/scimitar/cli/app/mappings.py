@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from scimitar.apps import MappingEdit
 from scimitar.apps.attributes import type_named
-from scimitar.apps.reference_rules import reference_warnings
 from scimitar.cli.app.context import (
     AppArgument,
     ObjectOption,
     open_apps,
     render_config,
     render_mapping_set,
+    warn_references,
 )
 from scimitar.cli.files import read_text, write_text
-from scimitar.cli.output import JsonOption, emit, fail, run, stderr
+from scimitar.cli.output import JsonOption, emit, fail, run
 from scimitar.mapping.mappings import FlowType, MappingSet, SourceType
 
 __all__ = ["mappings_app", "scoping_app"]
@@ -89,6 +88,7 @@ def import_(
     async def body() -> None:
         async with open_apps() as services:
             config = await services.mappings.import_document(ctx.obj, text)
+        warn_references(config.mappings.values())
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
     run(body)
@@ -159,8 +159,7 @@ def set_(
         )
         async with open_apps() as services:
             edited = await services.mappings.set_mapping(ctx.obj, object_type, edit)
-        for warning in reference_warnings(edited, edit.target):
-            stderr.print(f"[bold yellow]warning:[/] {escape(warning)}")
+        warn_references([edited], edit.target)
         _emit_set(edited, as_json)
 
     run(body)
