@@ -111,3 +111,31 @@ def test_an_unexpected_error_is_one_line_from_the_console_script(tmp_path: Path)
     assert "Traceback" not in completed.stderr
     lines = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, completed.stderr
+
+
+def test_argument_bytes_that_are_not_utf8_are_refused_by_the_console_script(
+    tmp_path: Path,
+) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable.encode(),
+            b"-c",
+            b"from scimitar.cli.main import run; run()",
+            b"directory",
+            b"user",
+            b"show",
+            b"j\xe9r\xf4me",
+        ],
+        env={
+            "SCIMITAR_DATA_DIR": str(tmp_path / "data"),
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+        },
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    stderr = completed.stderr.decode("utf-8", "replace")
+    assert "is not valid UTF-8 text" in stderr
+    assert "Traceback" not in stderr
