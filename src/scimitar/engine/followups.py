@@ -3,8 +3,8 @@
 - Scope changes: the change feed knows nothing of app assignments, so a cycle also takes the
   users and groups the scope change log names since the previous successful cycle started
   (assign, unassign, a role added or removed, a hard-deleted principal's assignments; a
-  group's direct user members with it), linked users no longer assigned, and users disabled
-  for leaving scope who are entitled again (:func:`scope_candidates`).
+  group's direct user members with it), linked users and groups no longer assigned, and users
+  disabled for leaving scope who are entitled again (:func:`scope_candidates`).
 - Memberships: a user whose link changed must join or leave the app's groups it is a direct
   member of, unless the group was brought in line whole after the user changed
   (:func:`touched_memberships`, then :func:`export_touched_memberships` a chunk at a time).
@@ -64,6 +64,11 @@ async def scope_candidates(
         # delete comes from the change feed only, so a rejected one stays rejected.
         unassigned = [u for u, off in linked.items() if off is None and u not in entitled]
         users |= await directory.existing(ObjectType.USER, unassigned)
+        if run.ctx.handles("Group"):  # likewise a group still linked after a rejected delete
+            async with db.fast_read() as sql:
+                linked_groups = await linked_ids(sql, app_id, "Group")
+            left = [g for g in linked_groups if g not in run.ctx.assigned_groups]
+            groups |= await directory.existing(ObjectType.GROUP, left)
     return sorted(users), sorted(groups) if run.ctx.handles("Group") else []
 
 

@@ -141,6 +141,30 @@ async def test_unassigned_groups_over_the_threshold_are_held(world: World) -> No
     await _converged(world)
 
 
+async def test_rejected_group_deletions_come_back_while_the_groups_stay_unassigned(
+    world: World,
+) -> None:
+    for n in range(3):
+        (upn,) = await _team(world, f"Team {n}", [f"member{n}"])
+        await world.apps.assignments.assign(world.app_name, user=upn, role="User")
+        await world.apps.assignments.assign(world.app_name, group=f"Team {n}", role="User")
+    config = await world.apps.provisioning.config(world.app_name)
+    await world.apps.provisioning.update_settings(
+        world.app_name, replace(config.settings, delete_threshold=2)
+    )
+    await _cycle(world, "initial")
+    for n in range(3):
+        await world.apps.assignments.unassign(world.app_name, group=f"Team {n}", role=None)
+    await _cycle(world)
+
+    await world.control().reject(world.app_name)
+    counts = await _cycle(world)
+
+    # As for users (docs/provisioning.md): fix the assignments, or they are held again.
+    assert _actions(counts) == {"delete": 1, "staged_delete": 1}
+    assert len((await app_state(world)).groups) == 1
+
+
 async def _map_roles(world: World) -> None:
     edit = MappingEdit("title", SourceType.EXPRESSION, ROLE_EXPRESSION)
     await world.apps.mappings.set_mapping(world.app_name, "User", edit)
