@@ -9,11 +9,18 @@ place that maps a status to an error class (CONVENTIONS.md, "Errors"):
 - 404 → :class:`TargetObjectNotFoundError` (relink or recreate);
 - 409 → :class:`TargetObjectConflictError` (match and adopt);
 - other 4xx → :class:`TargetRejectedObjectError` (escrow this object and go on).
+
+The status line alone decides the class; the body only adds words. Real servers send odd error
+bodies (``status`` as a number, no ``schemas``, an HTML page from a proxy, nothing at all): the
+``detail`` and ``scimType`` are read wherever they are, whatever their type, and a body that is
+not JSON is shown as a short, sanitized excerpt (see :func:`body_excerpt`).
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -42,6 +49,7 @@ __all__ = [
     "TargetTLSError",
     "TargetUnavailableError",
     "TargetUnreachableError",
+    "body_excerpt",
     "describe_body",
     "error_for_response",
     "retry_after_seconds",
@@ -50,6 +58,12 @@ __all__ = [
 
 _CISCO_ERROR = "urn:scim:schemas:extension:cisco:webexidentity:api:messages:2.0:Error"
 _RETRY_STATUSES = frozenset({408, 425, 429})
+#: Most characters of a non-JSON error body quoted in an error message.
+EXCERPT_CHARS = 120
+# Words that mark a body echoing request headers: such a body is described, never quoted.
+_CREDENTIAL_WORDS = re.compile(rb"authori[sz]ation|bearer|cookie|token|password|secret", re.I)
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.I | re.S)
+_NOT_PRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]+")
 
 
 class NetworkFailure(StrEnum):
@@ -147,6 +161,7 @@ class TargetResponseError(JobError):
 def error_for_response(method: str, url: str, response: TransportResponse) -> HTTPFailure:
     """The error a failed response stands for (see the module docstring for the mapping)."""
     detail, scim_type = scim_error_detail(response.body)
+    detail = detail or body_excerpt(response)
     message = f"{method} {url}: HTTP {response.status}" + (f": {detail}" if detail else "")
     options: dict[str, Any] = {"status": response.status, "detail": detail, "scim_type": scim_type}
     if response.status in _RETRY_STATUSES or response.status >= 500:
@@ -171,24 +186,68 @@ def describe_body(response: TransportResponse) -> str:
     return f"{kind}, {len(response.body)} bytes"
 
 
-def scim_error_detail(body: bytes) -> tuple[str, str | None]:
-    """``(detail, scimType)`` of a SCIM error body (RFC 7644 §3.12).
+def body_excerpt(response: TransportResponse) -> str:
+    """The start of an error body that is not a JSON object, safe to put in an error message.
 
-    A body that is not JSON gives no detail: its bytes are never quoted (see
-    :func:`describe_body`).
+    Markup is stripped (an HTML error page from a proxy reads as its text), whitespace collapsed,
+    control characters dropped, and at most :data:`EXCERPT_CHARS` characters kept. A body that
+    names a credential anywhere (``Authorization``, ``Bearer``, ``Cookie``, a token ...) is only
+    described (:func:`describe_body`): a server echoing the request would quote our headers, and
+    the client's blanking of the token (``SCIMClient.send``) is not relied on alone. A JSON
+    object, even one without a ``detail``, and an empty body give ``""``.
+    """
+    body = response.body
+    if not body.strip() or _is_json_object(body):
+        return ""
+    if _CREDENTIAL_WORDS.search(body):
+        return f"a body that is not SCIM JSON ({describe_body(response)})"
+    text = body[: EXCERPT_CHARS * 64].decode("utf-8", errors="replace")
+    text = html.unescape(_MARKUP.sub(" ", text))
+    text = " ".join(_NOT_PRINTABLE.sub(" ", text).split())
+    if not text:
+        return f"a body that is not SCIM JSON ({describe_body(response)})"
+    cut = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+    return f"a body that is not SCIM JSON, starting {cut!r}"
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+
+
+def scim_error_detail(body: bytes) -> tuple[str, str | None]:
+    """``(detail, scimType)`` of a SCIM error body (RFC 7644 §3.12), read leniently.
+
+    ``schemas`` and ``status`` are not required and their types do not matter (the HTTP status
+    classifies). ``detail`` is looked for in the RFC place, Webex's error block, SCIM 1.1's
+    ``Errors[0].description``, then a plain ``message``; a value that is not a string is shown
+    as its JSON text. A body that is not JSON gives no detail: this function never quotes its
+    bytes (see :func:`describe_body`; :func:`body_excerpt` is the sanitized alternative).
     """
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "", None
     if not isinstance(data, dict):
         return "", None
-    detail = data.get("detail")
     vendor = data.get(_CISCO_ERROR)
-    if not detail and isinstance(vendor, dict):
-        detail = vendor.get("details")
+    legacy = data.get("Errors")
+    first = legacy[0] if isinstance(legacy, list) and legacy else None
+    candidates = (
+        data.get("detail"),
+        vendor.get("details") if isinstance(vendor, dict) else None,
+        first.get("description") if isinstance(first, dict) else None,
+        data.get("message"),
+    )
+    detail = next((_text(c) for c in candidates if c not in (None, "", [], {})), "")
     scim_type = data.get("scimType")
-    return str(detail or ""), str(scim_type) if scim_type else None
+    return detail, _text(scim_type) if scim_type not in (None, "") else None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
