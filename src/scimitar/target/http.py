@@ -8,6 +8,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -22,6 +23,7 @@ from scimitar.security.throttle import AuthThrottle, ThrottledError, ThrottlePol
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.fastsql import is_locked
+from scimitar.store.tables.base import utcnow
 from scimitar.target import routes as r
 from scimitar.target.documents import RequestContext
 from scimitar.target.faults import ConnectionDropError, FaultInjector, RateLimitedError
@@ -73,13 +75,15 @@ class MethodNotAllowedError(SCIMError):
 class TargetApp:
     """The target's request pipeline: authenticate, inject faults, run, render errors."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(
+        self, database: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.database = database
         self.settings = settings
         self.tenants = TenantService(database)
         self.service = TargetService(database)
         self.faults = FaultInjector()
-        self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings))
+        self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings), clock)
 
     def error_response(
         self, error: SCIMError, profile: TargetProfile | None, tracking_id: str
@@ -239,9 +243,14 @@ def _too_big(limit: int) -> SCIMError:
     )
 
 
-def create_target_app(database: Database, settings: Settings) -> Starlette:
-    """The target as an ASGI app, serving every profile at its URL forms."""
-    target = TargetApp(database, settings)
+def create_target_app(
+    database: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> Starlette:
+    """The target as an ASGI app, serving every profile at its URL forms.
+
+    ``clock`` times the backoff of wrong tokens; tests that move time pass their own.
+    """
+    target = TargetApp(database, settings, clock)
     routes: list[BaseRoute] = []
     for profile in PROFILES.values():
         for form in profile.url_forms:

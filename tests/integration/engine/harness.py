@@ -196,8 +196,10 @@ async def world_for(
     """Serve the target on a free port, and set up a tenant and an app on it."""
     served = await open_database(settings)
     port = free_port()
+    clock = FakeClock()
     config = uvicorn.Config(
-        create_target_app(served, settings),
+        # The target backs off wrong tokens on the world's clock, as the engine retries on it.
+        create_target_app(served, settings, clock),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -228,6 +230,7 @@ async def world_for(
             token,
             name,
             app.id,
+            clock=clock,
         )
     finally:
         server.should_exit = True
