@@ -26,6 +26,7 @@ from rich.table import Table
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.directory.model import Group, User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
@@ -42,6 +43,8 @@ __all__ = ["run_demo"]
 
 APP_NAME = "Cisco Webex"
 _ORDER = ("create", "update", "enable", "disable", "delete", "skip", "failure")
+#: Who the audit log names for what the demo sets up.
+DEMO = Actor.system("demo")
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -90,15 +93,17 @@ async def _pick(db: Database) -> tuple[Group, list[User]]:
 async def _configure(
     db: Database, settings: Settings, origin: str, say: _Narrator
 ) -> tuple[Apps, Group, list[User]]:
-    tenant, token = await TenantService(db).create("demo-webex", "webex")
+    tenant, token = await TenantService(db).create("demo-webex", "webex", actor=DEMO)
     url = f"{origin}/v1/scim/{tenant.id}/"
     say.step("Embedded Webex tenant", f"Tenant URL {url}", tenant_url=url)
     say.console.print(f"    Secret Token: {token}")
     say.facts.update(tenant_id=tenant.id, tenant_url=url, token=token)
     apps = Apps.create(db, settings)
-    await apps.apps.add("cisco-webex", APP_NAME)
+    await apps.apps.add("cisco-webex", APP_NAME, actor=DEMO)
     say.step("Gallery", f"added {APP_NAME!r} from the gallery (template cisco-webex)")
-    await apps.provisioning.set_credentials(APP_NAME, url, Secret(token), allow_insecure_http=True)
+    await apps.provisioning.set_credentials(
+        APP_NAME, url, Secret(token), allow_insecure_http=True, actor=DEMO
+    )
     test = await apps.provisioning.test_connection(APP_NAME)
     say.step(
         "Test Connection",
@@ -108,10 +113,10 @@ async def _configure(
         ok=test.is_ok,
     )
     group, users = await _pick(db)
-    await apps.assignments.assign(APP_NAME, group=group.object_id, role="User")
+    await apps.assignments.assign(APP_NAME, group=group.object_id, role="User", actor=DEMO)
     for user in users[:6]:
-        await apps.assignments.assign(APP_NAME, user=user.object_id, role="User")
-    await apps.assignments.assign(APP_NAME, user=users[6].object_id, role=None)
+        await apps.assignments.assign(APP_NAME, user=user.object_id, role="User", actor=DEMO)
+    await apps.assignments.assign(APP_NAME, user=users[6].object_id, role=None, actor=DEMO)
     say.step(
         "Assignments",
         f"group {group.attributes.get('displayName')!r} "
@@ -119,7 +124,7 @@ async def _configure(
         f"{users[6].attributes.get('userPrincipalName')} with only Default Access "
         "(the Webex app does not provision those)",
     )
-    await apps.provisioning.set_provisioning(APP_NAME, is_on=True)
+    await apps.provisioning.set_provisioning(APP_NAME, is_on=True, actor=DEMO)
     say.step("Provisioning", "On (scope: assigned users and groups)")
     return apps, group, users
 
@@ -193,7 +198,7 @@ async def _walkthrough(db: Database, settings: Settings, origin: str, say: _Narr
 async def _portal_password(database: Database) -> str:
     """A fresh admin password for the demo's store, so the portal can be tried at once."""
     password = secrets.token_urlsafe(12)
-    await AdminAuth(database).set_password(password)
+    await AdminAuth(database).set_password(password, actor=DEMO)
     return password
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.model import Scope
+from scimitar.audit import Actor
 from scimitar.directory.store import SQLDirectory
 from scimitar.mapping.mappings import SourceType
 from scimitar.settings import Settings
@@ -89,7 +90,7 @@ class Scenario:
     async def set_up(self, begin: dict[str, Any]) -> None:
         directory, apps = self.world.directory, self.world.apps
         edit = MappingEdit("title", SourceType.EXPRESSION, ROLE_EXPRESSION)
-        await apps.mappings.set_mapping(self.app, "User", edit)
+        await apps.mappings.set_mapping(self.app, "User", edit, actor=Actor.cli("tests"))
         for index, department in enumerate(begin["departments"]):
             await directory.users.create(
                 {"userPrincipalName": upn(index), "department": department}
@@ -100,9 +101,13 @@ class Scenario:
             await directory.groups.add_members(group(index), [upn(m) for m in sorted(members)])
             self.groups.add(index)
         for index, chosen in begin["users"].items():
-            await apps.assignments.assign(self.app, user=upn(index), role=chosen)
+            await apps.assignments.assign(
+                self.app, user=upn(index), role=chosen, actor=Actor.cli("tests")
+            )
         for index, chosen in begin["groups"].items():
-            await apps.assignments.assign(self.app, group=group(index), role=chosen)
+            await apps.assignments.assign(
+                self.app, group=group(index), role=chosen, actor=Actor.cli("tests")
+            )
         await self.cycle()
 
     async def cycle(self) -> dict[str, int]:
@@ -123,20 +128,28 @@ class Scenario:
 
     async def _assign_user(self, index: int, chosen: str | None) -> None:
         if index not in self.deleted:  # a deleted user cannot be assigned
-            await self.world.apps.assignments.assign(self.app, user=upn(index), role=chosen)
+            await self.world.apps.assignments.assign(
+                self.app, user=upn(index), role=chosen, actor=Actor.cli("tests")
+            )
 
     async def _unassign_user(self, index: int) -> None:
         listed = await self.world.apps.assignments.list(self.app)
         if any(a.display == upn(index) for a in listed):
-            await self.world.apps.assignments.unassign(self.app, user=upn(index), role=None)
+            await self.world.apps.assignments.unassign(
+                self.app, user=upn(index), role=None, actor=Actor.cli("tests")
+            )
 
     async def _assign_group(self, index: int, chosen: str | None) -> None:
-        await self.world.apps.assignments.assign(self.app, group=group(index), role=chosen)
+        await self.world.apps.assignments.assign(
+            self.app, group=group(index), role=chosen, actor=Actor.cli("tests")
+        )
 
     async def _unassign_group(self, index: int) -> None:
         listed = await self.world.apps.assignments.list(self.app)
         if any(a.display == group(index) for a in listed):
-            await self.world.apps.assignments.unassign(self.app, group=group(index), role=None)
+            await self.world.apps.assignments.unassign(
+                self.app, group=group(index), role=None, actor=Actor.cli("tests")
+            )
 
     async def _add_member(self, index: int, member: int) -> None:
         if member in self.users:
@@ -176,16 +189,18 @@ class Scenario:
     async def _scope(self, scope: str) -> None:
         config = await self.world.apps.provisioning.config(self.app)
         await self.world.apps.provisioning.update_settings(
-            self.app, replace(config.settings, scope=Scope(scope))
+            self.app, replace(config.settings, scope=Scope(scope)), actor=Actor.cli("tests")
         )
 
     async def _filter(self, is_on: bool) -> None:
         mappings = self.world.apps.mappings
         if is_on and not self.has_filter:
             clause = ("department", "EQUALS", "Sales")
-            await mappings.add_scoping_clause(self.app, "User", "sales", clause)
+            await mappings.add_scoping_clause(
+                self.app, "User", "sales", clause, actor=Actor.cli("tests")
+            )
         elif not is_on and self.has_filter:
-            await mappings.clear_scoping(self.app, "User")
+            await mappings.clear_scoping(self.app, "User", actor=Actor.cli("tests"))
         self.has_filter = is_on
 
 

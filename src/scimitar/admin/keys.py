@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scimitar.admin.sessions import end_key_sessions
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY as table
@@ -91,6 +92,10 @@ def _key_from_row(row: Any) -> APIKey:
     return APIKey(row.id, row.name, row.created_at, row.last_used_at)
 
 
+def _audited(key: APIKey) -> dict[str, Any]:
+    return {"id": key.id, "name": key.name, "createdAt": key.created_at.isoformat()}
+
+
 def _clean_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned or len(cleaned) > _NAME_MAX:
@@ -112,8 +117,10 @@ class APIKeyService:
         self._db = database
         self._clock = clock
 
-    async def create(self, name: str) -> tuple[APIKey, str]:
+    async def create(self, name: str, *, actor: Actor) -> tuple[APIKey, str]:
         """Create a key named ``name``; returns it with the key itself, which is not stored.
+
+        The audit log records the creation by ``actor`` (the key's name and id, never the key).
 
         Raises:
             ConfigError: The name is empty, too long or already used.
@@ -130,15 +137,18 @@ class APIKeyService:
             "created_at": created_at,
             "last_used_at": None,
         }
+        made = APIKey(key_id, cleaned, created_at, None)
+        entry = AuditEntry(actor, "apikey.create", f"API key {cleaned}", after=_audited(made))
         try:
             async with self._db.write() as conn:
                 await conn.execute(insert(table).values(**values))
+                await record(conn, entry)
         except IntegrityError as exc:
             raise ConfigError(
                 f"an API key named {cleaned!r} already exists; choose another name or revoke "
                 "that one first (scimitar admin key revoke NAME)"
             ) from exc
-        return APIKey(key_id, cleaned, created_at, None), key
+        return made, key
 
     async def list(self) -> list[APIKey]:
         """Every key, oldest first."""
@@ -146,9 +156,11 @@ class APIKeyService:
             rows = await conn.execute(select(table).order_by(table.c.created_at, table.c.name))
         return [_key_from_row(row) for row in rows]
 
-    async def revoke(self, name: str) -> APIKey:
+    async def revoke(self, name: str, *, actor: Actor) -> APIKey:
         """Delete the key named ``name`` (or with that id); it and its portal sessions stop
         working at once.
+
+        The audit log records the revocation by ``actor``.
 
         Raises:
             NotFoundError: No such key.
@@ -170,7 +182,12 @@ class APIKeyService:
             # The key's portal sessions end with it, bound to its id: a new key given this
             # name later does not bring them back.
             await end_key_sessions(conn, row.id, row.name)
-        return _key_from_row(row)
+            revoked = _key_from_row(row)
+            entry = AuditEntry(
+                actor, "apikey.revoke", f"API key {revoked.name}", before=_audited(revoked)
+            )
+            await record(conn, entry)
+        return revoked
 
     async def verify(self, key: str) -> APIKey | None:
         """The key ``key`` is, if it is a valid key; records when it was last used.

@@ -11,6 +11,8 @@ from sqlalchemy import delete, insert, select
 from scimitar.admin.keys import APIKey, APIKeyService
 from scimitar.admin.password import check_password_policy, hash_password, password_matches
 from scimitar.admin.sessions import SessionService, end_password_sessions
+from scimitar.audit import Actor, AuditEntry, record
+from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT
 from scimitar.store import Database
 from scimitar.store.tables.admin import ADMIN_CREDENTIAL as credentials
 from scimitar.store.tables.base import utcnow
@@ -44,8 +46,10 @@ class AdminAuth:
         """The API key ``key`` is, or None if it is not a valid key."""
         return await self.keys.verify(key)
 
-    async def set_password(self, password: str) -> datetime:
+    async def set_password(self, password: str, *, actor: Actor) -> datetime:
         """Set (or replace) the admin password, ending password sessions; returns when it was set.
+
+        The audit log records that ``actor`` set it (never the password or its hash).
 
         Raises:
             ConfigError: The password breaks the policy (at least 12 characters).
@@ -54,12 +58,18 @@ class AdminAuth:
         hashed = await asyncio.to_thread(hash_password, password)
         now = self._clock()
         async with self._db.write() as conn:
-            await conn.execute(delete(credentials).where(credentials.c.name == _PASSWORD))
+            replaced = await conn.execute(
+                delete(credentials).where(credentials.c.name == _PASSWORD)
+            )
             await conn.execute(
                 insert(credentials).values(name=_PASSWORD, secret_hash=hashed, updated_at=now)
             )
             # Whoever signed in with the old password is signed out.
             await end_password_sessions(conn)
+            before = {"password": REDACTED_IN_DOCUMENT} if replaced.rowcount else None
+            after = {"password": CHANGED_IN_DOCUMENT, "updatedAt": now.isoformat()}
+            entry = AuditEntry(actor, "password.set", "admin password", before=before, after=after)
+            await record(conn, entry)
         return now
 
     async def has_password(self) -> bool:

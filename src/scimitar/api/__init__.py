@@ -21,6 +21,7 @@ from scimitar.api.queries import reject_unknown_query_parameters
 from scimitar.api.routes import apps as app_routes
 from scimitar.api.routes import (
     attributes,
+    audit,
     config,
     control,
     directory,
@@ -31,7 +32,6 @@ from scimitar.api.routes import (
 )
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
-from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
@@ -48,7 +48,7 @@ API_PREFIX = "/api/v1"
 _DESCRIPTION = """\
 Scimitar's admin API: the directory, the gallery, apps and their assignments, provisioning
 (credentials, Test Connection, settings, mappings, scoping, on/off, sync now, pause, start,
-restart, held deletions, provision on demand), status and logs.
+restart, held deletions, provision on demand), status, logs and the audit log of admin changes.
 
 Authenticate with an API key from `scimitar admin key create NAME`, sent as
 `Authorization: Bearer KEY`. Errors are `application/problem+json` (RFC 9457).
@@ -86,7 +86,7 @@ def create_api(
     authenticator = APIAuthenticator(
         services.auth,
         AuthThrottle(database, ThrottlePolicy.from_settings(settings)),
-        AuditLog(database, retention_days=settings.audit_retention_days),
+        services.audit,
     )
     api.state.authenticator = authenticator
     api.state.launcher = CycleLauncher(
@@ -120,6 +120,7 @@ def create_api(
         attributes,
         config,
         logs,
+        audit,
     ):
         api.include_router(module.router)
     return api

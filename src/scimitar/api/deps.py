@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from scimitar.admin import AdminAuth
+from scimitar.admin import AdminAuth, APIKey
 from scimitar.api.cycles import CycleLauncher
+from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
+from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.control import JobControl
 from scimitar.engine.logstore import ProvisioningLogStore
@@ -17,7 +19,7 @@ from scimitar.engine.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
 
-__all__ = ["ControlDep", "LauncherDep", "Services", "ServicesDep"]
+__all__ = ["ActorDep", "ControlDep", "LauncherDep", "Services", "ServicesDep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class Services:
         status: Job status.
         logs: Provisioning logs.
         auth: API keys and the admin password.
+        audit: The audit log of admin changes.
     """
 
     database: Database
@@ -41,6 +44,7 @@ class Services:
     status: JobStatusService
     logs: ProvisioningLogStore
     auth: AdminAuth
+    audit: AuditLog
 
     @classmethod
     def create(cls, database: Database, settings: Settings, apps: Apps | None = None) -> Services:
@@ -53,6 +57,7 @@ class Services:
             JobStatusService(database),
             ProvisioningLogStore(database),
             AdminAuth(database),
+            AuditLog(database, retention_days=settings.audit_retention_days),
         )
 
 
@@ -78,3 +83,12 @@ def _control(request: Request) -> JobControl:
 
 
 ControlDep = Annotated[JobControl, Depends(_control)]
+
+
+def _actor(key: Annotated[APIKey, Depends(require_api_key)]) -> Actor:
+    # The same dependency as the API's own, so FastAPI verifies the key once per request.
+    return Actor.api(key.name)
+
+
+#: Who the audit log names for a change made through this request: ``api:<key name>``.
+ActorDep = Annotated[Actor, Depends(_actor)]

@@ -7,12 +7,15 @@ expanded, as in Entra).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.apps.model import App, Assignment, PrincipalType
 from scimitar.apps.service import AppService
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import load_attributes
@@ -40,12 +43,19 @@ class AssignmentService:
         self._directory = directory
 
     async def assign(
-        self, app_key: str, *, user: str | None = None, group: str | None = None, role: str | None
+        self,
+        app_key: str,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        role: str | None,
+        actor: Actor,
     ) -> Assignment:
         """Assign a user (UPN or objectId) or a group (name or objectId) with a role.
 
         Without a role the assignment gets Default Access. Assigning the same principal the
-        same role twice changes nothing.
+        same role twice changes nothing (and records nothing); a new assignment is recorded
+        in the audit log as made by ``actor``.
 
         Raises:
             NotFoundError: No such app, user or group.
@@ -61,12 +71,22 @@ class AssignmentService:
                 await scopelog.record(
                     conn, app.id, [_scope_key(assignment.principal_type, principal)], utcnow()
                 )
+                after = assignment.to_dict()
+                await record(conn, _entry(actor, "assignment.add", app, assignment, after=after))
         return assignment
 
     async def unassign(
-        self, app_key: str, *, user: str | None = None, group: str | None = None, role: str | None
+        self,
+        app_key: str,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        role: str | None,
+        actor: Actor,
     ) -> int:
         """Remove a principal's assignments (only the one with ``role`` if given).
+
+        Each removed assignment is recorded in the audit log as removed by ``actor``.
 
         Returns:
             How many assignments were removed.
@@ -76,24 +96,29 @@ class AssignmentService:
         """
         app = await self._apps.get(app_key)
         principal_type, principal = await self._principal(user, group)
-        statement = delete(ASSIGNMENT).where(
+        where = [
             ASSIGNMENT.c.app_id == app.id,
             ASSIGNMENT.c.principal_type == principal_type.value,
             ASSIGNMENT.c.principal_id == principal.object_id,
-        )
+        ]
         if role:
-            statement = statement.where(
-                ASSIGNMENT.c.role == self._apps.template_of(app).role_named(role)
-            )
+            where.append(ASSIGNMENT.c.role == self._apps.template_of(app).role_named(role))
         async with self._database.write() as conn:
-            removed = (await conn.execute(statement)).rowcount
-            if removed:
+            roles = [
+                row.role for row in await conn.execute(select(ASSIGNMENT.c.role).where(*where))
+            ]
+            await conn.execute(delete(ASSIGNMENT).where(*where))
+            if roles:
                 await scopelog.record(
                     conn, app.id, [_scope_key(principal_type, principal)], utcnow()
                 )
-        if not removed:
+            for removed in roles:
+                gone = Assignment(principal_type, principal.object_id, removed, _display(principal))
+                before = gone.to_dict()
+                await record(conn, _entry(actor, "assignment.remove", app, gone, before=before))
+        if not roles:
             raise NotFoundError(f"{_display(principal)} is not assigned to {app.name}")
-        return int(removed)
+        return len(roles)
 
     async def list(self, app_key: str) -> list[Assignment]:
         """The app's assignments, users first, with each principal's UPN or group name."""
@@ -134,6 +159,19 @@ class AssignmentService:
                 raise ConfigError(f"user {user} is deleted; restore it before assigning it")
             return PrincipalType.USER, found_user
         return PrincipalType.GROUP, await self._directory.groups.get(str(group))
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    app: App,
+    assignment: Assignment,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    what = f"{assignment.principal_type.value} {assignment.display or assignment.principal_id}"
+    return AuditEntry(actor, action, what, app.id, app.name, before, after)
 
 
 def _display(principal: User | Group) -> str:

@@ -15,6 +15,7 @@ from scimitar.apps.attributes import (
 from scimitar.apps.mappings import object_type_named
 from scimitar.apps.model import JobConfig
 from scimitar.apps.provisioning import ProvisioningService
+from scimitar.audit import Actor
 from scimitar.errors import ConfigError
 
 __all__ = ["AttributeListService"]
@@ -36,9 +37,11 @@ class AttributeListService:
         return config.attribute_list(_provisioned(config, object_type))
 
     async def add(
-        self, app_key: str, object_type: str, attribute: TargetAttributeDefinition
+        self, app_key: str, object_type: str, attribute: TargetAttributeDefinition, *, actor: Actor
     ) -> tuple[TargetAttributeDefinition, ...]:
         """Add an attribute (from :func:`scimitar.apps.attributes.new_custom_attribute`).
+
+        The audit log records the addition by ``actor`` (``attributes.add``).
 
         Raises:
             ConfigError: The list has an attribute of that name already.
@@ -53,13 +56,17 @@ class AttributeListService:
             )
         custom = dict(config.custom_attributes)
         custom[kind] = (*custom.get(kind, ()), attribute)
-        saved = await self._provisioning.save_attribute_list(config.app, custom)
+        saved = await self._provisioning.save_attribute_list(
+            config.app, custom, actor=actor, action="attributes.add"
+        )
         return saved.attribute_list(kind)
 
     async def remove(
-        self, app_key: str, object_type: str, name: str
+        self, app_key: str, object_type: str, name: str, *, actor: Actor
     ) -> tuple[TargetAttributeDefinition, ...]:
         """Remove an attribute the admin added.
+
+        The audit log records the removal by ``actor`` (``attributes.remove``).
 
         Raises:
             ConfigError: No such attribute, one the admin did not add, or one still mapped.
@@ -88,7 +95,9 @@ class AttributeListService:
             )
         custom = dict(config.custom_attributes)
         custom[kind] = tuple(a for a in custom.get(kind, ()) if a is not found)
-        saved = await self._provisioning.save_attribute_list(config.app, custom)
+        saved = await self._provisioning.save_attribute_list(
+            config.app, custom, actor=actor, action="attributes.remove"
+        )
         return saved.attribute_list(kind)
 
 

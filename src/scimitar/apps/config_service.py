@@ -26,6 +26,7 @@ from scimitar.apps.config_import import ImportedConfig, plan_import
 from scimitar.apps.mapping_checks import MappingChecker
 from scimitar.apps.model import JobConfig
 from scimitar.apps.provisioning import ProvisioningService
+from scimitar.audit import Actor
 from scimitar.mapping.mappings import AttributeMapping
 
 __all__ = ["ConfigService", "export_config"]
@@ -88,8 +89,10 @@ class ConfigService:
         """The app's configuration file (see :func:`export_config`)."""
         return export_config(await self._provisioning.config(app_key))
 
-    async def import_config(self, app_key: str, data: Any) -> JobConfig:
+    async def import_config(self, app_key: str, data: Any, *, actor: Actor) -> JobConfig:
         """Replace the app's configuration with a file's; the next cycle is an initial one.
+
+        The audit log records the import by ``actor`` (``config.import``).
 
         Credentials are left as they are (an app without them can be configured first).
 
@@ -106,6 +109,7 @@ class ConfigService:
             imported.mappings,
             imported.custom,
             imported.discovery,
+            actor=actor,
         )
 
     async def _check_mappings(self, config: JobConfig, imported: ImportedConfig) -> None:
@@ -126,7 +130,7 @@ class ConfigService:
         if problems:
             raise ConfigDocumentError(problems)
 
-    async def import_text(self, app_key: str, text: str) -> JobConfig:
+    async def import_text(self, app_key: str, text: str, *, actor: Actor) -> JobConfig:
         """:meth:`import_config` from JSON text.
 
         Raises:
@@ -144,7 +148,7 @@ class ConfigService:
         except (RecursionError, jsonlimits.JSONLimitError) as exc:
             problem = ConfigProblem("$", f"not valid JSON: {_too_deep()}")
             raise ConfigDocumentError([problem]) from exc
-        return await self.import_config(app_key, data)
+        return await self.import_config(app_key, data, actor=actor)
 
 
 def _too_deep() -> str:

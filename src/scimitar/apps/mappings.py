@@ -23,6 +23,7 @@ from scimitar.apps.mapping_edits import (
 from scimitar.apps.model import JobConfig
 from scimitar.apps.provisioning import ProvisioningService
 from scimitar.apps.reference_rules import check_references, retype_edited
+from scimitar.audit import Actor
 from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import MappingSet
 from scimitar.mapping.scoping import ScopingClause
@@ -68,7 +69,7 @@ class MappingService:
         config = await self._provisioning.config(app_key)
         return {key: value.to_dict() for key, value in config.mappings.items()}
 
-    async def import_document(self, app_key: str, text: str) -> JobConfig:
+    async def import_document(self, app_key: str, text: str, *, actor: Actor) -> JobConfig:
         """Replace mapping sets from JSON: ``{"User": set, "Group": set}`` or one set.
 
         Raises:
@@ -82,15 +83,21 @@ class MappingService:
             check_references(mapping_set)
             check_targets(mapping_set, config.target_attributes(object_type))
             mappings[object_type] = mapping_set
-        return await self._save(config, mappings, changed=tuple(imported))
+        return await self._save(
+            config, mappings, changed=tuple(imported), actor=actor, action="mappings.import"
+        )
 
-    async def restore_defaults(self, app_key: str) -> JobConfig:
+    async def restore_defaults(self, app_key: str, *, actor: Actor) -> JobConfig:
         """Put the template's default mappings back (scoping filters are cleared too)."""
         config = await self._provisioning.config(app_key)
         defaults = dict(config.template.default_mappings)
-        return await self._save(config, defaults, changed=tuple(defaults))
+        return await self._save(
+            config, defaults, changed=tuple(defaults), actor=actor, action="mappings.restore"
+        )
 
-    async def set_mapping(self, app_key: str, object_type: str, edit: MappingEdit) -> MappingSet:
+    async def set_mapping(
+        self, app_key: str, object_type: str, edit: MappingEdit, *, actor: Actor
+    ) -> MappingSet:
         """Add or change the mapping of one target attribute (see :class:`MappingEdit`).
 
         The mapping is typed as ``edit.target_type`` says, else as the target attribute list
@@ -116,11 +123,15 @@ class MappingService:
             check_targets(edited, [attribute.name for attribute in attributes])
             return edited
 
-        return await self._change(app_key, object_type, change)
+        return await self._change(app_key, object_type, change, actor, "mappings.set")
 
-    async def remove_mapping(self, app_key: str, object_type: str, target: str) -> MappingSet:
+    async def remove_mapping(
+        self, app_key: str, object_type: str, target: str, *, actor: Actor
+    ) -> MappingSet:
         """Remove the mapping of one target attribute."""
-        return await self._change(app_key, object_type, lambda _c, s: remove_mapping(s, target))
+        return await self._change(
+            app_key, object_type, lambda _c, s: remove_mapping(s, target), actor, "mappings.remove"
+        )
 
     async def add_scoping_clause(
         self,
@@ -128,43 +139,74 @@ class MappingService:
         object_type: str,
         filter_name: str,
         clause: tuple[str, str, str | None],
+        *,
+        actor: Actor,
     ) -> MappingSet:
         """Add ``(attribute, operator, value)`` to a scoping filter (spec §5)."""
         attribute, operator, value = clause
         parsed = ScopingClause(attribute.strip(), operator_named(operator), value)
         return await self._change(
-            app_key, object_type, lambda _c, s: add_scoping_clause(s, filter_name, parsed)
+            app_key,
+            object_type,
+            lambda _c, s: add_scoping_clause(s, filter_name, parsed),
+            actor,
+            "scoping.add",
         )
 
     async def remove_scoping(
-        self, app_key: str, object_type: str, filter_name: str, clause_number: int | None
+        self,
+        app_key: str,
+        object_type: str,
+        filter_name: str,
+        clause_number: int | None,
+        *,
+        actor: Actor,
     ) -> MappingSet:
         """Remove a scoping filter, or one of its clauses."""
         return await self._change(
-            app_key, object_type, lambda _c, s: remove_scoping(s, filter_name, clause_number)
+            app_key,
+            object_type,
+            lambda _c, s: remove_scoping(s, filter_name, clause_number),
+            actor,
+            "scoping.remove",
         )
 
-    async def clear_scoping(self, app_key: str, object_type: str) -> MappingSet:
+    async def clear_scoping(self, app_key: str, object_type: str, *, actor: Actor) -> MappingSet:
         """Remove every scoping filter of an object type."""
-        return await self._change(app_key, object_type, lambda _c, s: clear_scoping(s))
+        return await self._change(
+            app_key, object_type, lambda _c, s: clear_scoping(s), actor, "scoping.clear"
+        )
 
     async def _change(
         self,
         app_key: str,
         object_type: str,
         change: Callable[[JobConfig, MappingSet], MappingSet],
+        actor: Actor,
+        action: str,
     ) -> MappingSet:
+        """Apply ``change`` and save it; the audit log records ``action`` by ``actor``."""
         config = await self._provisioning.config(app_key)
         current = _set_of(config, object_type)
         changed = change(config, current)
         mappings = {**config.mappings, current.object_type: changed}
-        saved = await self._save(config, mappings, changed=(current.object_type,))
+        saved = await self._save(
+            config, mappings, changed=(current.object_type,), actor=actor, action=action
+        )
         return saved.mappings[current.object_type]
 
     async def _save(
-        self, config: JobConfig, mappings: dict[str, MappingSet], *, changed: tuple[str, ...]
+        self,
+        config: JobConfig,
+        mappings: dict[str, MappingSet],
+        *,
+        changed: tuple[str, ...],
+        actor: Actor,
+        action: str,
     ) -> JobConfig:
         """Check the ``changed`` sets against the directory and the app, then store them all.
+
+        The audit log records ``action`` by ``actor`` in the same transaction as the save.
 
         Sets not changed are not checked again: an edit of users' mappings is not refused for
         what groups' mappings read.
@@ -175,7 +217,9 @@ class MappingService:
         """
         for object_type in changed:
             await self._checker.check(mappings[object_type], config.attribute_list(object_type))
-        return await self._provisioning.save_mappings(config.app, mappings)
+        return await self._provisioning.save_mappings(
+            config.app, mappings, actor=actor, action=action
+        )
 
 
 def _set_of(config: JobConfig, object_type: str) -> MappingSet:

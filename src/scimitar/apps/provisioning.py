@@ -9,7 +9,7 @@ face (CLI, API, portal) asks (docs/security.md).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -24,13 +24,14 @@ from scimitar.apps.schedule import reschedule
 from scimitar.apps.service import AppService
 from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import is_same_tenant_url, validate_tenant_url
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.discovery import Discovery, discover
 from scimitar.connector.probe import ConnectionTest, probe_connection
 from scimitar.connector.transport import AiohttpTransport, Timeouts, Transport
 from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import MappingSet
-from scimitar.secrets import Secret, SecretBox
+from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT, Secret, SecretBox
 from scimitar.store import Database
 from scimitar.store.tables.apps import JOB
 from scimitar.store.tables.base import utcnow
@@ -128,6 +129,7 @@ class ProvisioningService:
         tenant_url: str,
         token: Secret | None,
         *,
+        actor: Actor,
         allow_insecure_http: bool = False,
     ) -> JobConfig:
         """Save the Tenant URL and Secret Token, then discover the app's schema.
@@ -137,6 +139,8 @@ class ProvisioningService:
             tenant_url: The Tenant URL as entered.
             token: The Secret Token as entered; ``None`` or blank keeps the saved one, which
                 is allowed only while the Tenant URL stays the one it was saved with.
+            actor: Who saves them; the audit log records the URLs, and the token only as
+                ``"<redacted>"`` (unchanged) or ``"<changed>"``.
             allow_insecure_http: Accept ``http://`` to any host.
 
         Raises:
@@ -147,13 +151,32 @@ class ProvisioningService:
         credentials = Credentials(url, await self._token_for(config, url, token, "Save"))
         async with self.client(credentials) as client:
             found = await discover(client)
+        app = config.app
+        config = await self.config(app.id)
+        is_same_token = config.has_token and await self._is_saved_token(app, credentials.token)
+        before = {
+            "tenantUrl": config.tenant_url,
+            "secretToken": REDACTED_IN_DOCUMENT if config.has_token else None,
+        }
+        after = {
+            "tenantUrl": url,
+            "secretToken": REDACTED_IN_DOCUMENT if is_same_token else CHANGED_IN_DOCUMENT,
+        }
         await self._update(
-            config.app,
+            app,
+            _entry(actor, "credentials.set", app, "credentials", before, after),
             tenant_url=url,
             token_ciphertext=self._box.encrypt(credentials.token),
-            discovery=json.dumps(_merged(await self.config(config.app.id), found).to_dict()),
+            discovery=json.dumps(_merged(config, found).to_dict()),
         )
         return await self.config(config.app.id)
+
+    async def _is_saved_token(self, app: App, token: Secret) -> bool:
+        try:
+            saved = await self.credentials(app.id)
+        except ConfigError:
+            return False  # not decryptable with this key: the new one replaces it
+        return saved.token == token
 
     async def test_connection(self, app_key: str) -> ConnectionTest:
         """Run Test Connection with the saved credentials."""
@@ -217,8 +240,13 @@ class ProvisioningService:
                 client, user_attribute=attribute, include_groups="Group" in config.object_types
             )
 
-    async def update_settings(self, app_key: str, settings: JobSettings) -> JobConfig:
+    async def update_settings(
+        self, app_key: str, settings: JobSettings, *, actor: Actor
+    ) -> JobConfig:
         """Save new settings; a change of scope marks the job for an initial cycle.
+
+        A change is recorded in the audit log as made by ``actor`` (saving the same settings
+        again records nothing).
 
         Raises:
             ConfigError: A value is out of range.
@@ -228,6 +256,7 @@ class ProvisioningService:
         values: dict[str, Any] = settings_values(settings)
         if settings.scope is not config.settings.scope:
             values["needs_initial_cycle"] = True
+        before, after = config.settings.to_dict(), settings.to_dict()
         async with self._database.write() as conn:
             await conn.execute(_update_of(config.app, **values))
             await reschedule(
@@ -236,10 +265,15 @@ class ProvisioningService:
                 before=timedelta(minutes=config.settings.interval_minutes),
                 after=timedelta(minutes=settings.interval_minutes),
             )
+            if before != after:
+                entry = _entry(actor, "settings.update", config.app, "settings", before, after)
+                await record(conn, entry)
         return await self.config(config.app.id)
 
-    async def set_provisioning(self, app_key: str, *, is_on: bool) -> JobConfig:
+    async def set_provisioning(self, app_key: str, *, is_on: bool, actor: Actor) -> JobConfig:
         """Turn provisioning on (after a passing Test Connection) or off.
+
+        A change is recorded in the audit log as made by ``actor``.
 
         Raises:
             ConfigError: No credentials saved.
@@ -250,17 +284,57 @@ class ProvisioningService:
             result = await self.test_connection(config.app.id)
             if not result.is_ok:
                 raise ConnectionTestError(config.app, result)
-        await self._update(config.app, is_on=is_on)
+        entry = _entry(
+            actor,
+            "provisioning.on" if is_on else "provisioning.off",
+            config.app,
+            "provisioning status",
+            {"provisioning": _on_off(config.is_on)},
+            {"provisioning": _on_off(is_on)},
+        )
+        await self._update(config.app, entry if is_on != config.is_on else None, is_on=is_on)
         return replace(config, is_on=is_on)
 
-    async def save_mappings(self, app: App, mappings: dict[str, MappingSet]) -> JobConfig:
-        """Store mapping sets (validated by the caller) and mark the job for an initial cycle."""
-        await self._update(app, mappings=dump_mappings(mappings), needs_initial_cycle=True)
+    async def save_mappings(
+        self, app: App, mappings: dict[str, MappingSet], *, actor: Actor, action: str
+    ) -> JobConfig:
+        """Store mapping sets (validated by the caller) and mark the job for an initial cycle.
+
+        The audit log records ``action`` by ``actor`` with the mapping sets that changed,
+        before and after.
+        """
+        current = (await self.config(app.id)).mappings
+        changed = sorted(t for t in mappings if current.get(t) != mappings[t])
+        entry = _entry(
+            actor,
+            action,
+            app,
+            " and ".join(f"{t} mappings" for t in changed) or "mappings",
+            {t: current[t].to_dict() for t in changed if t in current},
+            {t: mappings[t].to_dict() for t in changed},
+        )
+        await self._update(app, entry, mappings=dump_mappings(mappings), needs_initial_cycle=True)
         return await self.config(app.id)
 
-    async def save_attribute_list(self, app: App, custom: CustomAttributes) -> JobConfig:
-        """Store the attributes the admin added to the target attribute list."""
-        await self._update(app, target_attributes=dump_custom(custom))
+    async def save_attribute_list(
+        self, app: App, custom: CustomAttributes, *, actor: Actor, action: str
+    ) -> JobConfig:
+        """Store the attributes the admin added to the target attribute list.
+
+        The audit log records ``action`` by ``actor`` with the added attributes of each
+        object type that changed, before and after.
+        """
+        current = (await self.config(app.id)).custom_attributes
+        kinds = sorted(k for k in {*current, *custom} if current.get(k, ()) != custom.get(k, ()))
+        entry = _entry(
+            actor,
+            action,
+            app,
+            " and ".join(f"{kind} attribute list" for kind in kinds) or "attribute list",
+            {kind: [a.to_dict() for a in current.get(kind, ())] for kind in kinds},
+            {kind: [a.to_dict() for a in custom.get(kind, ())] for kind in kinds},
+        )
+        await self._update(app, entry, target_attributes=dump_custom(custom))
         return await self.config(app.id)
 
     async def save_config(
@@ -270,11 +344,27 @@ class ProvisioningService:
         mappings: dict[str, MappingSet],
         custom: CustomAttributes,
         discovery: Discovery,
+        *,
+        actor: Actor,
     ) -> JobConfig:
         """Store an imported configuration in one write (checked by the caller); the next
-        cycle is an initial one. Credentials stay as they are."""
+        cycle is an initial one. Credentials stay as they are.
+
+        The audit log records ``config.import`` by ``actor``, with the settings, mappings
+        (scoping included) and added attributes before and after.
+        """
+        current = await self.config(app.id)
+        entry = _entry(
+            actor,
+            "config.import",
+            app,
+            "provisioning configuration",
+            _configuration(current.settings, current.mappings, current.custom_attributes),
+            _configuration(settings, mappings, custom),
+        )
         await self._update(
             app,
+            entry,
             **settings_values(settings),
             mappings=dump_mappings(mappings),
             target_attributes=dump_custom(custom),
@@ -286,15 +376,46 @@ class ProvisioningService:
     async def mark_cycle_started(self, app: App, *, is_initial: bool) -> None:
         """Called by the engine: an initial cycle clears ``needs_initial_cycle``."""
         if is_initial:
-            await self._update(app, needs_initial_cycle=False)
+            await self._update(app, None, needs_initial_cycle=False)
 
-    async def _update(self, app: App, **values: Any) -> None:
+    async def _update(self, app: App, audit: AuditEntry | None, /, **values: Any) -> None:
+        """Change the job's row, and record ``audit`` in the same transaction."""
         async with self._database.write() as conn:
             await conn.execute(_update_of(app, **values))
+            if audit is not None:
+                await record(conn, audit)
 
 
 def _update_of(app: App, **values: Any) -> Update:
     return update(JOB).where(JOB.c.app_id == app.id).values(updated_at=utcnow(), **values)
+
+
+def _configuration(
+    settings: JobSettings, mappings: Mapping[str, MappingSet], custom: CustomAttributes
+) -> dict[str, Any]:
+    """What a configuration import replaces, as the audit log shows it."""
+    return {
+        "settings": settings.to_dict(),
+        "mappings": {kind: mappings[kind].to_dict() for kind in sorted(mappings)},
+        "targetAttributes": {
+            kind: [attribute.to_dict() for attribute in custom[kind]] for kind in sorted(custom)
+        },
+    }
+
+
+def _on_off(is_on: bool) -> str:
+    return "on" if is_on else "off"
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    app: App,
+    what: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    return AuditEntry(actor, action, what, app.id, app.name, before, after)
 
 
 def _merged(config: JobConfig, found: Discovery) -> Discovery:

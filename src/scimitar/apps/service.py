@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scimitar.apps.model import App
 from scimitar.apps.rows import job_row
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.directory.errors import DuplicateObjectError
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.gallery.service import GalleryService
@@ -40,8 +41,10 @@ class AppService:
         self._database = database
         self._gallery = gallery
 
-    async def add(self, template_id: str, name: str) -> App:
+    async def add(self, template_id: str, name: str, *, actor: Actor) -> App:
         """Add an app from a template, with its job set to the template's defaults.
+
+        The audit log records the addition by ``actor``.
 
         Raises:
             NotFoundError: No such template.
@@ -55,6 +58,7 @@ class AppService:
             async with self._database.write() as conn:
                 await conn.execute(insert(APP).values(_app_values(app)))
                 await conn.execute(insert(JOB).values(job_row(app.id, template)))
+                await record(conn, _entry(actor, "app.add", app, after=app.to_dict()))
         except IntegrityError as exc:
             raise DuplicateObjectError(
                 f"an app named {clean!r} exists already; choose another"
@@ -87,8 +91,10 @@ class AppService:
         """The app's gallery template."""
         return self._gallery.get(app.template_id)
 
-    async def delete(self, key: str) -> App:
+    async def delete(self, key: str, *, actor: Actor) -> App:
         """Delete an app with its assignments and job (the target's accounts stay as they are).
+
+        The audit log records the deletion by ``actor``; the app's earlier records stay.
 
         Raises:
             NotFoundError: No such app.
@@ -98,6 +104,7 @@ class AppService:
             await conn.execute(delete(ASSIGNMENT).where(ASSIGNMENT.c.app_id == app.id))
             await conn.execute(delete(JOB).where(JOB.c.app_id == app.id))
             await conn.execute(delete(APP).where(APP.c.id == app.id))
+            await record(conn, _entry(actor, "app.delete", app, before=app.to_dict()))
         return app
 
     async def count_assignments(self, app: App) -> int:
@@ -105,6 +112,17 @@ class AppService:
         query = select(func.count()).select_from(ASSIGNMENT).where(ASSIGNMENT.c.app_id == app.id)
         async with self._database.read() as conn:
             return int((await conn.execute(query)).scalar_one())
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    app: App,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return AuditEntry(actor, action, f"app {app.name}", app.id, app.name, before, after)
 
 
 def _clean_name(name: str) -> str:

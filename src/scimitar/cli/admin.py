@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scimitar.admin import MIN_PASSWORD_LENGTH, AdminAuth, APIKey
+from scimitar.audit import Actor
 from scimitar.cli.output import JsonOption, emit, fail, run
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -42,7 +43,7 @@ def key_create(name: KeyNameArgument, as_json: JsonOption = False) -> None:
 
     async def body() -> None:
         async with _open_auth() as auth:
-            made, key = await auth.keys.create(name)
+            made, key = await auth.keys.create(name, actor=Actor.cli())
 
         def render(console: Console) -> None:
             console.print(f"API key [bold]{made.name}[/] created:")
@@ -89,7 +90,7 @@ def key_revoke(name: KeyNameArgument, as_json: JsonOption = False) -> None:
 
     async def body() -> None:
         async with _open_auth() as auth:
-            revoked = await auth.keys.revoke(name)
+            revoked = await auth.keys.revoke(name, actor=Actor.cli())
         emit(
             {"revoked": revoked.to_dict()},
             as_json=as_json,
@@ -126,7 +127,7 @@ def set_password(
 
     async def body() -> None:
         async with _open_auth() as auth:
-            when = await auth.set_password(password)
+            when = await auth.set_password(password, actor=Actor.cli())
         emit(
             {"passwordSet": True, "updatedAt": when.isoformat()},
             as_json=as_json,

@@ -9,7 +9,18 @@ import typer
 from typer.core import TyperGroup
 
 from scimitar import __version__
-from scimitar.cli import admin, demo, directory, expr, gallery, logs, notify, serve, target
+from scimitar.cli import (
+    admin,
+    audit,
+    demo,
+    directory,
+    expr,
+    gallery,
+    logs,
+    notify,
+    serve,
+    target,
+)
 from scimitar.cli import app as app_commands
 from scimitar.cli.output import JsonOption, emit, report_unexpected
 from scimitar.logs import configure_logging
@@ -65,6 +76,7 @@ app.add_typer(gallery.app, name="gallery")
 app.add_typer(app_commands.app, name="app")
 app.add_typer(admin.app, name="admin")
 app.add_typer(notify.app, name="notify")
+app.add_typer(audit.app, name="audit")
 
 
 @app.callback()

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scimitar.audit import Actor
 from scimitar.cli.output import JsonOption, emit, run
 from scimitar.cli.serve import HostOption, PortOption, run_server
 from scimitar.settings import Settings
@@ -91,7 +92,7 @@ def create(
         settings = Settings()
         db = await open_database(settings)
         try:
-            tenant, token = await TenantService(db).create(name, profile, quirks)
+            tenant, token = await TenantService(db).create(name, profile, quirks, actor=Actor.cli())
         finally:
             await db.dispose()
         value = {
@@ -144,7 +145,7 @@ def rotate_token(
         settings = Settings()
         db = await open_database(settings)
         try:
-            found, token = await TenantService(db).rotate_token(tenant)
+            found, token = await TenantService(db).rotate_token(tenant, actor=Actor.cli())
         finally:
             await db.dispose()
         value = {
@@ -185,6 +186,7 @@ def faults(
                 rate_limit_rps=rate_limit,
                 error_rate=error_rate,
                 drop_rate=drop_rate,
+                actor=Actor.cli(),
             )
         finally:
             await db.dispose()
@@ -211,7 +213,7 @@ def set_(
     async def body() -> None:
         db = await open_database(Settings())
         try:
-            found = await TenantService(db).set_quirks(tenant, quirks)
+            found = await TenantService(db).set_quirks(tenant, quirks, actor=Actor.cli())
         finally:
             await db.dispose()
         emit(
@@ -233,7 +235,7 @@ def delete(
     async def body() -> None:
         db = await open_database(Settings())
         try:
-            found = await TenantService(db).delete(tenant)
+            found = await TenantService(db).delete(tenant, actor=Actor.cli())
         finally:
             await db.dispose()
         emit(

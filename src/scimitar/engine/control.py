@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import delete, update
 
-from scimitar.apps import Apps
+from scimitar.apps import App, Apps
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.engine import escrows, jobstate, quarantine, staged
 from scimitar.engine.cycle import CycleRunner, CycleSummary
 from scimitar.engine.events import EventSink, LogSink
@@ -164,12 +165,16 @@ class JobControl:
         )
         self._guard = JobGuard(database, apps, self._events, clock)
 
-    async def pause(self, app_key: str) -> ControlResult:
-        """Pause the job: no cycle starts, and a running one stops at its next page boundary."""
+    async def pause(self, app_key: str, *, actor: Actor) -> ControlResult:
+        """Pause the job: no cycle starts, and a running one stops at its next page boundary.
+
+        Every action here is recorded in the audit log as taken by ``actor``.
+        """
         app = await self._apps.apps.get(app_key)
         state = await jobstate.load_state(self._db, app.id)
         running = await jobstate.running_cycle(self._db, state.current_cycle_id)
-        await self._set(app.id, state=PAUSED)
+        entry = _entry(actor, "job.pause", app, {"state": state.state}, {"state": PAUSED})
+        await self._set(app.id, entry, state=PAUSED)
         if running is not None and running.status == "running":
             message = (
                 f"paused; the running cycle {running.id} stops after its current page and "
@@ -179,7 +184,7 @@ class JobControl:
             message = f"paused; no cycle starts until `scimitar app start {app.name}`"
         return ControlResult(app.id, app.name, PAUSED, message)
 
-    async def start(self, app_key: str) -> ControlResult:
+    async def start(self, app_key: str, *, actor: Actor) -> ControlResult:
         """Start (or resume) the job now: turns provisioning on and ends a quarantine.
 
         Deletions held by accidental-deletion prevention still need ``allow`` or ``reject``.
@@ -193,7 +198,7 @@ class JobControl:
         async with self._db.read() as conn:
             held = await quarantine.load(conn, app.id)
         if not config.is_on:
-            await self._apps.provisioning.set_provisioning(app.id, is_on=True)
+            await self._apps.provisioning.set_provisioning(app.id, is_on=True, actor=actor)
         notes: list[str] = []
         if held is not None and held.reason == QuarantineReason.TOO_MANY_DELETES:
             notes.append(
@@ -204,14 +209,19 @@ class JobControl:
             notes.append(f"quarantine ({held.reason}) lifted")
         is_fresh = state.watermark is None and state.current_cycle_id is None
         new_state = "not_run" if is_fresh and state.state in ("not_run", PAUSED) else "active"
-        await self._set(app.id, state=new_state, next_run_at=self._clock())
+        before = {"state": state.state, "quarantine": held.reason if held else None}
+        after = {"state": new_state, "quarantine": _remaining(held)}
+        entry = _entry(actor, "job.start", app, before, after)
+        await self._set(app.id, entry, state=new_state, next_run_at=self._clock())
         resumes = state.current_cycle_id is not None and bool(state.resume)
         message = "started; the next cycle " + (
             f"resumes cycle {state.current_cycle_id}" if resumes else "runs at the next tick"
         )
         return ControlResult(app.id, app.name, new_state, "; ".join([message, *notes]))
 
-    async def restart(self, app_key: str, reset: Iterable[ResetScope]) -> ControlResult:
+    async def restart(
+        self, app_key: str, reset: Iterable[ResetScope], *, actor: Actor
+    ) -> ControlResult:
         """Reset what ``reset`` names; the next cycle is an initial one.
 
         Raises:
@@ -242,8 +252,10 @@ class JobControl:
         done = await self._reset(app.id, scopes)
         if ResetScope.QUARANTINE in scopes:
             await self._guard.release(app.id, app.name, details="restarted by an admin")
-        await self._set(app.id, state="active", next_run_at=self._clock())
         names = ", ".join(sorted(s.value for s in scopes if s is not ResetScope.FULL))
+        after = {"state": "active", "reset": names.split(", "), "removed": done}
+        entry = _entry(actor, "job.restart", app, {"state": state.state}, after)
+        await self._set(app.id, entry, state="active", next_run_at=self._clock())
         is_initial = bool({ResetScope.WATERMARK, ResetScope.LINKS} & scopes)
         message = f"restarted (reset: {names}); the next cycle is " + (
             "an initial cycle" if is_initial else "incremental"
@@ -273,7 +285,7 @@ class JobControl:
         async with self._db.read() as conn:
             return await staged.list_staged(conn, app.id)
 
-    async def allow(self, app_key: str) -> DeletesResult:
+    async def allow(self, app_key: str, *, actor: Actor) -> DeletesResult:
         """Send the held deletions now (a cycle with ``ForceDeletes``) and end the quarantine.
 
         Raises:
@@ -283,10 +295,14 @@ class JobControl:
         app = await self._apps.apps.get(app_key)
         rows = await self._held(app.id, app.name)
         await self._guard.release(app.id, app.name, details="an admin allowed the held deletions")
+        # Recorded once the quarantine is released, before the cycle that sends them: the
+        # decision stands even if that cycle then fails.
+        async with self._db.write() as conn:
+            await record(conn, _decision(actor, "deletions.allow", app, rows))
         summary = await self._runner().run(app.id, force_deletes=True)
         return DeletesResult(app.name, "allowed", rows, summary)
 
-    async def reject(self, app_key: str) -> DeletesResult:
+    async def reject(self, app_key: str, *, actor: Actor) -> DeletesResult:
         """Drop the held deletions (the links stay) and end the quarantine.
 
         Raises:
@@ -296,6 +312,7 @@ class JobControl:
         rows = await self._held(app.id, app.name)
         async with self._db.write() as conn:
             await staged.clear(conn, app.id)
+            await record(conn, _decision(actor, "deletions.reject", app, rows))
         await self._guard.release(app.id, app.name, details="an admin rejected the held deletions")
         return DeletesResult(app.name, "rejected", rows)
 
@@ -306,7 +323,8 @@ class JobControl:
             raise ConfigError(f"app {app_name!r} holds no deletions; nothing to allow or reject")
         return rows
 
-    async def _set(self, app_id: str, **values: Any) -> None:
+    async def _set(self, app_id: str, audit: AuditEntry, **values: Any) -> None:
+        """Change the job's state, and record ``audit`` in the same transaction."""
         await jobstate.load_state(self._db, app_id)
         async with self._db.write() as conn:
             await conn.execute(
@@ -314,3 +332,25 @@ class JobControl:
                 .where(JOB_STATE.c.app_id == app_id)
                 .values(updated_at=utcnow(), **values)
             )
+            await record(conn, audit)
+
+
+def _remaining(held: quarantine.Quarantine | None) -> str | None:
+    """The quarantine left after ``start``: only held deletions keep theirs."""
+    if held is not None and held.reason == QuarantineReason.TOO_MANY_DELETES:
+        return str(held.reason)
+    return None
+
+
+def _entry(
+    actor: Actor, action: str, app: App, before: dict[str, Any], after: dict[str, Any]
+) -> AuditEntry:
+    return AuditEntry(actor, action, "provisioning job", app.id, app.name, before, after)
+
+
+def _decision(actor: Actor, action: str, app: App, rows: list[StagedRow]) -> AuditEntry:
+    """The record of allowing or rejecting held deletions: which ones, by whom."""
+    held = {"heldDeletions": len(rows), "deletions": [row.to_dict() for row in rows[:100]]}
+    decision = "allowed" if action.endswith("allow") else "rejected"
+    after = {"heldDeletions": 0, "decision": decision}
+    return AuditEntry(actor, action, "held deletions", app.id, app.name, held, after)

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.engine import escrows, quarantine, staged
 from scimitar.engine.events import (
     CycleFailed,
@@ -40,6 +41,8 @@ PAUSED = "paused"
 DISABLED = "disabled"
 #: Outcomes that export something (for the escrow proportion threshold).
 _EXPORTS = ("create", "update", "enable", "disable", "delete")
+#: Who the audit log names when a long quarantine turns provisioning off (Entra: 4 weeks).
+QUARANTINE_ACTOR = Actor.system("quarantine")
 
 
 class CyclePausedError(Exception):
@@ -215,7 +218,9 @@ class JobGuard:
             if after.disabled_at is not None:
                 await _set_state(conn, app_id, DISABLED)
         if after.disabled_at is not None and (before is None or before.disabled_at is None):
-            await self._apps.provisioning.set_provisioning(app_id, is_on=False)
+            await self._apps.provisioning.set_provisioning(
+                app_id, is_on=False, actor=QUARANTINE_ACTOR
+            )
             await self._publish(app_id, app_name, after, before, disabled=True)
         elif before is None or before.reason != after.reason:
             await self._publish(app_id, app_name, after, before, disabled=False)

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from scimitar.admin.sessions import SessionService
 from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import Apps
-from scimitar.audit import AuditLog
+from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.events import EventSink
 from scimitar.engine.logstore import ProvisioningLogStore
@@ -31,6 +31,7 @@ __all__ = [
     "CSRFError",
     "Portal",
     "SignInRequired",
+    "actor_of",
     "current_session",
     "is_htmx",
     "portal_of",
@@ -75,6 +76,7 @@ class Portal:
         self.directory = DirectoryService.from_settings(database, settings)
         self.status = JobStatusService(database)
         self.logs = ProvisioningLogStore(database)
+        self.audit = AuditLog(database, retention_days=settings.audit_retention_days)
         self.signer = SessionSigner(SecretBox.derived_key(settings, "portal-session"))
         self.sessions = SessionService(database)
         self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings))
@@ -133,6 +135,11 @@ async def current_session(request: Request) -> Session | None:
     portal = portal_of(request)
     session_id = portal.signer.session_id_of(request)
     return None if session_id is None else await portal.sessions.find(session_id)
+
+
+def actor_of(session: Session) -> Actor:
+    """Who the audit log names for changes made in ``session``."""
+    return Actor.portal(session.subject, session.csrf)
 
 
 async def signed_in(request: Request) -> Session:

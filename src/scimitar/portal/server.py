@@ -26,6 +26,7 @@ from scimitar.portal.pages import (
     activity,
     apps,
     attributes,
+    audit,
     config,
     control,
     directory,
@@ -83,6 +84,7 @@ def create_portal(
         activity,
         ondemand,
         control,
+        audit,
     ):
         portal.include_router(module.router)
 

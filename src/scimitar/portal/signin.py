@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 
 from scimitar.admin import AdminAuth, key_id_of
 from scimitar.admin.sessions import SessionMethod
-from scimitar.audit import ANONYMOUS_PORTAL, Actor, AuditEntry
-from scimitar.portal.context import Portal, portal_of, posted
+from scimitar.audit import ANONYMOUS_PORTAL, AuditEntry
+from scimitar.portal.context import Portal, actor_of, portal_of, posted
 from scimitar.portal.forms import Form, read_form
 from scimitar.portal.session import Session
 from scimitar.security.throttle import ThrottledError, client_address
@@ -85,15 +85,11 @@ async def signin(request: Request) -> Response:
     await portal.throttle.succeeded(keys[1:])
     log.info("portal_signin", client=address, method=method, key_id=session.key_id)
     await portal.audit.append(
-        AuditEntry(_actor(session), "signin", object=session.who, after={"source": address})
+        AuditEntry(actor_of(session), "signin", object=session.who, after={"source": address})
     )
     response = RedirectResponse(safe_next(form.get("next")), status_code=303)
     portal.signer.attach(response, request, session)
     return response
-
-
-def _actor(session: Session) -> Actor:
-    return Actor.portal(session.subject, session.csrf)
 
 
 async def _refused(
@@ -143,7 +139,7 @@ async def signout(
     portal = portal_of(request)
     await portal.sessions.end(session.id)
     log.info("portal_signout", method=session.method.value, key_id=session.key_id)
-    await portal.audit.append(AuditEntry(_actor(session), "signout", object=session.who))
+    await portal.audit.append(AuditEntry(actor_of(session), "signout", object=session.who))
     response = RedirectResponse("/portal/signin", status_code=303)
     portal.signer.clear(response)
     return response

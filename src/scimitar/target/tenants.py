@@ -13,8 +13,11 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.audit import Actor, AuditEntry, record
 from scimitar.errors import ConfigError, NotFoundError
+from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.target import TENANT as table
@@ -128,9 +131,12 @@ class TenantService:
         self._cache_stamp: int | None = None
 
     async def create(
-        self, name: str, profile: str = "webex", quirks: str = "vendor"
+        self, name: str, profile: str = "webex", quirks: str = "vendor", *, actor: Actor
     ) -> tuple[Tenant, str]:
-        """Create a tenant; returns it with its bearer token, which is not stored in clear."""
+        """Create a tenant; returns it with its bearer token, which is not stored in clear.
+
+        Every change here is recorded in the audit log as made by ``actor`` (tokens never).
+        """
         _check_quirks(quirks)
         name = name.strip()
         if not name or len(name) > 200:
@@ -149,11 +155,13 @@ class TenantService:
         try:
             async with self._db.write() as conn:
                 await conn.execute(insert(table).values(**values))
+                created = await _tenant_in(conn, str(values["id"]))
+                await record(conn, _entry(actor, "tenant.create", None, created))
         except IntegrityError as exc:
             raise ConfigError(
                 f"a target tenant named {name!r} already exists; choose another name"
             ) from exc
-        return await self.get(str(values["id"])), token
+        return created, token
 
     async def list(self) -> list[Tenant]:
         """Every tenant, oldest first."""
@@ -195,7 +203,7 @@ class TenantService:
             )
         return _tenant_from_row(row)
 
-    async def rotate_token(self, ref: str) -> tuple[Tenant, str]:
+    async def rotate_token(self, ref: str, *, actor: Actor) -> tuple[Tenant, str]:
         """Replace a tenant's token; the old one stops working at once."""
         tenant = await self.get(ref)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -203,9 +211,11 @@ class TenantService:
             await conn.execute(
                 update(table).where(table.c.id == tenant.id).values(token_hash=hash_token(token))
             )
-        return await self.get(tenant.id), token
+            rotated = await _tenant_in(conn, tenant.id)
+            await record(conn, _entry(actor, "tenant.token_rotate", tenant, rotated, changed=True))
+        return rotated, token
 
-    async def set_faults(self, ref: str, **changes: float | int | None) -> Tenant:
+    async def set_faults(self, ref: str, *, actor: Actor, **changes: float | int | None) -> Tenant:
         """Change some fault settings (None leaves one as it is)."""
         tenant = await self.get(ref)
         merged = {**tenant.faults.as_dict(), **{k: v for k, v in changes.items() if v is not None}}
@@ -220,19 +230,50 @@ class TenantService:
             await conn.execute(
                 update(table).where(table.c.id == tenant.id).values(**faults.as_dict())
             )
-        return await self.get(tenant.id)
+            changed = await _tenant_in(conn, tenant.id)
+            await record(conn, _entry(actor, "tenant.faults", tenant, changed))
+        return changed
 
-    async def set_quirks(self, ref: str, quirks: str) -> Tenant:
+    async def set_quirks(self, ref: str, quirks: str, *, actor: Actor) -> Tenant:
         """Choose between the profile's vendor quirks and plain RFC 7643/7644 behaviour."""
         _check_quirks(quirks)
         tenant = await self.get(ref)
         async with self._db.write() as conn:
             await conn.execute(update(table).where(table.c.id == tenant.id).values(quirks=quirks))
-        return await self.get(tenant.id)
+            changed = await _tenant_in(conn, tenant.id)
+            await record(conn, _entry(actor, "tenant.quirks", tenant, changed))
+        return changed
 
-    async def delete(self, ref: str) -> Tenant:
+    async def delete(self, ref: str, *, actor: Actor) -> Tenant:
         """Delete a tenant and everything it holds."""
         tenant = await self.get(ref)
         async with self._db.write() as conn:
             await conn.execute(delete(table).where(table.c.id == tenant.id))
+            await record(conn, _entry(actor, "tenant.delete", tenant, None))
         return tenant
+
+
+async def _tenant_in(conn: AsyncConnection, tenant_id: str) -> Tenant:
+    row = (await conn.execute(select(table).where(table.c.id == tenant_id))).one()
+    return _tenant_from_row(row)
+
+
+def _audited(tenant: Tenant | None, token: str) -> dict[str, Any] | None:
+    if tenant is None:
+        return None
+    return {**tenant.as_dict(), "token": token}
+
+
+def _entry(
+    actor: Actor, action: str, before: Tenant | None, after: Tenant | None, *, changed: bool = False
+) -> AuditEntry:
+    """The audit entry of a tenant change; the token shows only as redacted or changed."""
+    shown = after or before
+    token_after = CHANGED_IN_DOCUMENT if changed else REDACTED_IN_DOCUMENT
+    return AuditEntry(
+        actor,
+        action,
+        f"target tenant {shown.name if shown else ''}",
+        before=_audited(before, REDACTED_IN_DOCUMENT),
+        after=_audited(after, token_after),
+    )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from scimitar.admin import AdminAuth
 from scimitar.admin.sessions import SessionMethod, SessionService
-from scimitar.audit import AuditLog, AuditQuery
+from scimitar.audit import Actor, AuditLog, AuditQuery
 from scimitar.store import Database
 
 
@@ -43,23 +43,23 @@ async def test_the_store_keeps_no_usable_session_id(database: Database) -> None:
 
 async def test_key_sessions_are_bound_to_the_key_id_not_its_name(database: Database) -> None:
     auth = AdminAuth(database)
-    made, _key = await auth.keys.create("ci")
+    made, _key = await auth.keys.create("ci", actor=Actor.cli("tests"))
     session = await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
     found = await auth.sessions.find(session.id)
     assert found is not None
     assert found.who == "API key ci"
-    await auth.keys.revoke("ci")
-    await auth.keys.create("ci")
+    await auth.keys.revoke("ci", actor=Actor.cli("tests"))
+    await auth.keys.create("ci", actor=Actor.cli("tests"))
     assert await auth.sessions.find(session.id) is None
 
 
 async def test_a_new_password_ends_password_sessions_only(database: Database) -> None:
     auth = AdminAuth(database)
-    await auth.set_password("the first passphrase")
-    made, _key = await auth.keys.create("ops")
+    await auth.set_password("the first passphrase", actor=Actor.cli("tests"))
+    made, _key = await auth.keys.create("ops", actor=Actor.cli("tests"))
     by_password = await auth.sessions.start(SessionMethod.PASSWORD)
     by_key = await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
-    await auth.set_password("the second passphrase")
+    await auth.set_password("the second passphrase", actor=Actor.cli("tests"))
     assert await auth.sessions.find(by_password.id) is None
     assert await auth.sessions.find(by_key.id) is not None
 

@@ -19,6 +19,7 @@ import uvicorn
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
+from scimitar.audit import Actor
 from scimitar.logs import configure_logging
 from scimitar.settings import Settings
 from scimitar.target.tenants import TenantService
@@ -36,7 +37,9 @@ class API:
 
     async def tenant(self, name: str = "acme") -> tuple[str, str]:
         """A Webex tenant of the embedded target: its Tenant URL and token."""
-        tenant, token = await TenantService(self.app.state.database).create(name, "webex")
+        tenant, token = await TenantService(self.app.state.database).create(
+            name, "webex", actor=Actor.cli("tests")
+        )
         return f"{self.base}/v1/scim/{tenant.id}/", token
 
     async def ok(self, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
@@ -88,7 +91,7 @@ async def served(settings: Settings) -> AsyncIterator[tuple[str, Any]]:
 async def api(served: tuple[str, Any]) -> AsyncIterator[API]:
     """A client of the served API carrying a fresh API key."""
     base, app = served
-    _made, key = await AdminAuth(app.state.database).keys.create("tests")
+    _made, key = await AdminAuth(app.state.database).keys.create("tests", actor=Actor.cli("tests"))
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=f"{base}/api/v1", headers=headers, timeout=60) as http:
         yield API(base, http, key, app)

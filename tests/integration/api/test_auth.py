@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from scimitar.admin import AdminAuth
+from scimitar.audit import Actor
 from tests.integration.api.conftest import API
 
 
@@ -54,7 +55,7 @@ async def test_every_operation_needs_a_key(served: tuple[str, Any]) -> None:
 
 async def test_a_revoked_key_stops_working_at_once(api: API) -> None:
     await api.ok("GET", "/apps")
-    await AdminAuth(api.app.state.database).keys.revoke("tests")
+    await AdminAuth(api.app.state.database).keys.revoke("tests", actor=Actor.cli("tests"))
     body = await api.problem("GET", "/apps", 401)
     assert "revoked or mistyped" in body["detail"]
 

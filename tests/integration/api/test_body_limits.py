@@ -16,6 +16,7 @@ import pytest
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
+from scimitar.audit import Actor
 from scimitar.settings import Settings
 from scimitar.target.tenants import TenantService
 
@@ -48,7 +49,9 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     settings = Settings(data_dir=tmp_path / "data", max_request_bytes=LIMIT)
     app = create_app(settings, include_target=True)
     async with app.router.lifespan_context(app):
-        _made, key = await AdminAuth(app.state.database).keys.create("limits")
+        _made, key = await AdminAuth(app.state.database).keys.create(
+            "limits", actor=Actor.cli("tests")
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Served(client, app, key)
@@ -123,7 +126,9 @@ async def test_a_chunked_portal_form_over_the_limit_is_413(served: Served) -> No
 
 
 async def test_a_chunked_scim_body_over_the_limit_is_413(served: Served) -> None:
-    tenant, token = await TenantService(served.app.state.database).create("limits", "generic")
+    tenant, token = await TenantService(served.app.state.database).create(
+        "limits", "generic", actor=Actor.cli("tests")
+    )
     body = Body(chunks=1000)
     response = await served.client.post(
         f"/scim/{tenant.id}/v2/Users",

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
+from scimitar.audit import Actor
 from scimitar.settings import Settings
 from scimitar.store import open_database
 from scimitar.target.tenants import TenantService
@@ -69,8 +70,10 @@ async def _key_and_sink(settings: Settings) -> tuple[str, str]:
     """An API key, and the id of a tenant of the embedded target to point credentials at."""
     database = await open_database(settings)
     try:
-        _made, key = await AdminAuth(database).keys.create("fuzz")
-        tenant, _token = await TenantService(database).create("sink", "webex")
+        _made, key = await AdminAuth(database).keys.create("fuzz", actor=Actor.cli("tests"))
+        tenant, _token = await TenantService(database).create(
+            "sink", "webex", actor=Actor.cli("tests")
+        )
     finally:
         await database.dispose()
     return key, tenant.id

@@ -15,7 +15,7 @@ import pytest
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
-from scimitar.audit import AuditLog, AuditQuery
+from scimitar.audit import Actor, AuditLog, AuditQuery
 from scimitar.settings import Settings
 from scimitar.target.tenants import TenantService
 
@@ -35,7 +35,9 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
     settings = Settings(data_dir=tmp_path / "data", auth_free_failures=FREE_FAILURES)
     app = create_app(settings, include_target=True)
     async with app.router.lifespan_context(app):
-        _made, key = await AdminAuth(app.state.database).keys.create("throttle")
+        _made, key = await AdminAuth(app.state.database).keys.create(
+            "throttle", actor=Actor.cli("tests")
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Served(client, app, key)
@@ -78,7 +80,9 @@ async def test_wrong_keys_are_audited_by_id_only(served: Served) -> None:
 
 
 async def test_wrong_tenant_tokens_back_off_with_429(served: Served) -> None:
-    tenant, token = await TenantService(served.app.state.database).create("t", "generic")
+    tenant, token = await TenantService(served.app.state.database).create(
+        "t", "generic", actor=Actor.cli("tests")
+    )
     users = f"/scim/{tenant.id}/v2/Users"
     wrong = {"Authorization": "Bearer not-the-token"}
     statuses = [(await served.client.get(users, headers=wrong)).status_code for _ in range(3)]

@@ -13,6 +13,7 @@ from scimitar.apps import Apps, MappingEdit
 from scimitar.apps.attributes import new_custom_attribute
 from scimitar.apps.config_document import ConfigDocumentError
 from scimitar.apps.model import Scope
+from scimitar.audit import Actor
 from scimitar.connector import TransportRequest, TransportResponse
 from scimitar.mapping.mappings import SourceType, TargetType
 from scimitar.secrets import Secret
@@ -40,10 +41,12 @@ async def services(database: Database, settings: Settings) -> Apps:
 
 async def _configured(services: Apps) -> None:
     """An app with credentials, discovery, an added attribute, typed mappings and scoping."""
-    await services.apps.add("cisco-webex", "Source")
-    await services.provisioning.set_credentials("Source", TENANT_URL, Secret("s3cret-token"))
+    await services.apps.add("cisco-webex", "Source", actor=Actor.cli("tests"))
+    await services.provisioning.set_credentials(
+        "Source", TENANT_URL, Secret("s3cret-token"), actor=Actor.cli("tests")
+    )
     badge = new_custom_attribute("User", f"{CONTOSO}:badge", TargetType.INTEGER)
-    await services.attributes.add("Source", "user", badge)
+    await services.attributes.add("Source", "user", badge, actor=Actor.cli("tests"))
     edits = [
         MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId"),
         MappingEdit(
@@ -53,9 +56,9 @@ async def _configured(services: Apps) -> None:
         MappingEdit("externalId", SourceType.ATTRIBUTE, "objectId", matching_precedence=2),
     ]
     for edit in edits:
-        await services.mappings.set_mapping("Source", "user", edit)
+        await services.mappings.set_mapping("Source", "user", edit, actor=Actor.cli("tests"))
     await services.mappings.add_scoping_clause(
-        "Source", "user", "Sales", ("department", "EQUALS", "Sales")
+        "Source", "user", "Sales", ("department", "EQUALS", "Sales"), actor=Actor.cli("tests")
     )
     config = await services.provisioning.config("Source")
     settings = replace(
@@ -64,7 +67,7 @@ async def _configured(services: Apps) -> None:
         interval_minutes=17,
         disabled_object_types=frozenset({"Group"}),
     )
-    await services.provisioning.update_settings("Source", settings)
+    await services.provisioning.update_settings("Source", settings, actor=Actor.cli("tests"))
 
 
 async def test_export_import_round_trips_into_a_new_app_without_credentials(
@@ -79,8 +82,10 @@ async def test_export_import_round_trips_into_a_new_app_without_credentials(
     origins = {a["name"]: a["origin"] for a in exported["targetAttributes"]["User"]}
     assert (origins[MANAGER_VALUE], origins[f"{CONTOSO}:badge"]) == ("discovered", "custom")
 
-    await services.apps.add("cisco-webex", "Copy")
-    imported = await services.config.import_config("Copy", json.loads(text))
+    await services.apps.add("cisco-webex", "Copy", actor=Actor.cli("tests"))
+    imported = await services.config.import_config(
+        "Copy", json.loads(text), actor=Actor.cli("tests")
+    )
     assert not imported.has_token
     assert imported.needs_initial_cycle
     assert await services.config.export("Copy") == exported
@@ -102,11 +107,11 @@ def _broken(document: dict[str, Any]) -> dict[str, Any]:
 async def test_a_bad_file_changes_nothing_and_names_every_problem(services: Apps) -> None:
     await _configured(services)
     exported = await services.config.export("Source")
-    await services.apps.add("cisco-webex", "Copy")
+    await services.apps.add("cisco-webex", "Copy", actor=Actor.cli("tests"))
     before = await services.config.export("Copy")
 
     with pytest.raises(ConfigDocumentError) as caught:
-        await services.config.import_config("Copy", _broken(exported))
+        await services.config.import_config("Copy", _broken(exported), actor=Actor.cli("tests"))
 
     paths = [problem.path for problem in caught.value.problems]
     assert paths == [
@@ -143,19 +148,19 @@ async def test_a_bad_file_changes_nothing_and_names_every_problem(services: Apps
 async def test_each_problem_has_its_path(
     services: Apps, change: Any, path: str, message: str
 ) -> None:
-    await services.apps.add("cisco-webex", "Copy")
+    await services.apps.add("cisco-webex", "Copy", actor=Actor.cli("tests"))
     await services.mappings.set_mapping(
-        "Copy", "user", MappingEdit("externalId", matching_precedence=2)
+        "Copy", "user", MappingEdit("externalId", matching_precedence=2), actor=Actor.cli("tests")
     )
     document = await services.config.export("Copy")
     change(document)
     with pytest.raises(ConfigDocumentError) as caught:
-        await services.config.import_config("Copy", document)
+        await services.config.import_config("Copy", document, actor=Actor.cli("tests"))
     problem = next(p for p in caught.value.problems if p.path == path)
     assert message in problem.message
 
 
 async def test_text_that_is_not_json_says_where(services: Apps) -> None:
-    await services.apps.add("cisco-webex", "Copy")
+    await services.apps.add("cisco-webex", "Copy", actor=Actor.cli("tests"))
     with pytest.raises(ConfigDocumentError, match="line 2, column 2"):
-        await services.config.import_text("Copy", '{"format": 1\n}x')
+        await services.config.import_text("Copy", '{"format": 1\n}x', actor=Actor.cli("tests"))

@@ -13,6 +13,7 @@ import pytest
 
 from scimitar.apps import Apps, MappingEdit
 from scimitar.apps.config_document import ConfigDocumentError
+from scimitar.audit import Actor
 from scimitar.directory.service import DirectoryService
 from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import SourceType
@@ -28,7 +29,7 @@ async def services(database: Database, settings: Settings) -> Apps:
     )
     await directory.users.create({"userPrincipalName": "bob@contoso.com"})
     apps = Apps.create(database, settings)
-    await apps.apps.add("scim", "Lab")
+    await apps.apps.add("scim", "Lab", actor=Actor.cli("tests"))
     return apps
 
 
@@ -36,7 +37,7 @@ async def test_an_unknown_source_is_refused_and_nothing_is_saved(services: Apps)
     before = await services.mappings.show("Lab", "user")
     edit = MappingEdit("title", SourceType.ATTRIBUTE, "jobTitel")
     with pytest.raises(ConfigError) as caught:
-        await services.mappings.set_mapping("Lab", "user", edit)
+        await services.mappings.set_mapping("Lab", "user", edit, actor=Actor.cli("tests"))
     assert str(caught.value) == (
         "User mapping 4 (target 'title'), field source: 'jobTitel' is not a User attribute of "
         "the directory; closest: jobTitle"
@@ -46,11 +47,11 @@ async def test_an_unknown_source_is_refused_and_nothing_is_saved(services: Apps)
 
 async def test_an_extension_attribute_counts_once_a_user_has_it(services: Apps) -> None:
     edit = MappingEdit("nickName", SourceType.EXPRESSION, "ToUpper([extension_CostCenter])")
-    saved = await services.mappings.set_mapping("Lab", "user", edit)
+    saved = await services.mappings.set_mapping("Lab", "user", edit, actor=Actor.cli("tests"))
     assert saved.mappings[-1].source == "ToUpper([extension_CostCenter])"
     missing = MappingEdit("nickName", SourceType.ATTRIBUTE, "extension_costCentre")
     with pytest.raises(ConfigError, match="closest: extension_costCenter"):
-        await services.mappings.set_mapping("Lab", "user", missing)
+        await services.mappings.set_mapping("Lab", "user", missing, actor=Actor.cli("tests"))
 
 
 async def test_an_import_is_checked_too(services: Apps) -> None:
@@ -58,7 +59,9 @@ async def test_an_import_is_checked_too(services: Apps) -> None:
     document["Group"]["attributeMappings"][1]["source"]["value"] = "objectID"
     document["User"]["attributeMappings"][2]["source"]["value"] = "dispayName"
     with pytest.raises(ConfigError) as caught:
-        await services.mappings.import_document("Lab", json.dumps(document))
+        await services.mappings.import_document(
+            "Lab", json.dumps(document), actor=Actor.cli("tests")
+        )
     assert "field source: 'dispayName' is not a User attribute" in str(caught.value)
     assert "closest: displayName" in str(caught.value)
     assert (await services.mappings.show("Lab", "user")).mappings[2].source == "displayName"
@@ -71,21 +74,21 @@ async def test_a_result_that_cannot_fit_its_target_is_refused_at_save(services: 
         "AppRoleAssignmentsComplex([appRoleAssignments])",
     )
     with pytest.raises(ConfigError, match=r"field expression: it can produce complex values"):
-        await services.mappings.set_mapping("Lab", "user", complex_roles)
+        await services.mappings.set_mapping("Lab", "user", complex_roles, actor=Actor.cli("tests"))
     addresses = MappingEdit("nickName", SourceType.ATTRIBUTE, "proxyAddresses")
     with pytest.raises(ConfigError, match=r"which does not fit 'nickName' \(a single-valued"):
-        await services.mappings.set_mapping("Lab", "user", addresses)
+        await services.mappings.set_mapping("Lab", "user", addresses, actor=Actor.cli("tests"))
     single = MappingEdit(
         'roles[primary eq "True"].value',
         SourceType.EXPRESSION,
         "SingleAppRoleAssignment([appRoleAssignments])",
     )
-    saved = await services.mappings.set_mapping("Lab", "user", single)
+    saved = await services.mappings.set_mapping("Lab", "user", single, actor=Actor.cli("tests"))
     assert saved.mappings[-1].target == 'roles[primary eq "True"].value'
 
 
 async def test_restoring_the_defaults_passes_the_checks(services: Apps) -> None:
-    config = await services.mappings.restore_defaults("Lab")
+    config = await services.mappings.restore_defaults("Lab", actor=Actor.cli("tests"))
     assert config.mappings == config.template.default_mappings
 
 
@@ -93,11 +96,11 @@ async def test_a_configuration_import_is_checked_too(services: Apps) -> None:
     document = await services.config.export("Lab")
     users = document["mappings"]["User"]
     users[2]["source"] = "dispayName"
-    users[3] = {**users[3], "sourceType": "Expression", "source": "Join(\",\", [proxyAddresses])"}
+    users[3] = {**users[3], "sourceType": "Expression", "source": 'Join(",", [proxyAddresses])'}
     users[4]["source"] = "proxyAddresses"
     before = await services.config.export("Lab")
     with pytest.raises(ConfigDocumentError) as caught:
-        await services.config.import_config("Lab", document)
+        await services.config.import_config("Lab", document, actor=Actor.cli("tests"))
     found = {problem.path: problem.message for problem in caught.value.problems}
     assert list(found) == ["$.mappings.User[2]", "$.mappings.User[4]"]
     assert "field source: 'dispayName' is not a User attribute" in found["$.mappings.User[2]"]

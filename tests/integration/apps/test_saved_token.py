@@ -11,6 +11,7 @@ import json
 import pytest
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.connector import TransportRequest, TransportResponse
 from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
@@ -41,8 +42,10 @@ def transport() -> FakeTransport:
 @pytest.fixture
 async def services(database: Database, settings: Settings, transport: FakeTransport) -> Apps:
     apps = Apps.create(database, settings, transport_factory=lambda: transport)
-    await apps.apps.add("cisco-webex", "Webex")
-    await apps.provisioning.set_credentials("Webex", SAVED_URL, Secret(TOKEN))
+    await apps.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
+    await apps.provisioning.set_credentials(
+        "Webex", SAVED_URL, Secret(TOKEN), actor=Actor.cli("tests")
+    )
     transport.sent.clear()
     return apps
 
@@ -66,7 +69,9 @@ async def test_save_refuses_the_saved_token_for_a_new_url(
     services: Apps, transport: FakeTransport
 ) -> None:
     with pytest.raises(ConfigError, match="only sent to the URL it was saved with"):
-        await services.provisioning.set_credentials("Webex", ECHO_URL, None)
+        await services.provisioning.set_credentials(
+            "Webex", ECHO_URL, None, actor=Actor.cli("tests")
+        )
     assert transport.sent == []
     config = await services.provisioning.config("Webex")
     assert config.tenant_url == SAVED_URL
@@ -87,7 +92,7 @@ async def test_the_saved_token_still_serves_its_own_url(
 ) -> None:
     result = await services.provisioning.test_credentials("Webex", url, None)
     assert result.is_ok
-    await services.provisioning.set_credentials("Webex", url, None)
+    await services.provisioning.set_credentials("Webex", url, None, actor=Actor.cli("tests"))
     assert set(_tokens_sent_to(transport, url)) == {f"Bearer {TOKEN}"}
 
 
@@ -95,7 +100,9 @@ async def test_a_new_url_with_its_token_is_accepted(
     services: Apps, transport: FakeTransport
 ) -> None:
     other = "https://api.webex.com/v1/scim/11111111-2222-3333-4444-555555555555/"
-    await services.provisioning.set_credentials("Webex", other, Secret("tok_new"))
+    await services.provisioning.set_credentials(
+        "Webex", other, Secret("tok_new"), actor=Actor.cli("tests")
+    )
     assert set(_tokens_sent_to(transport, other)) == {"Bearer tok_new"}
     assert (await services.provisioning.config("Webex")).tenant_url == other
 
@@ -104,7 +111,7 @@ async def test_an_echoed_token_never_reaches_the_test_report(
     database: Database, settings: Settings, transport: FakeTransport
 ) -> None:
     apps = Apps.create(database, settings, transport_factory=lambda: transport)
-    await apps.apps.add("cisco-webex", "Echo")
+    await apps.apps.add("cisco-webex", "Echo", actor=Actor.cli("tests"))
     result = await apps.provisioning.test_credentials("Echo", ECHO_URL, Secret(TOKEN))
     assert result.failure is not None
     shown = json.dumps(result.to_dict())

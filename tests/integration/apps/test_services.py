@@ -8,6 +8,7 @@ import pytest
 
 from scimitar.apps import Apps, ConnectionTestError, MappingEdit, is_entitled
 from scimitar.apps.model import Scope
+from scimitar.audit import Actor
 from scimitar.connector import TransportRequest, TransportResponse
 from scimitar.directory.service import DirectoryService
 from scimitar.errors import ConfigError, NotFoundError
@@ -54,19 +55,19 @@ async def services(database: Database, settings: Settings) -> Apps:
 
 
 async def test_add_list_show_delete(services: Apps) -> None:
-    app = await services.apps.add("cisco-webex", "Webex  Prod")
+    app = await services.apps.add("cisco-webex", "Webex  Prod", actor=Actor.cli("tests"))
     assert app.name == "Webex Prod"
     assert [a.id for a in await services.apps.list()] == [app.id]
     assert (await services.apps.get("webex prod")).id == app.id
     with pytest.raises(ConfigError, match="exists already"):
-        await services.apps.add("scim", "WEBEX PROD")
-    await services.apps.delete(app.id)
+        await services.apps.add("scim", "WEBEX PROD", actor=Actor.cli("tests"))
+    await services.apps.delete(app.id, actor=Actor.cli("tests"))
     with pytest.raises(NotFoundError):
         await services.apps.get(app.id)
 
 
 async def test_a_new_job_has_the_defaults(services: Apps) -> None:
-    await services.apps.add("cisco-webex", "Webex")
+    await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
     config = await services.provisioning.config("Webex")
     assert config.settings.scope is Scope.ASSIGNED
     assert config.settings.delete_threshold == 500
@@ -78,9 +79,11 @@ async def test_a_new_job_has_the_defaults(services: Apps) -> None:
 
 
 async def test_assignments_with_roles_and_direct_group_members(services: Apps) -> None:
-    app = await services.apps.add("cisco-webex", "Webex")
-    await services.assignments.assign("Webex", user="ada@contoso.com", role=None)
-    await services.assignments.assign("Webex", group="Sales", role="user")
+    app = await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
+    await services.assignments.assign(
+        "Webex", user="ada@contoso.com", role=None, actor=Actor.cli("tests")
+    )
+    await services.assignments.assign("Webex", group="Sales", role="user", actor=Actor.cli("tests"))
     listed = await services.assignments.list("Webex")
     assert [(a.display, a.role) for a in listed] == [
         ("ada@contoso.com", "Default Access"),
@@ -94,15 +97,24 @@ async def test_assignments_with_roles_and_direct_group_members(services: Apps) -
     assert not is_entitled(frozenset({"Default Access"}), template)
     assert is_entitled(frozenset({"User"}), template)
     with pytest.raises(ConfigError, match="no app role 'Admin'"):
-        await services.assignments.assign("Webex", user="bob@contoso.com", role="Admin")
-    assert await services.assignments.unassign("Webex", group="Sales", role=None) == 1
+        await services.assignments.assign(
+            "Webex", user="bob@contoso.com", role="Admin", actor=Actor.cli("tests")
+        )
+    assert (
+        await services.assignments.unassign(
+            "Webex", group="Sales", role=None, actor=Actor.cli("tests")
+        )
+        == 1
+    )
 
 
 async def test_credentials_are_encrypted_and_discovery_joins(
     services: Apps, database: Database
 ) -> None:
-    await services.apps.add("cisco-webex", "Webex")
-    config = await services.provisioning.set_credentials("Webex", TENANT_URL, Secret("good"))
+    await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
+    config = await services.provisioning.set_credentials(
+        "Webex", TENANT_URL, Secret("good"), actor=Actor.cli("tests")
+    )
     assert config.has_token
     assert config.tenant_url == TENANT_URL
     assert "nickName" in config.target_attributes("User")
@@ -128,57 +140,79 @@ async def test_credentials_are_encrypted_and_discovery_joins(
     ids=["http-remote", "ftp", "userinfo"],
 )
 async def test_bad_tenant_urls_are_refused(services: Apps, url: str, reason: str) -> None:
-    await services.apps.add("scim", "App")
+    await services.apps.add("scim", "App", actor=Actor.cli("tests"))
     with pytest.raises(ConfigError, match=reason):
-        await services.provisioning.set_credentials("App", url, Secret("good"))
+        await services.provisioning.set_credentials(
+            "App", url, Secret("good"), actor=Actor.cli("tests")
+        )
 
 
 async def test_provisioning_on_needs_a_passing_test(services: Apps) -> None:
-    await services.apps.add("cisco-webex", "Webex")
+    await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
     with pytest.raises(ConfigError, match="no credentials"):
-        await services.provisioning.set_provisioning("Webex", is_on=True)
-    await services.provisioning.set_credentials("Webex", TENANT_URL, Secret("bad"))
+        await services.provisioning.set_provisioning("Webex", is_on=True, actor=Actor.cli("tests"))
+    await services.provisioning.set_credentials(
+        "Webex", TENANT_URL, Secret("bad"), actor=Actor.cli("tests")
+    )
     with pytest.raises(ConnectionTestError, match="refused the Secret Token"):
-        await services.provisioning.set_provisioning("Webex", is_on=True)
-    await services.provisioning.set_credentials("Webex", TENANT_URL, Secret("good"))
-    assert (await services.provisioning.set_provisioning("Webex", is_on=True)).is_on
+        await services.provisioning.set_provisioning("Webex", is_on=True, actor=Actor.cli("tests"))
+    await services.provisioning.set_credentials(
+        "Webex", TENANT_URL, Secret("good"), actor=Actor.cli("tests")
+    )
+    assert (
+        await services.provisioning.set_provisioning("Webex", is_on=True, actor=Actor.cli("tests"))
+    ).is_on
 
 
 async def test_settings_and_changes_that_need_an_initial_cycle(services: Apps) -> None:
-    app = await services.apps.add("cisco-webex", "Webex")
+    app = await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
     await services.provisioning.mark_cycle_started(app, is_initial=True)
     config = await services.provisioning.config("Webex")
     changed = replace(config.settings, notify_email="ops@contoso.com", notify_on_failure=True)
-    config = await services.provisioning.update_settings("Webex", changed)
+    config = await services.provisioning.update_settings("Webex", changed, actor=Actor.cli("tests"))
     assert config.settings.notify_email == "ops@contoso.com"
     assert not config.needs_initial_cycle
-    config = await services.provisioning.update_settings("Webex", replace(changed, scope=Scope.ALL))
+    config = await services.provisioning.update_settings(
+        "Webex", replace(changed, scope=Scope.ALL), actor=Actor.cli("tests")
+    )
     assert config.needs_initial_cycle
     with pytest.raises(ConfigError, match="interval"):
-        await services.provisioning.update_settings("Webex", replace(changed, interval_minutes=0))
+        await services.provisioning.update_settings(
+            "Webex", replace(changed, interval_minutes=0), actor=Actor.cli("tests")
+        )
 
 
 async def test_mapping_edits(services: Apps) -> None:
-    app = await services.apps.add("cisco-webex", "Webex")
+    app = await services.apps.add("cisco-webex", "Webex", actor=Actor.cli("tests"))
     await services.provisioning.mark_cycle_started(app, is_initial=True)
     edit = MappingEdit("displayName", SourceType.EXPRESSION, 'Join(" ", [givenName], [surname])')
-    edited = await services.mappings.set_mapping("Webex", "user", edit)
+    edited = await services.mappings.set_mapping("Webex", "user", edit, actor=Actor.cli("tests"))
     assert any(m.source.startswith("Join") for m in edited.mappings)
     assert (await services.provisioning.config("Webex")).needs_initial_cycle
     with pytest.raises(ConfigError, match="expression error at line 1, column"):
         await services.mappings.set_mapping(
-            "Webex", "user", MappingEdit("displayName", SourceType.EXPRESSION, "Join(")
+            "Webex",
+            "user",
+            MappingEdit("displayName", SourceType.EXPRESSION, "Join("),
+            actor=Actor.cli("tests"),
         )
     with pytest.raises(ConfigError, match="not in the target attribute list"):
         await services.mappings.set_mapping(
-            "Webex", "user", MappingEdit("title", SourceType.ATTRIBUTE, "jobTitle")
+            "Webex",
+            "user",
+            MappingEdit("title", SourceType.ATTRIBUTE, "jobTitle"),
+            actor=Actor.cli("tests"),
         )
     with pytest.raises(ConfigError, match="matching attribute"):
-        await services.mappings.remove_mapping("Webex", "user", "userName")
+        await services.mappings.remove_mapping(
+            "Webex", "user", "userName", actor=Actor.cli("tests")
+        )
     scoped = await services.mappings.add_scoping_clause(
-        "Webex", "user", "Sales only", ("department", "EQUALS", "Sales")
+        "Webex", "user", "Sales only", ("department", "EQUALS", "Sales"), actor=Actor.cli("tests")
     )
     assert scoped.scoping_filters[0].clauses[0].value == "Sales"
-    assert (await services.mappings.clear_scoping("Webex", "user")).scoping_filters == ()
-    restored = await services.mappings.restore_defaults("Webex")
+    assert (
+        await services.mappings.clear_scoping("Webex", "user", actor=Actor.cli("tests"))
+    ).scoping_filters == ()
+    restored = await services.mappings.restore_defaults("Webex", actor=Actor.cli("tests"))
     assert restored.mappings["User"] == restored.template.default_mappings["User"]

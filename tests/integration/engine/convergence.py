@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
+from scimitar.audit import Actor
 from scimitar.secrets import Secret
 from scimitar.store.tables.apps import ASSIGNMENT
 from scimitar.store.tables.base import utcnow
@@ -74,13 +75,19 @@ def _group(resource: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 async def fresh_state(world: World) -> TargetState:
     """The app after one initial cycle from scratch: a twin on a new tenant."""
     config = await world.apps.provisioning.config(world.app_name)
-    tenant, token = await world.tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile="generic")
+    tenant, token = await world.tenants.create(
+        f"t-{uuid.uuid4().hex[:8]}", profile="generic", actor=Actor.cli("tests")
+    )
     url = world.url.replace(world.tenant_id, tenant.id)
     name = f"twin-{uuid.uuid4().hex[:8]}"
-    twin = await world.apps.apps.add("scim", name)
-    await world.apps.provisioning.set_credentials(name, url, Secret(token))
-    await world.apps.provisioning.save_mappings(twin, dict(config.mappings))
-    await world.apps.provisioning.update_settings(name, config.settings)
+    twin = await world.apps.apps.add("scim", name, actor=Actor.cli("tests"))
+    await world.apps.provisioning.set_credentials(
+        name, url, Secret(token), actor=Actor.cli("tests")
+    )
+    await world.apps.provisioning.save_mappings(
+        twin, dict(config.mappings), actor=Actor.cli("tests")
+    )
+    await world.apps.provisioning.update_settings(name, config.settings, actor=Actor.cli("tests"))
     assignments = await world.apps.assignments.list(world.app_name)
     rows = [
         {
@@ -95,7 +102,7 @@ async def fresh_state(world: World) -> TargetState:
     if rows:  # as they are: the assign command refuses soft-deleted users
         async with world.database.write() as conn:
             await conn.execute(insert(ASSIGNMENT), rows)
-    await world.apps.provisioning.set_provisioning(name, is_on=True)
+    await world.apps.provisioning.set_provisioning(name, is_on=True, actor=Actor.cli("tests"))
     summary = await world.runner().run(name)
     assert (summary.kind, summary.status) == ("initial", "succeeded")
     return await read_target(url, token)

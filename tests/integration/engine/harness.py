@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 
 from scimitar.apps import Apps, JobConfig, TransportFactory
+from scimitar.audit import Actor
 from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.errors import TargetRejectedObjectError
 from scimitar.connector.operations import TargetOperations
@@ -172,7 +173,9 @@ class World:
             {"userPrincipalName": upn, "givenName": local.title(), **attributes}
         )
         if assign:
-            await self.apps.assignments.assign(self.app_name, user=upn, role="User")
+            await self.apps.assignments.assign(
+                self.app_name, user=upn, role="User", actor=Actor.cli("tests")
+            )
         return upn
 
     async def target_users(self) -> dict[str, dict[str, Any]]:
@@ -211,14 +214,16 @@ async def world_for(
         while not server.started:
             await asyncio.sleep(0.02)
         tenants = TenantService(database)
-        tenant, token = await tenants.create(f"t-{uuid.uuid4().hex[:8]}", profile=profile)
+        tenant, token = await tenants.create(
+            f"t-{uuid.uuid4().hex[:8]}", profile=profile, actor=Actor.cli("tests")
+        )
         form = PROFILES[profile].url_forms[0].replace("{tenant}", tenant.id)
         url = f"http://127.0.0.1:{port}{form}/"
         apps = Apps.create(database, settings, transport_factory=transport_factory)
         name = f"app-{uuid.uuid4().hex[:8]}"
-        app = await apps.apps.add(template, name)
-        await apps.provisioning.set_credentials(name, url, Secret(token))
-        await apps.provisioning.set_provisioning(name, is_on=True)
+        app = await apps.apps.add(template, name, actor=Actor.cli("tests"))
+        await apps.provisioning.set_credentials(name, url, Secret(token), actor=Actor.cli("tests"))
+        await apps.provisioning.set_provisioning(name, is_on=True, actor=Actor.cli("tests"))
         yield World(
             database,
             settings,

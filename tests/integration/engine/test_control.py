@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.engine.control import ResetScope, parse_reset
 from scimitar.engine.cycle import Progress
 from scimitar.engine.events import QuarantineChanged
@@ -32,7 +33,7 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
         # Ten pages: a pause lands while a few are in flight (three at most, all finished and
         # saved), never after the last.
         upns = [await world.user(f"p{n:02}") for n in range(40)]
-        await world.tenants.set_faults(world.tenant_id, latency_ms=40)
+        await world.tenants.set_faults(world.tenant_id, latency_ms=40, actor=Actor.cli("tests"))
         first_page = asyncio.Event()
 
         def progress(current: Progress) -> None:
@@ -43,7 +44,7 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
             world.runner(page_size=4, on_progress=progress).run(world.app_name)
         )
         await first_page.wait()
-        paused = await world.control().pause(world.app_name)
+        paused = await world.control().pause(world.app_name, actor=Actor.cli("tests"))
         summary = await task
 
         assert "stops after its current page" in paused.message
@@ -57,8 +58,8 @@ async def test_pause_stops_at_a_page_boundary_and_start_resumes(
         with pytest.raises(ConfigError, match=r"paused.*app start"):
             await world.runner().run(world.app_name)
 
-        await world.tenants.set_faults(world.tenant_id, latency_ms=0)
-        started = await world.control().start(world.app_name)
+        await world.tenants.set_faults(world.tenant_id, latency_ms=0, actor=Actor.cli("tests"))
+        started = await world.control().start(world.app_name, actor=Actor.cli("tests"))
         assert summary.cycle_id in started.message
         resumed = await world.runner(page_size=4).run(world.app_name)
 
@@ -99,7 +100,9 @@ async def test_restart_resets_what_it_is_asked_to(
     async with world_for(database, settings) as world:
         await _with_history(world)
 
-        result = await world.control().restart(world.app_name, parse_reset(reset))
+        result = await world.control().restart(
+            world.app_name, parse_reset(reset), actor=Actor.cli("tests")
+        )
 
         status = await world.status()
         assert (status.watermark is not None) is watermark
@@ -119,17 +122,21 @@ async def test_restart_resets_what_it_is_asked_to(
 async def test_restart_lifts_a_quarantine(database: Database, settings: Settings) -> None:
     async with world_for(database, settings) as world:
         await world.user("ada")
-        _tenant, token = await world.tenants.rotate_token(world.tenant_id)
+        _tenant, token = await world.tenants.rotate_token(world.tenant_id, actor=Actor.cli("tests"))
         with pytest.raises(JobError):
             await world.runner().run(world.app_name)
         assert (await world.status()).quarantine is not None
 
-        await world.control().restart(world.app_name, {ResetScope.QUARANTINE})
+        await world.control().restart(
+            world.app_name, {ResetScope.QUARANTINE}, actor=Actor.cli("tests")
+        )
 
         status = await world.status()
         assert status.quarantine is None
         assert status.state == "active"
-        await world.apps.provisioning.set_credentials(world.app_name, world.url, Secret(token))
+        await world.apps.provisioning.set_credentials(
+            world.app_name, world.url, Secret(token), actor=Actor.cli("tests")
+        )
         world.token = token
         lifted = world.events.of(QuarantineChanged)[-1]
         assert lifted.reason is None

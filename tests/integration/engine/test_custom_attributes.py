@@ -16,6 +16,7 @@ import pytest
 
 from scimitar.apps import MappingEdit
 from scimitar.apps.attributes import new_custom_attribute
+from scimitar.audit import Actor
 from scimitar.connector.transport import (
     AiohttpTransport,
     Transport,
@@ -79,24 +80,38 @@ async def test_an_added_attribute_is_sent_typed_in_its_extension(
 ) -> None:
     apps, name = world.apps, world.app_name
     config = await apps.provisioning.config(name)
-    await apps.provisioning.update_settings(name, replace(config.settings, dialect=dialect))
+    await apps.provisioning.update_settings(
+        name, replace(config.settings, dialect=dialect), actor=Actor.cli("tests")
+    )
     for attribute, kind in (("badge", TargetType.INTEGER), ("onLeave", TargetType.BOOLEAN)):
         added = new_custom_attribute("User", f"{CONTOSO}:{attribute}", kind)
-        await apps.attributes.add(name, "user", added)
+        await apps.attributes.add(name, "user", added, actor=Actor.cli("tests"))
     for attribute, kind in (("languages", TargetType.STRING), ("floors", TargetType.INTEGER)):
         added = new_custom_attribute("User", f"{CONTOSO}:{attribute}", kind, is_multi_valued=True)
-        await apps.attributes.add(name, "user", added)
+        await apps.attributes.add(name, "user", added, actor=Actor.cli("tests"))
     await apps.mappings.set_mapping(
-        name, "user", MappingEdit(f"{CONTOSO}:languages", SourceType.ATTRIBUTE, "preferredLanguage")
+        name,
+        "user",
+        MappingEdit(f"{CONTOSO}:languages", SourceType.ATTRIBUTE, "preferredLanguage"),
+        actor=Actor.cli("tests"),
     )
     await apps.mappings.set_mapping(
-        name, "user", MappingEdit(f"{CONTOSO}:floors", SourceType.EXPRESSION, 'Split("3,4", ",")')
+        name,
+        "user",
+        MappingEdit(f"{CONTOSO}:floors", SourceType.EXPRESSION, 'Split("3,4", ",")'),
+        actor=Actor.cli("tests"),
     )
     await apps.mappings.set_mapping(
-        name, "user", MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId")
+        name,
+        "user",
+        MappingEdit(f"{CONTOSO}:badge", SourceType.ATTRIBUTE, "employeeId"),
+        actor=Actor.cli("tests"),
     )
     await apps.mappings.set_mapping(
-        name, "user", MappingEdit(f"{CONTOSO}:onLeave", SourceType.CONSTANT, "False")
+        name,
+        "user",
+        MappingEdit(f"{CONTOSO}:onLeave", SourceType.CONSTANT, "False"),
+        actor=Actor.cli("tests"),
     )
     ada = await world.user("ada", employeeId="42", preferredLanguage="en-GB")
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.engine.cycle import CycleBusyError, Progress
 from scimitar.engine.ondemand import OnDemandProvisioner
 from scimitar.settings import Settings
@@ -18,7 +19,7 @@ async def test_a_second_cycle_of_the_same_app_in_this_process_is_refused(
 ) -> None:
     async with world_for(database, settings) as world:
         upns = [await world.user(f"o{n:02}") for n in range(8)]
-        await world.tenants.set_faults(world.tenant_id, latency_ms=40)
+        await world.tenants.set_faults(world.tenant_id, latency_ms=40, actor=Actor.cli("tests"))
         first_page = asyncio.Event()
 
         def progress(current: Progress) -> None:
@@ -46,7 +47,7 @@ async def test_provision_on_demand_keeps_a_paused_cycles_resume_point(
 ) -> None:
     async with world_for(database, settings) as world:
         upns = [await world.user(f"q{n:02}") for n in range(12)]
-        await world.tenants.set_faults(world.tenant_id, latency_ms=40)
+        await world.tenants.set_faults(world.tenant_id, latency_ms=40, actor=Actor.cli("tests"))
         first_page = asyncio.Event()
 
         def progress(current: Progress) -> None:
@@ -57,10 +58,10 @@ async def test_provision_on_demand_keeps_a_paused_cycles_resume_point(
             world.runner(page_size=3, on_progress=progress).run(world.app_name)
         )
         await first_page.wait()
-        await world.control().pause(world.app_name)
+        await world.control().pause(world.app_name, actor=Actor.cli("tests"))
         paused = await task
         assert paused.status == "paused"
-        await world.tenants.set_faults(world.tenant_id, latency_ms=0)
+        await world.tenants.set_faults(world.tenant_id, latency_ms=0, actor=Actor.cli("tests"))
 
         provisioner = OnDemandProvisioner(
             world.database, world.apps, directory=world.directory, wait_seconds=0.5
@@ -68,7 +69,7 @@ async def test_provision_on_demand_keeps_a_paused_cycles_resume_point(
         trace = await provisioner.provision_user(world.app_name, upns[-1])
         assert trace.to_dict()
 
-        await world.control().start(world.app_name)
+        await world.control().start(world.app_name, actor=Actor.cli("tests"))
         resumed = await world.runner(page_size=3).run(world.app_name)
 
         assert resumed.cycle_id == paused.cycle_id

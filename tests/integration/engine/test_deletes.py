@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.engine.events import DeleteThresholdTripped, QuarantineChanged
 from scimitar.engine.quarantine import QuarantineReason
 from scimitar.errors import ConfigError
@@ -22,7 +23,7 @@ async def _tripped(world: World) -> list[str]:
     """
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, delete_threshold=3)
+        world.app_name, replace(config.settings, delete_threshold=3), actor=Actor.cli("tests")
     )
     upns = [await world.user(f"u{n}") for n in range(5)]
     await world.runner().run(world.app_name)
@@ -69,7 +70,7 @@ async def test_allow_sends_the_held_deletions_and_lifts_the_quarantine(
     async with world_for(database, settings) as world:
         upns = await _tripped(world)
 
-        result = await world.control().allow(world.app_name)
+        result = await world.control().allow(world.app_name, actor=Actor.cli("tests"))
 
         assert result.decision == "allowed"
         assert len(result.deletions) == 2
@@ -91,7 +92,7 @@ async def test_reject_drops_the_held_deletions_and_keeps_the_links(
     async with world_for(database, settings) as world:
         await _tripped(world)
 
-        result = await world.control().reject(world.app_name)
+        result = await world.control().reject(world.app_name, actor=Actor.cli("tests"))
 
         assert result.decision == "rejected"
         assert len(result.deletions) == 2
@@ -103,4 +104,4 @@ async def test_reject_drops_the_held_deletions_and_keeps_the_links(
         assert after.counts.get("delete", 0) == 0
         assert len(await world.target_users()) == 3
         with pytest.raises(ConfigError, match="holds no deletions"):
-            await world.control().reject(world.app_name)
+            await world.control().reject(world.app_name, actor=Actor.cli("tests"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.engine.events import CycleFailed
 from scimitar.errors import JobError
 from scimitar.settings import Settings
@@ -42,7 +43,7 @@ async def test_refused_credentials_fail_the_cycle_with_an_event(
 ) -> None:
     async with world_for(database, settings) as world:
         await world.user("ada")
-        await world.tenants.rotate_token(world.tenant_id)
+        await world.tenants.rotate_token(world.tenant_id, actor=Actor.cli("tests"))
 
         with pytest.raises(JobError):
             await world.runner().run(world.app_name)

@@ -32,6 +32,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from scimitar.audit import Actor
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.linkstore import linked_ids
@@ -126,14 +127,18 @@ async def _provisioned(tmp_path: Path, *, is_changed: bool) -> AsyncIterator[Wor
     try:
         directory = DirectoryService.from_settings(store.database, store.settings)
         await _directory(directory)
-        tenant, token = await TenantService(store.database).create("killed", "generic")
+        tenant, token = await TenantService(store.database).create(
+            "killed", "generic", actor=Actor.cli("tests")
+        )
         url = f"{target.origin}/scim/{tenant.id}/v2"
         apps = store.apps
-        await apps.apps.add("scim", APP)
-        await apps.provisioning.set_credentials(APP, url, Secret(token), allow_insecure_http=True)
+        await apps.apps.add("scim", APP, actor=Actor.cli("tests"))
+        await apps.provisioning.set_credentials(
+            APP, url, Secret(token), allow_insecure_http=True, actor=Actor.cli("tests")
+        )
         for group in ASSIGNED:
-            await apps.assignments.assign(APP, group=group, role=None)
-        await apps.provisioning.set_provisioning(APP, is_on=True)
+            await apps.assignments.assign(APP, group=group, role=None, actor=Actor.cli("tests"))
+        await apps.provisioning.set_provisioning(APP, is_on=True, actor=Actor.cli("tests"))
         if not is_changed:
             yield World(store, target, url, token, set())
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scimitar.audit import Actor
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord
 from scimitar.settings import Settings
@@ -40,9 +41,13 @@ async def test_disable_and_enable_records_show_active(
     async with world_for(database, settings) as world:
         upn = await world.user("ada")
         await world.runner().run(world.app_name)
-        await world.apps.assignments.unassign(world.app_name, user=upn, role="User")
+        await world.apps.assignments.unassign(
+            world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+        )
         await world.runner().run(world.app_name)
-        await world.apps.assignments.assign(world.app_name, user=upn, role="User")
+        await world.apps.assignments.assign(
+            world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+        )
         await world.runner().run(world.app_name)
 
         (disabled,) = await _records(world, action="disable")

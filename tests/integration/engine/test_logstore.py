@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.engine.logexport import CSV_COLUMNS, json_document, write_csv
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.records import (
@@ -32,7 +33,9 @@ RecordSpec = dict[str, object]
 @pytest.fixture
 async def app_ids(database: Database, settings: Settings) -> tuple[str, str]:
     apps = Apps.create(database, settings).apps
-    return (await apps.add("scim", "Lab")).id, (await apps.add("scim", "Other")).id
+    return (await apps.add("scim", "Lab", actor=Actor.cli("tests"))).id, (
+        await apps.add("scim", "Other", actor=Actor.cli("tests"))
+    ).id
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from scimitar.apps import MappingEdit
+from scimitar.audit import Actor
 from scimitar.mapping.mappings import FlowType, SourceType
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -44,11 +45,13 @@ async def _create_only_title_and_default_department(world: World) -> None:
         world.app_name,
         "user",
         MappingEdit("title", SourceType.ATTRIBUTE, "jobTitle", flow_type=FlowType.OBJECT_ADD_ONLY),
+        actor=Actor.cli("tests"),
     )
     await world.apps.mappings.set_mapping(
         world.app_name,
         "user",
         MappingEdit(f"{ENTERPRISE}:department", default_value="Unassigned"),
+        actor=Actor.cli("tests"),
     )
 
 
@@ -77,7 +80,9 @@ async def test_an_adopted_account_gets_no_create_only_values_and_no_defaults(
 async def _skipping_world(world: World) -> None:
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, skip_out_of_scope_deletions=True)
+        world.app_name,
+        replace(config.settings, skip_out_of_scope_deletions=True),
+        actor=Actor.cli("tests"),
     )
     await world.user("boss")
     await world.user("ada", manager="boss@contoso.com")
@@ -92,7 +97,9 @@ async def test_skipping_out_of_scope_deletions_sends_nothing_to_the_user_that_le
         before = (await world.target_users())["ada@contoso.com"]
         assert before[ENTERPRISE]["manager"]["value"]
 
-        await world.apps.assignments.unassign(world.app_name, user="ada@contoso.com", role=None)
+        await world.apps.assignments.unassign(
+            world.app_name, user="ada@contoso.com", role=None, actor=Actor.cli("tests")
+        )
         summary = await world.runner().run(world.app_name)
 
         after = (await world.target_users())["ada@contoso.com"]
@@ -110,7 +117,9 @@ async def test_skipping_out_of_scope_deletions_keeps_the_manager_of_their_report
         await _skipping_world(world)
         before = await world.target_users()
 
-        await world.apps.assignments.unassign(world.app_name, user="boss@contoso.com", role=None)
+        await world.apps.assignments.unassign(
+            world.app_name, user="boss@contoso.com", role=None, actor=Actor.cli("tests")
+        )
         await world.runner().run(world.app_name)
 
         after = await world.target_users()

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.connector.transport import (
     AiohttpTransport,
     Transport,
@@ -164,7 +165,9 @@ async def test_group_members_must_be_direct_and_at_most_five(
         outsider = await world.user("eve", assign=False)
         await world.directory.groups.create({"displayName": "Crew"})
         await world.directory.groups.add_members("Crew", members)
-        await world.apps.assignments.assign(world.app_name, group="Crew", role="User")
+        await world.apps.assignments.assign(
+            world.app_name, group="Crew", role="User", actor=Actor.cli("tests")
+        )
         service = provisioner(world)
 
         with pytest.raises(TooManyMembersError, match="at most 5") as refused:

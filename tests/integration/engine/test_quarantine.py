@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.engine.events import QuarantineChanged
 from scimitar.engine.quarantine import (
     QuarantineReason,
@@ -59,7 +60,7 @@ async def test_invalid_credentials_quarantine_at_once_and_retry_on_schedule(
     async with world_for(database, settings) as world:
         await world.user("ada")
         scheduler = _scheduler(world)
-        await world.tenants.rotate_token(world.tenant_id)
+        await world.tenants.rotate_token(world.tenant_id, actor=Actor.cli("tests"))
         began = world.clock.now
 
         assert await scheduler.run_due() == [world.app_id]
@@ -111,12 +112,14 @@ async def test_the_first_successful_cycle_ends_the_quarantine(
     async with world_for(database, settings) as world:
         ada = await world.user("ada")
         scheduler = _scheduler(world)
-        _tenant, token = await world.tenants.rotate_token(world.tenant_id)
+        _tenant, token = await world.tenants.rotate_token(world.tenant_id, actor=Actor.cli("tests"))
         await scheduler.run_due()
         assert (await world.status()).state == "quarantined"
 
         # The admin pastes the new token; the next scheduled retry succeeds.
-        await world.apps.provisioning.set_credentials(world.app_name, world.url, Secret(token))
+        await world.apps.provisioning.set_credentials(
+            world.app_name, world.url, Secret(token), actor=Actor.cli("tests")
+        )
         world.token = token
         world.clock.advance(hours=6)
         assert await scheduler.run_due() == [world.app_id]

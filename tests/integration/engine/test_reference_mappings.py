@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from scimitar.apps import MappingEdit
+from scimitar.audit import Actor
 from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import SourceType, TargetType
 from scimitar.settings import Settings
@@ -41,11 +42,15 @@ async def test_discovery_types_manager_value_as_a_string(world: World) -> None:
 
 async def test_manager_to_a_string_attribute_needs_an_explicit_type(world: World) -> None:
     with pytest.raises(ConfigError, match=r"--type reference .* or --type string"):
-        await world.apps.mappings.set_mapping(world.app_name, "user", _manager(None))
+        await world.apps.mappings.set_mapping(
+            world.app_name, "user", _manager(None), actor=Actor.cli("tests")
+        )
 
 
 async def test_manager_typed_reference_sends_the_managers_id_in_the_app(world: World) -> None:
-    await world.apps.mappings.set_mapping(world.app_name, "user", _manager(TargetType.REFERENCE))
+    await world.apps.mappings.set_mapping(
+        world.app_name, "user", _manager(TargetType.REFERENCE), actor=Actor.cli("tests")
+    )
     boss = await world.user("boss")
     boss_id = (await world.directory.users.get(boss)).object_id
     ada = await world.user("ada", manager=boss_id)
@@ -59,7 +64,7 @@ async def test_manager_typed_reference_sends_the_managers_id_in_the_app(world: W
 
 async def test_manager_typed_string_sends_the_object_id(world: World) -> None:
     edited = await world.apps.mappings.set_mapping(
-        world.app_name, "user", _manager(TargetType.STRING)
+        world.app_name, "user", _manager(TargetType.STRING), actor=Actor.cli("tests")
     )
     assert [m.target_type for m in edited.mappings if m.source == "manager"] == [TargetType.STRING]
     boss = await world.user("boss")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from scimitar.audit import Actor
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -14,7 +15,7 @@ from tests.integration.engine.harness import World, world_for
 async def _interval(world: World, minutes: int) -> None:
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, interval_minutes=minutes)
+        world.app_name, replace(config.settings, interval_minutes=minutes), actor=Actor.cli("tests")
     )
 
 
@@ -50,7 +51,9 @@ async def test_provisioning_off_shows_off_and_runs_nothing(
         await scheduler.run_due()
         assert (await world.status()).state == "active"
 
-        await world.apps.provisioning.set_provisioning(world.app_name, is_on=False)
+        await world.apps.provisioning.set_provisioning(
+            world.app_name, is_on=False, actor=Actor.cli("tests")
+        )
         world.clock.advance(days=1)
 
         status = await world.status()

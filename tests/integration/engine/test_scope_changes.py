@@ -16,6 +16,7 @@ import pytest
 
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.model import Scope
+from scimitar.audit import Actor
 from scimitar.engine.ondemand import OnDemandProvisioner, TooManyMembersError
 from scimitar.mapping.mappings import SourceType
 from scimitar.settings import Settings
@@ -64,7 +65,9 @@ async def test_a_group_assigned_after_the_initial_cycle_is_created_with_its_memb
     await _cycle(world, "initial")
     assert (await app_state(world)).groups == {}
 
-    await world.apps.assignments.assign(world.app_name, group="Project Willow 2", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Project Willow 2", role="User", actor=Actor.cli("tests")
+    )
     counts = await _cycle(world)
 
     state = await app_state(world)
@@ -78,11 +81,15 @@ async def test_a_group_assigned_after_the_initial_cycle_is_created_with_its_memb
 async def test_an_unassigned_group_is_deleted_and_its_members_disabled(world: World) -> None:
     await world.user("anna")
     upns = await _team(world, "Willow", ["ben", "cleo"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
     await _cycle(world, "initial")
     assert "Willow" in (await app_state(world)).groups
 
-    await world.apps.assignments.unassign(world.app_name, group="Willow", role=None)
+    await world.apps.assignments.unassign(
+        world.app_name, group="Willow", role=None, actor=Actor.cli("tests")
+    )
     counts = await _cycle(world)
 
     state = await app_state(world)
@@ -96,14 +103,20 @@ async def test_an_unassigned_group_is_deleted_and_its_members_disabled(world: Wo
 
 async def test_an_unassigned_group_stays_with_skip_out_of_scope_deletions(world: World) -> None:
     await _team(world, "Willow", ["ben"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, skip_out_of_scope_deletions=True)
+        world.app_name,
+        replace(config.settings, skip_out_of_scope_deletions=True),
+        actor=Actor.cli("tests"),
     )
     await _cycle(world, "initial")
 
-    await world.apps.assignments.unassign(world.app_name, group="Willow", role=None)
+    await world.apps.assignments.unassign(
+        world.app_name, group="Willow", role=None, actor=Actor.cli("tests")
+    )
     counts = await _cycle(world)
 
     assert "Willow" in (await app_state(world)).groups
@@ -114,16 +127,22 @@ async def test_an_unassigned_group_stays_with_skip_out_of_scope_deletions(world:
 async def test_unassigned_groups_over_the_threshold_are_held(world: World) -> None:
     for n in range(3):
         (upn,) = await _team(world, f"Team {n}", [f"member{n}"])
-        await world.apps.assignments.assign(world.app_name, user=upn, role="User")
-        await world.apps.assignments.assign(world.app_name, group=f"Team {n}", role="User")
+        await world.apps.assignments.assign(
+            world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+        )
+        await world.apps.assignments.assign(
+            world.app_name, group=f"Team {n}", role="User", actor=Actor.cli("tests")
+        )
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, delete_threshold=2)
+        world.app_name, replace(config.settings, delete_threshold=2), actor=Actor.cli("tests")
     )
     await _cycle(world, "initial")
 
     for n in range(3):
-        await world.apps.assignments.unassign(world.app_name, group=f"Team {n}", role=None)
+        await world.apps.assignments.unassign(
+            world.app_name, group=f"Team {n}", role=None, actor=Actor.cli("tests")
+        )
     counts = await _cycle(world)
 
     # The members stay assigned directly: only the groups' deletions count (spec §2.6).
@@ -167,18 +186,24 @@ async def test_rejected_group_deletions_come_back_while_the_groups_stay_unassign
 
 async def _map_roles(world: World) -> None:
     edit = MappingEdit("title", SourceType.EXPRESSION, ROLE_EXPRESSION)
-    await world.apps.mappings.set_mapping(world.app_name, "User", edit)
+    await world.apps.mappings.set_mapping(world.app_name, "User", edit, actor=Actor.cli("tests"))
 
 
 async def test_a_role_changed_on_an_assignment_reaches_the_app(world: World) -> None:
     await _map_roles(world)
     upn = await world.user("anna", assign=False)
-    await world.apps.assignments.assign(world.app_name, user=upn, role=None)
+    await world.apps.assignments.assign(
+        world.app_name, user=upn, role=None, actor=Actor.cli("tests")
+    )
     await _cycle(world, "initial")
     assert (await app_state(world)).users[upn]["title"] == "none"  # Default Access: no value
 
-    await world.apps.assignments.assign(world.app_name, user=upn, role="User")
-    await world.apps.assignments.unassign(world.app_name, user=upn, role="Default Access")
+    await world.apps.assignments.assign(
+        world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+    )
+    await world.apps.assignments.unassign(
+        world.app_name, user=upn, role="Default Access", actor=Actor.cli("tests")
+    )
     counts = await _cycle(world)
 
     assert (await app_state(world)).users[upn]["title"] == "User"
@@ -191,12 +216,18 @@ async def test_a_direct_assignment_removed_under_a_group_assignment_keeps_the_gr
 ) -> None:
     await _map_roles(world)
     (upn,) = await _team(world, "Willow", ["anna"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role=None)
-    await world.apps.assignments.assign(world.app_name, user=upn, role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role=None, actor=Actor.cli("tests")
+    )
+    await world.apps.assignments.assign(
+        world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+    )
     await _cycle(world, "initial")
     assert (await app_state(world)).users[upn]["title"] == "User"
 
-    await world.apps.assignments.unassign(world.app_name, user=upn, role=None)
+    await world.apps.assignments.unassign(
+        world.app_name, user=upn, role=None, actor=Actor.cli("tests")
+    )
     counts = await _cycle(world)
 
     assert _actions(counts) == {"update": 1}
@@ -215,17 +246,19 @@ async def test_a_scope_switch_gives_what_an_initial_cycle_from_scratch_gives(
     await world.user("ben", assign=False)
     await _team(world, "Willow", ["cleo"])
     await _team(world, "Oak", ["dan"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, scope=Scope(before))
+        world.app_name, replace(config.settings, scope=Scope(before)), actor=Actor.cli("tests")
     )
     await _cycle(world, "initial")
     await world.directory.users.delete("dan@contoso.com", hard=True)  # unseen by any cycle yet
 
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, scope=Scope(after))
+        world.app_name, replace(config.settings, scope=Scope(after)), actor=Actor.cli("tests")
     )
     counts = await _cycle(world, "initial")  # a scope switch re-evaluates everything (spec §2.5)
     # assigned → all: ben and the group Oak enter scope; all → assigned: ben is disabled, Oak
@@ -243,12 +276,14 @@ async def test_an_edited_scoping_filter_gives_what_an_initial_cycle_from_scratch
     await world.user("anna", department="Sales")
     await world.user("ben", department="Legal")
     await _team(world, "Willow", ["cleo"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
     await _cycle(world, "initial")
     await world.directory.groups.delete("Willow", hard=True)  # unseen by any cycle yet
 
     await world.apps.mappings.add_scoping_clause(
-        world.app_name, "User", "sales", ("department", "EQUALS", "Sales")
+        world.app_name, "User", "sales", ("department", "EQUALS", "Sales"), actor=Actor.cli("tests")
     )
     counts = await _cycle(world, "initial")
     # ben fails the filter, cleo lost her group; the group was hard-deleted before the edit.
@@ -281,7 +316,9 @@ async def test_a_hard_deleted_assigned_group_loses_its_assignment_and_its_member
     world: World,
 ) -> None:
     upns = await _team(world, "Willow", ["ben", "cleo"])
-    await world.apps.assignments.assign(world.app_name, group="Willow", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
     await _cycle(world, "initial")
 
     await world.directory.groups.delete("Willow", hard=True)
@@ -301,7 +338,9 @@ async def test_a_group_too_big_for_on_demand_is_provisioned_whole_by_the_next_cy
     await world.user("anna")
     upns = await _team(world, "Big", [f"m{n}" for n in range(7)])
     await _cycle(world, "initial")
-    await world.apps.assignments.assign(world.app_name, group="Big", role="User")
+    await world.apps.assignments.assign(
+        world.app_name, group="Big", role="User", actor=Actor.cli("tests")
+    )
     provisioner = OnDemandProvisioner(world.database, world.apps, directory=world.directory)
     with pytest.raises(TooManyMembersError, match="whole group is provisioned by the next cycle"):
         await provisioner.provision_group(world.app_name, "Big")

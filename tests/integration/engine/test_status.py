@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.engine.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -22,7 +23,7 @@ COUNTS = {"create": 3, "update": 1, "disable": 0, "skip": 5, "failure": 1}
 @pytest.fixture
 async def app_id(database: Database, settings: Settings) -> str:
     """An app whose provisioning is on (set in its row: these tests need no credentials)."""
-    found = await Apps.create(database, settings).apps.add("scim", "Lab")
+    found = await Apps.create(database, settings).apps.add("scim", "Lab", actor=Actor.cli("tests"))
     await _provisioning(database, found.id, is_on=True)
     return found.id
 
@@ -158,7 +159,9 @@ async def test_a_finished_current_cycle_is_not_running(database: Database, app_i
 async def test_linked_objects_are_counted_per_type(
     database: Database, app_id: str, settings: Settings
 ) -> None:
-    other = (await Apps.create(database, settings).apps.add("scim", "Other")).id
+    other = (
+        await Apps.create(database, settings).apps.add("scim", "Other", actor=Actor.cli("tests"))
+    ).id
     rows = [
         {"app_id": app_id, "object_type": "User", "source_id": f"u-{n}", "is_disabled": n == 0}
         for n in range(3)
@@ -192,5 +195,7 @@ async def test_provisioning_off_shows_off_with_no_next_cycle(
 
 
 async def test_an_app_never_turned_on_is_off(database: Database, settings: Settings) -> None:
-    other = await Apps.create(database, settings).apps.add("scim", "Never on")
+    other = await Apps.create(database, settings).apps.add(
+        "scim", "Never on", actor=Actor.cli("tests")
+    )
     assert (await JobStatusService(database).status(other.id)).state == "off"

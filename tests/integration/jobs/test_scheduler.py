@@ -41,7 +41,8 @@ async def test_the_hourly_pass_purges_every_apps_log_records_past_retention(
     database: Database, settings: Settings
 ) -> None:
     apps = Apps.create(database, settings)
-    first, second = await apps.apps.add("scim", "Lab"), await apps.apps.add("scim", "Other")
+    first = await apps.apps.add("scim", "Lab", actor=Actor.cli("tests"))
+    second = await apps.apps.add("scim", "Other", actor=Actor.cli("tests"))
     logs = ProvisioningLogStore(database)
     for app_id, number in ((first.id, 1), (second.id, 2)):
         records = [make_record(number, age=timedelta(days=31)), make_record(number + 10)]
@@ -60,8 +61,6 @@ async def test_the_hourly_pass_prunes_audit_records_past_retention(
     await old.append(AuditEntry(Actor.cli("alice"), "app.add", "old"))
     audit = AuditLog(database, retention_days=90, clock=lambda: NOW)
     await audit.append(AuditEntry(Actor.cli("alice"), "app.add", "recent"))
-    scheduler = Scheduler(
-        database, Apps.create(database, settings), clock=lambda: NOW, audit=audit
-    )
+    scheduler = Scheduler(database, Apps.create(database, settings), clock=lambda: NOW, audit=audit)
     await scheduler.run_due()
     assert [r.object for r in (await audit.query()).records] == ["recent"]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from scimitar.apps import App, Apps
+from scimitar.audit import Actor
 from scimitar.engine.events import (
     CycleFailed,
     DeleteThresholdTripped,
@@ -42,11 +43,12 @@ async def _app(
     database: Database, settings: Settings, *, on_failure: bool = True, is_on: bool = True
 ) -> App:
     apps = Apps.create(database, settings)
-    app = await apps.apps.add("scim", "Web Shop")
+    app = await apps.apps.add("scim", "Web Shop", actor=Actor.cli("tests"))
     config = await apps.provisioning.config(app.id)
     await apps.provisioning.update_settings(
         app.id,
         replace(config.settings, notify_email="ops@contoso.com", notify_on_failure=on_failure),
+        actor=Actor.cli("tests"),
     )
     # Turning provisioning on runs Test Connection against a live app; the job's state is
     # all these tests need.
@@ -213,7 +215,7 @@ async def test_apps_without_an_address_get_no_mail(
     database: Database, settings: Settings, smtp: MailServer
 ) -> None:
     apps = Apps.create(database, settings)
-    app = await apps.apps.add("scim", "Quiet")
+    app = await apps.apps.add("scim", "Quiet", actor=Actor.cli("tests"))
     sink = _sink(database, smtp)
     await sink.publish(_failed(app, "c-1"))
     await sink.publish(QuarantineChanged(app.id, app.name, AT, "TooManyDeletes"))

@@ -12,6 +12,7 @@ import pytest
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
+from scimitar.audit import Actor
 from scimitar.portal.context import Portal
 from scimitar.settings import Settings
 
@@ -48,7 +49,7 @@ async def portal_client(tmp_path: Path) -> AsyncIterator[Browser]:
     app = create_app(Settings(data_dir=tmp_path / "data"), include_target=False)
     async with app.router.lifespan_context(app):
         portal: Portal = app.routes[-1].app.state.portal  # type: ignore[attr-defined]
-        await AdminAuth(portal.database).set_password(PASSWORD)
+        await AdminAuth(portal.database).set_password(PASSWORD, actor=Actor.cli("tests"))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Browser(client, portal)

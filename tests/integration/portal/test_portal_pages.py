@@ -7,6 +7,7 @@ import html
 import pytest
 
 from scimitar.admin import AdminAuth
+from scimitar.audit import Actor
 from scimitar.portal.session import COOKIE
 from scimitar.secrets import Secret
 from tests.echoserver import echo_server
@@ -54,14 +55,14 @@ async def test_sign_in_goes_only_to_portal_pages(portal_client: Browser) -> None
 
 async def test_an_api_key_signs_in_until_it_is_revoked(portal_client: Browser) -> None:
     auth = AdminAuth(portal_client.portal.database)
-    _made, key = await auth.keys.create("portal-test")
+    _made, key = await auth.keys.create("portal-test", actor=Actor.cli("tests"))
     response = await portal_client.client.post(
         "/portal/signin", data={"method": "key", "api_key": key}
     )
     assert response.status_code == 303
     page = await portal_client.client.get("/portal/apps")
     assert "API key portal-test" in page.text
-    await auth.keys.revoke("portal-test")
+    await auth.keys.revoke("portal-test", actor=Actor.cli("tests"))
     assert (await portal_client.client.get("/portal/apps")).status_code == 303
 
 
@@ -381,7 +382,7 @@ async def test_job_control_refuses_what_cannot_be_done(portal_client: Browser) -
 async def _with_saved_token(portal_client: Browser, token: str) -> str:
     app_id = await _webex(portal_client)
     await portal_client.portal.apps.provisioning.set_credentials(
-        app_id, "http://127.0.0.1:9/v1/scim/abc/", Secret(token)
+        app_id, "http://127.0.0.1:9/v1/scim/abc/", Secret(token), actor=Actor.cli("tests")
     )
     return app_id
 

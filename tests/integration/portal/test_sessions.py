@@ -15,7 +15,7 @@ import pytest
 
 from scimitar.admin import AdminAuth
 from scimitar.app import create_app
-from scimitar.audit import AuditLog, AuditQuery
+from scimitar.audit import Actor, AuditLog, AuditQuery
 from scimitar.portal.context import Portal
 from scimitar.portal.session import COOKIE
 from scimitar.settings import Settings
@@ -31,7 +31,7 @@ async def visitor(tmp_path: Path) -> AsyncIterator[Browser]:
     app = create_app(settings, include_target=False)
     async with app.router.lifespan_context(app):
         portal: Portal = app.routes[-1].app.state.portal  # type: ignore[attr-defined]
-        await AdminAuth(portal.database).set_password(PASSWORD)
+        await AdminAuth(portal.database).set_password(PASSWORD, actor=Actor.cli("tests"))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Browser(client, portal)
@@ -58,11 +58,11 @@ async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(
 async def test_a_new_admin_password_ends_password_sessions(visitor: Browser) -> None:
     await visitor.sign_in()
     auth = AdminAuth(visitor.portal.database)
-    _made, key = await auth.keys.create("keeps-working")
+    _made, key = await auth.keys.create("keeps-working", actor=Actor.cli("tests"))
     async with _copy(visitor) as keyed:
         keyed.cookies.clear()
         await keyed.post("/portal/signin", data={"method": "key", "api_key": key})
-        await auth.set_password("a brand new passphrase")
+        await auth.set_password("a brand new passphrase", actor=Actor.cli("tests"))
         assert (await visitor.client.get("/portal/apps")).status_code == 303
         assert (await keyed.get("/portal/apps")).status_code == 200
 
@@ -71,12 +71,12 @@ async def test_a_revoked_keys_sessions_stay_ended_when_its_name_is_reused(
     visitor: Browser,
 ) -> None:
     auth = AdminAuth(visitor.portal.database)
-    _made, key = await auth.keys.create("ci")
+    _made, key = await auth.keys.create("ci", actor=Actor.cli("tests"))
     signed_in = await visitor.client.post("/portal/signin", data={"method": "key", "api_key": key})
     assert signed_in.status_code == 303
     assert "API key ci" in (await visitor.client.get("/portal/apps")).text
-    await auth.keys.revoke("ci")
-    await auth.keys.create("ci")
+    await auth.keys.revoke("ci", actor=Actor.cli("tests"))
+    await auth.keys.create("ci", actor=Actor.cli("tests"))
     assert (await visitor.client.get("/portal/apps")).status_code == 303
 
 

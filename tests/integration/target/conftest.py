@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from scimitar.audit import Actor
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app
@@ -45,7 +46,7 @@ class TargetClient:
 async def make_client(
     database: Database, settings: Settings, profile: str, name: str, form: int = 0
 ) -> TargetClient:
-    tenant, token = await TenantService(database).create(name, profile)
+    tenant, token = await TenantService(database).create(name, profile, actor=Actor.cli("tests"))
     app = create_target_app(database, settings)
     transport = httpx.ASGITransport(app=app)
     http = httpx.AsyncClient(

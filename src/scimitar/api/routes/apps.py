@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from scimitar.api.deps import ServicesDep
+from scimitar.api.deps import ActorDep, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.schemas.apps import (
     AppCreate,
@@ -83,9 +83,11 @@ async def list_apps(services: ServicesDep) -> list[dict[str, Any]]:
     tags=["apps"],
     summary="Add an app from the gallery",
 )
-async def add_app(services: ServicesDep, body: AppCreate, response: Response) -> dict[str, Any]:
+async def add_app(
+    actor: ActorDep, services: ServicesDep, body: AppCreate, response: Response
+) -> dict[str, Any]:
     """Add an app from a gallery template; its job starts with the template's defaults."""
-    app = await services.apps.apps.add(body.template, body.name)
+    app = await services.apps.apps.add(body.template, body.name, actor=actor)
     response.headers["Location"] = f"/api/v1/apps/{app.id}"
     return app.to_dict()
 
@@ -101,9 +103,9 @@ async def get_app(services: ServicesDep, app: AppKey) -> dict[str, Any]:
 @router.delete(
     "/apps/{app}", response_model=AppDocument, responses=_READ, tags=["apps"], summary="Delete"
 )
-async def delete_app(services: ServicesDep, app: AppKey) -> dict[str, Any]:
+async def delete_app(actor: ActorDep, services: ServicesDep, app: AppKey) -> dict[str, Any]:
     """Delete an app, its assignments and its job (accounts in the app stay as they are)."""
-    return (await services.apps.apps.delete(app)).to_dict()
+    return (await services.apps.apps.delete(app, actor=actor)).to_dict()
 
 
 @router.get(
@@ -126,11 +128,13 @@ async def list_assignments(services: ServicesDep, app: AppKey) -> list[dict[str,
     tags=["assignments"],
     summary="Assign a user or group",
 )
-async def assign(services: ServicesDep, app: AppKey, body: AssignmentCreate) -> dict[str, Any]:
+async def assign(
+    actor: ActorDep, services: ServicesDep, app: AppKey, body: AssignmentCreate
+) -> dict[str, Any]:
     """Assign a user or a group (its direct members) with an app role; give `user` or `group`."""
     _one_principal(body.user, body.group, "in the body")
     made = await services.apps.assignments.assign(
-        app, user=body.user, group=body.group, role=body.role
+        app, user=body.user, group=body.group, role=body.role, actor=actor
     )
     return made.to_dict()
 
@@ -143,6 +147,7 @@ async def assign(services: ServicesDep, app: AppKey, body: AssignmentCreate) -> 
     summary="Unassign a user or group",
 )
 async def unassign(
+    actor: ActorDep,
     services: ServicesDep,
     app: AppKey,
     user: Annotated[str | None, Query(description="userPrincipalName or objectId.")] = None,
@@ -151,7 +156,9 @@ async def unassign(
 ) -> dict[str, Any]:
     """Remove a user's or group's assignments (only the one with `role` if given)."""
     _one_principal(user, group, "as a query parameter")
-    removed = await services.apps.assignments.unassign(app, user=user, group=group, role=role)
+    removed = await services.apps.assignments.unassign(
+        app, user=user, group=group, role=role, actor=actor
+    )
     return {"removed": removed}
 
 

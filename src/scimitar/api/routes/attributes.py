@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
 
-from scimitar.api.deps import ServicesDep
+from scimitar.api.deps import ActorDep, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey
 from scimitar.api.schemas.attributes import TargetAttributeCreate, TargetAttributeDocument
@@ -46,7 +46,11 @@ async def list_attributes(
     summary="Add a target attribute",
 )
 async def add_attribute(
-    services: ServicesDep, app: AppKey, object_type: ObjectType, body: TargetAttributeCreate
+    actor: ActorDep,
+    services: ServicesDep,
+    app: AppKey,
+    object_type: ObjectType,
+    body: TargetAttributeCreate,
 ) -> list[dict[str, Any]]:
     """Add an attribute (e.g. a custom extension attribute); returns the whole list."""
     kind = object_type_named(object_type)
@@ -58,7 +62,7 @@ async def add_attribute(
         is_required=body.required,
         referenced_object=body.referencedObject,
     )
-    found = await services.apps.attributes.add(app, kind, attribute)
+    found = await services.apps.attributes.add(app, kind, attribute, actor=actor)
     return [item.to_dict() for item in found]
 
 
@@ -70,8 +74,8 @@ async def add_attribute(
     summary="Remove a target attribute",
 )
 async def remove_attribute(
-    services: ServicesDep, app: AppKey, object_type: ObjectType, name: Name
+    actor: ActorDep, services: ServicesDep, app: AppKey, object_type: ObjectType, name: Name
 ) -> list[dict[str, Any]]:
     """Remove an attribute an admin added and no mapping targets; returns the list."""
-    found = await services.apps.attributes.remove(app, object_type, name)
+    found = await services.apps.attributes.remove(app, object_type, name, actor=actor)
     return [item.to_dict() for item in found]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from scimitar.api.deps import ServicesDep
+from scimitar.api.deps import ActorDep, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey, job_document
 from scimitar.api.schemas.apps import JobDocument
@@ -40,6 +40,7 @@ async def export_config(services: ServicesDep, app: AppKey) -> dict[str, Any]:
     summary="Import a provisioning configuration",
 )
 async def import_config(
+    actor: ActorDep,
     services: ServicesDep,
     app: AppKey,
     body: Annotated[dict[str, Any], Body(description="A document GET /apps/{app}/config gave.")],
@@ -49,4 +50,4 @@ async def import_config(
     A bad document is refused whole (422, nothing changed); `errors` names each problem by its
     JSON path in `field` (`$.mappings.User[3].target`).
     """
-    return job_document(await services.apps.config.import_config(app, body))
+    return job_document(await services.apps.config.import_config(app, body, actor=actor))

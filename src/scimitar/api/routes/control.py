@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-from scimitar.api.deps import ControlDep, LauncherDep, ServicesDep
+from scimitar.api.deps import ActorDep, ControlDep, LauncherDep, ServicesDep
 from scimitar.api.problems import NothingHeldError, problem_responses
 from scimitar.api.routes.apps import AppKey
 from scimitar.api.schemas.control import (
@@ -36,9 +36,9 @@ router = APIRouter(prefix="/apps/{app}", tags=["job control"])
     responses=problem_responses(404),
     summary="Pause provisioning",
 )
-async def pause(control: ControlDep, app: AppKey) -> dict[str, Any]:
+async def pause(actor: ActorDep, control: ControlDep, app: AppKey) -> dict[str, Any]:
     """No cycle starts; a running one stops after its current page and resumes on start."""
-    return (await control.pause(app)).to_dict()
+    return (await control.pause(app, actor=actor)).to_dict()
 
 
 @router.post(
@@ -47,13 +47,13 @@ async def pause(control: ControlDep, app: AppKey) -> dict[str, Any]:
     responses=problem_responses(404, 409, 422),
     summary="Start or resume provisioning",
 )
-async def start(control: ControlDep, app: AppKey) -> dict[str, Any]:
+async def start(actor: ActorDep, control: ControlDep, app: AppKey) -> dict[str, Any]:
     """Start (or resume) the job now: provisioning on, a quarantine ended.
 
     Turning provisioning on needs a passing Test Connection (409 with its result otherwise).
     Held deletions still need allow or reject.
     """
-    return (await control.start(app)).to_dict()
+    return (await control.start(app, actor=actor)).to_dict()
 
 
 @router.post(
@@ -63,6 +63,7 @@ async def start(control: ControlDep, app: AppKey) -> dict[str, Any]:
     summary="Restart provisioning",
 )
 async def restart(
+    actor: ActorDep,
     services: ServicesDep,
     control: ControlDep,
     launcher: LauncherDep,
@@ -76,7 +77,7 @@ async def restart(
     found = await services.apps.apps.get(app)
     await launcher.check_idle(found.id, found.name)
     scopes = (body or RestartBody()).reset
-    return (await control.restart(found.id, scopes)).to_dict()
+    return (await control.restart(found.id, scopes, actor=actor)).to_dict()
 
 
 @router.get(
@@ -107,6 +108,7 @@ async def _held(control: JobControl, app_id: str, name: str) -> list[StagedRow]:
     summary="Allow held deletions",
 )
 async def allow_deletes(
+    actor: ActorDep,
     services: ServicesDep,
     control: ControlDep,
     launcher: LauncherDep,
@@ -120,8 +122,8 @@ async def allow_deletes(
     rows = await _held(control, found.id, found.name)
     await launcher.check_idle(found.id, found.name)
     if wait:
-        return (await control.allow(found.id)).to_dict()
-    launcher.start_work(found.id, lambda: control.allow(found.id))
+        return (await control.allow(found.id, actor=actor)).to_dict()
+    launcher.start_work(found.id, lambda: control.allow(found.id, actor=actor))
     location = f"/api/v1/apps/{found.id}/status"
     started = DeletesStarted(appId=found.id, count=len(rows), statusUrl=location)
     return JSONResponse(
@@ -135,8 +137,10 @@ async def allow_deletes(
     responses=problem_responses(404, 409),
     summary="Reject held deletions",
 )
-async def reject_deletes(services: ServicesDep, control: ControlDep, app: AppKey) -> dict[str, Any]:
+async def reject_deletes(
+    actor: ActorDep, services: ServicesDep, control: ControlDep, app: AppKey
+) -> dict[str, Any]:
     """Drop the held deletions (the app's accounts stay) and end the quarantine."""
     found = await services.apps.apps.get(app)
     await _held(control, found.id, found.name)
-    return (await control.reject(found.id)).to_dict()
+    return (await control.reject(found.id, actor=actor)).to_dict()

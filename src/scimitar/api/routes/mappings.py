@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 
-from scimitar.api.deps import Services, ServicesDep
+from scimitar.api.deps import ActorDep, Services, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey, job_document
 from scimitar.api.schemas.apps import JobDocument
@@ -71,6 +71,7 @@ async def export_mappings(services: ServicesDep, app: AppKey) -> dict[str, Any]:
     summary="Import mapping sets",
 )
 async def import_mappings(
+    actor: ActorDep,
     services: ServicesDep,
     app: AppKey,
     body: Annotated[
@@ -79,7 +80,7 @@ async def import_mappings(
     ],
 ) -> dict[str, Any]:
     """Replace mapping sets (checked first, nothing saved on error); next cycle is initial."""
-    config = await services.apps.mappings.import_document(app, json.dumps(body))
+    config = await services.apps.mappings.import_document(app, json.dumps(body), actor=actor)
     return job_document(config)
 
 
@@ -90,9 +91,9 @@ async def import_mappings(
     tags=["mappings"],
     summary="Restore default mappings",
 )
-async def restore_defaults(services: ServicesDep, app: AppKey) -> dict[str, Any]:
+async def restore_defaults(actor: ActorDep, services: ServicesDep, app: AppKey) -> dict[str, Any]:
     """Put back the template's default mappings (and no scoping filters)."""
-    return job_document(await services.apps.mappings.restore_defaults(app))
+    return job_document(await services.apps.mappings.restore_defaults(app, actor=actor))
 
 
 @router.get(
@@ -134,6 +135,7 @@ def _edit(target: str, body: MappingEditBody) -> MappingEdit:
     summary="Add or change a mapping",
 )
 async def set_mapping(
+    actor: ActorDep,
     services: ServicesDep,
     app: AppKey,
     object_type: ObjectType,
@@ -146,7 +148,7 @@ async def set_mapping(
     Reference is refused (422) unless `type` is given; typed String it comes with a warning.
     """
     edit = _edit(target, body)
-    edited = await services.apps.mappings.set_mapping(app, object_type, edit)
+    edited = await services.apps.mappings.set_mapping(app, object_type, edit, actor=actor)
     return {**edited.to_dict(), "warnings": reference_warnings(edited, edit.target)}
 
 
@@ -158,10 +160,12 @@ async def set_mapping(
     summary="Remove a mapping",
 )
 async def remove_mapping(
-    services: ServicesDep, app: AppKey, object_type: ObjectType, target: Target
+    actor: ActorDep, services: ServicesDep, app: AppKey, object_type: ObjectType, target: Target
 ) -> dict[str, Any]:
     """Remove the mapping of a target attribute (the last matching one cannot go)."""
-    return (await services.apps.mappings.remove_mapping(app, object_type, target)).to_dict()
+    return (
+        await services.apps.mappings.remove_mapping(app, object_type, target, actor=actor)
+    ).to_dict()
 
 
 @router.get(
@@ -187,11 +191,17 @@ async def show_scoping(
     summary="Add a scoping clause",
 )
 async def add_scoping_clause(
-    services: ServicesDep, app: AppKey, object_type: ObjectType, body: ScopingClauseBody
+    actor: ActorDep,
+    services: ServicesDep,
+    app: AppKey,
+    object_type: ObjectType,
+    body: ScopingClauseBody,
 ) -> dict[str, Any]:
     """Add a clause to a scoping filter (created if new); the next cycle is initial."""
     clause = (body.attribute, body.operator, body.value)
-    changed = await services.apps.mappings.add_scoping_clause(app, object_type, body.filter, clause)
+    changed = await services.apps.mappings.add_scoping_clause(
+        app, object_type, body.filter, clause, actor=actor
+    )
     return changed.to_dict()
 
 
@@ -203,6 +213,7 @@ async def add_scoping_clause(
     summary="Remove a scoping filter or clause",
 )
 async def remove_scoping(
+    actor: ActorDep,
     services: ServicesDep,
     app: AppKey,
     object_type: ObjectType,
@@ -212,7 +223,9 @@ async def remove_scoping(
     ] = None,
 ) -> dict[str, Any]:
     """Remove a scoping filter, or one of its clauses."""
-    changed = await services.apps.mappings.remove_scoping(app, object_type, name, clause)
+    changed = await services.apps.mappings.remove_scoping(
+        app, object_type, name, clause, actor=actor
+    )
     return changed.to_dict()
 
 
@@ -224,10 +237,10 @@ async def remove_scoping(
     summary="Clear scoping filters",
 )
 async def clear_scoping(
-    services: ServicesDep, app: AppKey, object_type: ObjectType
+    actor: ActorDep, services: ServicesDep, app: AppKey, object_type: ObjectType
 ) -> dict[str, Any]:
     """Remove every scoping filter: everything assigned is in scope again."""
-    return (await services.apps.mappings.clear_scoping(app, object_type)).to_dict()
+    return (await services.apps.mappings.clear_scoping(app, object_type, actor=actor)).to_dict()
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-from scimitar.api.deps import LauncherDep, ServicesDep
+from scimitar.api.deps import ActorDep, LauncherDep, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey, job_document
 from scimitar.api.schemas.apps import (
@@ -36,7 +36,7 @@ _WRITE = problem_responses(404, 422)
     "/credentials", response_model=JobDocument, responses=_WRITE, summary="Save credentials"
 )
 async def set_credentials(
-    services: ServicesDep, app: AppKey, body: CredentialsWrite
+    actor: ActorDep, services: ServicesDep, app: AppKey, body: CredentialsWrite
 ) -> dict[str, Any]:
     """Save the Tenant URL and Secret Token and read the app's schema.
 
@@ -49,7 +49,11 @@ async def set_credentials(
         message = str(exc).replace("pass --allow-insecure-http", 'send "allowInsecureHttp": true')
         raise ConfigError(f"tenantUrl: {message}") from exc
     config = await services.apps.provisioning.set_credentials(
-        app, body.tenantUrl, Secret(body.token), allow_insecure_http=body.allowInsecureHttp
+        app,
+        body.tenantUrl,
+        Secret(body.token),
+        allow_insecure_http=body.allowInsecureHttp,
+        actor=actor,
     )
     return job_document(config)
 
@@ -78,7 +82,7 @@ async def get_settings(services: ServicesDep, app: AppKey) -> dict[str, Any]:
     "/settings", response_model=JobSettingsDocument, responses=_WRITE, summary="Change settings"
 )
 async def update_settings(
-    services: ServicesDep, app: AppKey, body: JobSettingsPatch
+    actor: ActorDep, services: ServicesDep, app: AppKey, body: JobSettingsPatch
 ) -> dict[str, Any]:
     """Change the settings given; a change of scope makes the next cycle an initial one."""
     config = await services.apps.provisioning.config(app)
@@ -93,7 +97,9 @@ async def update_settings(
         given["notify_email"] = given["notify_email"].strip() or None
     updated = _with_groups(replace(config.settings, **given), groups)
     try:
-        saved = await services.apps.provisioning.update_settings(config.app.id, updated)
+        saved = await services.apps.provisioning.update_settings(
+            config.app.id, updated, actor=actor
+        )
     except ConfigError as exc:
         raise ConfigError(_body_words(str(exc))) from exc
     return saved.settings.to_dict()
@@ -134,10 +140,12 @@ def _with_groups(settings: JobSettings, groups: bool | None) -> JobSettings:
     summary="Turn provisioning on or off",
 )
 async def set_provisioning(
-    services: ServicesDep, app: AppKey, body: ProvisioningSwitch
+    actor: ActorDep, services: ServicesDep, app: AppKey, body: ProvisioningSwitch
 ) -> dict[str, Any]:
     """Turn provisioning on (Test Connection must pass, else 409 with its result) or off."""
-    config = await services.apps.provisioning.set_provisioning(app, is_on=body.state == "on")
+    config = await services.apps.provisioning.set_provisioning(
+        app, is_on=body.state == "on", actor=actor
+    )
     return job_document(config)
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scimitar.apps import Assignment
+from scimitar.audit import Actor
 from scimitar.cli import status
 from scimitar.cli.app import (
     attributes,
@@ -61,7 +62,7 @@ def add(
 
     async def body() -> None:
         async with open_apps() as services:
-            added = await services.apps.add(template, name)
+            added = await services.apps.add(template, name, actor=Actor.cli())
         emit(
             added.to_dict(),
             as_json=as_json,
@@ -114,7 +115,7 @@ def delete(key: AppArgument, as_json: JsonOption = False) -> None:
 
     async def body() -> None:
         async with open_apps() as services:
-            deleted = await services.apps.delete(key)
+            deleted = await services.apps.delete(key, actor=Actor.cli())
         emit(
             {"deleted": deleted.to_dict()},
             as_json=as_json,
@@ -136,7 +137,9 @@ def assign(
 
     async def body() -> None:
         async with open_apps() as services:
-            made = await services.assignments.assign(key, user=user, group=group, role=role)
+            made = await services.assignments.assign(
+                key, user=user, group=group, role=role, actor=Actor.cli()
+            )
         emit(
             made.to_dict(),
             as_json=as_json,
@@ -158,7 +161,9 @@ def unassign(
 
     async def body() -> None:
         async with open_apps() as services:
-            removed = await services.assignments.unassign(key, user=user, group=group, role=role)
+            removed = await services.assignments.unassign(
+                key, user=user, group=group, role=role, actor=Actor.cli()
+            )
         emit(
             {"removed": removed},
             as_json=as_json,

@@ -11,6 +11,7 @@ from rich.table import Column, Table
 
 from scimitar.apps.attributes import TargetAttributeDefinition, new_custom_attribute, type_named
 from scimitar.apps.mappings import object_type_named
+from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument, ObjectOption, open_apps
 from scimitar.cli.output import JsonOption, emit, run
 
@@ -102,7 +103,10 @@ def add(
             referenced_object=refers_to,
         )
         async with open_apps() as services:
-            _emit(await services.attributes.add(ctx.obj, kind_of, attribute), as_json)
+            _emit(
+                await services.attributes.add(ctx.obj, kind_of, attribute, actor=Actor.cli()),
+                as_json,
+            )
 
     run(body)
 
@@ -118,6 +122,9 @@ def remove(
 
     async def body() -> None:
         async with open_apps() as services:
-            _emit(await services.attributes.remove(ctx.obj, object_type, name), as_json)
+            _emit(
+                await services.attributes.remove(ctx.obj, object_type, name, actor=Actor.cli()),
+                as_json,
+            )
 
     run(body)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument, open_apps, render_config, warn_references
 from scimitar.cli.files import read_text, write_text
 from scimitar.cli.output import JsonOption, emit, run
@@ -65,7 +66,7 @@ def import_(
 
     async def body() -> None:
         async with open_apps() as services:
-            config = await services.config.import_text(key, text)
+            config = await services.config.import_text(key, text, actor=Actor.cli())
         warn_references(config.mappings.values())
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scimitar.apps import Apps
+from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, fail, run
 from scimitar.engine.control import (
@@ -75,12 +76,12 @@ def _result(action: Callable[[JobControl], Awaitable[ControlResult]], as_json: b
 
 def pause(key: AppArgument, as_json: JsonOption = False) -> None:
     """Pause the job: a running cycle stops after its current page; none starts."""
-    _result(lambda control: control.pause(key), as_json)
+    _result(lambda control: control.pause(key, actor=Actor.cli()), as_json)
 
 
 def start(key: AppArgument, as_json: JsonOption = False) -> None:
     """Start or resume the job: provisioning on, quarantine lifted, a paused cycle resumes."""
-    _result(lambda control: control.start(key), as_json)
+    _result(lambda control: control.start(key, actor=Actor.cli()), as_json)
 
 
 def restart(
@@ -98,7 +99,7 @@ def restart(
 ) -> None:
     """Restart provisioning: reset state so the next cycle re-evaluates everything."""
     scopes = _scopes(reset)
-    _result(lambda control: control.restart(key, scopes), as_json)
+    _result(lambda control: control.restart(key, scopes, actor=Actor.cli()), as_json)
 
 
 def _scopes(reset: str | None) -> frozenset[ResetScope]:
@@ -126,7 +127,11 @@ def deletes(
                 render = _render_rows(key, rows)
                 emit([r.to_dict() for r in rows], as_json=as_json, render=render)
                 return
-            decided = await (control.allow(key) if action == "allow" else control.reject(key))
+            decided = await (
+                control.allow(key, actor=Actor.cli())
+                if action == "allow"
+                else control.reject(key, actor=Actor.cli())
+            )
         emit(decided.to_dict(), as_json=as_json, render=_render_decision(decided))
 
     run(body)

@@ -10,6 +10,7 @@ import typer
 
 from scimitar.apps import MappingEdit
 from scimitar.apps.attributes import type_named
+from scimitar.audit import Actor
 from scimitar.cli.app.context import (
     AppArgument,
     ObjectOption,
@@ -87,7 +88,7 @@ def import_(
 
     async def body() -> None:
         async with open_apps() as services:
-            config = await services.mappings.import_document(ctx.obj, text)
+            config = await services.mappings.import_document(ctx.obj, text, actor=Actor.cli())
         warn_references(config.mappings.values())
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
@@ -100,7 +101,7 @@ def restore_defaults(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     async def body() -> None:
         async with open_apps() as services:
-            config = await services.mappings.restore_defaults(ctx.obj)
+            config = await services.mappings.restore_defaults(ctx.obj, actor=Actor.cli())
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
     run(body)
@@ -158,7 +159,9 @@ def set_(
             type_named(target_type) if target_type is not None else None,
         )
         async with open_apps() as services:
-            edited = await services.mappings.set_mapping(ctx.obj, object_type, edit)
+            edited = await services.mappings.set_mapping(
+                ctx.obj, object_type, edit, actor=Actor.cli()
+            )
         warn_references([edited], edit.target)
         _emit_set(edited, as_json)
 
@@ -186,7 +189,12 @@ def remove(
 
     async def body() -> None:
         async with open_apps() as services:
-            _emit_set(await services.mappings.remove_mapping(ctx.obj, object_type, target), as_json)
+            _emit_set(
+                await services.mappings.remove_mapping(
+                    ctx.obj, object_type, target, actor=Actor.cli()
+                ),
+                as_json,
+            )
 
     run(body)
 
@@ -221,7 +229,7 @@ def scoping_add(
     async def body() -> None:
         async with open_apps() as services:
             mapping_set = await services.mappings.add_scoping_clause(
-                ctx.obj, object_type, filter_name, (attribute, operator, value)
+                ctx.obj, object_type, filter_name, (attribute, operator, value), actor=Actor.cli()
             )
         _emit_set(mapping_set, as_json)
 
@@ -243,7 +251,7 @@ def scoping_remove(
     async def body() -> None:
         async with open_apps() as services:
             mapping_set = await services.mappings.remove_scoping(
-                ctx.obj, object_type, filter_name, clause
+                ctx.obj, object_type, filter_name, clause, actor=Actor.cli()
             )
         _emit_set(mapping_set, as_json)
 
@@ -258,6 +266,9 @@ def scoping_clear(
 
     async def body() -> None:
         async with open_apps() as services:
-            _emit_set(await services.mappings.clear_scoping(ctx.obj, object_type), as_json)
+            _emit_set(
+                await services.mappings.clear_scoping(ctx.obj, object_type, actor=Actor.cli()),
+                as_json,
+            )
 
     run(body)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from scimitar.apps import ConnectionTestError, JobSettings, Scope
+from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
 from scimitar.connector.probe import ConnectionTest
@@ -46,7 +47,11 @@ def credentials(
     async def body() -> None:
         async with open_apps() as services:
             config = await services.provisioning.set_credentials(
-                key, tenant_url, Secret(token), allow_insecure_http=allow_insecure_http
+                key,
+                tenant_url,
+                Secret(token),
+                allow_insecure_http=allow_insecure_http,
+                actor=Actor.cli(),
             )
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
@@ -141,7 +146,9 @@ def settings(
             config = await services.provisioning.config(key)
             if given or groups is not None:
                 updated = _with_groups(replace(config.settings, **given), groups)
-                config = await services.provisioning.update_settings(key, updated)
+                config = await services.provisioning.update_settings(
+                    key, updated, actor=Actor.cli()
+                )
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
     run(body)
@@ -171,7 +178,7 @@ def provisioning(
         async with open_apps() as services:
             try:
                 config = await services.provisioning.set_provisioning(
-                    key, is_on=state.lower() == "on"
+                    key, is_on=state.lower() == "on", actor=Actor.cli()
                 )
             except ConnectionTestError as exc:
                 report(exc.result, as_json=as_json)

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from scimitar.apps import PrincipalType
 from scimitar.errors import ConfigError, NotFoundError
-from scimitar.portal.context import portal_of, posted, signed_in
+from scimitar.portal.context import actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 
@@ -46,7 +46,9 @@ async def gallery_add(request: Request, template_id: str, form_in: Posted) -> Re
     portal = portal_of(request)
     template = portal.apps.gallery.get(template_id)
     try:
-        app = await portal.apps.apps.add(template.id, form.text("name") or template.display_name)
+        app = await portal.apps.apps.add(
+            template.id, form.text("name") or template.display_name, actor=actor_of(session)
+        )
     except ConfigError as exc:
         return portal.render(
             request,
@@ -86,12 +88,12 @@ async def overview(request: Request, app_id: str, session: SignedIn, added: int 
 @router.post("/apps/{app_id}/delete")
 async def delete_app(request: Request, app_id: str, form_in: Posted) -> Response:
     """Delete an app (after typing its name to confirm)."""
-    _session, form = form_in
+    session, form = form_in
     portal = portal_of(request)
     app = await portal.apps.apps.get(app_id)
     if form.text("confirm") != app.name:
         raise ConfigError(f"type the app's name, {app.name!r}, to confirm deleting it")
-    await portal.apps.apps.delete(app.id)
+    await portal.apps.apps.delete(app.id, actor=actor_of(session))
     return RedirectResponse("/portal/apps", status_code=303)
 
 
@@ -143,7 +145,9 @@ async def assign(request: Request, app_id: str, form_in: Posted) -> Response:
         )
     names = {"user": principal} if kind != "group" else {"group": principal}
     try:
-        made = await portal.apps.assignments.assign(app_id, role=form.optional("role"), **names)
+        made = await portal.apps.assignments.assign(
+            app_id, role=form.optional("role"), actor=actor_of(session), **names
+        )
     except (ConfigError, NotFoundError) as exc:
         return await _users_page(request, session, app_id, status_code=400, error=str(exc))
     return await _users_page(
@@ -160,7 +164,9 @@ async def unassign(request: Request, app_id: str, form_in: Posted) -> Response:
     principal = form.text("principal")
     names = {"user": principal} if kind is PrincipalType.USER else {"group": principal}
     try:
-        await portal.apps.assignments.unassign(app_id, role=form.optional("role"), **names)
+        await portal.apps.assignments.unassign(
+            app_id, role=form.optional("role"), actor=actor_of(session), **names
+        )
     except (ConfigError, NotFoundError) as exc:
         return await _users_page(request, session, app_id, status_code=400, error=str(exc))
     return await _users_page(

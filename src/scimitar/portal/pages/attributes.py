@@ -10,7 +10,7 @@ from starlette.responses import Response
 from scimitar.apps import object_type_named
 from scimitar.apps.attributes import CUSTOM_TYPES, new_custom_attribute, type_named
 from scimitar.errors import ConfigError
-from scimitar.portal.context import portal_of, posted, signed_in
+from scimitar.portal.context import actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 
@@ -72,7 +72,9 @@ async def add(request: Request, app_id: str, kind: str, form_in: Posted) -> Resp
             is_required=form.flag("required"),
             referenced_object=form.optional("referenced_object") or None,
         )
-        await portal_of(request).apps.attributes.add(app_id, object_type, attribute)
+        await portal_of(request).apps.attributes.add(
+            app_id, object_type, attribute, actor=actor_of(session)
+        )
     except ConfigError as exc:
         return await _page(
             request, session, app_id, kind, status_code=400, error=str(exc), form=form
@@ -86,7 +88,7 @@ async def remove(request: Request, app_id: str, kind: str, form_in: Posted) -> R
     session, form = form_in
     name = form.text("name")
     try:
-        await portal_of(request).apps.attributes.remove(app_id, kind, name)
+        await portal_of(request).apps.attributes.remove(app_id, kind, name, actor=actor_of(session))
     except ConfigError as exc:
         return await _page(request, session, app_id, kind, status_code=400, error=str(exc))
     return await _page(request, session, app_id, kind, notice=f"Removed {name}.")

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from scimitar.apps.config_document import ConfigDocumentError
 from scimitar.errors import ConfigError
-from scimitar.portal.context import portal_of, posted, signed_in
+from scimitar.portal.context import actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 
@@ -69,7 +69,9 @@ async def upload(request: Request, app_id: str, form_in: Posted) -> Response:
     """Import a pasted configuration; a bad one changes nothing and lists every problem."""
     session, form = form_in
     try:
-        await portal_of(request).apps.config.import_text(app_id, form.get("document"))
+        await portal_of(request).apps.config.import_text(
+            app_id, form.get("document"), actor=actor_of(session)
+        )
     except ConfigDocumentError as exc:
         return await _page(
             request,

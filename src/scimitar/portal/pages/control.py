@@ -9,11 +9,12 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from scimitar.audit import Actor
 from scimitar.engine.control import DEFAULT_RESET, JobControl, ResetScope
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.service import build_runner
 from scimitar.errors import ConfigError, ScimitarError
-from scimitar.portal.context import Portal, portal_of, posted, signed_in
+from scimitar.portal.context import Portal, actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 
@@ -82,37 +83,39 @@ async def act(request: Request, app_id: str, action: str, form_in: Posted) -> Re
     portal = portal_of(request)
     control = _control(portal)
     try:
-        notice = await _act(portal, control, app_id, action, form)
+        notice = await _act(portal, control, app_id, action, form, actor_of(session))
     except ScimitarError as exc:
         return await _page(request, session, app_id, status_code=400, error=str(exc))
     return await _page(request, session, app_id, notice=notice)
 
 
-async def _act(portal: Portal, control: JobControl, app_id: str, action: str, form: Form) -> str:
+async def _act(
+    portal: Portal, control: JobControl, app_id: str, action: str, form: Form, actor: Actor
+) -> str:
     if action == "pause":
-        return (await control.pause(app_id)).message
+        return (await control.pause(app_id, actor=actor)).message
     if action == "start":
-        return (await control.start(app_id)).message
+        return (await control.start(app_id, actor=actor)).message
     if action == "restart":
         scopes = {scope for scope, _label in RESETS if form.flag(f"reset_{scope.value}")}
         if not scopes:
             raise ConfigError("tick at least one thing to reset, or leave the defaults ticked")
-        return (await control.restart(app_id, scopes)).message
+        return (await control.restart(app_id, scopes, actor=actor)).message
     if action == "reject":
-        result = await control.reject(app_id)
+        result = await control.reject(app_id, actor=actor)
         return f"Rejected {len(result.deletions)} held deletion(s); the accounts stay as they are."
     if action == "allow":
         held = await control.staged(app_id)
         if not held:
             raise ConfigError("no deletions are held; nothing to allow")
-        portal.keep(asyncio.create_task(_allow(control, app_id)))
+        portal.keep(asyncio.create_task(_allow(control, app_id, actor)))
         return f"Sending {len(held)} held deletion(s) in a cycle now; Current status shows it."
     raise ConfigError(f"unknown action {action!r}: use pause, start, restart, allow or reject")
 
 
-async def _allow(control: JobControl, app_id: str) -> None:
+async def _allow(control: JobControl, app_id: str, actor: Actor) -> None:
     try:
-        result = await control.allow(app_id)
+        result = await control.allow(app_id, actor=actor)
         log.info("portal_deletions_allowed", app_id=app_id, count=len(result.deletions))
     except ScimitarError as exc:
         log.warning("portal_deletions_allow_failed", app_id=app_id, error=str(exc))

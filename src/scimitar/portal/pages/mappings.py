@@ -19,7 +19,7 @@ from scimitar.mapping.flow import CompiledMappingSet
 from scimitar.mapping.mappings import AttributeMapping, FlowType, MappingSet, SourceType
 from scimitar.mapping.scoping_operators import OPERATORS
 from scimitar.mapping.values import IGNORE_FLOW
-from scimitar.portal.context import Portal, portal_of, posted, signed_in
+from scimitar.portal.context import Portal, actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 
@@ -159,7 +159,7 @@ async def mappings_page(request: Request, app_id: str, kind: str, session: Signe
 async def restore(request: Request, app_id: str, kind: str, form_in: Posted) -> Response:
     """Put the template's default mappings back (scoping filters are cleared too)."""
     session, _form = form_in
-    await portal_of(request).apps.mappings.restore_defaults(app_id)
+    await portal_of(request).apps.mappings.restore_defaults(app_id, actor=actor_of(session))
     return await _list_page(
         request,
         session,
@@ -175,7 +175,9 @@ async def remove(request: Request, app_id: str, kind: str, form_in: Posted) -> R
     session, form = form_in
     target = form.text("target")
     try:
-        await portal_of(request).apps.mappings.remove_mapping(app_id, kind, target)
+        await portal_of(request).apps.mappings.remove_mapping(
+            app_id, kind, target, actor=actor_of(session)
+        )
     except ConfigError as exc:
         return await _list_page(request, session, app_id, kind, status_code=400, error=str(exc))
     return await _list_page(
@@ -192,7 +194,9 @@ async def scoping_add(request: Request, app_id: str, kind: str, form_in: Posted)
     try:
         if not clause[0]:
             raise ConfigError("enter the source attribute the clause tests")
-        await portal_of(request).apps.mappings.add_scoping_clause(app_id, kind, name, clause)
+        await portal_of(request).apps.mappings.add_scoping_clause(
+            app_id, kind, name, clause, actor=actor_of(session)
+        )
     except ConfigError as exc:
         return await _list_page(request, session, app_id, kind, status_code=400, error=str(exc))
     return await _list_page(
@@ -211,7 +215,7 @@ async def scoping_remove(request: Request, app_id: str, kind: str, form_in: Post
     number = form.integer("clause", "Clause", minimum=1)
     try:
         await portal_of(request).apps.mappings.remove_scoping(
-            app_id, kind, form.text("filter_name"), number
+            app_id, kind, form.text("filter_name"), number, actor=actor_of(session)
         )
     except ConfigError as exc:
         return await _list_page(request, session, app_id, kind, status_code=400, error=str(exc))
@@ -268,7 +272,9 @@ async def save_mapping(request: Request, app_id: str, kind: str, form_in: Posted
     session, form = form_in
     try:
         edit = edit_from_form(form)
-        await portal_of(request).apps.mappings.set_mapping(app_id, kind, edit)
+        await portal_of(request).apps.mappings.set_mapping(
+            app_id, kind, edit, actor=actor_of(session)
+        )
     except ScimitarError as exc:
         return await _edit_page(
             request,

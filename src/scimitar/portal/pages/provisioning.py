@@ -17,9 +17,10 @@ from starlette.responses import Response
 from scimitar.apps import ConnectionTestError, JobConfig, JobSettings, Scope
 from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import validate_tenant_url
+from scimitar.audit import Actor
 from scimitar.connector.probe import ConnectionTest
 from scimitar.errors import ConfigError
-from scimitar.portal.context import Portal, portal_of, posted, signed_in
+from scimitar.portal.context import Portal, actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
 from scimitar.portal.session import Session
 from scimitar.secrets import Secret
@@ -157,7 +158,7 @@ async def save(request: Request, app_id: str, form_in: Posted) -> Response:
     portal = portal_of(request)
     config = await portal.apps.provisioning.config(app_id)
     try:
-        config, notice = await _save(portal, config, form)
+        config, notice = await _save(portal, config, form, actor_of(session))
     except ConnectionTestError as exc:
         saved = await portal.apps.provisioning.config(app_id)
         return await _page(
@@ -182,7 +183,9 @@ async def save(request: Request, app_id: str, form_in: Posted) -> Response:
     return await _page(request, session, config, notice=notice)
 
 
-async def _save(portal: Portal, config: JobConfig, form: Form) -> tuple[JobConfig, str]:
+async def _save(
+    portal: Portal, config: JobConfig, form: Form, actor: Actor
+) -> tuple[JobConfig, str]:
     service = portal.apps.provisioning
     settings = settings_from_form(form, config.settings)
     validate_settings(settings, config.template)
@@ -197,11 +200,12 @@ async def _save(portal: Portal, config: JobConfig, form: Form) -> tuple[JobConfi
         raise ConfigError("enter the Tenant URL and Secret Token before turning provisioning On")
     if url and (token or url != config.tenant_url):
         # The service refuses a new URL without the token: a saved one stays with its URL.
-        await service.set_credentials(config.app.id, url, Secret(token) if token else None)
+        secret = Secret(token) if token else None
+        await service.set_credentials(config.app.id, url, secret, actor=actor)
     if settings != config.settings:
-        await service.update_settings(config.app.id, settings)
+        await service.update_settings(config.app.id, settings, actor=actor)
     if wants_on != config.is_on:
-        await service.set_provisioning(config.app.id, is_on=wants_on)
+        await service.set_provisioning(config.app.id, is_on=wants_on, actor=actor)
     saved = await service.config(config.app.id)
     state = "On: the first cycle starts shortly" if saved.is_on else "Off"
     return saved, f"Saved. Provisioning is {state}."
