@@ -85,7 +85,7 @@ async def fresh_state(world: World) -> TargetState:
         name, url, Secret(token), actor=Actor.cli("tests")
     )
     await world.apps.provisioning.save_mappings(
-        twin, dict(config.mappings), actor=Actor.cli("tests")
+        twin, dict(config.mappings), actor=Actor.cli("tests"), action="mappings.import"
     )
     await world.apps.provisioning.update_settings(name, config.settings, actor=Actor.cli("tests"))
     assignments = await world.apps.assignments.list(world.app_name)
