@@ -66,15 +66,15 @@ async def test_a_new_password_ends_password_sessions_only(database: Database) ->
 
 async def test_ending_sessions_is_audited_with_the_change(database: Database) -> None:
     auth = AdminAuth(database)
-    await auth.set_password("the first passphrase")
-    made, _key = await auth.keys.create("ci")
+    await auth.set_password("the first passphrase", actor=Actor.cli("tests"))
+    made, _key = await auth.keys.create("ci", actor=Actor.cli("tests"))
     await auth.sessions.start(SessionMethod.PASSWORD)
     await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
     await auth.sessions.start(SessionMethod.KEY, key_id=made.id, key_name=made.name)
-    await auth.set_password("the second passphrase")
-    await auth.keys.revoke("ci")
-    await auth.keys.create("unused")
-    await auth.keys.revoke("unused")  # no sessions: nothing to record
+    await auth.set_password("the second passphrase", actor=Actor.cli("tests"))
+    await auth.keys.revoke("ci", actor=Actor.cli("tests"))
+    await auth.keys.create("unused", actor=Actor.cli("tests"))
+    await auth.keys.revoke("unused", actor=Actor.cli("tests"))  # no sessions: nothing to record
     page = await AuditLog(database).query(AuditQuery(action="session"))
     recorded = [(r.object, r.after) for r in reversed(page.records)]
     assert recorded == [

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from scimitar.audit import Actor
 from scimitar.engine.escrows import retry_delay
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.settings import Settings
@@ -102,7 +103,9 @@ async def test_escrows_that_wait_for_nothing_are_pruned_when_a_cycle_completes(
         await world.user("ada")
         config = await world.apps.provisioning.config(world.app_name)
         await world.apps.provisioning.update_settings(
-            world.app_name, replace(config.settings, disabled_object_types=frozenset({"Group"}))
+            world.app_name,
+            replace(config.settings, disabled_object_types=frozenset({"Group"})),
+            actor=Actor.cli("tests"),
         )
         now = world.clock()
         row = {

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from scimitar.apps import Scope
+from scimitar.audit import Actor
 from scimitar.connector.transport import (
     AiohttpTransport,
     Transport,
@@ -62,7 +63,7 @@ async def world(
     async with world_for(database, settings, transport_factory=factory) as world:
         config = await world.apps.provisioning.config(world.app_name)
         await world.apps.provisioning.update_settings(
-            world.app_name, replace(config.settings, scope=Scope.ALL)
+            world.app_name, replace(config.settings, scope=Scope.ALL), actor=Actor.cli("tests")
         )
         yield world
 

@@ -152,7 +152,7 @@ async def test_unassigned_groups_over_the_threshold_are_held(world: World) -> No
     assert [(row.object_type, row.action) for row in held] == [("Group", "delete")] * 2
     assert (await world.status()).state == "quarantined"
 
-    allowed = await world.control().allow(world.app_name)
+    allowed = await world.control().allow(world.app_name, actor=Actor.cli("tests"))
 
     assert allowed.cycle is not None
     assert allowed.cycle.counts.get("delete") == 2

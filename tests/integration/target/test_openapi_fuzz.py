@@ -25,6 +25,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from scimitar.app import create_app
+from scimitar.audit import Actor
 from scimitar.settings import Settings
 from scimitar.store import open_database
 from scimitar.target.tenants import TenantService
@@ -72,7 +73,9 @@ async def _tenants(settings: Settings) -> dict[str, tuple[str, str]]:
     try:
         made = {}
         for profile in _PROFILES:
-            tenant, token = await TenantService(database).create(f"fuzz-{profile}", profile)
+            tenant, token = await TenantService(database).create(
+                f"fuzz-{profile}", profile, actor=Actor.cli("tests")
+            )
             made[profile] = (tenant.id, token)
     finally:
         await database.dispose()
