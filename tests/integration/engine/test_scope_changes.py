@@ -165,18 +165,24 @@ async def test_rejected_group_deletions_come_back_while_the_groups_stay_unassign
 ) -> None:
     for n in range(3):
         (upn,) = await _team(world, f"Team {n}", [f"member{n}"])
-        await world.apps.assignments.assign(world.app_name, user=upn, role="User")
-        await world.apps.assignments.assign(world.app_name, group=f"Team {n}", role="User")
+        await world.apps.assignments.assign(
+            world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+        )
+        await world.apps.assignments.assign(
+            world.app_name, group=f"Team {n}", role="User", actor=Actor.cli("tests")
+        )
     config = await world.apps.provisioning.config(world.app_name)
     await world.apps.provisioning.update_settings(
-        world.app_name, replace(config.settings, delete_threshold=2)
+        world.app_name, replace(config.settings, delete_threshold=2), actor=Actor.cli("tests")
     )
     await _cycle(world, "initial")
     for n in range(3):
-        await world.apps.assignments.unassign(world.app_name, group=f"Team {n}", role=None)
+        await world.apps.assignments.unassign(
+            world.app_name, group=f"Team {n}", role=None, actor=Actor.cli("tests")
+        )
     await _cycle(world)
 
-    await world.control().reject(world.app_name)
+    await world.control().reject(world.app_name, actor=Actor.cli("tests"))
     counts = await _cycle(world)
 
     # As for users (docs/provisioning.md): fix the assignments, or they are held again.
