@@ -4,10 +4,11 @@ Two dialects, chosen per app (DESIGN.md "Dialects"):
 
 - ``rfc`` — what Entra sends with ``aadOptscim062020``: lowercase ops, JSON booleans, several
   single-valued replaces coalesced into one path-less ``replace`` keyed by attribute paths,
-  member removal by a ``members[value eq "id"]`` path.
+  member removal by a ``members[value eq "id"]`` path. Every value has the type RFC 7643 gives
+  its attribute: the enterprise ``manager`` is complex (§4.3), so it goes as ``{"value": id}``.
 - ``entra`` — the default ``scim`` job, byte for byte: ``Add``/``Replace``/``Remove``, one op
   per path, ``"True"``/``"False"`` strings, members as ``{"$ref": null, "value": id}`` lists,
-  removal by value list, the Microsoft ADSCIM URN on group creation.
+  removal by value list, the Microsoft ADSCIM URN on group creation, the manager as a bare id.
 
 Every quirk is a field of :class:`Dialect`, so no function tests a dialect's name. All are pure,
 including the bodies Entra never sends: full-replace PUT and Bulk (RFC 7644 §3.5.1, §3.7).
@@ -72,6 +73,8 @@ class Dialect:
         is_app_role_text: A single app role goes in PATCH as a JSON-encoded string.
         group_schemas: Extra schema URNs on group creation.
         lists_custom_extensions: ``schemas`` names custom extension URNs used in a create.
+        is_manager_complex: The enterprise ``manager`` goes as ``{"value": id}`` (RFC 7643
+            §4.3 defines it complex), not as the bare id Entra sends.
     """
 
     name: str
@@ -84,6 +87,7 @@ class Dialect:
     is_app_role_text: bool
     group_schemas: tuple[str, ...]
     lists_custom_extensions: bool
+    is_manager_complex: bool
 
     def op(self, name: Literal["add", "replace", "remove"]) -> str:
         """The ``op`` member as this dialect spells it."""
@@ -101,6 +105,7 @@ RFC = Dialect(
     is_app_role_text=False,
     group_schemas=(),
     lists_custom_extensions=True,
+    is_manager_complex=True,
 )
 ENTRA = Dialect(
     name="entra",
@@ -113,6 +118,7 @@ ENTRA = Dialect(
     is_app_role_text=True,
     group_schemas=(MICROSOFT_GROUP,),
     lists_custom_extensions=False,
+    is_manager_complex=False,
 )
 DIALECTS: Mapping[str, Dialect] = {RFC.name: RFC, ENTRA.name: ENTRA}
 
@@ -172,7 +178,7 @@ def _operation(change: AttributeChange, dialect: Dialect, is_assertive: bool) ->
     if change.new_value is None:
         removal: _Body = {"op": dialect.op("remove"), "path": change.path}
         if dialect.is_remove_with_value and change.old_value is not None:
-            removal["value"] = _wire(change.old_value, dialect)
+            removal["value"] = _wire(change.old_value, dialect, change.path)
         return removal
     value = change.new_value
     if is_assertive or change.old_value is None:
@@ -181,16 +187,29 @@ def _operation(change: AttributeChange, dialect: Dialect, is_assertive: bool) ->
         name, value = "add", [v for v in value if v not in _listed(change.old_value)]
     else:
         name = "replace"
-    return {"op": dialect.op(name), "path": change.path, "value": _wire(value, dialect)}
+    return {
+        "op": dialect.op(name),
+        "path": change.path,
+        "value": _wire(value, dialect, change.path),
+    }
 
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _wire(value: Any, dialect: Dialect) -> Any:
+def _wire(value: Any, dialect: Dialect, path: str) -> Any:
     if isinstance(value, bool) and dialect.is_boolean_text:
         return "True" if value else "False"
+    if path.lower() == MANAGER_PATH.lower():
+        return _manager_value(value, dialect)
+    return value
+
+
+def _manager_value(value: Any, dialect: Dialect) -> Any:
+    """The enterprise ``manager`` as the dialect writes it: ``{"value": id}`` or the bare id."""
+    if dialect.is_manager_complex and isinstance(value, str):
+        return {"value": value}
     return value
 
 
@@ -256,7 +275,8 @@ def manager_body(
         removal = f"manager[value eq {render_value(current)}]" if is_enterprise else path
         return patch_request([{"op": dialect.op("remove"), "path": removal}])
     name: Literal["add", "replace"] = "add" if current is None else "replace"
-    return patch_request([{"op": dialect.op(name), "path": path, "value": manager_id}])
+    value = _manager_value(manager_id, dialect) if is_enterprise else manager_id
+    return patch_request([{"op": dialect.op(name), "path": path, "value": value}])
 
 
 def app_role_operation(assignment: Mapping[str, Any], dialect: Dialect) -> _Body:
@@ -358,6 +378,12 @@ def _with_envelope(
     resource: Mapping[str, Any], resource_type: str, core: list[str], dialect: Dialect
 ) -> _Body:
     attributes = {k: v for k, v in resource.items() if k.lower() not in ("schemas", "id", "meta")}
+    for key, extension in attributes.items():
+        if key.lower() == ENTERPRISE_USER.lower() and isinstance(extension, dict):
+            attributes[key] = {
+                name: _manager_value(v, dialect) if name.lower() == "manager" else v
+                for name, v in extension.items()
+            }
     schemas = core + [urn for urn in _extensions(attributes, dialect) if urn not in core]
     return {"schemas": schemas, **attributes, "meta": {"resourceType": resource_type}}
 

@@ -270,3 +270,18 @@ def test_manager_goes_to_the_path_the_mapping_targets() -> None:
     cleared = manager_body(None, ENTRA, current="m-2", path=path)
     assert cleared is not None
     assert cleared["Operations"] == [{"op": "Remove", "path": path}]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "wire"), [(RFC, {"value": "m-3"}), (ENTRA, "m-3")], ids=["rfc", "entra"]
+)
+def test_a_bare_manager_id_is_complex_only_in_rfc_wherever_it_is_written(
+    dialect: Dialect, wire: Any
+) -> None:
+    [operation] = patch_operations([AttributeChange(MANAGER_PATH, None, "m-3")], dialect)
+    assert operation["value"] == wire
+    body = create_user_body({"userName": "a", ENTERPRISE: {"manager": "m-3"}}, dialect)
+    assert body[ENTERPRISE]["manager"] == wire
+    value_path = f"{MANAGER_PATH}.value"
+    [bare] = patch_operations([AttributeChange(value_path, None, "m-3")], dialect)
+    assert bare["value"] == "m-3"
