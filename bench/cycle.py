@@ -51,6 +51,7 @@ import aiohttp
 from scimitar.apps import Apps, Scope
 from scimitar.apps.provisioning import INTERACTIVE_TIMEOUTS
 from scimitar.connector.transport import AiohttpTransport, TransportRequest, TransportResponse
+from scimitar.directory.errors import ImportRejectedError
 from scimitar.directory.model import User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.cycle import Progress
@@ -318,7 +319,10 @@ async def change_users(data_dir: Path, users: list[User], count: int, tag: str) 
             }
             for user in random.Random(tag).sample(users, count)
         ]
-        await DirectoryService(database).import_text(json.dumps(rows), "json")
+        try:
+            await DirectoryService(database).import_text(json.dumps(rows), "json")
+        except ImportRejectedError as exc:
+            raise SystemExit(f"changing {count} users: {exc}: {exc.problems[:3]}") from exc
     finally:
         await database.dispose()
 

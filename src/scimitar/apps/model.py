@@ -16,7 +16,7 @@ from typing import Any
 
 from scimitar.apps.attributes import CustomAttributes, TargetAttributeDefinition, attribute_list
 from scimitar.connector.discovery import Discovery
-from scimitar.gallery.schema import DEFAULT_ACCESS, Dialect, UpdateMethod
+from scimitar.gallery.schema import DEFAULT_ACCESS, Dialect, MatchingMethod, UpdateMethod
 from scimitar.gallery.template import AppTemplate
 from scimitar.mapping.mappings import MappingSet
 
@@ -146,11 +146,13 @@ class ConnectorOptions:
         bulk_max_operations: Most operations per Bulk request.
         is_filter_supported: Whether matching can query ``filter=``.
         group_members_max_per_request: Most member changes per request.
-        is_listing_match: Match in initial cycles by listing the app's objects once.
+        matching: How initial cycles match: ``listing`` for a template's ``matchByListing``
+            or an app without filters, else the template's ``matching``.
         bulk_max_payload_size: Most bytes of one Bulk request (discovery's
             ``bulk.maxPayloadSize``), when the app says.
         is_group_created_with_members: A new group's ``POST`` carries its first members
             (at most ``group_members_max_per_request``); the rest follow in PATCHes.
+        filter_or_max_terms: Most ``eq`` terms one filter may join with ``or`` (None: never).
     """
 
     update_method: UpdateMethod
@@ -158,9 +160,10 @@ class ConnectorOptions:
     bulk_max_operations: int | None
     is_filter_supported: bool
     group_members_max_per_request: int | None
-    is_listing_match: bool = False
+    matching: MatchingMethod = MatchingMethod.PER_OBJECT
     bulk_max_payload_size: int | None = None
     is_group_created_with_members: bool = False
+    filter_or_max_terms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,12 +220,22 @@ class JobConfig:
             bulk_max = min(bulk_max or found.bulk_max_operations, found.bulk_max_operations)
         use_bulk = quirks.bulk.is_used and (found is None or found.bulk is not False)
         is_filter = quirks.is_filter_supported and (found is None or found.filter is not False)
+        matching = quirks.matching
+        if quirks.match_by_listing or not is_filter:
+            matching = MatchingMethod.LISTING
+        or_terms = quirks.filter_or_max_terms
+        if matching is MatchingMethod.FILTER_BATCHES and or_terms is None:
+            matching = MatchingMethod.PER_OBJECT  # no `or` the app is known to answer
         return ConnectorOptions(
-            update, use_bulk, bulk_max, is_filter,
+            update,
+            use_bulk,
+            bulk_max,
+            is_filter,
             quirks.group_members_max_per_request or DEFAULT_GROUP_MEMBERS_PER_REQUEST,
-            quirks.match_by_listing or not is_filter,
+            matching,
             bulk_max_payload_size=found.bulk_max_payload_size if found is not None else None,
             is_group_created_with_members=quirks.group_members_on_create,
+            filter_or_max_terms=or_terms,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -42,6 +42,7 @@ __all__ = [
     "dialect_named",
     "disable_body",
     "enable_body",
+    "is_manager_path",
     "manager_body",
     "member_patch_bodies",
     "patch_body",
@@ -342,20 +343,40 @@ def _member_values(members: list[str], dialect: Dialect) -> list[_Body]:
     return [{"value": m} for m in members]
 
 
+def is_manager_path(path: str) -> bool:
+    """Whether ``path`` is the enterprise ``manager`` (or its ``value``), which a create can
+    carry as RFC 7643 §4.3 defines it (``"manager": {"value": "<target id>"}``)."""
+    lowered = path.lower()
+    return lowered in (MANAGER_PATH.lower(), f"{MANAGER_PATH}.value".lower())
+
+
 def create_user_body(
-    resource: Mapping[str, Any], dialect: Dialect, *, references: Iterable[str] = ()
+    resource: Mapping[str, Any],
+    dialect: Dialect,
+    *,
+    references: Iterable[str] = (),
+    manager_id: str | None = None,
 ) -> _Body:
     """The POST /Users body (spec §1.6 "Create").
 
-    References (the manager) are left out: Entra creates users first and sets references in a
-    later PATCH once the referenced object has a target id (spec §2.7).
+    References (the manager) are left out: they hold source ids, and the app knows target
+    ids. Entra creates users first and sets references in a later PATCH (spec §2.7); when the
+    manager's target id is known already (the manager was created first), it goes in the
+    create as ``manager_id`` and no PATCH is needed.
 
     Args:
         resource: ``MappingResult.resource``.
         dialect: The request dialect.
         references: Target paths holding references (``MappingResult.references`` keys).
+        manager_id: The manager's target id, to send in the create.
     """
     body = _without_paths(resource, references)
+    if manager_id is not None:
+        extension = body.get(ENTERPRISE_USER)
+        body[ENTERPRISE_USER] = {
+            **(extension if isinstance(extension, dict) else {}),
+            "manager": {"value": manager_id},
+        }
     return _with_envelope(body, "User", [CORE_USER], dialect)
 
 

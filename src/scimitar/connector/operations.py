@@ -132,6 +132,38 @@ class TargetOperations:
         document = await self._json("GET", _collection(object_type), params=params)
         return _resources(document, self.client.url_for(_collection(object_type), params))
 
+    async def query(
+        self, object_type: str, filter_text: str, *, count: int
+    ) -> tuple[int | None, list[dict[str, Any]]]:
+        """One page of the resources a filter selects: (``totalResults``, ``Resources``).
+
+        Groups come without members (spec §1.7). ``totalResults`` is ``None`` when absent.
+        """
+        params = {"filter": filter_text, "startIndex": "1", "count": str(count)}
+        if object_type == "Group":
+            params.update(_MEMBERS)
+        path = _collection(object_type)
+        document = await self._json("GET", path, params=params)
+        resources = _resources(document, self.client.url_for(path, params))
+        total = document.get("totalResults")
+        if isinstance(total, int) and not isinstance(total, bool):
+            return total, resources
+        return None, resources
+
+    async def total(self, object_type: str) -> int | None:
+        """How many resources of a type the app holds: ``totalResults`` of a one-item page.
+
+        ``count=1`` rather than ``count=0`` (RFC 7644 §3.4.2.4 allows 0, but apps that read it
+        as "the default page size" are common). ``None`` when the answer has no count.
+        """
+        path = _collection(object_type)
+        params = _page_params(object_type, 1, 1, None)
+        document = await self._json("GET", path, params=params)
+        total = document.get("totalResults") if isinstance(document, dict) else None
+        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+            return total
+        return None
+
     async def list_all(
         self,
         object_type: str,

@@ -222,12 +222,12 @@ def _csv_problem(exc: csv.Error, start: int, end: int) -> ImportProblem:
     if "unexpected end of data" in reason:
         message = (
             "a quoted cell opened on this row is never closed (the file ends inside it); "
-            "close the quote, or double a quote that is part of the text (\"\")"
+            'close the quote, or double a quote that is part of the text ("")'
         )
     elif "expected after" in reason:
         message = (
             f"a quote closes a cell but the cell goes on (line {end}); an earlier quote may "
-            "be unclosed: close it, or double a quote that is part of the text (\"\")"
+            'be unclosed: close it, or double a quote that is part of the text ("")'
         )
     else:
         message = f"malformed CSV ({reason}); save the file as UTF-8 CSV and import it again"

@@ -138,6 +138,14 @@ class SourceDirectory(Protocol):
         """
         ...
 
+    async def read_managers(self) -> list[tuple[str, str | None]]:
+        """Every user's objectId and its manager's objectId (soft-deleted users included).
+
+        Ids only, in one read: an initial cycle orders its creates by it, managers before
+        their reports, so that a report's create can carry its manager.
+        """
+        ...
+
     async def read_groups(
         self,
         cursor: str | None = None,

@@ -106,6 +106,7 @@ _READ_USERS_BY_ID = (
     "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE object_id > :after "
     "ORDER BY object_id LIMIT :limit"
 )
+_READ_MANAGERS = "SELECT object_id, manager_id FROM directory_user ORDER BY object_id"
 _READ_USERS_BY_ID_LIVE = (
     "SELECT seq, object_id, data, deleted_at FROM directory_user WHERE object_id > :after "
     "AND deleted_at IS NULL ORDER BY object_id LIMIT :limit"
@@ -226,6 +227,12 @@ class SQLDirectory:
         if len(rows) <= limit:
             return Page(users, None)
         return Page(users, users[-1].object_id if by_id else str(rows[limit - 1][0]))
+
+    async def read_managers(self) -> list[tuple[str, str | None]]:
+        """Every user's objectId and manager's objectId, in objectId (see SourceDirectory)."""
+        async with self._database.fast_read() as conn:
+            rows = await conn.fetch_all(_READ_MANAGERS, {})
+        return [(str(object_id), manager_id) for object_id, manager_id in rows]
 
     async def read_groups(
         self,

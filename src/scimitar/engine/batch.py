@@ -1,6 +1,6 @@
 """Faster than Entra where the app allows it: match by listing, export in Bulk requests.
 
-- In an initial cycle against an app whose template says so (``matchByListing``), the app's
+- In an initial cycle matching by listing (:mod:`scimitar.engine.matchchoice`), the app's
   objects are read once, in pages, into an index of their matching values; matching then asks
   the index instead of sending one filter query per object (spec §2.2 semantics unchanged).
 - When the app offers Bulk and the template uses it, a page's creates, updates, disables,
@@ -41,10 +41,10 @@ from scimitar.engine.objects import (
 )
 from scimitar.engine.planning import link_after
 from scimitar.engine.steps import decision_step
-from scimitar.errors import JobError, RetryableError, SyncError
+from scimitar.errors import JobError, SyncError
 from scimitar.mapping.flow import CompiledMappingSet
 
-__all__ = ["IndexedPort", "TargetIndex", "execute_page", "indexed_port"]
+__all__ = ["IndexedPort", "TargetIndex", "execute_page"]
 
 log = structlog.get_logger("scimitar.engine")
 
@@ -61,6 +61,11 @@ class TargetIndex:
     def __init__(self, object_type: str, paths: Sequence[str]) -> None:
         self.object_type = object_type
         self._by_path: dict[str, dict[str, list[str]]] = {p: defaultdict(list) for p in paths}
+
+    @classmethod
+    def empty(cls, object_type: str, mapping: CompiledMappingSet) -> TargetIndex:
+        """The index of an app that holds no object of the type."""
+        return cls(object_type, [m.target for m in mapping.matching_mappings])
 
     @classmethod
     async def read(cls, port: Any, object_type: str, mapping: CompiledMappingSet) -> TargetIndex:
@@ -122,24 +127,6 @@ class IndexedPort:
 
     async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
         return await self._port.bulk(operations)
-
-
-async def indexed_port(ctx: CycleContext, port: TargetPort) -> TargetPort:
-    """A port whose matching reads an index of the app's users and groups, built now.
-
-    When the app keeps failing the listing (after the connector's retries), matching falls
-    back to one filter query per object for that type: slower, never wrong.
-    """
-    indexes = {}
-    for object_type in ("User", "Group"):
-        if ctx.handles(object_type):
-            try:
-                indexes[object_type] = await TargetIndex.read(
-                    port, object_type, ctx.mappings[object_type]
-                )
-            except RetryableError as exc:
-                log.warning("listing_match_unavailable", object_type=object_type, error=str(exc))
-    return IndexedPort(port, indexes)
 
 
 def _operation(ctx: CycleContext, item: Prepared) -> BulkOperation | None:

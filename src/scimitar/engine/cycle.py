@@ -20,7 +20,7 @@ from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate, ondemand_lease
-from scimitar.engine.batch import execute_page, indexed_port
+from scimitar.engine.batch import execute_page
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import EventSink, LogSink
@@ -33,6 +33,15 @@ from scimitar.engine.groupphase import GroupPhase
 from scimitar.engine.guard import CyclePausedError, JobGuard
 from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
+from scimitar.engine.managerorder import (
+    MANAGER_ORDER,
+    ManagersAhead,
+    export_with_managers,
+    managers_ahead,
+    orders_by_manager,
+    user_pages,
+)
+from scimitar.engine.matchchoice import matching_port
 from scimitar.engine.memberships import (
     export_manager,
     manager_path,
@@ -197,7 +206,7 @@ class CycleRunner:
                 "kind": "initial",
                 "phase": "users",
                 "cursor": None,
-                "order": "id",
+                "order": self._user_order(ctx),
                 "watermark": await self._directory.current_watermark(),
             }
         else:
@@ -216,6 +225,10 @@ class CycleRunner:
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
         return cycle, resume
+
+    def _user_order(self, ctx: CycleContext) -> str:
+        """How a new initial cycle reads its users (kept in its resume point)."""
+        return MANAGER_ORDER if orders_by_manager(ctx) else "id"
 
     async def _guarded(self, run: Run, state: jobstate.JobState) -> CycleSummary:
         started = time.monotonic()
@@ -251,9 +264,9 @@ class CycleRunner:
     # -- initial cycle -------------------------------------------------------------------
 
     async def _initial(self, run: Run) -> str:
-        if run.ctx.options.is_listing_match:
-            run.port = await self._indexed(run)
         users, groups = await self._directory.count_objects()
+        run.port, choices = await matching_port(run.ctx, run.port, {"User": users, "Group": groups})
+        run.progress.matching = {c.object_type: c.method.value for c in choices}
         run.progress.total = users + (groups if run.ctx.handles("Group") else 0)
         if run.resume.get("phase") == "users":
             await self._all_users(run)
@@ -275,40 +288,36 @@ class CycleRunner:
         """After a resume the earlier pages' references are not in memory: map users again."""
         run.managers[:] = await managers_from_directory(run.ctx, self._directory, self._page_size)
 
-    async def _indexed(self, run: Run) -> TargetPort:
-        """Read the app's objects once, so matching needs no query per object."""
-        return await indexed_port(run.ctx, run.port)
-
     async def _all_users(self, run: Run) -> None:
         """Every user in objectId order, a page at a time, several pages in flight.
 
         While the app works on the pages in flight, the engine reads and prepares the next, so
-        the engine's and the app's work overlap. Pages are saved strictly in order, each with
+        the engine's and the app's work overlap (in manager order where creates can carry the
+        manager: :mod:`scimitar.engine.managerorder`). Pages are saved strictly in order, each with
         the cursor after it in the same transaction, so a kill at any point resumes from the
         last saved page and creates nothing twice. Reading in objectId order makes the links
         (keyed by source id) and the app's ``externalId`` index grow at one end rather than at
         random places. A cycle started by an earlier version (no ``order`` in its resume state)
         goes on in the order it began with.
         """
-        cursor = run.resume.get("cursor")
-        by_id = run.resume.get("order") == "id"
+        ahead = managers_ahead(self._db, run)
         pending: list[tuple[asyncio.Future[list[Outcome]], str | None]] = []
         try:
-            while True:
-                page = await self._directory.read_users(cursor, self._page_size, by_id=by_id)
-                users = {u.object_id: u for u in page.items}
-                sending = asyncio.ensure_future(self._send_users(run, users, {}))
-                pending.append((sending, page.cursor))
-                cursor = page.cursor
+            async for users, cursor in user_pages(self._directory, run.resume, self._page_size):
+                if ahead is not None:
+                    ahead.register(users)
+                sending = asyncio.ensure_future(self._send_users(run, users, {}, ahead))
+                pending.append((sending, cursor))
                 while pending and (len(pending) >= _USER_PAGES_IN_FLIGHT or cursor is None):
                     sent, after = pending.pop(0)
                     try:
-                        await self._save_users(run, await sent, after)
+                        outcomes = await sent
+                        await self._save_users(run, outcomes, after)
                     except CyclePausedError:
                         await self._drain(run, pending)
                         raise
-                if cursor is None:
-                    return
+                    if ahead is not None:
+                        ahead.saved_page()
         finally:
             for sent, _after in pending:
                 sent.cancel()
@@ -413,7 +422,11 @@ class CycleRunner:
         await self._persist(run, outcomes, run.progress.phase)
 
     async def _send_users(
-        self, run: Run, users: Mapping[str, User], kinds: Mapping[str, ChangeKind | None]
+        self,
+        run: Run,
+        users: Mapping[str, User],
+        kinds: Mapping[str, ChangeKind | None],
+        ahead: ManagersAhead | None = None,
     ) -> list[Outcome]:
         """Plan and send one page of users; returns the outcomes, not yet saved."""
         ids = run.first_visits(list(dict.fromkeys([*users, *kinds])))
@@ -429,8 +442,12 @@ class CycleRunner:
             prepared.append(
                 prepare_user(run.ctx, source_id, user, links.get(source_id), kind, change_id)
             )
-        outcomes = await self._export(run, prepared)
         path = manager_path(run.ctx)
+        if ahead is not None and path is not None:
+            run.admit(prepared)
+            outcomes = await export_with_managers(run, ahead, prepared, path)
+        else:
+            outcomes = await self._export(run, prepared)
         run.touch_users(o.source_id for o in outcomes if o.count != "skip")
         for outcome in outcomes:
             if outcome.is_mapped and path is not None and outcome.count != "failure":

@@ -189,9 +189,7 @@ class ProvisioningLogStore:
         Raises:
             NotFoundError: The app has no record with this id.
         """
-        statement = select(*_RECORD_COLUMNS).where(
-            LOG.c.app_id == app_id, LOG.c.id == record_id
-        )
+        statement = select(*_RECORD_COLUMNS).where(LOG.c.app_id == app_id, LOG.c.id == record_id)
         async with self._database.read() as conn:
             row = (await conn.execute(statement)).first()
         if row is None:

@@ -349,6 +349,8 @@ def created_link(prepared: Prepared, body: Mapping[str, Any], target_id: str) ->
     if prepared.object_type == "Group" and isinstance(body.get("members"), list):
         # The members it was created with, as the member PATCHes record them.
         exported[MEMBERS_KEY] = [str(m["value"]) for m in body["members"]]
+    if prepared.manager_target is not None:
+        exported["manager"] = prepared.manager_target  # as the reference phase records it
     return (
         Create(),
         (prepared.object_type, prepared.source_id, Link(target_id, exported)),
@@ -363,7 +365,12 @@ def create_body(ctx: CycleContext, prepared: Prepared) -> dict[str, Any]:
     if prepared.object_type == "Group":
         resource = {k: v for k, v in result.resource.items() if k != "members"}
         return create_group_body(resource, ctx.dialect, prepared.members)
-    return create_user_body(result.resource, ctx.dialect, references=tuple(result.references))
+    return create_user_body(
+        result.resource,
+        ctx.dialect,
+        references=tuple(result.references),
+        manager_id=prepared.manager_target,
+    )
 
 
 async def _find(

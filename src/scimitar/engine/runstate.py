@@ -42,6 +42,8 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     #: Objects an initial cycle will read (counted before it starts); ``None`` when unknown.
     total: int | None = None
+    #: How an initial cycle matches each object type (``listing``, ``perObject``...).
+    matching: dict[str, str] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -66,6 +68,8 @@ class Progress:
         }
         if self.total is not None:
             shown["total"] = self.total
+        if self.matching:
+            shown["matching"] = dict(self.matching)
         return shown
 
 

@@ -79,6 +79,8 @@ class Prepared:
     #: A group to create: the member target ids its ``POST`` carries (template quirk
     #: ``groupMembersOnCreate``); the others follow in member PATCHes.
     members: tuple[str, ...] = ()
+    #: The manager's target id, when known before the user is created: the create carries it.
+    manager_target: str | None = None
 
 
 @dataclass(frozen=True)

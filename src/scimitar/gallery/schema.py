@@ -22,6 +22,7 @@ __all__ = [
     "BulkQuirk",
     "Dialect",
     "Logo",
+    "MatchingMethod",
     "OAuth2Spec",
     "ObjectSpec",
     "Quirks",
@@ -47,6 +48,23 @@ class Dialect(StrEnum):
 
     RFC = "rfc"
     ENTRA = "entra"
+
+
+class MatchingMethod(StrEnum):
+    """How an initial cycle matches directory objects to the app's (``quirks.matching``).
+
+    - ``auto``: decided per cycle and object type from the app's ``totalResults`` (the first
+      page of a listing) against the objects in scope: the listing when it costs no more
+      requests than the queries would, else the queries (batched where the app takes ``or``).
+    - ``listing``: read the app's objects once, in pages.
+    - ``filterBatches``: ``attr eq "a" or attr eq "b" ...``, ``filterOrMaxTerms`` at a time.
+    - ``perObject``: one filter query per object, as Entra does.
+    """
+
+    AUTO = "auto"
+    LISTING = "listing"
+    FILTER_BATCHES = "filterBatches"
+    PER_OBJECT = "perObject"
 
 
 class UpdateMethod(StrEnum):
@@ -162,8 +180,11 @@ class Quirks(_Model):
         is_delete_soft: Whether ``DELETE`` only deactivates (Slack) rather than deletes.
         group_list_includes_members: Whether ``GET /Groups`` returns members unasked.
         group_members_max_returned: Most members a group GET returns.
-        match_by_listing: In an initial cycle, match by reading the app's users once, in
-            pages, instead of one filter query per user (Scimitar's speed-up over Entra).
+        match_by_listing: Legacy spelling of ``matching: listing``.
+        matching: How initial cycles match (:class:`MatchingMethod`); ``auto`` by default.
+        filter_or_max_terms: Most ``eq`` terms the app answers joined by ``or`` in one filter
+            (RFC 7644 §3.4.2.2); unset when the app is not known to take ``or``, so matching
+            never sends one.
     """
 
     update_method: UpdateMethod = UpdateMethod.PATCH
@@ -178,6 +199,8 @@ class Quirks(_Model):
     group_list_includes_members: bool = True
     group_members_max_returned: int | None = Field(default=None, ge=1)
     match_by_listing: bool = Field(default=False, alias="matchByListing")
+    matching: MatchingMethod = MatchingMethod.AUTO
+    filter_or_max_terms: int | None = Field(default=None, ge=2, le=1000, alias="filterOrMaxTerms")
 
 
 class RateLimit(_Model):

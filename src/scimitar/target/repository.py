@@ -29,6 +29,7 @@ __all__ = [
     "count_resources",
     "delete_resource",
     "find_by_index",
+    "find_by_index_values",
     "find_types",
     "groups_of",
     "insert_resource",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 SCAN_CHUNK = 500
+#: Values per ``IN`` list (SQLite's default limit is 32,766 parameters; keep plans small).
+_IN_CHUNK = 500
 NO_LIMIT = 2**62
 INDEXED_COLUMNS = frozenset({"id", "user_name_key", "external_id", "display_name_key"})
 _COLUMNS = "seq, id, version, data"
@@ -175,6 +178,26 @@ async def find_by_index(
         {"tenant": tenant_id, "type": resource_type, "value": value},
     )
     return [_stored(row) for row in rows]
+
+
+async def find_by_index_values(
+    conn: SQLConnection, tenant_id: str, resource_type: str, column: str, values: Sequence[str]
+) -> list[StoredResource]:
+    """Resources whose indexed ``column`` is one of ``values`` (already normalised)."""
+    if column not in INDEXED_COLUMNS:
+        raise ValueError(f"{column!r} is not an indexed column of target_resource")
+    if len(values) == 1:
+        return await find_by_index(conn, tenant_id, resource_type, column, values[0])
+    found: list[StoredResource] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        placeholders, params = in_list("value", values[start : start + _IN_CHUNK])
+        rows = await conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM target_resource WHERE {_ONE} AND {column} IN "
+            f"{placeholders} ORDER BY seq",
+            {"tenant": tenant_id, "type": resource_type, **params},
+        )
+        found += [_stored(row) for row in rows]
+    return found
 
 
 async def count_resources(conn: SQLConnection, tenant_id: str, resource_type: str) -> int:

@@ -30,6 +30,7 @@ from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EngineEvent
 from scimitar.engine.objects import TargetPort
 from scimitar.engine.status import JobStatus, JobStatusService
+from scimitar.gallery.service import GalleryService
 from scimitar.secrets import Secret
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
@@ -109,9 +110,19 @@ class PoisonedPort:
     async def list_all(
         self, object_type: str, **options: Any
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        # Templates that match by listing (Cisco Webex) read the app's objects in pages.
+        # Matching by listing (Cisco Webex; `auto` on an app with few objects) reads pages.
         async for page in self._inner.list_all(object_type, **options):  # type: ignore[attr-defined]
             yield page
+
+    async def total(self, object_type: str) -> int | None:
+        # `auto` matching compares the app's count with the objects in scope.
+        return await self._inner.total(object_type)  # type: ignore[attr-defined,no-any-return]
+
+    async def query(
+        self, object_type: str, filter_text: str, *, count: int
+    ) -> tuple[int | None, list[dict[str, Any]]]:
+        # `filterBatches` matching joins lookups with `or`.
+        return await self._inner.query(object_type, filter_text, count=count)  # type: ignore[attr-defined,no-any-return]
 
 
 @dataclass
@@ -195,6 +206,7 @@ async def world_for(
     template: str = "scim",
     profile: str = "generic",
     transport_factory: TransportFactory | None = None,
+    gallery: GalleryService | None = None,
 ) -> AsyncIterator[World]:
     """Serve the target on a free port, and set up a tenant and an app on it."""
     served = await open_database(settings)
@@ -219,7 +231,7 @@ async def world_for(
         )
         form = PROFILES[profile].url_forms[0].replace("{tenant}", tenant.id)
         url = f"http://127.0.0.1:{port}{form}/"
-        apps = Apps.create(database, settings, transport_factory=transport_factory)
+        apps = Apps.create(database, settings, transport_factory=transport_factory, gallery=gallery)
         name = f"app-{uuid.uuid4().hex[:8]}"
         app = await apps.apps.add(template, name, actor=Actor.cli("tests"))
         await apps.provisioning.set_credentials(name, url, Secret(token), actor=Actor.cli("tests"))

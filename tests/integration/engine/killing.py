@@ -129,6 +129,25 @@ class KillingPort:
     async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
         return await self._switch.around("request", lambda: self._port.bulk(operations))
 
+    async def total(self, object_type: str) -> int | None:
+        # `auto` matching asks the app's count first (a listing when it is small).
+        total = self._port.total  # type: ignore[attr-defined]
+        return await self._switch.around("request", lambda: total(object_type))  # type: ignore[no-any-return]
+
+    async def list_all(
+        self, object_type: str, **options: Any
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        pages = self._port.list_all(object_type, **options).__aiter__()  # type: ignore[attr-defined]
+
+        async def next_page() -> list[dict[str, Any]] | None:
+            try:
+                return await pages.__anext__()  # type: ignore[no-any-return]
+            except StopAsyncIteration:
+                return None
+
+        while (page := await self._switch.around("request", next_page)) is not None:
+            yield page
+
 
 class _KillingRunner(CycleRunner):
     """The real runner, whose page commits go through the kill switch."""

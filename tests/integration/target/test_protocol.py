@@ -471,3 +471,27 @@ async def test_webex_member_patch_answers_as_the_projection_asks(webex: TargetCl
     named = await webex.patch(path, add(ids[:1]), params={"attributes": "displayName"})
     assert set(named.json()) >= {"id", "displayName"}
     assert "members" not in named.json()
+
+
+async def test_an_or_of_100_equalities_finds_each_indexed_match(generic: TargetClient) -> None:
+    """A batch of matching queries (``userName eq "a" or ...``) answers from the indexes:
+    userName ignoring case, externalId exactly, terms on both columns mixed, absent values
+    simply not found, and the whole filter still applied to what the indexes return."""
+    names = [f"u{i:03d}@x.org" for i in range(120)]
+    for i, name in enumerate(names):
+        created = await generic.post("/Users", user(name, externalId=f"Ext-{i}"))
+        assert created.status_code == 201, created.text
+    asked = [f'userName eq "{n.upper()}"' for n in names[:97]]
+    asked += ['externalId eq "Ext-110"', 'externalId eq "ext-111"', 'userName eq "nobody@x.org"']
+    response = await generic.get(
+        "/Users", params={"filter": " or ".join(asked), "count": "200", "sortBy": "userName"}
+    )
+    assert response.status_code == 200, response.text
+    found = [r["userName"] for r in response.json()["Resources"]]
+    assert found == [*names[:97], "u110@x.org"]
+    narrowed = await generic.get(
+        "/Users",
+        params={"filter": '(userName eq "u001@x.org" or userName eq "u002@x.org") and '
+                'externalId eq "Ext-2"'},
+    )  # fmt: skip
+    assert [r["userName"] for r in narrowed.json()["Resources"]] == ["u002@x.org"]

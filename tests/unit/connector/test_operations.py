@@ -410,7 +410,9 @@ async def test_bulk_keeps_each_request_within_the_apps_max_payload_size(
     limit = 1_000
     script = Recording(_echo_bulk())
     client = SCIMClient(Credentials(TENANT_URL, Secret("tok")), FakeTransport(script))
-    options = ConnectorOptions(UpdateMethod.PATCH, True, 100, True, None, False, limit)
+    options = ConnectorOptions(
+        UpdateMethod.PATCH, True, 100, True, None, bulk_max_payload_size=limit
+    )
     ops = TargetOperations(client, options, retries=0, clock=lambda: NOW, sleep=Waits())
     operations = _posts_of([300, 200, 250, 400, 100, 600, 50, 2_000, 10])
 

@@ -132,6 +132,44 @@ def test_concurrency_never_exceeds_its_limit() -> None:
     assert asyncio.run(scenario()) == 3
 
 
+def test_waiters_get_places_in_arrival_order_and_a_cancelled_one_gives_its_place_on() -> None:
+    async def scenario() -> tuple[list[str], int]:
+        limits = AdaptiveConcurrency(1)
+        await limits.acquire()
+        order: list[str] = []
+
+        async def one(name: str) -> None:
+            await limits.acquire()
+            order.append(name)
+            await asyncio.sleep(0)
+            await limits.release()
+
+        waiting = [asyncio.ensure_future(one(name)) for name in ("a", "b", "c")]
+        await asyncio.sleep(0)
+        waiting[1].cancel()  # gives up before its turn
+        await limits.release()
+        await asyncio.gather(waiting[0], waiting[2])
+        return order, limits.in_flight
+
+    assert asyncio.run(scenario()) == (["a", "c"], 0)
+
+
+def test_a_place_handed_to_a_waiter_cancelled_before_it_ran_is_not_lost() -> None:
+    async def scenario() -> tuple[int, bool]:
+        limits = AdaptiveConcurrency(1)
+        await limits.acquire()
+        first = asyncio.ensure_future(limits.acquire())
+        second = asyncio.ensure_future(limits.acquire())
+        await asyncio.sleep(0)
+        await limits.release()  # the place goes to `first`...
+        first.cancel()  # ...which is cancelled before it runs: `second` gets it
+        await asyncio.sleep(0)
+        await asyncio.wait_for(second, 1)
+        return limits.in_flight, first.cancelled()
+
+    assert asyncio.run(scenario()) == (1, True)
+
+
 def test_template_limits_pace_the_requests_they_apply_to() -> None:
     time = FakeTime()
     throttle = Throttle.for_limits(
