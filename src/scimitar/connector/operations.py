@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import random as _random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -411,15 +412,19 @@ class TargetOperations:
         has_waited: bool,
     ) -> TransportResponse | TargetUnreachableError:
         async with self.throttle.slot(method, path, has_waited=has_waited) as generation:
+            started = time.monotonic()
             try:
                 response = await self.client.send(method, path, params=params, body=body)
             except TargetUnreachableError as exc:
                 self.outage.failed()
                 return exc
-        await self._observe(generation, response)
+            latency = time.monotonic() - started
+        await self._observe(generation, response, latency)
         return response
 
-    async def _observe(self, generation: int, response: TransportResponse) -> None:
+    async def _observe(
+        self, generation: int, response: TransportResponse, latency: float | None = None
+    ) -> None:
         """Tell the throttle and the outage budget what the app answered."""
         if response.status >= 500:
             self.outage.failed()
@@ -428,7 +433,7 @@ class TargetOperations:
         wait = retry_after_seconds(response.header("retry-after"), self._clock())
         if wait is not None and wait > self.policy.max_retry_after:
             wait = None
-        await self.throttle.observe(generation, response.status, wait)
+        await self.throttle.observe(generation, response.status, wait, latency=latency)
 
 
 def _collection(object_type: str) -> str:

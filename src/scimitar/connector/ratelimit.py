@@ -10,7 +10,9 @@ is bounded and rate-limited from its template"):
 - **AIMD concurrency**: the in-flight limit halves when the app answers 429 (once per burst of
   429s: a request sent before the last cut does not cut again) and grows by one after a run of
   successes as long as the current limit, up to the configured maximum — TCP's congestion
-  avoidance, applied to an app that publishes nothing.
+  avoidance, applied to an app that publishes nothing. A cycle starts at its setting and
+  may grow past it (to ``max_concurrency``) while the app's latency holds, and a 502, 503 or
+  504 cuts it as a 429 does.
 - **Retry-After for the whole app**: a 429 or 503 carrying ``Retry-After`` holds every new
   request until it has passed, since a vendor counts the app's requests, not one request's
   (RFC 9110 §10.2.3; Webex spec §1.11).
@@ -49,6 +51,8 @@ __all__ = [
 READ_METHODS = frozenset({"GET", "HEAD"})
 #: The slowest a learned rate goes, in requests/s.
 MIN_LEARNED_RATE = 0.5
+#: Concurrency grows while the recent latency is at most this many times the best seen.
+LATENCY_GROWTH = 2.0
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -147,19 +151,29 @@ class BucketRule:
 
 
 class AdaptiveConcurrency:
-    """An in-flight limit that halves on throttling and grows back by one (AIMD).
+    """An in-flight limit that halves on throttling and grows by one while latency holds (AIMD).
+
+    Growth looks at the answers' latency (when told it): the limit grows only while the
+    recent latency (a moving average) stays within :data:`LATENCY_GROWTH` times the best seen.
+    More requests in flight than the app works on at once only queue at the app: its latency
+    rises and the growth stops there, below the point where it would answer 429 or 503.
 
     Args:
-        maximum: The most requests in flight, and the starting limit.
+        maximum: The most requests in flight.
         minimum: The limit never falls below this.
+        start: The starting limit (default ``maximum``).
     """
 
-    def __init__(self, maximum: int, *, minimum: int = 1) -> None:
+    def __init__(self, maximum: int, *, minimum: int = 1, start: int | None = None) -> None:
         if maximum < 1 or minimum < 1 or minimum > maximum:
             raise ValueError(f"need 1 <= minimum <= maximum, not {minimum} and {maximum}")
+        if start is not None and not minimum <= start <= maximum:
+            raise ValueError(f"need {minimum} <= start <= {maximum}, not {start}")
         self.maximum = maximum
         self.minimum = minimum
-        self.limit = maximum
+        self.limit = maximum if start is None else start
+        self._latency: float | None = None
+        self._best_latency: float | None = None
         self.in_flight = 0
         self.cuts = 0
         self._successes = 0
@@ -198,13 +212,23 @@ class AdaptiveConcurrency:
         self.in_flight -= 1
         self._wake()
 
-    async def succeeded(self) -> None:
-        """The app answered normally: after ``limit`` such answers in a row, one more slot."""
+    async def succeeded(self, latency: float | None = None) -> None:
+        """The app answered normally (in ``latency`` seconds, when known): after ``limit``
+        such answers in a row, one more slot, unless the latency has not held."""
         self._successes += 1
-        if self._successes >= self.limit and self.limit < self.maximum:
+        if latency is not None:
+            average = latency if self._latency is None else self._latency * 0.9 + latency * 0.1
+            self._latency = average
+            self._best_latency = min(self._best_latency or average, average)
+        if self._successes >= self.limit and self.limit < self.maximum and self._holds():
             self._successes = 0
             self.limit += 1
             self._wake()
+
+    def _holds(self) -> bool:
+        if self._latency is None or self._best_latency is None:
+            return True
+        return self._latency <= LATENCY_GROWTH * self._best_latency
 
     def throttled(self, generation: int) -> bool:
         """The app answered 429 to a request acquired in ``generation``; whether the limit fell.
@@ -247,6 +271,7 @@ class Throttle:
         limits: Sequence[RateLimit],
         *,
         concurrency: int,
+        max_concurrency: int | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         shared: AccountLimits | None = None,
@@ -275,7 +300,8 @@ class Throttle:
             else:
                 bucket = make(limit)
             rules.append(BucketRule(limit.applies_to, bucket))
-        return cls(AdaptiveConcurrency(concurrency), rules, clock, sleep)
+        ceiling = max(concurrency, max_concurrency or concurrency)
+        return cls(AdaptiveConcurrency(ceiling, start=concurrency), rules, clock, sleep)
 
     @asynccontextmanager
     async def slot(self, method: str, path: str, *, has_waited: bool = False) -> AsyncIterator[int]:
@@ -306,14 +332,25 @@ class Throttle:
         finally:
             await self.concurrency.release()
 
-    async def observe(self, generation: int, status: int, retry_after: float | None) -> None:
-        """Learn from an answer: 429 cuts concurrency, ``Retry-After`` holds the app."""
+    async def observe(
+        self,
+        generation: int,
+        status: int,
+        retry_after: float | None,
+        *,
+        latency: float | None = None,
+    ) -> None:
+        """Learn from an answer: 429 cuts concurrency, and so does a 502, 503 or 504 (the app
+        or its gateway overloaded); ``Retry-After`` holds the app; a normal answer's
+        ``latency`` decides whether concurrency may grow."""
         if status == 429:
             self.throttled_responses += 1
             if self.concurrency.throttled(generation) and not self.rules:
                 self._learn()
+        elif status in (502, 503, 504):
+            self.concurrency.throttled(generation)
         elif status < 500:
-            await self.concurrency.succeeded()
+            await self.concurrency.succeeded(latency)
             self._answered += 1
             if self.learned is not None:
                 self.learned.rate += 1.0 / self.learned.rate

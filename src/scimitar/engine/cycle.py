@@ -36,6 +36,7 @@ from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.managerorder import (
     MANAGER_ORDER,
     ManagersAhead,
+    carried_manager,
     export_with_managers,
     managers_ahead,
     orders_by_manager,
@@ -451,6 +452,8 @@ class CycleRunner:
         run.touch_users(o.source_id for o in outcomes if o.count != "skip")
         for outcome in outcomes:
             if outcome.is_mapped and path is not None and outcome.count != "failure":
+                if carried_manager(outcome):
+                    continue  # its create set the manager: the reference phase has nothing to do
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
                 manager = first(outcome.references.get(path))
                 run.managers.append((outcome.source_id, str(upn or outcome.source_id), manager))

@@ -48,6 +48,7 @@ from scimitar.store.tables.base import utcnow
 __all__ = [
     "MANAGER_ORDER",
     "ManagersAhead",
+    "carried_manager",
     "export_with_managers",
     "manager_ordered",
     "managers_ahead",
@@ -192,6 +193,14 @@ class ManagersAhead:
         for source_id in self._pages.popleft():
             self._resolve(source_id, None)
             self._pending.pop(source_id, None)
+
+
+def carried_manager(outcome: Outcome) -> bool:
+    """Whether ``outcome`` is a create that carried its manager (its link records it)."""
+    if outcome.count != "create" or outcome.link_change is None:
+        return False
+    link = outcome.link_change[2]
+    return link is not None and link.last_exported.get("manager") is not None
 
 
 def _target_of(outcome: Outcome) -> str | None:

@@ -16,10 +16,12 @@ from scimitar.engine.objects import TargetPort
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
-__all__ = ["DEFAULT_CONCURRENCY", "build_runner"]
+__all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "build_runner"]
 
-#: Requests in flight towards one app when its template publishes no limit.
+#: Requests in flight towards one app when a cycle starts (its template publishes no limit).
 DEFAULT_CONCURRENCY = 16
+#: The most a cycle's concurrency grows to while the app's latency holds.
+MAX_CONCURRENCY = 64
 
 
 def build_runner(
@@ -49,6 +51,7 @@ def build_runner(
             throttle = Throttle.for_limits(
                 config.template.document.rate_limits,
                 concurrency=DEFAULT_CONCURRENCY,
+                max_concurrency=MAX_CONCURRENCY,
                 shared=shared,
                 account=account_of(config.template.id, credentials.tenant_url),
             )

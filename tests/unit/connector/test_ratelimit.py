@@ -132,6 +132,33 @@ def test_concurrency_never_exceeds_its_limit() -> None:
     assert asyncio.run(scenario()) == 3
 
 
+def test_concurrency_grows_past_its_start_while_latency_holds_and_stops_when_it_rises() -> None:
+    async def scenario() -> list[int]:
+        limits = AdaptiveConcurrency(12, start=4)
+        seen = []
+        for _ in range(4 + 5):  # 0.1 s answers: 4 to 5, then 5 more to 6
+            await limits.succeeded(0.1)
+        seen.append(limits.limit)
+        for _ in range(60):  # the app slows to 0.5 s (queueing): no more growth
+            await limits.succeeded(0.5)
+        seen.append(limits.limit)
+        return seen
+
+    assert asyncio.run(scenario()) == [6, 6]
+
+
+@pytest.mark.parametrize(("status", "limit"), [(503, 4), (502, 4), (500, 8), (404, 8)])
+def test_an_overloaded_app_cuts_concurrency_as_a_429_does(status: int, limit: int) -> None:
+    async def scenario() -> int:
+        throttle = Throttle.for_limits([], concurrency=8)
+        async with throttle.slot("POST", "/Users") as generation:
+            pass
+        await throttle.observe(generation, status, None)
+        return throttle.concurrency.limit
+
+    assert asyncio.run(scenario()) == limit
+
+
 def test_waiters_get_places_in_arrival_order_and_a_cancelled_one_gives_its_place_on() -> None:
     async def scenario() -> tuple[list[str], int]:
         limits = AdaptiveConcurrency(1)
