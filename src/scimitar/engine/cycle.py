@@ -19,7 +19,7 @@ from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
-from scimitar.engine import jobstate, ondemand_lease
+from scimitar.engine import jobstate, managerorder, ondemand_lease
 from scimitar.engine.batch import execute_page
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
@@ -33,15 +33,6 @@ from scimitar.engine.groupphase import GroupPhase
 from scimitar.engine.guard import CyclePausedError, JobGuard
 from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
-from scimitar.engine.managerorder import (
-    MANAGER_ORDER,
-    ManagersAhead,
-    carried_manager,
-    export_with_managers,
-    managers_ahead,
-    orders_by_manager,
-    user_pages,
-)
 from scimitar.engine.matchchoice import matching_port
 from scimitar.engine.memberships import (
     export_manager,
@@ -229,7 +220,7 @@ class CycleRunner:
 
     def _user_order(self, ctx: CycleContext) -> str:
         """How a new initial cycle reads its users (kept in its resume point)."""
-        return MANAGER_ORDER if orders_by_manager(ctx) else "id"
+        return managerorder.MANAGER_ORDER if managerorder.orders_by_manager(ctx) else "id"
 
     async def _guarded(self, run: Run, state: jobstate.JobState) -> CycleSummary:
         started = time.monotonic()
@@ -301,10 +292,11 @@ class CycleRunner:
         random places. A cycle started by an earlier version (no ``order`` in its resume state)
         goes on in the order it began with.
         """
-        ahead = managers_ahead(self._db, run)
+        ahead = managerorder.managers_ahead(self._db, run)
+        pages = managerorder.user_pages(self._directory, run.resume, self._page_size)
         pending: list[tuple[asyncio.Future[list[Outcome]], str | None]] = []
         try:
-            async for users, cursor in user_pages(self._directory, run.resume, self._page_size):
+            async for users, cursor in pages:
                 if ahead is not None:
                     ahead.register(users)
                 sending = asyncio.ensure_future(self._send_users(run, users, {}, ahead))
@@ -427,7 +419,7 @@ class CycleRunner:
         run: Run,
         users: Mapping[str, User],
         kinds: Mapping[str, ChangeKind | None],
-        ahead: ManagersAhead | None = None,
+        ahead: managerorder.ManagersAhead | None = None,
     ) -> list[Outcome]:
         """Plan and send one page of users; returns the outcomes, not yet saved."""
         ids = run.first_visits(list(dict.fromkeys([*users, *kinds])))
@@ -446,13 +438,13 @@ class CycleRunner:
         path = manager_path(run.ctx)
         if ahead is not None and path is not None:
             run.admit(prepared)
-            outcomes = await export_with_managers(run, ahead, prepared, path)
+            outcomes = await managerorder.export_with_managers(run, ahead, prepared, path)
         else:
             outcomes = await self._export(run, prepared)
         run.touch_users(o.source_id for o in outcomes if o.count != "skip")
         for outcome in outcomes:
             if outcome.is_mapped and path is not None and outcome.count != "failure":
-                if carried_manager(outcome):
+                if managerorder.carried_manager(outcome):
                     continue  # its create set the manager: the reference phase has nothing to do
                 upn = users[outcome.source_id].attributes.get("userPrincipalName")
                 manager = first(outcome.references.get(path))
