@@ -119,8 +119,14 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
     target_pid = int(os.environ.get("BENCH_TARGET_PID", "0"))
     requests: dict[str, int] = {}
     users_requests: dict[str, int] = {}
+    groups_end: list[float] = []
+    groups_requests: dict[str, int] = {}
 
     def on_progress(progress: Progress) -> None:
+        if progress.phase == "groups":
+            groups_end[:] = [time.perf_counter()]
+            groups_requests.clear()
+            groups_requests.update(requests)
         if progress.phase == "users":
             users_end[:] = [time.perf_counter()]
             users_cpu[:] = [time.process_time()]
@@ -156,6 +162,9 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
         "users_maxrss_mib": users_rss[0] if users_rss else None,
         "requests": requests,
         "users_requests": users_requests,
+        # The groups phase: groups created and their members sent (managers come after).
+        "groups_seconds": groups_end[0] - users_end[0] if groups_end and users_end else None,
+        "groups_requests": {m: n - users_requests.get(m, 0) for m, n in groups_requests.items()},
     }
 
 
@@ -489,6 +498,10 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
 
 
+def _by_method(requests: dict[str, int]) -> str:
+    return ", ".join(f"{m} {n:,}" for m, n in sorted(requests.items()) if n) or "no requests"
+
+
 def _median(runs: list[CycleRun], key: str) -> float:
     return statistics.median(float(r.result[key]) for r in runs)
 
@@ -558,6 +571,14 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
                 else ""
             ),
             "2.00",
+            "",
+        ),
+        (
+            f"initial cycle, groups phase: {args.groups:,} groups and their members "
+            f"({_by_method(initial.result['groups_requests'])})",
+            f"{initial.result['groups_seconds'] or 0:.1f} s",
+            "",
+            "",
             "",
         ),
         (
