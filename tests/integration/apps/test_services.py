@@ -216,3 +216,17 @@ async def test_mapping_edits(services: Apps) -> None:
     ).scoping_filters == ()
     restored = await services.mappings.restore_defaults("Webex", actor=Actor.cli("tests"))
     assert restored.mappings["User"] == restored.template.default_mappings["User"]
+
+
+@pytest.mark.parametrize(
+    ("template", "per_request", "on_create"),
+    [("scim", 100, True), ("cisco-webex", 500, False), ("slack", 100, False)],
+)
+async def test_group_member_requests_are_bounded_by_the_template_or_100(
+    services: Apps, template: str, per_request: int, on_create: bool
+) -> None:
+    """Slack's template names no member limit: a group request still carries at most 100."""
+    await services.apps.add(template, "App", actor=Actor.cli("tests"))
+    options = (await services.provisioning.config("App")).connector_options()
+    assert options.group_members_max_per_request == per_request
+    assert options.is_group_created_with_members is on_create
