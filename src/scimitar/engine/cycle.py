@@ -44,6 +44,7 @@ from scimitar.engine.objects import (
     Prepared,
     TargetPort,
     execute,
+    is_settled_revisit,
     prepare_user,
 )
 from scimitar.engine.revisit import Revisit, release_staged, retry_escrows, sweep_gone
@@ -432,9 +433,9 @@ class CycleRunner:
                 continue
             kind = kinds.get(source_id)
             change_id = f"{run.cycle.id}:{source_id}"
-            prepared.append(
-                prepare_user(run.ctx, source_id, user, links.get(source_id), kind, change_id)
-            )
+            item = prepare_user(run.ctx, source_id, user, links.get(source_id), kind, change_id)
+            if run.cycle.kind != "incremental" or not is_settled_revisit(item):
+                prepared.append(item)
         path = manager_path(run.ctx)
         if ahead is not None and path is not None:
             run.admit(prepared)

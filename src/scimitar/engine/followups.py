@@ -24,6 +24,7 @@ from scimitar.engine.actions import DisableCause
 from scimitar.engine.linkstore import linked_ids, load_links
 from scimitar.engine.memberships import export_member_subsets
 from scimitar.engine.objects import Outcome
+from scimitar.engine.planning import is_silent_out_of_scope
 from scimitar.engine.runstate import Run
 from scimitar.store import Database, scopelog
 from scimitar.store.queries import is_among
@@ -59,9 +60,11 @@ async def scope_candidates(
         else:
             linked = await linked_ids(sql, app_id, "User", cause=_LEFT)
     users |= {u for u, off in linked.items() if off is _LEFT and u in entitled}
-    if is_assigned_only:
+    if is_assigned_only and not is_silent_out_of_scope(run.ctx.plan_settings["User"]):
         # Still unassigned after a rejected disable: it comes back. A hard-deleted user's
-        # delete comes from the change feed only, so a rejected one stays rejected.
+        # delete comes from the change feed only, so a rejected one stays rejected. When
+        # leaving scope sends nothing (SkipOutOfScopeDeletions...), the scope change log's
+        # unassign brought it once and its skip is logged: it is not taken again every cycle.
         unassigned = [u for u, off in linked.items() if off is None and u not in entitled]
         users |= await directory.existing(ObjectType.USER, unassigned)
         if run.ctx.handles("Group"):  # likewise a group still linked after a rejected delete

@@ -24,6 +24,7 @@ from scimitar.engine.actions import (
     Failure,
     Match,
     Skip,
+    SkipReason,
     StagedDelete,
     Update,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "execute",
     "execute_again",
     "failed",
+    "is_settled_revisit",
     "prepare_group",
     "prepare_user",
     "resolve_match_of",
@@ -148,6 +150,25 @@ def _gone_display(ctx: CycleContext, object_type: str, source_id: str, link: Lin
             if value:
                 return str(value)
     return source_id
+
+
+def is_settled_revisit(prepared: Prepared) -> bool:
+    """An object taken up again with no directory change, already disabled and still out of
+    scope: there is nothing to send and nothing new to log.
+
+    Incremental cycles take up users whose entitlement may have changed (assignments, escrow
+    retries); one disabled for leaving scope that still fails a scoping filter would
+    otherwise log the same skip every cycle.
+    """
+    action, link = prepared.action, prepared.link
+    return (
+        prepared.change is None
+        and isinstance(action, Skip)
+        and action.reason is SkipReason.REDUNDANT_EXPORT
+        and link is not None
+        and link.disabled is not None
+        and not prepared.scope.is_in_scope
+    )
 
 
 def prepare_user(

@@ -54,6 +54,7 @@ __all__ = [
     "PlanInput",
     "PlanSettings",
     "SoftDeleteMode",
+    "is_silent_out_of_scope",
     "link_after",
     "plan",
 ]
@@ -175,6 +176,23 @@ def _plan_hard_delete(link: Link | None, settings: PlanSettings) -> Action:
     if ObjectAction.DELETE not in settings.object_actions:
         return _not_enabled(ObjectAction.DELETE)
     return Delete(link.target_id)
+
+
+def is_silent_out_of_scope(settings: PlanSettings) -> bool:
+    """Whether a linked, enabled object that leaves scope gets no request at all.
+
+    With SkipOutOfScopeDeletions, without an IsSoftDeleted mapping, or with the action it
+    would take (update or delete) turned off, :func:`plan` skips it every time: once its skip
+    is logged there is nothing more to do until it changes.
+    """
+    if settings.skip_out_of_scope_deletions or settings.soft_delete is SoftDeleteMode.NONE:
+        return True
+    needed = (
+        ObjectAction.DELETE
+        if settings.soft_delete is SoftDeleteMode.DELETE
+        else ObjectAction.UPDATE
+    )
+    return needed not in settings.object_actions
 
 
 def _plan_out_of_scope(scope: ScopeResult, link: Link | None, settings: PlanSettings) -> Action:

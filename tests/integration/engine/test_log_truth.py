@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from scimitar.audit import Actor
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord
@@ -74,3 +76,60 @@ async def test_a_user_failing_in_an_incremental_cycle_gets_one_record(
         assert summary.counts == {"failure": 1}
         (failed,) = await _records(world, user=bob)
         assert failed.action is ProvisioningAction.CREATE
+
+
+async def test_an_unassigned_account_left_alone_is_logged_once(
+    database: Database, settings: Settings
+) -> None:
+    """SkipOutOfScopeDeletions: the unassign is logged as a skip once, not every cycle."""
+    async with world_for(database, settings) as world:
+        config = await world.apps.provisioning.config(world.app_name)
+        await world.apps.provisioning.update_settings(
+            world.app_name,
+            replace(config.settings, skip_out_of_scope_deletions=True),
+            actor=Actor.cli("tests"),
+        )
+        upn = await world.user("ada")
+        await world.user("bob")
+        await world.runner().run(world.app_name)
+        await world.apps.assignments.unassign(
+            world.app_name, user=upn, role="User", actor=Actor.cli("tests")
+        )
+        for _ in range(3):
+            await world.runner().run(world.app_name)
+
+        records = await _records(world, user=upn)
+
+        assert [r.action for r in records] == [ProvisioningAction.SKIP, ProvisioningAction.CREATE]
+        assert records[0].skip_reason == "SkipOutOfScopeDeletions"
+        assert len(await world.target_users()) == 2  # left alone in the app
+
+
+async def test_an_account_disabled_by_a_scoping_filter_is_not_logged_again(
+    database: Database, settings: Settings
+) -> None:
+    """Still assigned, still failing the filter: one disable, then no skip every cycle."""
+    async with world_for(database, settings) as world:
+        upn = await world.user("anna", department="Sales")
+        await world.user("ben", department="Sales")
+        await world.apps.mappings.add_scoping_clause(
+            world.app_name,
+            "User",
+            "sales",
+            ("department", "EQUALS", "Sales"),
+            actor=Actor.cli("tests"),
+        )
+        await world.runner().run(world.app_name)
+        await world.directory.users.update(upn, {"department": "Legal"})
+        for _ in range(3):
+            await world.runner().run(world.app_name)
+
+        records = await _records(world, user=upn)
+
+        assert [r.action for r in records] == [
+            ProvisioningAction.DISABLE,
+            ProvisioningAction.CREATE,
+        ]
+        await world.directory.users.update(upn, {"department": "Sales"})
+        back = await world.runner().run(world.app_name)
+        assert back.counts == {"enable": 1}
