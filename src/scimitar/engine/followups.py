@@ -67,11 +67,14 @@ async def scope_candidates(
         # unassign brought it once and its skip is logged: it is not taken again every cycle.
         unassigned = [u for u, off in linked.items() if off is None and u not in entitled]
         users |= await directory.existing(ObjectType.USER, unassigned)
-        if run.ctx.handles("Group"):  # likewise a group still linked after a rejected delete
-            async with db.fast_read() as sql:
-                linked_groups = await linked_ids(sql, app_id, "Group")
-            left = [g for g in linked_groups if g not in run.ctx.assigned_groups]
-            groups |= await directory.existing(ObjectType.GROUP, left)
+    groups_back = run.ctx.handles("Group") and not is_silent_out_of_scope(
+        run.ctx.plan_settings["Group"]
+    )
+    if is_assigned_only and groups_back:  # likewise a group still linked after a rejected delete
+        async with db.fast_read() as sql:
+            linked_groups = await linked_ids(sql, app_id, "Group")
+        left = [g for g in linked_groups if g not in run.ctx.assigned_groups]
+        groups |= await directory.existing(ObjectType.GROUP, left)
     return sorted(users), sorted(groups) if run.ctx.handles("Group") else []
 
 
