@@ -50,6 +50,7 @@ import aiohttp
 
 from scimitar.apps import Apps, Scope
 from scimitar.apps.provisioning import INTERACTIVE_TIMEOUTS
+from scimitar.audit import Actor
 from scimitar.connector.transport import AiohttpTransport, TransportRequest, TransportResponse
 from scimitar.directory.errors import ImportRejectedError
 from scimitar.directory.model import User
@@ -64,6 +65,9 @@ from scimitar.store import open_database
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from target import _free_port, _wait  # noqa: E402
+
+#: Who the audit log names for the bench's own set-up of the app.
+ACTOR = Actor.cli("bench")
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -292,14 +296,16 @@ async def prepare_engine(data_dir: Path, args: argparse.Namespace, target: Targe
         directory = DirectoryService(database)
         await directory.generate(args.users, args.groups, seed=args.seed)
         apps = Apps.create(database, settings)
-        app = await apps.apps.add(args.template, APP)
+        app = await apps.apps.add(args.template, APP, actor=ACTOR)
         url, token = target.engine
         await apps.provisioning.set_credentials(
-            app.id, url, Secret(token), allow_insecure_http=True
+            app.id, url, Secret(token), allow_insecure_http=True, actor=ACTOR
         )
         config = await apps.provisioning.config(app.id)
-        await apps.provisioning.update_settings(app.id, replace(config.settings, scope=Scope.ALL))
-        await apps.provisioning.set_provisioning(app.id, is_on=True)
+        await apps.provisioning.update_settings(
+            app.id, replace(config.settings, scope=Scope.ALL), actor=ACTOR
+        )
+        await apps.provisioning.set_provisioning(app.id, is_on=True, actor=ACTOR)
         return await _all_users(directory)
     finally:
         await database.dispose()

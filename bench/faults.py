@@ -44,6 +44,7 @@ from typing import Any
 import aiohttp
 
 from scimitar.apps import Apps, JobConfig, Scope
+from scimitar.audit import Actor
 from scimitar.connector.client import SCIMClient
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.ratelimit import Throttle
@@ -63,6 +64,9 @@ from scimitar.store import open_database
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from target import _free_port, _wait  # noqa: E402
+
+#: Who the audit log names for the bench's own set-up of the app.
+ACTOR = Actor.cli("bench")
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GOAL = 95.0
@@ -201,13 +205,15 @@ async def engine_run(
     )
     try:
         apps = Apps.create(database, settings)
-        app = await apps.apps.add("scim", app_name)
+        app = await apps.apps.add("scim", app_name, actor=ACTOR)
         await apps.provisioning.set_credentials(
-            app.id, tenant[0], Secret(tenant[1]), allow_insecure_http=True
+            app.id, tenant[0], Secret(tenant[1]), allow_insecure_http=True, actor=ACTOR
         )
         config = await apps.provisioning.config(app.id)
-        await apps.provisioning.update_settings(app.id, replace(config.settings, scope=Scope.ALL))
-        await apps.provisioning.set_provisioning(app.id, is_on=True)
+        await apps.provisioning.update_settings(
+            app.id, replace(config.settings, scope=Scope.ALL), actor=ACTOR
+        )
+        await apps.provisioning.set_provisioning(app.id, is_on=True, actor=ACTOR)
 
         @asynccontextmanager
         async def open_port(job: JobConfig) -> AsyncIterator[TargetPort]:

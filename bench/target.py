@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a start-up on a busy machine can take half a minute
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server exited early ({url})")
