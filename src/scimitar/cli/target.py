@@ -13,6 +13,7 @@ from scimitar.cli.output import JsonOption, emit, run
 from scimitar.cli.serve import HostOption, PortOption, run_server
 from scimitar.settings import Settings
 from scimitar.store import open_database
+from scimitar.target.imperfections import WELL_BEHAVED, Imperfections, check_names
 from scimitar.target.profiles import PROFILES
 from scimitar.target.tenants import Tenant, TenantService
 
@@ -196,6 +197,103 @@ def faults(
         def render(console: Console) -> None:
             active = {k: v for k, v in settings_now.items() if v}
             console.print(f"Faults of {found.name}: {active or 'none'}")
+
+        emit(value, as_json=as_json, render=render)
+
+    run(body)
+
+
+def _switches(
+    current: Imperfections,
+    *,
+    off: bool,
+    patch_unsupported: list[str] | None,
+    filter_ignored: list[str] | None,
+    drop_attribute: list[str] | None,
+    numeric_status: bool | None,
+) -> Imperfections:
+    base = WELL_BEHAVED if off else current
+    return Imperfections(
+        base.patch_unsupported
+        if patch_unsupported is None
+        else check_names("--patch-unsupported", patch_unsupported, ops=True),
+        base.filters_ignored
+        if filter_ignored is None
+        else check_names("--filter-ignored", filter_ignored),
+        base.dropped if drop_attribute is None else check_names("--drop-attribute", drop_attribute),
+        base.numeric_status if numeric_status is None else numeric_status,
+    )
+
+
+@tenant_app.command("quirk-switches")
+def quirk_switches(
+    tenant: Annotated[str, typer.Argument(help="Tenant id or name.")],
+    patch_unsupported: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--patch-unsupported",
+            help="Answer 501 to a PATCH touching this attribute (title, name.givenName, "
+            "urn:...:User:manager) or using this operation (op:add, op:replace, op:remove; "
+            "* for every PATCH); PUT still works. Repeat for several; replaces the list.",
+        ),
+    ] = None,
+    filter_ignored: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter-ignored",
+            help="Answer a filter on this attribute with 200 and totalResults 0 instead of "
+            "400 invalidFilter. Repeat for several; replaces the list.",
+        ),
+    ] = None,
+    drop_attribute: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drop-attribute",
+            help="Accept this attribute in POST, PUT and PATCH and never store it. "
+            "Repeat for several; replaces the list.",
+        ),
+    ] = None,
+    numeric_status: Annotated[
+        bool | None,
+        typer.Option(
+            "--numeric-status/--string-status",
+            help="Error bodies carry status as a JSON number (or as RFC 7644's string).",
+        ),
+    ] = None,
+    off: Annotated[
+        bool,
+        typer.Option("--off", help="Turn every switch off first (then apply the others)."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a tenant behave like an imperfect SCIM server; a running server obeys at once.
+
+    With no option, prints the switches as they are.
+    """
+
+    async def body() -> None:
+        db = await open_database(Settings())
+        try:
+            service = TenantService(db)
+            found = await service.get(tenant)
+            wanted = _switches(
+                found.imperfections,
+                off=off,
+                patch_unsupported=patch_unsupported,
+                filter_ignored=filter_ignored,
+                drop_attribute=drop_attribute,
+                numeric_status=numeric_status,
+            )
+            if wanted != found.imperfections:
+                found = await service.set_imperfections(found.id, wanted, actor=Actor.cli())
+        finally:
+            await db.dispose()
+        now = found.imperfections.as_dict()
+        value = {"id": found.id, "name": found.name, "quirk_switches": now}
+
+        def render(console: Console) -> None:
+            active = {k: v for k, v in now.items() if v}
+            console.print(f"Quirk switches of {found.name}: {active or 'none'}")
 
         emit(value, as_json=as_json, render=render)
 

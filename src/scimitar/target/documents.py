@@ -10,6 +10,7 @@ from typing import Any
 
 from scimitar.scim.errors import SCIMError
 from scimitar.scim.urns import CISCO_USER
+from scimitar.target.imperfections import WELL_BEHAVED, Imperfections
 from scimitar.target.repository import IndexKeys, Member
 
 __all__ = [
@@ -32,6 +33,7 @@ class RequestContext:
     profile_name: str
     base_url: str
     quirks: str = "vendor"
+    imperfections: Imperfections = WELL_BEHAVED
 
     def location(self, resource_type: str, resource_id: str) -> str:
         """``meta.location`` of a resource, at the URL form the client used."""

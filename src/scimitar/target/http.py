@@ -27,6 +27,7 @@ from scimitar.store.tables.base import utcnow
 from scimitar.target import routes as r
 from scimitar.target.documents import RequestContext
 from scimitar.target.faults import ConnectionDropError, FaultInjector, RateLimitedError
+from scimitar.target.imperfections import Imperfections
 from scimitar.target.profiles import PROFILES, TargetProfile
 from scimitar.target.responses import DroppedResponse, scim_response
 from scimitar.target.service import TargetService
@@ -86,10 +87,19 @@ class TargetApp:
         self.throttle = AuthThrottle(database, ThrottlePolicy.from_settings(settings), clock)
 
     def error_response(
-        self, error: SCIMError, profile: TargetProfile | None, tracking_id: str
+        self,
+        error: SCIMError,
+        profile: TargetProfile | None,
+        tracking_id: str,
+        switches: Imperfections | None = None,
     ) -> Response:
-        """An error in SCIM's shape, with the vendor block where the profile has one."""
+        """An error in SCIM's shape, with the vendor block where the profile has one.
+
+        A tenant's quirk switches may give ``status`` as a number (docs/target.md).
+        """
         body = self.error_body(error, profile, tracking_id)
+        if switches is not None:
+            body = switches.error_body(body)
         headers = {"X-Request-Id": tracking_id}
         if error.status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="scimitar-target"'
@@ -137,7 +147,13 @@ class TargetApp:
     def context(self, request: Request, tenant: Tenant, form: str) -> RequestContext:
         base = self.settings.public_url or _origin(request)
         prefix = form.replace("{tenant}", request.path_params["tenant"])
-        return RequestContext(tenant.id, tenant.profile, base.rstrip("/") + prefix, tenant.quirks)
+        return RequestContext(
+            tenant.id,
+            tenant.profile,
+            base.rstrip("/") + prefix,
+            tenant.quirks,
+            tenant.imperfections,
+        )
 
     def endpoint(
         self, handler: Handler, profile: TargetProfile, form: str, methods: Sequence[str]
@@ -148,9 +164,11 @@ class TargetApp:
         async def run(request: Request) -> Response:
             tracking_id = uuid.uuid4().hex
             errors_as: TargetProfile | None = profile
+            switches: Imperfections | None = None
             try:
                 tenant = await self.authenticate(request, profile)
                 errors_as = profile if tenant.quirks == "vendor" else None
+                switches = tenant.imperfections
                 if request.method not in methods:
                     raise MethodNotAllowedError(request.method, request.url.path, allowed)
                 await self.faults.apply(tenant.id, tenant.faults)
@@ -162,24 +180,29 @@ class TargetApp:
                 # this answer, and it is no internal error.
                 return Response(status_code=400)
             except SCIMError as error:
-                response = self.error_response(error, errors_as, tracking_id)
+                response = self.error_response(error, errors_as, tracking_id, switches)
                 if isinstance(error, MethodNotAllowedError):
                     response.headers["Allow"] = allowed
                 return response
             except Exception as exc:  # noqa: BLE001 - the one place every unexpected error ends
-                return self.unexpected(exc, request, errors_as, tracking_id)
+                return self.unexpected(exc, request, errors_as, tracking_id, switches)
 
         return run
 
     def unexpected(
-        self, exc: Exception, request: Request, errors_as: TargetProfile | None, tracking_id: str
+        self,
+        exc: Exception,
+        request: Request,
+        errors_as: TargetProfile | None,
+        tracking_id: str,
+        switches: Imperfections | None = None,
     ) -> Response:
         """503 when SQLite is locked by another process; otherwise a logged 500 with its id."""
         if is_locked(exc):
             busy = RateLimitedError(
                 1, status=503, detail="the store is busy with another process's write; retry"
             )
-            return self.error_response(busy, errors_as, tracking_id)
+            return self.error_response(busy, errors_as, tracking_id, switches)
         log.error(
             "target_request_failed",
             request_id=tracking_id,
@@ -188,7 +211,7 @@ class TargetApp:
             exc_info=exc,
         )
         failure = SCIMError(500, None, f"internal error; quote request id {tracking_id}")
-        return self.error_response(failure, errors_as, tracking_id)
+        return self.error_response(failure, errors_as, tracking_id, switches)
 
     async def read_json(self, request: Request) -> Any:
         """The request body as JSON, refusing bodies over the size limit with 413.

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scimitar.scim.errors import InvalidValueError, SCIMError
+from scimitar.scim.urns import LIST_RESPONSE
 from scimitar.target import discovery
 from scimitar.target import repository as repo
 from scimitar.target.bulk import run_bulk
@@ -118,6 +119,9 @@ async def _list(
     target: TargetApp, ctx: RequestContext, resource_type: str | None, query: ListQuery
 ) -> Response:
     max_page = target.settings.target_max_page
+    if ctx.imperfections.ignores_filter(query.filter):
+        # Quirk switch: an unsupported filter answered as if nothing matched, not 400.
+        return scim_response(_empty_list(query))
     if resource_type is not None:
         body = await run_query(target.database, target.service, ctx, resource_type, query, max_page)
         return scim_response(body)
@@ -152,6 +156,16 @@ async def _list(
     )
 
 
+def _empty_list(query: ListQuery) -> dict[str, Any]:
+    return {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": 0,
+        "itemsPerPage": 0,
+        "startIndex": max(query.start_index, 1),
+        "Resources": [],
+    }
+
+
 def search(resource_type: str | None, target: TargetApp) -> Handler:
     """``POST /.search`` (RFC 7644 §3.4.3), per type or at the root."""
 
@@ -170,7 +184,7 @@ def collection(resource_type: str, target: TargetApp) -> Handler:
     async def handle(request: Request, ctx: RequestContext, _p: TargetProfile) -> Response:
         if request.method == "GET":
             return await _list(target, ctx, resource_type, parse_list_query(request.query_params))
-        body = await target.read_json(request)
+        body = ctx.imperfections.drop_from_resource(await target.read_json(request))
         doc, version = await target.service.create(ctx, resource_type, body)
         return _with_etag(doc, version, ctx.location(resource_type, doc["id"]), 201)
 
@@ -195,22 +209,37 @@ def resource(resource_type: str, target: TargetApp) -> Handler:
             return Response(status_code=204)
         body = await target.read_json(request)
         view = projection_from(request.query_params)
+        switches = ctx.imperfections
         if request.method == "PUT":
             doc, version = await service.replace(
-                ctx, resource_type, resource_id, body, if_match, view
+                ctx, resource_type, resource_id, switches.drop_from_resource(body), if_match, view
             )
         else:
+            if isinstance(body, dict):
+                switches.refuse_patch(resource_type, body.get("Operations"))
             # Entra expects 204 for a group PATCH; a generic target need not echo a member list
             # that may be huge (RFC 7644 §3.5.2 allows either), Webex answers 200 with the group.
             quiet = resource_type == "Group" and profile.group_member_cap is None
-            doc, version = await service.patch(
-                ctx, resource_type, resource_id, body, if_match, render=not quiet, view=view
-            )
+            kept = switches.drop_from_patch(body)
+            if _is_emptied(body, kept):
+                # Quirk switch: every write went to dropped attributes; accepted, nothing stored.
+                doc, version = await service.get(ctx, resource_type, resource_id, view)
+            else:
+                doc, version = await service.patch(
+                    ctx, resource_type, resource_id, kept, if_match, render=not quiet, view=view
+                )
             if quiet:
                 return Response(status_code=204, headers={"ETag": etag(version)})
         return _with_etag(doc, version, location)
 
     return handle
+
+
+def _is_emptied(body: Any, kept: Any) -> bool:
+    """Whether dropping attributes left a PATCH that had operations with nothing to do."""
+    if kept is body or not isinstance(kept, dict) or not isinstance(body, dict):
+        return False
+    return bool(body.get("Operations")) and not kept.get("Operations")
 
 
 def group_members(target: TargetApp) -> Handler:

@@ -21,6 +21,7 @@ from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.target import TENANT as table
+from scimitar.target.imperfections import WELL_BEHAVED, Imperfections
 
 __all__ = ["PROFILES", "QUIRKS", "Faults", "Tenant", "TenantService", "hash_token"]
 
@@ -69,6 +70,7 @@ class Tenant:
     created_at: datetime
     faults: Faults
     quirks: str = "vendor"
+    imperfections: Imperfections = WELL_BEHAVED
 
     def accepts(self, token: str) -> bool:
         """Constant-time check of a presented bearer token."""
@@ -83,12 +85,13 @@ class Tenant:
             "quirks": self.quirks,
             "created_at": self.created_at.isoformat(),
             "faults": self.faults.as_dict(),
+            "quirk_switches": self.imperfections.as_dict(),
         }
 
 
 _FIND_SQL = (
     "SELECT id, name, profile, token_hash, latency_ms, rate_limit_rps, error_rate, drop_rate, "
-    "created_at, quirks FROM target_tenant WHERE id = :id"
+    "created_at, quirks, imperfections FROM target_tenant WHERE id = :id"
 )
 
 
@@ -96,12 +99,16 @@ def _tenant_from_tuple(row: Sequence[Any]) -> Tenant:
     faults = Faults(int(row[4]), float(row[5]), float(row[6]), float(row[7]))
     created = row[8] if isinstance(row[8], datetime) else datetime.fromisoformat(row[8])
     created = created if created.tzinfo else created.replace(tzinfo=UTC)
-    return Tenant(row[0], row[1], row[2], row[3], created, faults, row[9])
+    switches = Imperfections.from_json(row[10])
+    return Tenant(row[0], row[1], row[2], row[3], created, faults, row[9], switches)
 
 
 def _tenant_from_row(row: Any) -> Tenant:
     faults = Faults(row.latency_ms, row.rate_limit_rps, row.error_rate, row.drop_rate)
-    return Tenant(row.id, row.name, row.profile, row.token_hash, row.created_at, faults, row.quirks)
+    switches = Imperfections.from_json(row.imperfections)
+    return Tenant(
+        row.id, row.name, row.profile, row.token_hash, row.created_at, faults, row.quirks, switches
+    )
 
 
 def _check_faults(faults: Faults) -> None:
@@ -242,6 +249,19 @@ class TenantService:
             await conn.execute(update(table).where(table.c.id == tenant.id).values(quirks=quirks))
             changed = await _tenant_in(conn, tenant.id)
             await record(conn, _entry(actor, "tenant.quirks", tenant, changed))
+        return changed
+
+    async def set_imperfections(self, ref: str, switches: Imperfections, *, actor: Actor) -> Tenant:
+        """Replace a tenant's quirk switches (``WELL_BEHAVED`` turns them all off)."""
+        tenant = await self.get(ref)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(table)
+                .where(table.c.id == tenant.id)
+                .values(imperfections=switches.to_json())
+            )
+            changed = await _tenant_in(conn, tenant.id)
+            await record(conn, _entry(actor, "tenant.quirk_switches", tenant, changed))
         return changed
 
     async def delete(self, ref: str, *, actor: Actor) -> Tenant:

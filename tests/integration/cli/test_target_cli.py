@@ -92,3 +92,73 @@ def test_faults_and_quirks_are_stored(runner: CliRunner) -> None:
     deleted = runner.invoke(app, ["target", "tenant", "delete", "acme", "--json"])
     assert deleted.exit_code == 0
     assert json.loads(runner.invoke(app, ["target", "tenant", "list", "--json"]).stdout) == []
+
+
+def _switches(runner: CliRunner, *args: str) -> dict[str, object]:
+    result = runner.invoke(app, ["target", "tenant", "quirk-switches", "acme", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout)["quirk_switches"])
+
+
+def test_quirk_switches_are_set_kept_replaced_and_turned_off(runner: CliRunner) -> None:
+    runner.invoke(app, ["target", "tenant", "create", "acme", "--profile", "generic"])
+    switched = _switches(
+        runner,
+        "--patch-unsupported",
+        "title",
+        "--patch-unsupported",
+        "OP:Remove",
+        "--filter-ignored",
+        "displayName",
+        "--drop-attribute",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "--numeric-status",
+    )
+    assert switched == {
+        "patch_unsupported": ["title", "op:remove"],
+        "filters_ignored": ["displayName"],
+        "dropped": ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"],
+        "numeric_status": True,
+    }
+    assert _switches(runner) == switched
+    replaced = _switches(runner, "--drop-attribute", "title")
+    assert replaced == {**switched, "dropped": ["title"]}
+    [listed] = json.loads(runner.invoke(app, ["target", "tenant", "list", "--json"]).stdout)
+    assert listed["quirk_switches"] == replaced
+    assert _switches(runner, "--off", "--filter-ignored", "userName") == {
+        "patch_unsupported": [],
+        "filters_ignored": ["userName"],
+        "dropped": [],
+        "numeric_status": False,
+    }
+    human = runner.invoke(app, ["target", "tenant", "quirk-switches", "acme", "--off"])
+    assert human.exit_code == 0
+    assert "Quirk switches of acme: none" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--patch-unsupported", "op:merge"], "--patch-unsupported: 'op:merge' is not an"),
+        (["--filter-ignored", "emails[type eq"], "--filter-ignored: 'emails[type eq' is not"),
+        (["--drop-attribute", "*"], "--drop-attribute: '*' is not an attribute name"),
+    ],
+    ids=["unknown-op", "filter-syntax", "star-is-for-patch-only"],
+)
+def test_bad_quirk_switches_are_refused_and_nothing_changes(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    runner.invoke(app, ["target", "tenant", "create", "acme", "--profile", "generic"])
+    _switches(runner, "--numeric-status")
+    result = runner.invoke(app, ["target", "tenant", "quirk-switches", "acme", *args, "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert _switches(runner)["numeric_status"] is True
+
+
+def test_quirk_switches_of_an_unknown_tenant(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["target", "tenant", "quirk-switches", "nope", "--off"])
+    assert result.exit_code == 1
+    assert "no target tenant" in result.stderr

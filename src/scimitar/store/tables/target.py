@@ -28,6 +28,8 @@ class TargetTenant(Base):
     rate_limit_rps: Mapped[float] = mapped_column(Float, default=0.0)
     error_rate: Mapped[float] = mapped_column(Float, default=0.0)
     drop_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Quirk switches as JSON (``scimitar.target.imperfections``); NULL: a well-behaved server.
+    imperfections: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class TargetResource(Base):
