@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimitar.errors import ConfigError
-from scimitar.scim.errors import SCIMError
+from scimitar.scim.errors import InvalidFilterError, SCIMError
+from scimitar.scim.filter import And, Comparison, Filter, Not, Or, Present, ValuePath, parse_filter
 
 __all__ = ["PATCH_OPS", "WELL_BEHAVED", "Imperfections", "check_names"]
 
@@ -38,10 +39,6 @@ _NAME = re.compile(
     r"(urn:[A-Za-z0-9:._-]+:)?[A-Za-z$][A-Za-z0-9$_-]*(\.[A-Za-z$][A-Za-z0-9$_-]*)?\Z"
 )
 _FILTER_BRACKETS = re.compile(r"\[[^\]]*\]")
-# ``attrPath op`` in a filter (RFC 7644 §3.4.2.2): the attribute paths a filter compares.
-_FILTER_ATTRIBUTE = re.compile(
-    r"([A-Za-z$][\w$:.\-]*)\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le|pr)\b", re.IGNORECASE
-)
 
 
 def _key(path: str) -> tuple[str | None, str]:
@@ -149,7 +146,10 @@ class Imperfections:
         """Whether a list request with this filter is answered as if nothing matched."""
         if not self.filters_ignored or not isinstance(filter_text, str):
             return False
-        paths = [m.group(1) for m in _FILTER_ATTRIBUTE.finditer(filter_text)]
+        try:
+            paths = list(_compared(parse_filter(filter_text)))
+        except InvalidFilterError:
+            return False  # answered 400 invalidFilter as usual
         return any(_matches(name, path) for name in self.filters_ignored for path in paths)
 
     def drop_from_resource(self, body: Any) -> Any:
@@ -201,6 +201,20 @@ class Imperfections:
 
 #: Every switch off.
 WELL_BEHAVED = Imperfections()
+
+
+def _compared(node: Filter, parent: str | None = None) -> Iterator[str]:
+    """The attribute paths a filter compares (RFC 7644 §3.4.2.2), inside value filters too."""
+    match node:
+        case Comparison(path) | Present(path):
+            yield f"{parent}.{path.attr}" if parent else str(path)
+        case And(left, right) | Or(left, right):
+            yield from _compared(left, parent)
+            yield from _compared(right, parent)
+        case Not(operand):
+            yield from _compared(operand, parent)
+        case ValuePath(path, inner):
+            yield from _compared(inner, str(path))
 
 
 def _operation_paths(operation: Mapping[str, Any]) -> Iterator[str]:

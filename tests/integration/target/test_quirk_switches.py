@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from scimitar.audit import Actor
+from scimitar.connector import TargetObjectNotFoundError, TransportResponse, error_for_response
 from scimitar.store import Database
 from scimitar.target.imperfections import WELL_BEHAVED, Imperfections
 from scimitar.target.tenants import TenantService
@@ -144,6 +145,11 @@ async def test_numeric_status_in_error_bodies(
     response = await client.get(missing)
     assert response.status_code == 404
     assert response.json()["status"] == 404
+    # The connector reads such a body all the same.
+    answer = TransportResponse(404, dict(response.headers), response.content)
+    error = error_for_response("GET", client.url(missing), answer)
+    assert isinstance(error, TargetObjectNotFoundError)
+    assert error.detail == response.json()["detail"]
     await _switch(database, client, WELL_BEHAVED)
     assert (await client.get(missing)).json()["status"] == "404"
 
