@@ -55,7 +55,7 @@ from scimitar.engine.runstate import (
     chunks,
     first,
 )
-from scimitar.errors import ConfigError, JobError
+from scimitar.errors import ConfigError, JobError, RetryableError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
@@ -235,11 +235,14 @@ class CycleRunner:
         except CyclePausedError:
             await jobstate.pause_cycle(self._db, run.cycle, run.progress.to_dict())
             return run.summary("paused", started)
-        except JobError as exc:
+        except (JobError, RetryableError) as exc:
+            # An outage that outlasted its retries ends the cycle like a refusal, but only a
+            # refusal quarantines: the next cycle comes at the interval (docs/provisioning.md).
             await jobstate.finish_cycle(
                 self._db, run.ctx.app_id, run.cycle, status="failed", watermark=None, error=str(exc)
             )
-            await self._guard.failed(run, str(exc))
+            is_refused = isinstance(exc, JobError)
+            await (self._guard.failed if is_refused else self._guard.cycle_failed)(run, str(exc))
             raise
         failures = run.cycle.counts.get("failure", 0)
         await self._logs.purge(retention_cutoff(self._retention_days), app_id=run.ctx.app_id)

@@ -144,7 +144,11 @@ class World:
     poisoned: set[str] = field(default_factory=set)
 
     def runner(
-        self, *, page_size: int = 50, on_progress: Callable[[Progress], None] | None = None
+        self,
+        *,
+        page_size: int = 50,
+        on_progress: Callable[[Progress], None] | None = None,
+        directory: SQLDirectory | None = None,
     ) -> CycleRunner:
         """A runner like ``build_runner``'s, with the fake clock, the collector and the poison."""
         apps = self.apps
@@ -159,7 +163,7 @@ class World:
         return CycleRunner(
             self.database,
             self.apps,
-            SQLDirectory(self.database),
+            directory or SQLDirectory(self.database),
             open_port,
             page_size=page_size,
             on_progress=on_progress,
