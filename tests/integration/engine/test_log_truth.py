@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scimitar.audit import Actor
+from scimitar.connector.transport import (
+    AiohttpTransport,
+    Transport,
+    TransportRequest,
+    TransportResponse,
+)
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord
 from scimitar.settings import Settings
@@ -133,3 +139,61 @@ async def test_an_account_disabled_by_a_scoping_filter_is_not_logged_again(
         await world.directory.users.update(upn, {"department": "Sales"})
         back = await world.runner().run(world.app_name)
         assert back.counts == {"enable": 1}
+
+
+class _RecordingTransport:
+    """The real transport, keeping every request sent."""
+
+    def __init__(self, inner: Transport, sent: list[TransportRequest]) -> None:
+        self._inner = inner
+        self._sent = sent
+
+    async def send(self, request: TransportRequest) -> TransportResponse:
+        self._sent.append(request)
+        return await self._inner.send(request)
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def test_an_unassigned_group_left_alone_is_logged_once(
+    database: Database, settings: Settings
+) -> None:
+    """SkipOutOfScopeDeletions: an unassigned linked group gets one skip, then no record every
+    cycle, and the app hears nothing about it."""
+    sent: list[TransportRequest] = []
+
+    def factory() -> Transport:
+        return _RecordingTransport(AiohttpTransport.create(), sent)
+
+    async with world_for(database, settings, transport_factory=factory) as world:
+        upn = await world.user("ben")  # assigned directly: only the group leaves scope
+        await world.directory.groups.create({"displayName": "Willow"})
+        await world.directory.groups.add_members("Willow", [upn])
+        await world.apps.assignments.assign(
+            world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+        )
+        await world.runner().run(world.app_name)
+        (created,) = await _records(world, user="Willow")
+        assert created.action is ProvisioningAction.CREATE
+        group_id = created.target_identity.id
+        assert group_id
+
+        config = await world.apps.provisioning.config(world.app_name)
+        await world.apps.provisioning.update_settings(
+            world.app_name,
+            replace(config.settings, skip_out_of_scope_deletions=True),
+            actor=Actor.cli("tests"),
+        )
+        await world.apps.assignments.unassign(
+            world.app_name, group="Willow", role=None, actor=Actor.cli("tests")
+        )
+        sent.clear()
+        cycles = [await world.runner().run(world.app_name) for _ in range(3)]
+
+        records = await _records(world, user="Willow")
+        assert [r.action for r in records] == [ProvisioningAction.SKIP, ProvisioningAction.CREATE]
+        assert records[0].skip_reason == "SkipOutOfScopeDeletions"
+        assert records[0].cycle_id == cycles[0].cycle_id
+        about_group = [r for r in sent if "/Groups" in r.url or group_id in r.url]
+        assert about_group == []
