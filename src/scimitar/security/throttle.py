@@ -5,7 +5,9 @@ client's address (``portal:addr:203.0.113.7``) and the account tried (``portal:a
 ``api:key:<key id>``, ``target:tenant:<tenant id>``). The first ``free_failures`` failures in a
 window cost nothing; each one after blocks its keys for twice as long as the one before
 (1 s, 2 s, 4 s ... up to ``max_delay``), and a blocked key is answered 429 with ``Retry-After``
-without its credentials being checked. A success clears the account's count.
+without its credentials being checked. Failures that arrive while a key is blocked (requests that
+were in flight together) neither count nor extend the block. A success clears the account's
+count.
 
 The counts live in the ``auth_throttle`` table, so every process sharing the store (``scimitar
 serve`` behind a load balancer, over PostgreSQL) backs off together. A library such as
@@ -172,7 +174,12 @@ class AuthThrottle:
             .on_conflict_do_nothing(index_elements=[table.c.key])
         )
         row = (await conn.execute(select(table).where(table.c.key == key).with_for_update())).one()
-        is_stale = row.window_started_at + self.policy.window <= now
+        if row.blocked_until is not None and _moment(row.blocked_until) > now:
+            # Sent before the block was known (requests in flight together): such a burst is
+            # one step of backoff, not one per request, or 64 requests in flight with a token
+            # just revoked would block their address for the longest delay at once.
+            return _moment(row.blocked_until) - now
+        is_stale = _moment(row.window_started_at) + self.policy.window <= now
         failures = 1 if is_stale else row.failures + 1
         delay = self.policy.delay_after(failures)
         await conn.execute(

@@ -49,14 +49,27 @@ async def test_free_failures_then_doubling_blocks_up_to_the_cap(
 async def test_a_blocked_key_is_refused_until_its_time_is_up(
     throttle: AuthThrottle, clock: Clock
 ) -> None:
-    for _ in range(4):
+    for _ in range(3):
         await throttle.failed(KEYS)
+    clock.now += timedelta(seconds=1)  # the first block (1 s) is over; the next failure doubles
+    await throttle.failed(KEYS)
     with pytest.raises(ThrottledError) as refused:
         await throttle.check(["portal:addr:203.0.113.7"])
     assert refused.value.retry_after == 2
     await throttle.check(["portal:addr:198.51.100.9", "portal:account:other"])
     clock.now += timedelta(seconds=2)
     await throttle.check(KEYS)
+
+
+async def test_failures_in_flight_together_are_one_step_of_backoff(
+    throttle: AuthThrottle, clock: Clock
+) -> None:
+    delays = [await throttle.failed(KEYS) for _ in range(64)]
+    assert delays[:2] == [None, None]
+    assert set(delays[2:]) == {1}
+    clock.now += timedelta(seconds=1)
+    await throttle.check(KEYS)
+    assert await throttle.failed(KEYS) == 2
 
 
 async def test_the_window_forgets_old_failures(throttle: AuthThrottle, clock: Clock) -> None:
