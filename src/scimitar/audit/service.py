@@ -86,10 +86,14 @@ def _from_row(row: Any) -> AuditRecord:
     )
 
 
+_MAX_ID = 2**63 - 1
+
+
 def _cursor(before: str | None) -> int | None:
     if before is None:
         return None
-    if not before.strip().isdigit():
+    # Record ids are 64-bit integers in both stores: a larger number is no cursor either.
+    if not before.strip().isdigit() or int(before) > _MAX_ID:
         raise ConfigError(
             f"before {before!r} is not a cursor; pass the nextBefore of the previous page"
         )

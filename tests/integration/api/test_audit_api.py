@@ -58,6 +58,7 @@ async def test_filters_and_paging(api: API) -> None:
     assert [r["action"] for r in rest["records"]] == ["app.add"]
     assert rest["nextBefore"] is None
     await api.problem("GET", "/audit", 422, params={"before": "yesterday"})
+    await api.problem("GET", "/audit", 422, params={"before": "99999999999999999999"})
     await api.problem("GET", "/audit", 422, params={"since": "last tuesday"})
     await api.problem("GET", "/audit", 422, params={"actr": "api"})
 
