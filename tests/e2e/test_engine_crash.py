@@ -254,7 +254,9 @@ def test_killed_initial_cycle_resumes_to_the_directorys_state(crash: Crash) -> N
     summary, interrupted = _sync_killed_then_finished(crash, rng, (0.4, 2.5))
 
     assert (summary["kind"], summary["status"]) == ("initial", "succeeded"), seed
-    assert len(interrupted) >= 2, (seed, interrupted)
+    # One request a user, managers first: a cycle's first page is saved late, and the resumed
+    # cycle often ends inside the next kill's delay, so a run may be killed only once.
+    assert len(interrupted) >= 1, (seed, interrupted)
     assert set(interrupted) == {summary["cycleId"]}, seed
     crash.latency(0)
     _assert_target_is_as_expected(crash)
