@@ -64,11 +64,17 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``scimitar serve`` on SQLite in a fresh data dir, stopped after the module."""
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Server]:
+    """``scimitar serve`` on SQLite in a fresh data dir, stopped after the module.
+
+    A test module may set ``SERVER_ENV`` (a dict) to add settings for its server.
+    """
     data = tmp_path_factory.mktemp("serve")
     port = free_port()
-    env = {**os.environ, "SCIMITAR_DATA_DIR": str(data)}
+    extra: dict[str, str] = getattr(request.module, "SERVER_ENV", {})
+    env = {**os.environ, **extra, "SCIMITAR_DATA_DIR": str(data)}
     env.pop("SCIMITAR_DATABASE_URL", None)
     log = data / "serve.log"
     with log.open("wb") as out:
