@@ -360,7 +360,7 @@ def create_user_body(
     """The POST /Users body (spec §1.6 "Create").
 
     References (the manager) are left out: they hold source ids, and the app knows target
-    ids. Entra creates users first and sets references in a later PATCH (spec §2.7); when the
+    ids. Entra creates users first and sets references in a later PATCH; when the
     manager's target id is known already (the manager was created first), it goes in the
     create as ``manager_id`` and no PATCH is needed.
 
@@ -383,7 +383,7 @@ def create_user_body(
 def create_group_body(
     resource: Mapping[str, Any], dialect: Dialect, members: Sequence[str] = ()
 ) -> _Body:
-    """The POST /Groups body (spec §1.7 "Create").
+    """The POST /Groups body (docs/provisioning.md, groups).
 
     Entra creates a group without members and adds them by PATCH; where the app takes them
     on creation (template quirk ``groupMembersOnCreate``), ``members`` (target ids) go in the

@@ -138,7 +138,8 @@ class TargetOperations:
     ) -> tuple[int | None, list[dict[str, Any]]]:
         """One page of the resources a filter selects: (``totalResults``, ``Resources``).
 
-        Groups come without members (spec §1.7). ``totalResults`` is ``None`` when absent.
+        Groups come without members (docs/provisioning.md).
+        ``totalResults`` is ``None`` when absent.
         """
         params = {"filter": filter_text, "startIndex": "1", "count": str(count)}
         if object_type == "Group":

@@ -1,6 +1,6 @@
 """Managers before their reports: an initial cycle's creates carry the manager.
 
-Entra creates every user, then sets each manager in a PATCH of its own (spec §2.7): a second
+Entra creates every user, then sets each manager in a PATCH of its own: a second
 request for nearly every user. Where the app takes one request per object (no Bulk) and the
 user mapping maps the manager, an initial cycle instead reads its users by *level*: the users
 without a manager first, then their reports, then theirs (objectId order within a level, ids

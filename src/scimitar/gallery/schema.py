@@ -170,7 +170,7 @@ class Quirks(_Model):
             member PATCH, or the members a group is created with); without it, 100.
         group_members_on_create: The app takes a group's members in ``POST /Groups`` (RFC 7643
             §4.2: ``members`` is writable), so a new group is created with its first members
-            instead of empty and then patched (Entra's way, spec §1.7).
+            instead of empty and then patched (Entra's way; docs/gallery.md).
         bulk: Bulk support and use.
         is_filter_supported: Whether ``GET /Users?filter=`` works (matching needs it).
         exclude_default_access: Legacy Entra rule: users whose only role is Default Access are
