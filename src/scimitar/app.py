@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount
 
 from scimitar import __version__
@@ -14,6 +15,7 @@ from scimitar.apps import Apps
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
+from scimitar.health import Heartbeat, readiness
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
 from scimitar.portal import create_portal
@@ -46,6 +48,7 @@ def create_app(
     portal = create_portal(
         database, settings, launcher=api.state.launcher, scheduled=with_scheduler, events=events
     )
+    heartbeats: dict[str, Heartbeat] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,9 +68,11 @@ def create_app(
         )
         if scheduler is not None:
             scheduler.start()
+            heartbeats["scheduler"] = scheduler
         try:
             yield
         finally:
+            heartbeats.clear()
             if scheduler is not None:
                 await scheduler.stop()
             await api.state.launcher.stop()
@@ -80,7 +85,19 @@ def create_app(
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
+        """Liveness: the process answers HTTP (docs/operations.md)."""
         return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """Readiness: store reachable, schema current, scheduler beating (docs/operations.md)."""
+        ready, body = await readiness(database, heartbeats=heartbeats)
+        return JSONResponse({**body, "version": __version__}, status_code=200 if ready else 503)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        """A browser pointed at the server lands on the portal, not on a bare 404."""
+        return RedirectResponse("/portal/", status_code=307)
 
     app.router.routes.append(APIMount(api))
     app.mount("/portal", portal)

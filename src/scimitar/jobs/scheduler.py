@@ -78,16 +78,44 @@ class Scheduler:
         self._audit = audit
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
+        self._last_beat: datetime | None = None
+
+    @property
+    def last_beat(self) -> datetime | None:
+        """When the scheduler last showed it is alive (``/readyz``); None before it starts."""
+        return self._last_beat
+
+    @property
+    def beat_bound_seconds(self) -> float:
+        """How old :attr:`last_beat` may get before the process is not ready."""
+        return max(30.0, 3 * self._tick)
 
     def start(self) -> None:
         """Start ticking in the background."""
         self._task = asyncio.create_task(self._loop(), name="scimitar-scheduler")
+        self._beater = asyncio.create_task(self._beat(), name="scimitar-scheduler-beat")
 
     async def stop(self) -> None:
         """Stop after the cycle running now, if any, ends its current page."""
         self._stopping.set()
         if self._task is not None:
             await self._task
+        if self._beater is not None:
+            await self._beater
+
+    async def _beat(self) -> None:
+        """Beat every tick while the scheduler's loop lives (a cycle it runs may take hours).
+
+        A loop that died, or an event loop blocked by a runaway computation, stops the beats,
+        and ``/readyz`` turns 503 once the last one is older than :attr:`beat_bound_seconds`.
+        """
+        while not self._stopping.is_set() and self._task is not None and not self._task.done():
+            self._last_beat = self._clock()
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._tick)
+            except TimeoutError:
+                continue
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
