@@ -16,8 +16,8 @@ REDACTED = "[redacted]"
 #: Names of fields whose values are secrets, wherever they are printed or recorded.
 SECRET_KEYS = re.compile(r"(authorization|token|secret|password|api[_-]?key|cookie)", re.I)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
-# Scimitar's own admin API keys and target tenant tokens carry these prefixes.
-_PREFIXED = re.compile(r"\b(scimadm|scimtgt)_[A-Za-z0-9_-]+")
+# Scimitar's own admin API keys, target tenant tokens and source API keys carry these prefixes.
+_PREFIXED = re.compile(r"\b(scimadm|scimtgt|scimsrc)_[A-Za-z0-9_-]+")
 
 
 def redact_text(text: str, marker: str = REDACTED) -> str:
