@@ -57,10 +57,11 @@ class TCPProxy:
             server.settimeout(None)
             with self._lock:
                 self._sockets.update((client, server))
+            ended = threading.Barrier(2, action=lambda c=client, s=server: self._close(c, s))
             for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(source, sink, ended), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, ended: threading.Barrier) -> None:
         try:
             while chunk := source.recv(65536):
                 sink.sendall(chunk)
@@ -69,3 +70,12 @@ class TCPProxy:
         finally:
             with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                ended.wait()
+
+    def _close(self, *sockets: socket.socket) -> None:
+        """Both directions of a connection ended: close its two sockets."""
+        with self._lock:
+            self._sockets.difference_update(sockets)
+        for sock in sockets:
+            sock.close()

@@ -35,7 +35,8 @@ def _get(url: str) -> tuple[int, Any]:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:
+            return error.code, json.loads(error.read())
 
 
 def _until(predicate: Any, seconds: float = 20.0) -> Any:
@@ -113,8 +114,9 @@ def test_the_root_redirects_to_the_portal(proxied_serve: tuple[str, TCPProxy]) -
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as caught:
         opener.open(f"{url}/", timeout=10)
-    assert caught.value.code == 307
-    assert caught.value.headers["Location"] == "/portal/"
+    with caught.value as redirect:
+        assert redirect.code == 307
+        assert redirect.headers["Location"] == "/portal/"
     with urllib.request.urlopen(f"{url}/", timeout=10) as response:  # noqa: S310
         assert response.status == 200
         assert response.url.endswith("/portal/") or "/portal/" in response.url
