@@ -372,13 +372,15 @@ async def groups_of(
     if not member_ids:
         return result
     clause, params = in_list("m", member_ids)
+    # No ORDER BY: to save the sort SQLite would scan the tenant's whole primary key
+    # (tenant, group, member) instead of searching the member index; sorted here instead.
     rows = await conn.fetch_all(
         "SELECT m.member_id, m.group_id, r.data FROM target_member m "
         "JOIN target_resource r ON r.tenant_id = m.tenant_id AND r.resource_type = 'Group' "
         "AND r.id = m.group_id "
-        f"WHERE m.tenant_id = :tenant AND m.member_id IN {clause} ORDER BY m.group_id",
+        f"WHERE m.tenant_id = :tenant AND m.member_id IN {clause}",
         {"tenant": tenant_id, **params},
     )
-    for row in rows:
+    for row in sorted(rows, key=lambda row: str(row[1])):
         result.setdefault(row[0], []).append((row[1], json.loads(row[2]).get("displayName")))
     return result

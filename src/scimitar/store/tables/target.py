@@ -65,7 +65,7 @@ class TargetMember(Base):
 
     __tablename__ = "target_member"
     __table_args__ = (
-        Index("ix_target_member_member", "tenant_id", "member_id"),
+        Index("ix_target_member_member", "tenant_id", "member_id", "group_id"),
         Index("ix_target_member_order", "tenant_id", "group_id", "seq"),
     )
 
