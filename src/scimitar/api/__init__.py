@@ -13,7 +13,6 @@ from fastapi import Depends, FastAPI
 from starlette.routing import Mount
 
 from scimitar import __version__
-from scimitar.api.cycles import CycleLauncher
 from scimitar.api.deps import Services
 from scimitar.api.openapi import install_openapi
 from scimitar.api.problems import install_problem_handlers, problem_responses
@@ -36,6 +35,7 @@ from scimitar.connector.ratelimit import AccountLimits
 from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
+from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.service import build_runner
 from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings

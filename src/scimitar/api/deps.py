@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from scimitar.admin import AdminAuth, APIKey
-from scimitar.api.cycles import CycleLauncher
 from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.control import JobControl
+from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.status import JobStatusService
 from scimitar.settings import Settings

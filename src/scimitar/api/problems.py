@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scimitar import jsonlimits
-from scimitar.api.cycles import DeletionsHeldError, JobPausedError, ProvisioningOffError
 from scimitar.apps import ConnectionTestError
 from scimitar.apps.config_document import ConfigDocumentError
 from scimitar.directory.errors import (
@@ -29,7 +28,12 @@ from scimitar.directory.errors import (
     DuplicateObjectError,
     ImportRejectedError,
 )
-from scimitar.engine.cycle import CycleBusyError
+from scimitar.engine.admission import (
+    CycleBusyError,
+    DeletionsHeldError,
+    JobPausedError,
+    ProvisioningOffError,
+)
 from scimitar.engine.ondemand_lease import JobBusyError
 from scimitar.errors import (
     ConfigError,

@@ -21,9 +21,10 @@ from sqlalchemy import delete, update
 from scimitar.apps import App, Apps
 from scimitar.audit import Actor, AuditEntry, record
 from scimitar.engine import escrows, jobstate, quarantine, staged
+from scimitar.engine.admission import PAUSED, CycleBusyError, Refusal, admit
 from scimitar.engine.cycle import CycleRunner, CycleSummary
 from scimitar.engine.events import EventSink, LogSink
-from scimitar.engine.guard import PAUSED, JobGuard
+from scimitar.engine.guard import JobGuard
 from scimitar.engine.quarantine import QuarantineReason
 from scimitar.engine.service import build_runner
 from scimitar.engine.staged import StagedRow
@@ -225,21 +226,18 @@ class JobControl:
         """Reset what ``reset`` names; the next cycle is an initial one.
 
         Raises:
-            ConfigError: A cycle is running in a live process (pause it first).
+            CycleBusyError: A cycle is running in a live process (pause it first).
         """
         scopes = frozenset(reset) or DEFAULT_RESET
-        app = await self._apps.apps.get(app_key)
-        state = await jobstate.load_state(self._db, app.id)
-        unfinished = await jobstate.running_cycle(self._db, state.current_cycle_id)
-        if (
-            unfinished is not None
-            and unfinished.status == "running"
-            and jobstate.is_owner_alive(state, utcnow())
-        ):
-            raise ConfigError(
-                f"a cycle of app {app.name!r} is running ({unfinished.id}); pause it with "
+        admission = await admit(self._db, await self._apps.provisioning.config(app_key))
+        app, state = admission.config.app, admission.state
+        if Refusal.BUSY in admission.refusals:
+            running = f" ({admission.running.id})" if admission.running is not None else ""
+            raise CycleBusyError(
+                f"a cycle of app {app.name!r} is running{running}; pause it with "
                 f"`scimitar app pause {app.name}` and restart once it has stopped"
             )
+        unfinished = await jobstate.running_cycle(self._db, state.current_cycle_id)
         if unfinished is not None:
             await jobstate.finish_cycle(
                 self._db,

@@ -20,6 +20,14 @@ from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate, managerorder, ondemand_lease
+from scimitar.engine.admission import (
+    Admission,
+    CycleBusyError,
+    Refusal,
+    Surface,
+    admit,
+    busy_error,
+)
 from scimitar.engine.batch import execute_page
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
@@ -55,7 +63,7 @@ from scimitar.engine.runstate import (
     chunks,
     first,
 )
-from scimitar.errors import ConfigError, JobError, RetryableError
+from scimitar.errors import JobError, RetryableError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
@@ -66,9 +74,8 @@ __all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Prog
 _USER_PAGES_IN_FLIGHT = 3
 
 
-class CycleBusyError(ConfigError):
-    """Another process is running a cycle of this app right now."""
-
+#: What refuses a cycle before it waits for a provisioning on demand to end.
+_BEFORE_ONDEMAND = frozenset(Refusal) - {Refusal.BUSY}
 
 PortFactory = Callable[[JobConfig], AbstractAsyncContextManager[TargetPort]]
 
@@ -129,31 +136,33 @@ class CycleRunner:
             JobError: The app refused the job as a whole; the cycle is marked failed.
         """
         config = await self._apps.provisioning.config(app_key)
-        if not config.is_on:
-            raise ConfigError(
-                f"provisioning is off for app {config.app.name!r}; turn it on with "
-                f"`scimitar app provisioning {config.app.name} on`"
-            )
+        admission = await admit(self._db, config, force_deletes=force_deletes)
+        admission.raise_if_refused(Surface.CLI, considering=_BEFORE_ONDEMAND)
+        # A provisioning on demand holds the job for seconds: wait for it, then look again.
+        await ondemand_lease.settle(self._db, config.app.id, config.app.name)
+        admission = await admit(self._db, config, force_deletes=force_deletes)
+        admission.raise_if_refused(Surface.CLI)
         app_id = config.app.id
-        if app_id in jobstate.RUNNING_HERE:  # checked and claimed with no await between
-            raise CycleBusyError(
-                f"a cycle of app {config.app.name!r} is already running in this process; "
-                f"wait for it to end (see `scimitar app status {config.app.name}`)"
-            )
+        if jobstate.is_running_here(app_id):  # checked and claimed with no await between
+            raise busy_error(config, None, Surface.CLI)
         jobstate.RUNNING_HERE[app_id] = None
         try:
-            return await self._run(config, force_initial, force_deletes)
+            return await self._run(admission, force_initial, force_deletes)
         finally:
             del jobstate.RUNNING_HERE[app_id]
 
     async def _run(
-        self, config: JobConfig, force_initial: bool, force_deletes: bool
+        self, admission: Admission, force_initial: bool, force_deletes: bool
     ) -> CycleSummary:
+        config = admission.config
         read_at = utcnow()  # before the assignments are read: later scope changes are the next's
         ctx = await self._context(config)
-        await ondemand_lease.settle(self._db, ctx.app_id, config.app.name)
-        state = await jobstate.load_state(self._db, ctx.app_id)
-        await self._guard.check(config.app.name, ctx.app_id, state, force=force_deletes)
+        if admission.is_reenabled:
+            # Provisioning was turned back on by hand after the 28-day disable.
+            await self._guard.release(
+                ctx.app_id, config.app.name, details="provisioning was turned back on"
+            )
+        state = admission.state
         cycle, resume = await self._cycle(ctx, state, force_initial, read_at)
         jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
         async with self._port_factory(config) as port:
@@ -183,11 +192,7 @@ class CycleRunner:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
         is_paused = interrupted is not None and interrupted.status == "paused"
         if interrupted is not None and not is_paused and jobstate.is_owner_alive(state, utcnow()):
-            raise CycleBusyError(
-                f"a cycle of app {ctx.config.app.name!r} is already running "
-                f"({interrupted.id}); wait for it to end (see `scimitar app status "
-                f"{ctx.config.app.name}`)"
-            )
+            raise busy_error(ctx.config, interrupted, Surface.CLI)
         if interrupted is not None and state.resume:
             if is_paused:
                 await jobstate.resume_cycle(self._db, ctx.app_id, interrupted)

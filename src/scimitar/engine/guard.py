@@ -1,7 +1,7 @@
 """What a cycle does about faults beyond one object: escrows, held deletions, pause, quarantine.
 
-:class:`JobGuard` is the cycle runner's companion. Before a cycle it refuses to run a paused job
-or one whose deletions are held; in every page's transaction it escrows failed objects, writes
+:class:`JobGuard` is the cycle runner's companion (whether a cycle may start at all is
+:mod:`scimitar.engine.admission`'s). In every page's transaction it escrows failed objects, writes
 held deletions and notices a pause; when the cycle ends it settles escrows, decides quarantine
 (entering it, changing its reason, leaving it, disabling the job after 28 days) and publishes
 the events an admin is told about.
@@ -18,25 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scimitar.apps import Apps
 from scimitar.audit import Actor
 from scimitar.engine import escrows, quarantine, staged
+from scimitar.engine.admission import PAUSED
 from scimitar.engine.events import (
     CycleFailed,
     DeleteThresholdTripped,
     EventSink,
     QuarantineChanged,
 )
-from scimitar.engine.jobstate import JobState
 from scimitar.engine.quarantine import Quarantine, QuarantineReason
 from scimitar.engine.runstate import FAILED_SHOWN, Run
 from scimitar.engine.work import Outcome
-from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.fastsql import SQLConnection, as_sql
 from scimitar.store.tables.engine import JOB_STATE
 
-__all__ = ["PAUSED", "CyclePausedError", "JobGuard"]
+__all__ = ["CyclePausedError", "JobGuard"]
 
-#: The job state an admin's pause sets (``engine_job_state.state``).
-PAUSED = "paused"
 #: The job state after 28 days in quarantine (provisioning is turned off too).
 DISABLED = "disabled"
 #: Outcomes that export something (for the escrow proportion threshold).
@@ -70,30 +67,6 @@ class JobGuard:
         self._apps = apps
         self._events = events
         self._clock = clock
-
-    async def check(self, app_name: str, app_id: str, state: JobState, *, force: bool) -> None:
-        """Refuse a cycle of a paused job, or of one whose deletions wait for an admin.
-
-        Raises:
-            ConfigError: The job is paused, or holds deletions and ``force`` is not set.
-        """
-        if state.state == PAUSED:
-            raise ConfigError(
-                f"provisioning of app {app_name!r} is paused; resume it with "
-                f"`scimitar app start {app_name}`"
-            )
-        async with self._db.read() as conn:
-            held = await quarantine.load(conn, app_id)
-        if held is not None and held.disabled_at is not None:
-            # Provisioning was turned back on by hand after the 28-day disable.
-            await self.release(app_id, app_name, details="provisioning was turned back on")
-            return
-        if held is not None and held.reason == QuarantineReason.TOO_MANY_DELETES and not force:
-            raise ConfigError(
-                f"app {app_name!r} is quarantined because a cycle was about to delete too many "
-                f"objects; review them with `scimitar app deletes {app_name} list`, then "
-                f"`scimitar app deletes {app_name} allow` or `... reject`"
-            )
 
     async def prepare(self, run: Run) -> None:
         """Note whether the app has escrows or held deletions the cycle's pages may settle."""

@@ -25,6 +25,7 @@ __all__ = [
     "JobState",
     "finish_cycle",
     "is_owner_alive",
+    "is_running_here",
     "last_cycle_start",
     "load_state",
     "owner",
@@ -60,6 +61,11 @@ def owner() -> dict[str, Any]:
 #: App id → id of the cycle this process is running for it (``scimitar serve`` runs the
 #: scheduler's, the admin API's and the portal's cycles side by side in one process).
 RUNNING_HERE: dict[str, str | None] = {}
+
+
+def is_running_here(app_id: str) -> bool:
+    """Whether this process runs (or is starting) a cycle of the app."""
+    return app_id in RUNNING_HERE
 
 
 def is_owner_alive(state: JobState, now: datetime) -> bool:

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import select, update
 
-from scimitar.apps import Apps
+from scimitar.apps import Apps, JobConfig
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
 from scimitar.engine import quarantine
+from scimitar.engine.admission import Refusal, admit
 from scimitar.engine.events import EventSink, LogSink
-from scimitar.engine.guard import PAUSED
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
@@ -159,24 +159,20 @@ class Scheduler:
             if self._stopping.is_set():
                 break
             config = await self._apps.provisioning.config(app.id)
-            if not config.is_on or not await self._is_due(app.id):
+            if not await self._is_due(config):
                 continue
             await self._run(app.id, timedelta(minutes=config.settings.interval_minutes))
             ran.append(app.id)
         return ran
 
-    async def _is_due(self, app_id: str) -> bool:
+    async def _is_due(self, config: JobConfig) -> bool:
+        """Whether the app's cycle is due and admitted (a busy app is left to the runner)."""
+        admission = await admit(self._database, config)
+        if set(admission.refusals) - {Refusal.BUSY}:
+            return False
         async with self._database.read() as conn:
-            query = select(JOB_STATE.c.next_run_at, JOB_STATE.c.state).where(
-                JOB_STATE.c.app_id == app_id
-            )
-            row = (await conn.execute(query)).first()
-            held = await quarantine.load(conn, app_id)
-        if row is not None and row.state == PAUSED:
-            return False
-        if held is not None and held.waits_for_admin:
-            return False
-        next_run = None if row is None else row.next_run_at
+            query = select(JOB_STATE.c.next_run_at).where(JOB_STATE.c.app_id == config.app.id)
+            next_run = (await conn.execute(query)).scalar()
         return next_run is None or next_run <= self._clock()
 
     async def _run(self, app_id: str, interval: timedelta) -> None:

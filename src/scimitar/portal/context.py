@@ -11,11 +11,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from scimitar.admin.sessions import SessionService
-from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.events import EventSink
+from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.status import JobStatusService
 from scimitar.portal.filters import register_filters

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from scimitar.api.cycles import CycleLauncher
 from scimitar.apps import JobConfig
-from scimitar.engine import jobstate
+from scimitar.engine.admission import Refusal, Surface
+from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.status import JobStatus
-from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import JOB_STATE
 
 __all__ = ["SyncLauncher"]
+
+#: The refusals the scheduler skips an app for (a running cycle it leaves to the runner).
+_SCHEDULER_SKIPS = frozenset(Refusal) - {Refusal.BUSY}
 
 
 class SyncLauncher:
@@ -50,17 +52,17 @@ class SyncLauncher:
         """Start a cycle of the app as soon as possible; returns what happens, for a person.
 
         Raises:
-            ConfigError: Provisioning is off, or (without a scheduler) a cycle is running.
+            AdmissionError: Provisioning is off, the job is paused, it holds deletions, or
+                (without a scheduler) a cycle is running.
         """
-        if not config.is_on:
-            raise ConfigError(
-                f"provisioning of {config.app.name} is off; turn it On on the Provisioning page"
-            )
         app_id = config.app.id
+        admission = await self._launcher.admit(app_id)
         if not self._scheduled:
-            self._launcher.start(await self._launcher.check_startable(app_id), initial=False)
+            admission.raise_if_refused(Surface.PORTAL)
+            self._launcher.start(app_id, initial=False)
             return "The cycle has started."
-        await jobstate.load_state(self._database, app_id)
+        # The scheduler runs the cycle (and refuses a busy app itself): only what it skips.
+        admission.raise_if_refused(Surface.PORTAL, considering=_SCHEDULER_SKIPS)
         async with self._database.write() as conn:
             await conn.execute(
                 update(JOB_STATE).where(JOB_STATE.c.app_id == app_id).values(next_run_at=utcnow())

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.cycle import CycleBusyError, Progress
+from scimitar.engine.admission import CycleBusyError
+from scimitar.engine.cycle import Progress
 from scimitar.engine.ondemand import OnDemandProvisioner
 from scimitar.settings import Settings
 from scimitar.store import Database

@@ -75,7 +75,7 @@ async def restart(
     A running cycle must stop first (pause it): 409 while one runs.
     """
     found = await services.apps.apps.get(app)
-    await launcher.check_idle(found.id, found.name)
+    await launcher.check_idle(found.id)
     scopes = (body or RestartBody()).reset
     return (await control.restart(found.id, scopes, actor=actor)).to_dict()
 
@@ -120,7 +120,7 @@ async def allow_deletes(
     """Send the held deletions in a cycle now (Graph ForceDeletes) and end the quarantine."""
     found = await services.apps.apps.get(app)
     rows = await _held(control, found.id, found.name)
-    await launcher.check_idle(found.id, found.name)
+    await launcher.check_idle(found.id)
     if wait:
         return (await control.allow(found.id, actor=actor)).to_dict()
     launcher.start_work(found.id, lambda: control.allow(found.id, actor=actor))

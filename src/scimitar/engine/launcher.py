@@ -1,4 +1,8 @@
-"""Cycles started by the admin API ("sync now"): in the background, one per app at a time."""
+"""Cycles started on request ("sync now" in the admin API and the portal): in the background.
+
+One per app at a time in this process; whether a cycle may start at all is
+:func:`scimitar.engine.admission.admit`'s answer.
+"""
 
 from __future__ import annotations
 
@@ -9,33 +13,16 @@ import structlog
 
 from scimitar.apps import Apps
 from scimitar.connector.ratelimit import AccountLimits
-from scimitar.engine import quarantine
-from scimitar.engine.cycle import CycleBusyError
+from scimitar.engine.admission import Admission, Refusal, Surface, admit
 from scimitar.engine.events import EventSink
-from scimitar.engine.guard import PAUSED
-from scimitar.engine.jobstate import is_owner_alive, load_state, running_cycle
-from scimitar.engine.quarantine import QuarantineReason
 from scimitar.engine.runstate import CycleSummary
 from scimitar.engine.service import build_runner
-from scimitar.errors import ConfigError, ScimitarError
+from scimitar.errors import ScimitarError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
-__all__ = ["CycleLauncher", "DeletionsHeldError", "JobPausedError", "ProvisioningOffError"]
+__all__ = ["CycleLauncher"]
 
 log = structlog.get_logger("scimitar.api")
-
-
-class ProvisioningOffError(ConfigError):
-    """A cycle was asked for while the app's provisioning is off."""
-
-
-class JobPausedError(ConfigError):
-    """A cycle was asked for while an admin has paused the job."""
-
-
-class DeletionsHeldError(ConfigError):
-    """A cycle was asked for while accidental-deletion prevention holds deletions."""
 
 
 class CycleLauncher:
@@ -70,51 +57,40 @@ class CycleLauncher:
         task = self._tasks.get(app_id)
         return task is not None and not task.done()
 
-    async def check_startable(self, app_key: str) -> str:
+    async def admit(self, app_key: str, *, force_deletes: bool = False) -> Admission:
+        """Whether a cycle of the app may start now (counting the cycles started here).
+
+        Raises:
+            NotFoundError: No such app.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        return await admit(
+            self._database,
+            config,
+            is_running_here=self.is_running(config.app.id),
+            force_deletes=force_deletes,
+        )
+
+    async def check_startable(self, app_key: str, *, surface: Surface = Surface.API) -> str:
         """The app's id, if a cycle can start now.
 
         Raises:
             NotFoundError: No such app.
-            ProvisioningOffError: Provisioning is off.
-            CycleBusyError: A cycle of the app is running.
+            AdmissionError: Provisioning is off, the job is paused, it holds deletions, or a
+                cycle of the app is running (one subclass each).
         """
-        config = await self._apps.provisioning.config(app_key)
-        name = config.app.name
-        if not config.is_on:
-            raise ProvisioningOffError(
-                f"provisioning is off for app {name!r}; turn it on first "
-                f"(PUT /api/v1/apps/{config.app.id}/provisioning with state on)"
-            )
-        state = await load_state(self._database, config.app.id)
-        if state.state == PAUSED:
-            raise JobPausedError(
-                f"provisioning of app {name!r} is paused; resume it first "
-                f"(POST /api/v1/apps/{config.app.id}/start)"
-            )
-        async with self._database.read() as conn:
-            held = await quarantine.load(conn, config.app.id)
-        if held is not None and held.reason == QuarantineReason.TOO_MANY_DELETES:
-            raise DeletionsHeldError(
-                f"app {name!r} holds deletions a cycle was about to make; review them "
-                f"(GET /api/v1/apps/{config.app.id}/deletes), then allow or reject them"
-            )
-        await self.check_idle(config.app.id, name)
-        return config.app.id
+        admission = await self.admit(app_key)
+        admission.raise_if_refused(surface)
+        return admission.config.app.id
 
-    async def check_idle(self, app_id: str, name: str) -> None:
+    async def check_idle(self, app_key: str, *, surface: Surface = Surface.API) -> None:
         """Refuse while a cycle of the app runs here or in another live process.
 
         Raises:
             CycleBusyError: A cycle of the app is running.
         """
-        state = await load_state(self._database, app_id)
-        busy = await running_cycle(self._database, state.current_cycle_id)
-        is_alive = busy is not None and busy.status == "running" and is_owner_alive(state, utcnow())
-        if self.is_running(app_id) or is_alive:
-            raise CycleBusyError(
-                f"a cycle of app {name!r} is already running; wait for it to end "
-                f"(GET /api/v1/apps/{app_id}/status shows its progress)"
-            )
+        admission = await self.admit(app_key)
+        admission.raise_if_refused(surface, considering={Refusal.BUSY})
 
     async def run(self, app_id: str, *, initial: bool) -> CycleSummary:
         """Run a cycle now and wait for it."""
