@@ -76,6 +76,8 @@ _USER_PAGES_IN_FLIGHT = 3
 
 #: What refuses a cycle before it waits for a provisioning on demand to end.
 _BEFORE_ONDEMAND = frozenset(Refusal) - {Refusal.BUSY}
+#: A plan shows what turning provisioning on would do: only the other refusals stop it.
+_REHEARSAL_REFUSALS = frozenset(Refusal) - {Refusal.PROVISIONING_OFF}
 
 PortFactory = Callable[[JobConfig], AbstractAsyncContextManager[TargetPort]]
 
@@ -151,8 +153,26 @@ class CycleRunner:
         finally:
             del jobstate.RUNNING_HERE[app_id]
 
+    async def rehearse(
+        self, app_key: str, *, force_initial: bool = False, surface: Surface = Surface.CLI
+    ) -> CycleSummary:
+        """Run the next cycle as :meth:`run` would, for a plan (:mod:`scimitar.engine.preview`).
+
+        Only over a store and a port that keep nothing (a rehearsal): provisioning may be off,
+        and the cycle claims no place among this process's running cycles.
+        """
+        config = await self._apps.provisioning.config(app_key)
+        admission = await admit(self._db, config)
+        admission.raise_if_refused(surface, considering=_REHEARSAL_REFUSALS)
+        return await self._run(admission, force_initial, False, is_rehearsal=True)
+
     async def _run(
-        self, admission: Admission, force_initial: bool, force_deletes: bool
+        self,
+        admission: Admission,
+        force_initial: bool,
+        force_deletes: bool,
+        *,
+        is_rehearsal: bool = False,
     ) -> CycleSummary:
         config = admission.config
         read_at = utcnow()  # before the assignments are read: later scope changes are the next's
@@ -164,7 +184,8 @@ class CycleRunner:
             )
         state = admission.state
         cycle, resume = await self._cycle(ctx, state, force_initial, read_at)
-        jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
+        if not is_rehearsal:
+            jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
         async with self._port_factory(config) as port:
             run = Run(
                 ctx,

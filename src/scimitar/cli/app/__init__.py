@@ -17,6 +17,7 @@ from scimitar.cli.app import (
     config,
     control,
     mappings,
+    plan,
     provision,
     provisioning,
     sync,
@@ -39,6 +40,7 @@ app.add_typer(config.config_app, name="config")
 app.command("status")(status.status)
 app.command("sync")(sync.sync)
 app.command("provision")(provision.provision)
+app.command("plan")(plan.plan)
 
 UserOption = Annotated[
     str | None, typer.Option("--user", help="A user's userPrincipalName or objectId.")
