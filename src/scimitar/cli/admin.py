@@ -13,6 +13,7 @@ from rich.table import Table
 
 from scimitar.admin import MIN_PASSWORD_LENGTH, AdminAuth, APIKey
 from scimitar.audit import Actor
+from scimitar.cli import admin_backup
 from scimitar.cli.output import JsonOption, emit, fail, run
 from scimitar.settings import Settings
 from scimitar.store import open_database
@@ -135,3 +136,7 @@ def set_password(
         )
 
     run(body)
+
+
+app.command("backup")(admin_backup.backup)
+app.command("restore")(admin_backup.restore)
