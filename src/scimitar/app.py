@@ -21,6 +21,7 @@ from scimitar.notify import build_event_sink
 from scimitar.portal import create_portal
 from scimitar.security.bodylimit import BodyLimitMiddleware
 from scimitar.settings import Settings
+from scimitar.sources.schedule import source_runner
 from scimitar.store import Database
 from scimitar.target.http import across_lines, create_target_app
 
@@ -62,6 +63,7 @@ def create_app(
                 events=events,
                 limits=limits,
                 audit=AuditLog(database, retention_days=settings.audit_retention_days),
+                sources=source_runner(database, settings),
             )
             if with_scheduler
             else None

@@ -44,6 +44,7 @@ from scimitar.errors import (
     RetryableError,
     ScimitarError,
 )
+from scimitar.sources.ownership import SourceOwnedError
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -107,6 +108,7 @@ _OFF = _Kind(409, "provisioning-off", "Provisioning is off")
 _PAUSED = _Kind(409, "paused", "Provisioning is paused")
 _HELD = _Kind(409, "deletions-held", "Deletions are held")
 _NOTHING_HELD = _Kind(409, "no-held-deletions", "No deletions are held")
+_SOURCE_OWNED = _Kind(409, "source-owned", "A source feeds this object")
 _APP_REFUSED = _Kind(502, "app-refused", "The app refused the request")
 _APP_UNAVAILABLE = _Kind(503, "app-unavailable", "The app is unavailable")
 _UNAUTHORIZED = _Kind(401, "unauthorized", "Unauthorized")
@@ -126,6 +128,7 @@ _KINDS: tuple[tuple[type[ScimitarError], _Kind], ...] = (
     (JobPausedError, _PAUSED),
     (DeletionsHeldError, _HELD),
     (NothingHeldError, _NOTHING_HELD),
+    (SourceOwnedError, _SOURCE_OWNED),
     (ExpressionError, _EXPRESSION),
     (ConfigError, _INVALID),
     (JobError, _APP_REFUSED),

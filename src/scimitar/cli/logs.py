@@ -25,7 +25,10 @@ from scimitar.engine.logstore import (
     parse_status,
 )
 from scimitar.errors import ConfigError
+from scimitar.secrets import SecretBox
 from scimitar.settings import Settings
+from scimitar.sources.logstore import SourceLogFilter, SourceLogStore
+from scimitar.sources.service import SourceService
 from scimitar.store import open_database
 
 __all__ = ["LogFormat", "logs", "parse_since"]
@@ -75,7 +78,13 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
 
 
 def logs(
-    key: Annotated[str, typer.Argument(metavar="APP", help="The app's name or id.")],
+    key: Annotated[
+        str | None, typer.Argument(metavar="[APP]", help="The app's name or id.")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="A source's name: its log instead of an app's."),
+    ] = None,
     status: Annotated[
         str | None,
         typer.Option("--status", help="success, failure, skipped or warning."),
@@ -111,8 +120,11 @@ def logs(
     ] = LogFormat.TABLE,
     as_json: JsonOption = False,
 ) -> None:
-    """Show an app's provisioning log: one record per object per action, newest first."""
+    """Show an app's (or --source NAME's) provisioning log: one record per object per action,
+    newest first."""
     chosen = LogFormat.JSON if as_json else output
+    if (key is None) == (source is None):
+        fail("name an app, or a source with --source NAME (not both)")
     try:
         since_at = None if since is None else parse_since(since)
         wanted_status = parse_status(status, option="--status")
@@ -120,11 +132,17 @@ def logs(
     except ConfigError as exc:
         fail(str(exc))
 
+    if source is not None:
+        wanted = SourceLogFilter(wanted_status, wanted_action, user, cycle, since_at)
+        run(lambda: _source_logs(source, wanted, limit, before, chosen))
+        return
+    app_key = key or ""
+
     async def body() -> None:
         settings = Settings()
         database = await open_database(settings)
         try:
-            app = await Apps.create(database, settings).apps.get(key)
+            app = await Apps.create(database, settings).apps.get(app_key)
             page = await ProvisioningLogStore(database).query(
                 app.id,
                 status=wanted_status,
@@ -140,6 +158,19 @@ def logs(
         _print(page, chosen, app.name)
 
     run(body)
+
+
+async def _source_logs(
+    key: str, wanted: SourceLogFilter, limit: int, before: str | None, chosen: LogFormat
+) -> None:
+    settings = Settings()
+    database = await open_database(settings)
+    try:
+        found = await SourceService(database, SecretBox.from_settings(settings)).get(key)
+        page = await SourceLogStore(database).query(found.id, wanted, limit=limit, before=before)
+    finally:
+        await database.dispose()
+    _print(page, chosen, f"source {found.name}")
 
 
 def _print(page: LogPage, chosen: LogFormat, app_name: str) -> None:

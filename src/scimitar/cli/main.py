@@ -22,6 +22,7 @@ from scimitar.cli import (
     target,
 )
 from scimitar.cli import app as app_commands
+from scimitar.cli import source as source_commands
 from scimitar.cli.output import JsonOption, emit, report_unexpected
 from scimitar.logs import configure_logging
 from scimitar.runtime import tune_gc
@@ -77,6 +78,7 @@ app.add_typer(app_commands.app, name="app")
 app.add_typer(admin.app, name="admin")
 app.add_typer(notify.app, name="notify")
 app.add_typer(audit.app, name="audit")
+app.add_typer(source_commands.app, name="source")
 
 
 @app.callback()

@@ -25,6 +25,7 @@ from scimitar.directory.rows import (
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import load_members
 from scimitar.errors import ConfigError
+from scimitar.sources.ownership import check_editable
 from scimitar.store import Database, scopelog
 from scimitar.store.tables.directory import GROUP, MEMBER
 
@@ -91,12 +92,15 @@ class GroupService:
             await record_changes(conn, [_change(ChangeKind.CREATED, new_id)], now)
         return group
 
-    async def update(self, key: str, values: Mapping[str, Any]) -> Group:
+    async def update(
+        self, key: str, values: Mapping[str, Any], *, override_source: bool = False
+    ) -> Group:
         """Set attributes of a live group (``None`` clears one); records the ones that changed."""
         requested = coerce_attributes(ObjectType.GROUP, values)
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             group = await fetch_group(conn, key, lock=True)
+            await check_editable(conn, f"group {key!r}", group.object_id, override=override_source)
             if group.is_deleted:
                 raise ConfigError(f"group {key!r} is deleted; restore it before changing it")
             merged, changed = merge_attributes(group.attributes, requested)
@@ -108,11 +112,12 @@ class GroupService:
                 await record_changes(conn, [change], now)
         return await self.get(group.object_id)
 
-    async def delete(self, key: str, *, hard: bool = False) -> None:
+    async def delete(self, key: str, *, hard: bool = False, override_source: bool = False) -> None:
         """Soft-delete a group (restorable within the window), or hard-delete it at once."""
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             group = await fetch_group(conn, key, lock=True)
+            await check_editable(conn, f"group {key!r}", group.object_id, override=override_source)
             pending: list[PendingChange] = []
             if hard:
                 await hard_delete_group(conn, group.object_id, pending, now)
@@ -123,38 +128,48 @@ class GroupService:
                 pending.append(_change(ChangeKind.SOFT_DELETED, group.object_id))
             await record_changes(conn, pending, now)
 
-    async def restore(self, key: str) -> Group:
+    async def restore(self, key: str, *, override_source: bool = False) -> Group:
         """Bring a soft-deleted group back with its members."""
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             group = await fetch_group(conn, key, lock=True)
+            await check_editable(conn, f"group {key!r}", group.object_id, override=override_source)
             self._lifecycle.check_restorable(group.deleted_at, f"group {key!r}", now)
             await set_deleted(conn, GROUP, group.object_id, None, now)
             await record_changes(conn, [_change(ChangeKind.RESTORED, group.object_id)], now)
         return await self.get(group.object_id)
 
-    async def add_members(self, key: str, member_keys: Sequence[str]) -> tuple[Group, int]:
+    async def add_members(
+        self, key: str, member_keys: Sequence[str], *, override_source: bool = False
+    ) -> tuple[Group, int]:
         """Add users or groups (by objectId, userPrincipalName or displayName) to a live group.
 
         Returns:
             The group with its members, and how many members were new.
         """
-        return await self._change_members(key, member_keys, is_adding=True)
+        return await self._change_members(
+            key, member_keys, is_adding=True, override_source=override_source
+        )
 
-    async def remove_members(self, key: str, member_keys: Sequence[str]) -> tuple[Group, int]:
+    async def remove_members(
+        self, key: str, member_keys: Sequence[str], *, override_source: bool = False
+    ) -> tuple[Group, int]:
         """Remove members from a group; names that are not members are ignored.
 
         Returns:
             The group with its members, and how many members were removed.
         """
-        return await self._change_members(key, member_keys, is_adding=False)
+        return await self._change_members(
+            key, member_keys, is_adding=False, override_source=override_source
+        )
 
     async def _change_members(
-        self, key: str, member_keys: Sequence[str], *, is_adding: bool
+        self, key: str, member_keys: Sequence[str], *, is_adding: bool, override_source: bool
     ) -> tuple[Group, int]:
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             group = await fetch_group(conn, key, lock=True)
+            await check_editable(conn, f"group {key!r}", group.object_id, override=override_source)
             if group.is_deleted:
                 raise ConfigError(f"group {key!r} is deleted; restore it before changing it")
             writer = MembershipWriter(conn)

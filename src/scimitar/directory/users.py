@@ -26,6 +26,7 @@ from scimitar.directory.rows import (
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import user_from_row
 from scimitar.errors import ConfigError, NotFoundError
+from scimitar.sources.ownership import check_editable
 from scimitar.store import Database, scopelog
 from scimitar.store.tables.directory import USER
 
@@ -110,17 +111,21 @@ class UserService:
             await record_changes(conn, [_change(ChangeKind.CREATED, new_id)], now)
         return user
 
-    async def update(self, key: str, values: Mapping[str, Any]) -> User:
+    async def update(
+        self, key: str, values: Mapping[str, Any], *, override_source: bool = False
+    ) -> User:
         """Set attributes of a live user (``None`` clears one); records the ones that changed.
 
         Raises:
             NotFoundError: No such user.
             ConfigError: The user is soft-deleted (restore it first), or a value is invalid.
+            SourceOwnedError: A source feeds the user and ``override_source`` is off.
         """
         requested = coerce_attributes(ObjectType.USER, values)
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             user = await fetch_user(conn, key, lock=True)
+            await check_editable(conn, f"user {key!r}", user.object_id, override=override_source)
             if user.is_deleted:
                 raise ConfigError(f"user {key!r} is deleted; restore it before changing it")
             await resolve_manager(conn, requested, user.object_id)
@@ -135,11 +140,15 @@ class UserService:
                 await record_changes(conn, [change], now)
         return user
 
-    async def set_enabled(self, key: str, *, is_enabled: bool) -> User:
+    async def set_enabled(
+        self, key: str, *, is_enabled: bool, override_source: bool = False
+    ) -> User:
         """Enable a user, or disable it (Entra's "block sign-in": ``accountEnabled`` false)."""
-        return await self.update(key, {"accountEnabled": is_enabled})
+        return await self.update(
+            key, {"accountEnabled": is_enabled}, override_source=override_source
+        )
 
-    async def delete(self, key: str, *, hard: bool = False) -> None:
+    async def delete(self, key: str, *, hard: bool = False, override_source: bool = False) -> None:
         """Soft-delete a user (restorable within the window), or hard-delete it at once.
 
         Raises:
@@ -149,6 +158,7 @@ class UserService:
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             user = await fetch_user(conn, key, lock=True)
+            await check_editable(conn, f"user {key!r}", user.object_id, override=override_source)
             pending: list[PendingChange] = []
             if hard:
                 await hard_delete_user(conn, user.object_id, pending, now)
@@ -159,7 +169,7 @@ class UserService:
                 pending.append(_change(ChangeKind.SOFT_DELETED, user.object_id))
             await record_changes(conn, pending, now)
 
-    async def restore(self, key: str) -> User:
+    async def restore(self, key: str, *, override_source: bool = False) -> User:
         """Bring a soft-deleted user back with its attributes and group memberships.
 
         Raises:
@@ -169,6 +179,7 @@ class UserService:
         now = self._lifecycle.now()
         async with self._database.write() as conn:
             user = await fetch_user(conn, key, lock=True)
+            await check_editable(conn, f"user {key!r}", user.object_id, override=override_source)
             self._lifecycle.check_restorable(user.deleted_at, f"user {key!r}", now)
             await set_deleted(conn, USER, user.object_id, None, now)
             await record_changes(conn, [_change(ChangeKind.RESTORED, user.object_id)], now)

@@ -195,9 +195,7 @@ class GroupPhase:
         await self._persist(run, outcomes, run.progress.phase)
 
 
-async def _member_targets(
-    conn: SQLConnection, run: Run, groups: Iterable[Group]
-) -> dict[str, str]:
+async def _member_targets(conn: SQLConnection, run: Run, groups: Iterable[Group]) -> dict[str, str]:
     """Target ids of the groups' user members that are linked and in scope."""
     member_ids = {m.object_id for g in groups for m in g.members}
     return await target_ids(conn, run.ctx.app_id, "User", member_ids)

@@ -46,6 +46,7 @@ __all__ = [
     "managers_from_directory",
 ]
 
+
 def manager_path(ctx: CycleContext) -> str | None:
     """The user mapping's reference target (the manager), if the job maps one."""
     mapping = ctx.mappings.get("User")

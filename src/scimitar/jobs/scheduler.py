@@ -26,6 +26,7 @@ from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
+from scimitar.sources.schedule import SourceRunner
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import JOB_STATE
@@ -51,6 +52,7 @@ class Scheduler:
         audit: The audit log whose records past retention are pruned hourly.
         events: Where the jobs' events go (failed cycles, quarantine, held deletions).
         limits: The process's buckets of rate limits shared by a vendor account.
+        sources: Runs the identity sources' scheduled syncs, before the apps' cycles.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Scheduler:
         events: EventSink | None = None,
         limits: AccountLimits | None = None,
         audit: AuditLog | None = None,
+        sources: SourceRunner | None = None,
     ) -> None:
         self._database = database
         self._events: EventSink = events if events is not None else LogSink()
@@ -76,6 +79,7 @@ class Scheduler:
         self._last_purge: datetime | None = None
         self._directory = directory
         self._audit = audit
+        self._sources = sources
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._beater: asyncio.Task[None] | None = None
@@ -154,6 +158,8 @@ class Scheduler:
     async def run_due(self) -> list[str]:
         """Run every due cycle once; returns the ids of the apps that ran."""
         await self.purge_directory()
+        if self._sources is not None:
+            await self._sources.run_due()
         ran: list[str] = []
         for app in await self._apps.apps.list():
             if self._stopping.is_set():

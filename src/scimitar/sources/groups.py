@@ -89,6 +89,7 @@ class _GroupBatch:
                 self._plan_one(mapped, groups.get(mapped.object_id or ""), other_sources)
                 if mapped.object_id and not mapped.is_failed:
                     row = {
+                        "object_id": mapped.object_id,
                         "contributed": json.dumps(mapped.values, default=str),
                         "vanished_at": None,
                         "updated_at": self.ctx.now,
@@ -99,7 +100,6 @@ class _GroupBatch:
                                 "source_id": self.ctx.source.id,
                                 "object_type": "Group",
                                 "anchor": mapped.record.anchor,
-                                "object_id": mapped.object_id,
                                 **row,
                             }
                         )

@@ -149,13 +149,14 @@ async def insert_links(conn: AsyncConnection, rows: list[dict[str, Any]]) -> Non
 
 
 async def update_links(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Set ``contributed``, ``object_id`` and ``vanished_at`` of links by id."""
+    """Set ``object_id``, ``contributed`` and ``vanished_at`` of links by id."""
     if not rows:
         return
     statement = (
         update(SOURCE_OBJECT)
         .where(SOURCE_OBJECT.c.id == bindparam("b_id"))
         .values(
+            object_id=bindparam("b_object_id"),
             contributed=bindparam("b_contributed"),
             vanished_at=bindparam("b_vanished_at"),
             updated_at=bindparam("b_updated_at"),

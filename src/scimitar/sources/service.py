@@ -43,6 +43,7 @@ from scimitar.sources.config import (
 )
 from scimitar.sources.defaults import default_mappings
 from scimitar.sources.model import SOURCE
+from scimitar.sources.reader import reader_for
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
@@ -150,6 +151,9 @@ class SourceService:
         key = None
         if kind is SourceKind.API:
             key = f"{API_KEY_PREFIX}_{source_id.split('-')[0]}_{secrets.token_urlsafe(32)}"
+        if kind is not SourceKind.API:
+            # Building the reader checks the settings (an LDAP URL, a filter...), offline.
+            reader_for(SourceDefinition(source_id, cleaned, kind, dict(settings), secret))
         sets = dict(mappings) if mappings is not None else default_mappings(kind.value, settings)
         for mapping_set in sets.values():
             check_inbound_set(mapping_set)

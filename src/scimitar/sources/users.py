@@ -298,7 +298,7 @@ class _UserBatch:
         user = User(object_id, user_defaults(mapped.values))
         self.writes.inserts.append(user_row_values(user, ctx.now))
         self.writes.pending.append(PendingChange(ChangeKind.CREATED, ObjectType.USER, object_id))
-        self.writes.new_links.append(self._link_row(mapped.record.anchor, object_id, contributed))
+        self._link(mapped, object_id, contributed)
         self.matcher.remember(object_id, user.attributes)
         outcome.action, outcome.object_id = ProvisioningAction.CREATE, object_id
         outcome.object_name = user.user_principal_name
@@ -320,19 +320,7 @@ class _UserBatch:
     ) -> None:
         ctx, outcome, object_id = self.ctx, mapped.outcome, current.object_id
         outcome.object_id, outcome.object_name = object_id, str(merged.get("userPrincipalName"))
-        if mapped.link is None:
-            self.writes.new_links.append(
-                self._link_row(mapped.record.anchor, object_id, contributed)
-            )
-        else:
-            self.writes.link_updates.append(
-                {
-                    "id": mapped.link.id,
-                    "contributed": json.dumps(contributed, default=str),
-                    "vanished_at": None,
-                    "updated_at": ctx.now,
-                }
-            )
+        self._link(mapped, object_id, contributed)
         if is_restore:
             self.writes.restores.append(object_id)
             self.writes.pending.append(
@@ -359,16 +347,19 @@ class _UserBatch:
             outcome.skip("RedundantImport", "No change: the directory already holds these values")
             ctx.count("unchanged")
 
-    def _link_row(self, anchor: str, object_id: str, contributed: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "source_id": self.ctx.source.id,
-            "object_type": "User",
-            "anchor": anchor,
+    def _link(self, mapped: MappedRecord, object_id: str, contributed: dict[str, Any]) -> None:
+        """Link the record's anchor to ``object_id`` (a new link, or the existing one moved)."""
+        row = {
             "object_id": object_id,
             "contributed": json.dumps(contributed, default=str),
             "vanished_at": None,
             "updated_at": self.ctx.now,
         }
+        if mapped.link is None:
+            extra = {"source_id": self.ctx.source.id, "object_type": "User"}
+            self.writes.new_links.append({**extra, "anchor": mapped.record.anchor, **row})
+        else:
+            self.writes.link_updates.append({"id": mapped.link.id, **row})
 
     async def write(self) -> None:
         """Write the batch's rows, links, changes and log records."""

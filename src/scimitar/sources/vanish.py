@@ -202,6 +202,7 @@ class _Vanish:
             [
                 {
                     "id": link.id,
+                    "object_id": link.object_id,
                     "contributed": json.dumps(link.contributed, default=str),
                     "vanished_at": now,
                     "updated_at": now,

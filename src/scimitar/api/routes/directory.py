@@ -35,6 +35,14 @@ router = APIRouter(prefix="/directory", tags=["directory"])
 UserKey = Annotated[str, Path(description="The user's objectId or userPrincipalName.")]
 GroupKey = Annotated[str, Path(description="The group's objectId or displayName.")]
 Hard = Annotated[bool, Query(description="Delete for good now, skipping the recycle bin.")]
+Override = Annotated[
+    bool,
+    Query(
+        alias="overrideSource",
+        description="Edit an object a source feeds (its next sync writes the mapped values "
+        "back); without it such an edit answers 409 naming the source.",
+    ),
+]
 Deleted = Annotated[bool, Query(description="List soft-deleted objects instead of live ones.")]
 After = Annotated[
     int | None, Query(ge=0, le=2**62, description="The nextAfter of the previous page.")
@@ -105,33 +113,51 @@ async def update_user(
     services: ServicesDep,
     user: UserKey,
     body: UserWrite,  # type: ignore[valid-type]
+    override_source: Override = False,
 ) -> dict[str, Any]:
     """Change the attributes given; null clears one."""
     values, object_id = _values(body)
     if object_id is not None:
         raise ConfigError("objectId cannot change; leave it out of the body")
-    return user_document(await services.directory.users.update(user, values))
+    changed = await services.directory.users.update(user, values, override_source=override_source)
+    return user_document(changed)
 
 
 @router.post(
     "/users/{user}/disable", response_model=UserDocument, responses=_READ, summary="Disable"
 )
-async def disable_user(services: ServicesDep, user: UserKey) -> dict[str, Any]:
+async def disable_user(
+    services: ServicesDep, user: UserKey, override_source: Override = False
+) -> dict[str, Any]:
     """Block sign-in (accountEnabled=false); provisioning then disables the app account."""
-    return user_document(await services.directory.users.set_enabled(user, is_enabled=False))
+    return user_document(
+        await services.directory.users.set_enabled(
+            user, is_enabled=False, override_source=override_source
+        )
+    )
 
 
 @router.post("/users/{user}/enable", response_model=UserDocument, responses=_READ, summary="Enable")
-async def enable_user(services: ServicesDep, user: UserKey) -> dict[str, Any]:
+async def enable_user(
+    services: ServicesDep, user: UserKey, override_source: Override = False
+) -> dict[str, Any]:
     """Allow sign-in again (accountEnabled=true)."""
-    return user_document(await services.directory.users.set_enabled(user, is_enabled=True))
+    return user_document(
+        await services.directory.users.set_enabled(
+            user, is_enabled=True, override_source=override_source
+        )
+    )
 
 
 @router.delete("/users/{user}", response_model=DeletedObject, responses=_WRITE, summary="Delete")
-async def delete_user(services: ServicesDep, user: UserKey, hard: Hard = False) -> dict[str, Any]:
+async def delete_user(
+    services: ServicesDep, user: UserKey, hard: Hard = False, override_source: Override = False
+) -> dict[str, Any]:
     """Soft-delete a user (restorable within the window), or hard-delete it."""
     found = await services.directory.users.get(user)
-    await services.directory.users.delete(found.object_id, hard=hard)
+    await services.directory.users.delete(
+        found.object_id, hard=hard, override_source=override_source
+    )
     return {
         "objectId": found.object_id,
         "userPrincipalName": found.user_principal_name,
@@ -142,9 +168,13 @@ async def delete_user(services: ServicesDep, user: UserKey, hard: Hard = False) 
 @router.post(
     "/users/{user}/restore", response_model=UserDocument, responses=_WRITE, summary="Restore"
 )
-async def restore_user(services: ServicesDep, user: UserKey) -> dict[str, Any]:
+async def restore_user(
+    services: ServicesDep, user: UserKey, override_source: Override = False
+) -> dict[str, Any]:
     """Bring a soft-deleted user back with its attributes and memberships."""
-    return user_document(await services.directory.users.restore(user))
+    return user_document(
+        await services.directory.users.restore(user, override_source=override_source)
+    )
 
 
 @router.get("/groups", response_model=GroupPage, summary="List groups")
@@ -186,21 +216,25 @@ async def update_group(
     services: ServicesDep,
     group: GroupKey,
     body: GroupWrite,  # type: ignore[valid-type]
+    override_source: Override = False,
 ) -> dict[str, Any]:
     """Change the attributes given; null clears one."""
     values, object_id = _values(body)
     if object_id is not None:
         raise ConfigError("objectId cannot change; leave it out of the body")
-    return group_document(await services.directory.groups.update(group, values))
+    changed = await services.directory.groups.update(group, values, override_source=override_source)
+    return group_document(changed)
 
 
 @router.delete("/groups/{group}", response_model=DeletedObject, responses=_WRITE, summary="Delete")
 async def delete_group(
-    services: ServicesDep, group: GroupKey, hard: Hard = False
+    services: ServicesDep, group: GroupKey, hard: Hard = False, override_source: Override = False
 ) -> dict[str, Any]:
     """Soft-delete a group (restorable within the window), or hard-delete it."""
     found = await services.directory.groups.get(group)
-    await services.directory.groups.delete(found.object_id, hard=hard)
+    await services.directory.groups.delete(
+        found.object_id, hard=hard, override_source=override_source
+    )
     return {
         "objectId": found.object_id,
         "displayName": found.display_name,
@@ -211,17 +245,25 @@ async def delete_group(
 @router.post(
     "/groups/{group}/restore", response_model=GroupDocument, responses=_WRITE, summary="Restore"
 )
-async def restore_group(services: ServicesDep, group: GroupKey) -> dict[str, Any]:
+async def restore_group(
+    services: ServicesDep, group: GroupKey, override_source: Override = False
+) -> dict[str, Any]:
     """Bring a soft-deleted group back with its members."""
-    return group_document(await services.directory.groups.restore(group))
+    return group_document(
+        await services.directory.groups.restore(group, override_source=override_source)
+    )
 
 
 @router.post(
     "/groups/{group}/members", response_model=GroupDocument, responses=_WRITE, summary="Add members"
 )
-async def add_members(services: ServicesDep, group: GroupKey, body: MemberList) -> dict[str, Any]:
+async def add_members(
+    services: ServicesDep, group: GroupKey, body: MemberList, override_source: Override = False
+) -> dict[str, Any]:
     """Add direct members; nested groups are stored as members, never expanded."""
-    changed, count = await services.directory.groups.add_members(group, body.members)
+    changed, count = await services.directory.groups.add_members(
+        group, body.members, override_source=override_source
+    )
     return group_document(changed, added=count)
 
 
@@ -235,9 +277,12 @@ async def remove_member(
     services: ServicesDep,
     group: GroupKey,
     member: Annotated[str, Path(description="The member's objectId, UPN or group name.")],
+    override_source: Override = False,
 ) -> dict[str, Any]:
     """Remove one direct member (a name that is not a member changes nothing)."""
-    changed, count = await services.directory.groups.remove_members(group, [member])
+    changed, count = await services.directory.groups.remove_members(
+        group, [member], override_source=override_source
+    )
     return group_document(changed, removed=count)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -14,7 +15,15 @@ from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import open_database
 
-__all__ = ["open_directory", "parse_pairs", "render_attributes"]
+__all__ = ["OverrideOption", "open_directory", "parse_pairs", "render_attributes"]
+
+OverrideOption = Annotated[
+    bool,
+    typer.Option(
+        "--override-source",
+        help="Edit an object a source feeds (its next sync writes the mapped values back).",
+    ),
+]
 
 
 @asynccontextmanager

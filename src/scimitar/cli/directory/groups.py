@@ -8,7 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scimitar.cli.directory.context import open_directory, parse_pairs, render_attributes
+from scimitar.cli.directory.context import (
+    OverrideOption,
+    open_directory,
+    parse_pairs,
+    render_attributes,
+)
 from scimitar.cli.output import JsonOption, emit, run
 from scimitar.directory.model import Group
 
@@ -59,13 +64,17 @@ def add(
 def set_attributes(
     group: GroupArg,
     pairs: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs; NAME= clears.")],
+    override_source: OverrideOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Change attributes: `set Sales description="All sellers"`."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            _show(await directory.groups.update(group, parse_pairs(pairs)), as_json)
+            changed = await directory.groups.update(
+                group, parse_pairs(pairs), override_source=override_source
+            )
+            _show(changed, as_json)
 
     run(body)
 
@@ -119,6 +128,7 @@ def _table(console: Console, groups: list[Group]) -> None:
 def delete(
     group: GroupArg,
     hard: Annotated[bool, typer.Option("--hard", help="Delete for good now.")] = False,
+    override_source: OverrideOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Soft-delete a group (restorable within the window), or --hard."""
@@ -126,7 +136,9 @@ def delete(
     async def body() -> None:
         async with open_directory() as directory:
             found = await directory.groups.get(group)
-            await directory.groups.delete(found.object_id, hard=hard)
+            await directory.groups.delete(
+                found.object_id, hard=hard, override_source=override_source
+            )
         result = {
             "objectId": found.object_id,
             "displayName": found.display_name,
@@ -142,35 +154,51 @@ def delete(
 
 
 @app.command("restore")
-def restore(group: GroupArg, as_json: JsonOption = False) -> None:
+def restore(
+    group: GroupArg, override_source: OverrideOption = False, as_json: JsonOption = False
+) -> None:
     """Bring a soft-deleted group back with its members."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            _show(await directory.groups.restore(group), as_json)
+            _show(await directory.groups.restore(group, override_source=override_source), as_json)
 
     run(body)
 
 
 @app.command("add-member")
-def add_member(group: GroupArg, members: MembersArg, as_json: JsonOption = False) -> None:
+def add_member(
+    group: GroupArg,
+    members: MembersArg,
+    override_source: OverrideOption = False,
+    as_json: JsonOption = False,
+) -> None:
     """Add direct members; nested groups are stored as members, never expanded."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            changed, count = await directory.groups.add_members(group, members)
+            changed, count = await directory.groups.add_members(
+                group, members, override_source=override_source
+            )
         _show(changed, as_json, {"added": count})
 
     run(body)
 
 
 @app.command("remove-member")
-def remove_member(group: GroupArg, members: MembersArg, as_json: JsonOption = False) -> None:
+def remove_member(
+    group: GroupArg,
+    members: MembersArg,
+    override_source: OverrideOption = False,
+    as_json: JsonOption = False,
+) -> None:
     """Remove direct members (names that are not members are ignored)."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            changed, count = await directory.groups.remove_members(group, members)
+            changed, count = await directory.groups.remove_members(
+                group, members, override_source=override_source
+            )
         _show(changed, as_json, {"removed": count})
 
     run(body)

@@ -8,7 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scimitar.cli.directory.context import open_directory, parse_pairs, render_attributes
+from scimitar.cli.directory.context import (
+    OverrideOption,
+    open_directory,
+    parse_pairs,
+    render_attributes,
+)
 from scimitar.cli.output import JsonOption, emit, run
 from scimitar.directory.model import User
 
@@ -57,13 +62,17 @@ def add(
 def set_attributes(
     user: UserArg,
     pairs: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs; NAME= clears.")],
+    override_source: OverrideOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Change attributes: `set ada@contoso.com jobTitle=Engineer mobile=`."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            _show(await directory.users.update(user, parse_pairs(pairs)), as_json)
+            changed = await directory.users.update(
+                user, parse_pairs(pairs), override_source=override_source
+            )
+            _show(changed, as_json)
 
     run(body)
 
@@ -125,24 +134,31 @@ def _table(console: Console, users: list[User]) -> None:
     console.print(f"{len(users)} users")
 
 
-def _enable(user: str, *, is_enabled: bool, as_json: bool) -> None:
+def _enable(user: str, *, is_enabled: bool, override_source: bool, as_json: bool) -> None:
     async def body() -> None:
         async with open_directory() as directory:
-            _show(await directory.users.set_enabled(user, is_enabled=is_enabled), as_json)
+            changed = await directory.users.set_enabled(
+                user, is_enabled=is_enabled, override_source=override_source
+            )
+            _show(changed, as_json)
 
     run(body)
 
 
 @app.command("disable")
-def disable(user: UserArg, as_json: JsonOption = False) -> None:
+def disable(
+    user: UserArg, override_source: OverrideOption = False, as_json: JsonOption = False
+) -> None:
     """Block sign-in (accountEnabled=false); provisioning then disables the app account."""
-    _enable(user, is_enabled=False, as_json=as_json)
+    _enable(user, is_enabled=False, override_source=override_source, as_json=as_json)
 
 
 @app.command("enable")
-def enable(user: UserArg, as_json: JsonOption = False) -> None:
+def enable(
+    user: UserArg, override_source: OverrideOption = False, as_json: JsonOption = False
+) -> None:
     """Allow sign-in again (accountEnabled=true)."""
-    _enable(user, is_enabled=True, as_json=as_json)
+    _enable(user, is_enabled=True, override_source=override_source, as_json=as_json)
 
 
 @app.command("delete")
@@ -151,6 +167,7 @@ def delete(
     hard: Annotated[
         bool, typer.Option("--hard", help="Delete for good now, skipping the recycle bin.")
     ] = False,
+    override_source: OverrideOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Soft-delete a user (restorable for SCIMITAR_DIRECTORY_SOFT_DELETE_DAYS), or --hard."""
@@ -158,7 +175,7 @@ def delete(
     async def body() -> None:
         async with open_directory() as directory:
             found = await directory.users.get(user)
-            await directory.users.delete(user, hard=hard)
+            await directory.users.delete(user, hard=hard, override_source=override_source)
         result = {
             "objectId": found.object_id,
             "userPrincipalName": found.user_principal_name,
@@ -174,11 +191,13 @@ def delete(
 
 
 @app.command("restore")
-def restore(user: UserArg, as_json: JsonOption = False) -> None:
+def restore(
+    user: UserArg, override_source: OverrideOption = False, as_json: JsonOption = False
+) -> None:
     """Bring a soft-deleted user back with its attributes and memberships."""
 
     async def body() -> None:
         async with open_directory() as directory:
-            _show(await directory.users.restore(user), as_json)
+            _show(await directory.users.restore(user, override_source=override_source), as_json)
 
     run(body)
