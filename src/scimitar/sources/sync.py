@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.directory.changes import PendingChange, record_changes
@@ -208,6 +208,7 @@ async def _set_managers(
     )
     rows = {row.object_id: row for row in await conn.execute(query)}
     pending: list[PendingChange] = []
+    values: list[dict[str, Any]] = []
     for object_id, anchor in chunk:
         row = rows.get(object_id)
         manager = resolved.get(anchor) if anchor else None
@@ -223,14 +224,17 @@ async def _set_managers(
             data.pop("manager", None)
         else:
             data["manager"] = manager
+        values.append({"b_id": object_id, "b_data": dump_attributes(data), "b_manager": manager})
+        pending.append(PendingChange(ChangeKind.UPDATED, ObjectType.USER, object_id, ("manager",)))
+    if values:
+        # One executemany for the chunk: a statement per user cost 8 ms each on SQLite through
+        # aiosqlite's thread hop (a 3,000-user LDAP read spent 24 s here, 95% of its sync).
         await conn.execute(
             update(USER)
-            .where(USER.c.object_id == object_id)
+            .where(USER.c.object_id == bindparam("b_id"))
             .values(
-                data=dump_attributes(data),
-                manager_id=manager,
-                updated_at=ctx.now,
-            )
+                data=bindparam("b_data"), manager_id=bindparam("b_manager"), updated_at=ctx.now
+            ),
+            values,
         )
-        pending.append(PendingChange(ChangeKind.UPDATED, ObjectType.USER, object_id, ("manager",)))
     await record_changes(conn, pending, ctx.now)

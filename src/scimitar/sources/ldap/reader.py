@@ -349,7 +349,15 @@ def _newer(current: str, candidate: str, tracking: ChangeTracking) -> str:
         return current
     if tracking is ChangeTracking.USN_CHANGED:
         return candidate if int(candidate) > int(current) else current
-    return candidate if _parse_time(candidate) > _parse_time(current) else current
+    # GeneralizedTime's first 14 digits (YYYYMMDDHHMMSS) order as text: no date parsing.
+    return candidate if _time_key(candidate) > _time_key(current) else current
+
+
+def _time_key(text: str) -> str:
+    key = text[:14]
+    if len(key) != 14 or not key.isdigit():
+        raise ConfigError(f"LDAP source: {text!r} is not a GeneralizedTime timestamp")
+    return key
 
 
 def _parse_time(text: str) -> datetime:

@@ -8,12 +8,15 @@ three fields are little-endian (MS-DTYP §2.3.4.2, shown as ``{...}`` in AD's ow
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 
 import ldap.dn
 
 __all__ = ["decode_guid", "decode_sid", "decode_text", "normalise_dn"]
+
+_NEEDS_PARSER = re.compile(r'[\\"+#;<>]')
 
 
 def decode_guid(raw: bytes) -> str:
@@ -50,8 +53,16 @@ def normalise_dn(dn: str) -> str:
     Attribute types and values are compared case-insensitively (as ``distinguishedNameMatch``
     does for the case-insensitive attributes DNs are made of in practice), spaces around
     separators are dropped and escapes are made uniform. A DN that does not parse is only
-    lower-cased.
+    lower-cased. DNs without escapes, quotes or multi-valued RDNs (nearly all) take a fast
+    path giving the same result without the parser: a read turns one DN per member value.
     """
+    if not _NEEDS_PARSER.search(dn):
+        lowered = dn.lower()
+        if " " not in lowered:
+            return lowered
+        return ",".join(
+            "=".join(side.strip() for side in rdn.split("=", 1)) for rdn in lowered.split(",")
+        )
     try:
         parts: Sequence[Sequence[tuple[str, str, int]]] = ldap.dn.str2dn(dn)
     except ldap.DECODING_ERROR:
