@@ -11,6 +11,8 @@ from starlette.routing import Mount
 
 from scimitar import __version__
 from scimitar.api import APIMount, create_api
+from scimitar.api.inbound import inbound_services
+from scimitar.api.inbound import router as inbound_router
 from scimitar.apps import Apps
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
@@ -50,6 +52,7 @@ def create_app(
         database, settings, launcher=api.state.launcher, scheduled=with_scheduler, events=events
     )
     heartbeats: dict[str, Heartbeat] = {}
+    inbound = inbound_services(database, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -71,10 +74,12 @@ def create_app(
         if scheduler is not None:
             scheduler.start()
             heartbeats["scheduler"] = scheduler
+        inbound.worker.start()
         try:
             yield
         finally:
             heartbeats.clear()
+            await inbound.worker.stop()
             if scheduler is not None:
                 await scheduler.stop()
             await api.state.launcher.stop()
@@ -101,6 +106,8 @@ def create_app(
         """A browser pointed at the server lands on the portal, not on a bare 404."""
         return RedirectResponse("/portal/", status_code=307)
 
+    app.state.inbound = inbound
+    app.include_router(inbound_router)  # before the admin API: its own key, not an admin one
     app.router.routes.append(APIMount(api))
     app.mount("/portal", portal)
     if include_target:

@@ -23,7 +23,7 @@ from scimitar.engine.records import (
 
 __all__ = ["ObjectOutcome", "build_record", "changed_properties"]
 
-_NAME_KEYS = ("userPrincipalName", "displayName", "userName", "cn", "mail")
+_NAME_KEYS = ("userPrincipalName", "userName", "mail", "displayName", "cn")
 
 
 @dataclass(slots=True)
