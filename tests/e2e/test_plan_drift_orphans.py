@@ -137,3 +137,84 @@ def test_plan_errors_exit_non_zero(server: Server, webex: tuple[str, str, Target
     )
     assert absent.returncode != 0
     assert "nonexistent.json" in absent.stderr
+
+
+def test_drift_shows_hand_edits_and_fix_queues_the_corrections(
+    scimitar: Scimitar, server: Server, webex: tuple[str, str, TargetView]
+) -> None:
+    app, tag, target = webex
+    ada, bob = _users(scimitar, tag, "ada", "bob")
+    for upn in (ada, bob):
+        scimitar("app", "assign", app, "--user", upn, "--role", "User")
+    scimitar("app", "sync", app)
+    assert scimitar("app", "drift", app)["drifted"] == []
+    ada_id = target.user(ada)["id"]
+    target.patch_user(ada_id, [{"op": "replace", "path": "name.givenName", "value": "Mallory"}])
+
+    found = scimitar("app", "drift", app)
+
+    assert found["managed"] == 2
+    [account] = found["drifted"]
+    assert (account["name"], account["targetId"]) == (ada, ada_id)
+    assert {"attribute": "name.givenName", "app": "Mallory", "mapped": "Ada"} in account[
+        "attributes"
+    ]
+    assert scimitar("app", "plan", app)["actions"] == []  # a cycle alone never notices
+
+    fixed = scimitar("app", "drift", app, "--fix")
+
+    assert fixed["queued"] == 1
+    assert target.user(ada)["name"]["givenName"] == "Mallory"  # queued, not sent
+    assert [a["name"] for a in scimitar("app", "plan", app)["actions"]] == [ada]
+    summary = scimitar("app", "sync", app)
+    assert summary["counts"].get("update") == 1
+    assert target.user(ada)["name"]["givenName"] == "Ada"
+    assert scimitar("app", "drift", app)["drifted"] == []
+    audit = server.cli("audit", "list", "--app", app).stdout
+    assert "drift.fix" in audit
+
+
+def test_orphans_are_listed_with_their_match_then_adopted_or_deleted(
+    scimitar: Scimitar, server: Server, webex: tuple[str, str, TargetView]
+) -> None:
+    app, tag, target = webex
+    ada, carol = _users(scimitar, tag, "ada", "carol")
+    scimitar("app", "assign", app, "--user", ada, "--role", "User")
+    scimitar("app", "sync", app)
+    scimitar("app", "assign", app, "--user", carol, "--role", "User")
+    made = target.create_user(carol, name={"givenName": "Carol"})
+    stranger = target.create_user(f"mallory.{tag}@example.com", name={"givenName": "Mal"})
+
+    listed = scimitar("app", "orphans", app)
+
+    shown = {o["targetId"]: o for o in listed["orphans"]}
+    assert set(shown) == {made["id"], stranger["id"]}
+    assert shown[made["id"]]["match"]["name"] == carol
+    assert shown[stranger["id"]]["match"] is None
+
+    unconfirmed = server.cli("app", "orphans", app, "adopt", "--all", check=False)
+    assert unconfirmed.returncode != 0
+    assert "--yes" in unconfirmed.stderr
+    wrong = server.cli("app", "orphans", app, "delete", "--id", made["id"], "--yes", check=False)
+    assert wrong.returncode != 0
+    assert "adopt it instead" in wrong.stderr
+    unknown = server.cli("app", "orphans", app, "delete", "--id", "nope", "--yes", check=False)
+    assert unknown.returncode != 0
+    assert "nope" in unknown.stderr
+    assert {u["id"] for u in target.users()} >= {made["id"], stranger["id"]}
+
+    adopted = scimitar("app", "orphans", app, "adopt", "--all", "--yes")
+
+    assert [(a["targetId"], a["status"]) for a in adopted] == [(made["id"], "success")]
+    assert [o["targetId"] for o in scimitar("app", "orphans", app)["orphans"]] == [stranger["id"]]
+    summary = scimitar("app", "sync", app)
+    assert summary["counts"].get("create", 0) == 0  # carol's account was adopted, not made anew
+
+    deleted = scimitar("app", "orphans", app, "delete", "--id", stranger["id"], "--yes")
+
+    assert [(d["targetId"], d["status"]) for d in deleted] == [(stranger["id"], "success")]
+    assert target.get("Users", stranger["id"]) is None
+    assert scimitar("app", "orphans", app)["orphans"] == []
+    audit = server.cli("audit", "list", "--app", app).stdout
+    assert "orphan.adopt" in audit
+    assert "orphan.delete" in audit

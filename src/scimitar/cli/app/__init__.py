@@ -13,6 +13,7 @@ from scimitar.apps import Assignment
 from scimitar.audit import Actor
 from scimitar.cli import status
 from scimitar.cli.app import (
+    accounts,
     attributes,
     config,
     control,
@@ -41,6 +42,8 @@ app.command("status")(status.status)
 app.command("sync")(sync.sync)
 app.command("provision")(provision.provision)
 app.command("plan")(plan.plan)
+app.command("drift")(accounts.drift)
+app.command("orphans")(accounts.orphans)
 
 UserOption = Annotated[
     str | None, typer.Option("--user", help="A user's userPrincipalName or objectId.")
