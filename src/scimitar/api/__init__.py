@@ -27,6 +27,7 @@ from scimitar.api.routes import (
     logs,
     mappings,
     ondemand,
+    preview,
     provisioning,
 )
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
@@ -36,6 +37,7 @@ from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
 from scimitar.engine.launcher import CycleLauncher
+from scimitar.engine.planjobs import PlanJobs
 from scimitar.engine.service import build_runner
 from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings
@@ -106,6 +108,7 @@ def create_api(
             limits=api.state.launcher.limits,
         )
 
+    api.state.plans = PlanJobs(database, settings, services.apps.gallery)
     api.state.control = JobControl(database, services.apps, events=events, runner=runner)
     install_problem_handlers(api)
     install_openapi(api)
@@ -116,6 +119,7 @@ def create_api(
         provisioning,
         control,
         ondemand,
+        preview,
         mappings,
         attributes,
         config,
