@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount
 
 from scimitar import __version__
+from scimitar.accesslog import RequestIdMiddleware
 from scimitar.api import APIMount, create_api
 from scimitar.api.inbound import inbound_services
 from scimitar.api.inbound import router as inbound_router
@@ -31,7 +32,11 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings, *, include_target: bool = True, with_scheduler: bool = False
+    settings: Settings,
+    *,
+    include_target: bool = True,
+    with_scheduler: bool = False,
+    access_log: bool = False,
 ) -> FastAPI:
     """Build the application for these settings; the store is migrated when it starts.
 
@@ -39,6 +44,7 @@ def create_app(
         settings: Where the store is, and the server's limits.
         include_target: Serve the embedded SCIM target.
         with_scheduler: Run each app's provisioning cycles on its interval in this process.
+        access_log: Write one log line per request (request ids are given either way).
 
     Raises:
         ConfigError: The SMTP settings are incomplete or contradictory.
@@ -87,6 +93,8 @@ def create_app(
 
     app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    # Added last, so it is outermost: the request id is bound before anything else runs.
+    app.add_middleware(RequestIdMiddleware, access_log=access_log)
     app.state.database = database
     app.state.settings = settings
 

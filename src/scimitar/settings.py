@@ -8,7 +8,12 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SMTPSecurity", "Settings"]
+__all__ = ["LogFormat", "LogLevel", "SMTPSecurity", "Settings", "describe_invalid_settings"]
+
+#: How developer logs are written: one JSON object a line, or aligned text for a terminal.
+LogFormat = Literal["console", "json"]
+#: The least severe developer log lines written.
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 #: How the SMTP connection is protected: plain, upgraded with STARTTLS, or TLS from the start.
 SMTPSecurity = Literal["none", "starttls", "tls"]
@@ -62,6 +67,22 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a soft-deleted directory user or group stays restorable before "
         "purge deletes it for good (Entra: 30 days).",
+    )
+    log_format: LogFormat | None = Field(
+        default=None,
+        description="Developer logs on stderr: json (one object a line, for a log shipper) or "
+        "console (text). Default: console, and json for serve --json.",
+    )
+    log_level: LogLevel | None = Field(
+        default=None,
+        description="The least severe developer log lines written: debug, info, warning or "
+        "error. Default: info for serve, warning for other commands.",
+    )
+    access_log: bool | None = Field(
+        default=None,
+        description="One log line per HTTP request served (method, path without its query "
+        "string, status, milliseconds, request id). Default: on for serve, off for target "
+        "serve (a benchmark and test tool).",
     )
     log_retention_days: int = Field(
         default=30,
@@ -130,3 +151,22 @@ class Settings(BaseSettings):
     def key_file(self) -> Path:
         """The file holding the key that encrypts secrets at rest."""
         return self.data_dir / "secret.key"
+
+
+def describe_invalid_settings(error: Exception) -> str | None:
+    """A one-line message naming each invalid ``SCIMITAR_*`` variable, for pydantic's error.
+
+    None when ``error`` is not a validation error of :class:`Settings`.
+    """
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError) or error.title != Settings.__name__:
+        return None
+    parts = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        given = problem.get("input")
+        secret = any(word in name for word in ("PASSWORD", "TOKEN", "SECRET", "KEY"))
+        shown = "" if secret or not isinstance(given, str | int | float) else f" (it is {given!r})"
+        parts.append(f"SCIMITAR_{name}: {problem['msg']}{shown}")
+    return "invalid setting: " + "; ".join(parts) + "; fix or unset the variable"

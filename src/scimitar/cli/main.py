@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from scimitar import __version__
@@ -23,9 +24,10 @@ from scimitar.cli import (
 )
 from scimitar.cli import app as app_commands
 from scimitar.cli import source as source_commands
-from scimitar.cli.output import JsonOption, emit, report_unexpected
+from scimitar.cli.output import EXIT_ERROR, JsonOption, emit, report_unexpected, stderr
 from scimitar.logs import configure_logging
 from scimitar.runtime import tune_gc
+from scimitar.settings import Settings, describe_invalid_settings
 
 __all__ = ["app", "run"]
 
@@ -88,8 +90,12 @@ def main() -> None:
     Settings come from the environment: SCIMITAR_DATA_DIR (default ./.scimitar) holds the
     SQLite database and the key file; SCIMITAR_DATABASE_URL points at another database.
     """
-    # Developer logs go to stderr, warnings and worse; `serve` raises the level to info.
-    configure_logging(logging.WARNING)
+    # Developer logs go to stderr, warnings and worse unless SCIMITAR_LOG_LEVEL says otherwise;
+    # `serve` raises the level to info.
+    settings = Settings()
+    configure_logging(
+        logging.WARNING, level_name=settings.log_level, log_format=settings.log_format
+    )
 
 
 @app.command("version")
@@ -104,4 +110,8 @@ def run() -> None:
     try:
         app()
     except Exception as exc:  # noqa: BLE001 - the last place an unexpected error can end
+        invalid = describe_invalid_settings(exc)
+        if invalid is not None:
+            stderr.print(f"[bold red]error:[/] {escape(invalid)}", markup=True, highlight=False)
+            raise SystemExit(EXIT_ERROR) from None
         report_unexpected(exc)

@@ -54,15 +54,34 @@ def run_server(
     include_target: bool = True,
     with_scheduler: bool = False,
     as_json: bool = False,
+    access_log: bool = True,
 ) -> None:
-    """Serve the app with uvicorn until interrupted; with ``as_json``, announce it as JSON."""
-    configure_logging(as_json=as_json)
-    app = create_app(settings, include_target=include_target, with_scheduler=with_scheduler)
+    """Serve the app with uvicorn until interrupted; with ``as_json``, announce it as JSON.
+
+    Logs follow ``SCIMITAR_LOG_FORMAT`` and ``SCIMITAR_LOG_LEVEL`` (JSON with ``as_json``,
+    info level by default), uvicorn's own lines included; ``SCIMITAR_ACCESS_LOG`` overrides
+    ``access_log`` (docs/operations.md, "Logs").
+    """
+    configure_logging(
+        as_json=as_json,
+        level_name=settings.log_level,
+        log_format=settings.log_format,
+        stdlib=True,
+    )
+    if settings.access_log is not None:
+        access_log = settings.access_log
+    app = create_app(
+        settings,
+        include_target=include_target,
+        with_scheduler=with_scheduler,
+        access_log=access_log,
+    )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
+        log_config=None,  # uvicorn's loggers propagate to the root logger configured above
         log_level="warning" if as_json else "info",
         access_log=False,
         server_header=False,

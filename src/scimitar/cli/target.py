@@ -60,8 +60,12 @@ def _base(settings: Settings, base_url: str | None) -> str:
 def serve(
     host: HostOption = "127.0.0.1", port: PortOption = 8000, as_json: JsonOption = False
 ) -> None:
-    """Run the target alone (no admin API, portal or scheduler)."""
-    run_server(Settings(), host, port, as_json=as_json)
+    """Run the target alone (no admin API, portal or scheduler).
+
+    No access log unless SCIMITAR_ACCESS_LOG=1: it serves benchmarks and tests at thousands of
+    requests a second.
+    """
+    run_server(Settings(), host, port, as_json=as_json, access_log=False)
 
 
 def _print_tenant(value: dict[str, Any]) -> Any:

@@ -15,6 +15,8 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
@@ -197,7 +199,9 @@ class CycleRunner:
                 is_resumed=cycle.id == state.current_cycle_id,
                 force_deletes=force_deletes,
             )
-            return await self._guarded(run, state)
+            # Every developer log line of the cycle names its app and cycle.
+            with structlog.contextvars.bound_contextvars(app=config.app.name, cycle_id=cycle.id):
+                return await self._guarded(run, state)
 
     async def _context(self, config: JobConfig) -> CycleContext:
         roles = await self._apps.assignments.effective_roles(config.app)

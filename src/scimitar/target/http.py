@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from scimitar import jsonlimits
+from scimitar.accesslog import current_request_id
 from scimitar.scim.errors import InvalidSyntaxError, InvalidValueError, SCIMError
 from scimitar.security.throttle import AuthThrottle, ThrottledError, ThrottlePolicy, client_address
 from scimitar.settings import Settings
@@ -162,7 +163,7 @@ class TargetApp:
         allowed = ", ".join(methods)
 
         async def run(request: Request) -> Response:
-            tracking_id = uuid.uuid4().hex
+            tracking_id = current_request_id() or uuid.uuid4().hex
             errors_as: TargetProfile | None = profile
             switches: Imperfections | None = None
             try:
