@@ -40,7 +40,7 @@ def openldap_server(workdir: Path, *, tls: bool = False) -> tuple[LocalSlapd, Pa
     ca_file: Path | None = None
     certs = None
     if tls:
-        (workdir / "tls").mkdir()
+        (workdir / "tls").mkdir(parents=True)
         files = make_certificates(workdir / "tls")
         certs, ca_file = SlapdTLS(files.cert_file, files.key_file), files.ca_file
     server = LocalSlapd(workdir / "slapd", tls=certs)

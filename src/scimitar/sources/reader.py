@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from scimitar.errors import ConfigError
 
@@ -23,8 +23,10 @@ __all__ = [
     "SourceReader",
     "SourceRecord",
     "TestReport",
+    "check_settings",
     "reader_for",
     "register_reader",
+    "register_settings_check",
 ]
 
 RecordKind = Literal["user", "group"]
@@ -135,6 +137,27 @@ def reader_for(source: SourceDefinition) -> SourceReader:
     if factory is None:
         raise ConfigError(f"source {source.name!r}: no reader for sources of kind {source.kind}")
     return factory(source)
+
+
+SettingsCheck = Callable[[Mapping[str, Any]], None]
+_CHECKS: dict[str, SettingsCheck] = {}
+
+
+def register_settings_check(kind: str, check: SettingsCheck) -> None:
+    """Make ``check`` vet the settings of sources of ``kind`` before they are saved."""
+    _CHECKS[kind] = check
+
+
+def check_settings(kind: str, settings: Mapping[str, Any]) -> None:
+    """Vet a source's kind-specific settings (a no-op for kinds that register no check).
+
+    Raises:
+        ConfigError: Naming the setting and the fix.
+    """
+    load_builtin_reader(kind)
+    check = _CHECKS.get(kind)
+    if check is not None:
+        check(settings)
 
 
 _BUILTIN = {

@@ -43,7 +43,7 @@ from scimitar.sources.config import (
 )
 from scimitar.sources.defaults import default_mappings
 from scimitar.sources.model import SOURCE
-from scimitar.sources.reader import reader_for
+from scimitar.sources.reader import check_settings, reader_for
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
@@ -147,6 +147,7 @@ class SourceService:
             ConfigError: A bad name, a name in use, or settings the kind cannot use.
         """
         cleaned = _check_name(name)
+        check_settings(kind.value, settings)
         source_id = str(uuid.uuid4())
         key = None
         if kind is SourceKind.API:
@@ -266,6 +267,9 @@ class SourceService:
                 "attributePrecedence": dict(before.attribute_precedence),
             }
             merged = {k: v for k, v in merged.items() if v is not None}
+            check_settings(
+                before.kind.value, {k: v for k, v in merged.items() if k != "attributePrecedence"}
+            )
             values: dict[str, Any] = {"settings": json.dumps(merged, ensure_ascii=False)}
             if secret is not None:
                 values["secret_ciphertext"] = self._box.encrypt(secret)

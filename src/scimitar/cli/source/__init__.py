@@ -90,6 +90,13 @@ def add(
     ca_file: Annotated[
         Path | None, typer.Option("--ca-file", help="ldap: CA certificates (PEM).")
     ] = None,
+    full_read_interval: Annotated[
+        int | None,
+        typer.Option(
+            "--full-read-interval",
+            help="ldap: seconds between full reads, which find deletions (default a day).",
+        ),
+    ] = None,
     path: Annotated[Path | None, typer.Option("--path", help="csv/json: the feed file.")] = None,
     anchor: Annotated[
         str | None,
@@ -109,10 +116,11 @@ def add(
             bind_dn=bind_dn,
             users_base=users_base,
             groups_base=groups_base,
-            filter=ldap_filter,
+            user_filter=ldap_filter,
             profile=profile.value,
             start_tls=start_tls,
             ca_file=str(ca_file.resolve()) if ca_file else None,
+            full_read_interval=full_read_interval,
         )
         if bind_password_file is not None:
             secret = Secret(read_text(bind_password_file, "the bind password file").strip("\r\n"))

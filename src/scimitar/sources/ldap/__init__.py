@@ -14,7 +14,7 @@ from scimitar.sources.defaults import register_default_mappings
 from scimitar.sources.ldap.config import LDAPSourceConfig
 from scimitar.sources.ldap.profiles import PROFILES, profile_named
 from scimitar.sources.ldap.reader import LDAPReader
-from scimitar.sources.reader import register_reader
+from scimitar.sources.reader import register_reader, register_settings_check
 
 if TYPE_CHECKING:
     from scimitar.sources.config import SourceDefinition
@@ -37,5 +37,10 @@ def _default_mappings(settings: Mapping[str, Any]) -> dict[str, MappingSet]:
     return profile_named(str(settings.get("profile") or "openldap")).default_mappings()
 
 
+def _check_settings(settings: Mapping[str, Any]) -> None:
+    LDAPSourceConfig.from_dict(settings)
+
+
 register_reader("ldap", ldap_reader)
+register_settings_check("ldap", _check_settings)
 register_default_mappings("ldap", _default_mappings)

@@ -12,8 +12,9 @@ A read runs in one worker thread (python-ldap is synchronous) over one bound con
    works alike on every server); DNs outside the bases and filters are dropped, as the objects
    they name are not the source's.
 4. Deletions: Active Directory's tombstones (``isDeleted``, read with the show-deleted
-   control) on incremental reads; on OpenLDAP, which keeps none, a full read every
-   ``full_read_interval`` seconds is returned ``complete`` so the sync deletes what is gone.
+   control) on incremental reads; and on every server a full read every
+   ``full_read_interval`` seconds, returned ``complete`` so the sync deletes what is gone
+   (OpenLDAP keeps no tombstones; an AD bind account may not be allowed to read them).
 
 The ``modifyTimestamp`` watermark is the newest timestamp seen, and the next read starts the
 read's duration (plus 2 s) before it: an entry changed during a read, after its page was read,
@@ -133,8 +134,6 @@ class LDAPReader:
             return True
         if tracking is ChangeTracking.USN_CHANGED and not isinstance(since.get("usn"), int):
             return True
-        if self._profile.has_tombstones:
-            return False
         last_full = since.get("lastFullRead")
         if not isinstance(last_full, int | float):
             return True
