@@ -24,6 +24,11 @@ provisioned the way Entra does it, by a plain aiohttp client with 32 users in fl
 Usage: python bench/cycle.py [--users 100000] [--groups 1000] [--changes 1000] [--repeats 3]
                              [--template cisco-webex|scim] [--profile webex|generic]
                              [--py-spy FILE]   (py-spy raw profile of the initial cycle)
+                             [--py-spy-changes FILE] [--py-spy-target-changes FILE]
+                                               (the first cycle with changes, engine / target)
+                             [--postgres]      (engine and target each on a throw-away
+                                               PostgreSQL database instead of SQLite)
+                             [--skip-baseline] (no baseline: the incremental cycles alone)
 """
 
 from __future__ import annotations
@@ -41,13 +46,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
+from scimitar import runtime
 from scimitar.apps import Apps, Scope
 from scimitar.apps.provisioning import INTERACTIVE_TIMEOUTS
 from scimitar.audit import Actor
@@ -183,10 +190,46 @@ def _peak_rss_mib() -> float:
 # -- processes --------------------------------------------------------------------------------
 
 
+#: With --postgres: each side's data dir and the PostgreSQL database it stores into.
+DATABASE_URLS: dict[Path, str] = {}
+PG_SERVER = "postgres@127.0.0.1:5432"
+
+
 def _env(data_dir: Path) -> dict[str, str]:
     env = {**os.environ, "SCIMITAR_DATA_DIR": str(data_dir)}
     env.pop("SCIMITAR_DATABASE_URL", None)
+    if data_dir in DATABASE_URLS:
+        env["SCIMITAR_DATABASE_URL"] = DATABASE_URLS[data_dir]
     return env
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=DATABASE_URLS.get(data_dir))
+
+
+@contextmanager
+def postgres_databases(dirs: list[Path]) -> Iterator[None]:
+    """A throw-away PostgreSQL database for each data dir (--postgres), dropped afterwards."""
+    names = [f"scimitar_bench_{d.name}_{os.urandom(5).hex()}" for d in dirs]
+
+    async def each(statement: str) -> None:
+        admin = await asyncpg.connect(f"postgresql://{PG_SERVER}/postgres")
+        try:
+            for name in names:
+                await admin.execute(statement.format(name=name))
+        finally:
+            await admin.close()
+
+    asyncio.run(each('CREATE DATABASE "{name}"'))
+    DATABASE_URLS.update(
+        (d, f"postgresql+asyncpg://{PG_SERVER}/{n}") for d, n in zip(dirs, names, strict=True)
+    )
+    try:
+        yield
+    finally:
+        for d in dirs:
+            DATABASE_URLS.pop(d, None)
+        asyncio.run(each('DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 def _cli(data_dir: Path, *args: str) -> Any:
@@ -290,7 +333,7 @@ def run_cycle(data_dir: Path, target: Target, *, initial: bool, profile: str | N
 
 async def prepare_engine(data_dir: Path, args: argparse.Namespace, target: Target) -> list[User]:
     """Generate the directory, add the app in scope `all`; returns the users it will create."""
-    settings = Settings(data_dir=data_dir, database_url=None)
+    settings = _settings(data_dir)
     database = await open_database(settings)
     try:
         directory = DirectoryService(database)
@@ -324,7 +367,7 @@ async def _all_users(directory: DirectoryService) -> list[User]:
 
 async def change_users(data_dir: Path, users: list[User], count: int, tag: str) -> None:
     """Change mapped attributes (givenName, displayName) of ``count`` random users."""
-    database = await open_database(Settings(data_dir=data_dir, database_url=None))
+    database = await open_database(_settings(data_dir))
     try:
         rows = [
             {
@@ -465,14 +508,19 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     engine_dir, target_dir = work / "engine", work / "target"
     engine_dir.mkdir()
     target_dir.mkdir()
-    with target_process(target_dir, args.profile or PROFILES[args.template]) as target:
+    with (
+        postgres_databases([engine_dir, target_dir]) if args.postgres else nullcontext(),
+        target_process(target_dir, args.profile or PROFILES[args.template]) as target,
+    ):
         started = time.perf_counter()
         users = asyncio.run(prepare_engine(engine_dir, args, target))
         print(f"setup: {len(users):,} users generated in {time.perf_counter() - started:.1f} s")
-        base_seconds = (
-            0.0 if args.initial_only else asyncio.run(baseline(target, users, args.template))
-        )
-        print(f"baseline: {len(users):,} users in {base_seconds:.1f} s")
+        if args.initial_only or args.skip_baseline:
+            base_seconds = float("nan")  # no baseline: its figures and ratios print as nan
+            print("baseline: skipped")
+        else:
+            base_seconds = asyncio.run(baseline(target, users, args.template))
+            print(f"baseline: {len(users):,} users in {base_seconds:.1f} s")
         spy = _profile_target(target, args.py_spy_target)
         initial = run_cycle(engine_dir, target, initial=True, profile=args.py_spy)
         if spy is not None:
@@ -486,7 +534,18 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         changed, unchanged = [], []
         for repeat in range(args.repeats):
             asyncio.run(change_users(engine_dir, users, args.changes, f"r{repeat}"))
-            changed.append(run_cycle(engine_dir, target, initial=False, profile=None))
+            spy = _profile_target(target, args.py_spy_target_changes if not repeat else None)
+            changed.append(
+                run_cycle(
+                    engine_dir,
+                    target,
+                    initial=False,
+                    profile=args.py_spy_changes if not repeat else None,
+                )
+            )
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait()
             check_counts(changed[-1], {"update": args.changes}, "changes")
             unchanged.append(run_cycle(engine_dir, target, initial=False, profile=None))
             check_counts(unchanged[-1], {"update": 0, "create": 0}, "no changes")
@@ -533,6 +592,7 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
         f"{args.groups:,} groups, {args.changes:,} changes; incremental "
         f"figures are medians of {args.repeats}; {os.cpu_count()} cores"
         + f"; template {args.template}, {args.profile or PROFILES[args.template]} profile"
+        + f"; engine and target on {'PostgreSQL' if args.postgres else 'SQLite'}"
         + (" (initial cycle under py-spy)" if args.py_spy else "")
         + "\n"
     )
@@ -646,6 +706,18 @@ def main() -> None:
         help="the target tenant's profile (default: the template's own)",
     )
     parser.add_argument("--py-spy", help="write a py-spy raw profile of the initial cycle")
+    parser.add_argument(
+        "--py-spy-changes", help="write a py-spy raw profile of the first cycle with changes"
+    )
+    parser.add_argument(
+        "--py-spy-target-changes",
+        help="write a py-spy raw profile of the target during the first cycle with changes",
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help=f"engine and target each store into a throw-away PostgreSQL database ({PG_SERVER})",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
     parser.add_argument(
         "--py-spy-target", help="write a py-spy raw profile of the target during the initial cycle"
@@ -655,11 +727,16 @@ def main() -> None:
         action="store_true",
         help="no baseline, no incremental cycles: time the initial cycle (for profiling)",
     )
+    parser.add_argument(
+        "--skip-baseline",
+        action="store_true",
+        help="no baseline (its figures print as nan): for the incremental cycles alone",
+    )
     parser.add_argument("--child", choices=("initial", "incremental"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        tune_gc()  # as the scimitar command does at start-up
-        print(json.dumps(asyncio.run(child_cycle(args.child == "initial"))))
+        tune_gc()  # as the scimitar command does at start-up, on the same event loop
+        print(json.dumps(runtime.run(child_cycle(args.child == "initial"))))
         return
     work = Path(tempfile.mkdtemp(prefix="bench-cycle-"))
     try:

@@ -7,7 +7,6 @@ line on stderr and exit code 1; nothing of them reaches stdout.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from scimitar import runtime
 from scimitar.errors import ScimitarError
 
 __all__ = ["JsonOption", "emit", "fail", "report_unexpected", "run", "stderr", "stdout"]
@@ -66,7 +66,7 @@ def fail(message: str, *, code: int = EXIT_ERROR) -> NoReturn:
 def run(body: Callable[[], Awaitable[None]]) -> None:
     """Enter the event loop once, at the command boundary, and turn known errors into exits."""
     try:
-        asyncio.run(_guarded(body))
+        runtime.run(_guarded(body))
     except ScimitarError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
