@@ -12,7 +12,12 @@ The store is a throw-away SQLite file (or, with --postgres, a PostgreSQL databas
 127.0.0.1:5432). Goals: the full sync >= 5,000 users/s and within 3x the baseline; the
 incremental sync <= 3 s.
 
+The inbound API's bulkUpload is measured too (``bench/sources_inbound.py``: N users posted as
+BulkRequests of 100 operations, 8 requests in flight, to a real ``scimitar serve``; goal >= 2,000
+users/s processed; baseline the directory's own bulk import of the same users).
+
 Usage: python bench/sources.py [--users 100000] [--groups 1000] [--changes 1000] [--postgres]
+                               [--only ldap|api] [--per-request 100] [--in-flight 8]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+from sources_inbound import add_arguments, measure_inbound
 
 from scimitar.audit import Actor
 from scimitar.secrets import Secret, SecretBox
@@ -199,7 +205,13 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", action="store_true")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--only", choices=["ldap", "api"], default=None)
+    add_arguments(parser)
+    args = parser.parse_args()
+    if args.only != "api":
+        asyncio.run(run(args))
+    if args.only != "ldap":
+        asyncio.run(measure_inbound(args))
 
 
 if __name__ == "__main__":

@@ -55,10 +55,15 @@ def user_row_values(user: User, now: datetime) -> dict[str, Any]:
         "object_id": user.object_id,
         "upn_key": user.user_principal_name.lower(),
         "manager_id": user.attributes.get("manager"),
+        "employee_key": _employee_key(user.attributes.get("employeeId")),
         "data": dump_attributes(user.attributes),
         "deleted_at": user.deleted_at,
         "updated_at": now,
     }
+
+
+def _employee_key(value: Any) -> str | None:
+    return str(value).lower() if value is not None else None
 
 
 def group_row_values(group: Group, now: datetime) -> dict[str, Any]:

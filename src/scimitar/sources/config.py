@@ -85,6 +85,15 @@ class SourceDefinition:
     has_api_key: bool = False
     created_at: datetime | None = None
     next_run_at: datetime | None = None
+    _targets: Mapping[str, frozenset[str]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        targets = {
+            name: frozenset(m.target for m in s.mappings) for name, s in self.mappings.items()
+        }
+        object.__setattr__(self, "_targets", targets)
 
     def precedence_of(self, attribute: str) -> int:
         """This source's precedence for one directory attribute (lower wins)."""
@@ -92,8 +101,7 @@ class SourceDefinition:
 
     def mapped_targets(self, object_type: str) -> frozenset[str]:
         """The directory attributes this source's mapping set of ``object_type`` gives."""
-        found = self.mappings.get(object_type)
-        return frozenset(m.target for m in found.mappings) if found else frozenset()
+        return self._targets.get(object_type, frozenset())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the CLI and API; never the secret."""

@@ -7,13 +7,13 @@ belongs to the source). Anchors the source has not fed are skipped, with a warni
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.directory.changes import PendingChange, record_changes
 from scimitar.directory.members import membership_change
 from scimitar.directory.model import Group, Member, ObjectType, group_defaults
@@ -90,7 +90,7 @@ class _GroupBatch:
                 if mapped.object_id and not mapped.is_failed:
                     row = {
                         "object_id": mapped.object_id,
-                        "contributed": json.dumps(mapped.values, default=str),
+                        "contributed": jsontext.dumps(mapped.values),
                         "vanished_at": None,
                         "updated_at": self.ctx.now,
                     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.sources.model import SOURCE, SOURCE_OBJECT
 
 __all__ = [
@@ -55,7 +55,7 @@ def _link(row: Any) -> Link:
         row.source_id,
         row.anchor,
         row.object_id,
-        json.loads(row.contributed),
+        jsontext.loads(row.contributed),
         row.vanished_at,
     )
 

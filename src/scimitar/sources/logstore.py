@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.engine.logstore import LogEntry, LogPage
 from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
 from scimitar.errors import ConfigError
@@ -68,7 +69,7 @@ def _row(
         "object_name": None if name is None else name[:_NAME_LIMIT],
         "error_code": None if record.error is None else record.error.error_code,
         "duration_ms": record.duration_ms,
-        "record": json.dumps(document, ensure_ascii=False),
+        "record": jsontext.dumps(document),
     }
 
 

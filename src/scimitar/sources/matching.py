@@ -1,8 +1,8 @@
 """Matching source objects to existing directory objects by the source's matching attributes.
 
-``userPrincipalName`` (users), ``displayName`` (groups) and ``objectId`` are looked up through
-the directory's key columns; any other attribute (``employeeId``, ``mail``...) through an index
-of the live objects built once per run, the first time a run needs it.
+``userPrincipalName`` and ``employeeId`` (users), ``displayName`` (groups) and ``objectId`` are
+looked up through the directory's indexed key columns; any other attribute (``mail``...) through
+an index of the objects built once per run, the first time a run needs it.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class MatchIndex:
             return table.c.object_id
         if self.object_type == "User" and attribute == "userPrincipalName":
             return table.c.upn_key
+        if self.object_type == "User" and attribute == "employeeId":
+            return table.c.employee_key
         if self.object_type == "Group" and attribute == "displayName":
             return table.c.name_key
         return None

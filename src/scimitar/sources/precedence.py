@@ -29,6 +29,8 @@ def winning_attributes(
     attributes: Iterable[str],
 ) -> set[str]:
     """The ``attributes`` that ``me`` writes, against ``others`` linked to the same object."""
+    if not others:
+        return set(attributes)
     won: set[str] = set()
     for attribute in attributes:
         mine = rank(me, attribute)

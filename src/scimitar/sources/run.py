@@ -70,6 +70,8 @@ class RunContext:
     now: datetime
     is_complete: bool
     change_ids: Mapping[str, str] = field(default_factory=dict)
+    #: Anchor → the run id its record carries, when one run applies several uploads.
+    run_ids: Mapping[str, str] = field(default_factory=dict)
     initiator: Initiator | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     #: Anchors read and in scope, by object type (a complete read's survivors).
@@ -93,7 +95,7 @@ class RunContext:
             outcome,
             source_id=self.source.id,
             source_name=self.source.name,
-            run_id=self.run_id,
+            run_id=self.run_ids.get(outcome.anchor, self.run_id),
             at=self.now,
             initiator=self.initiator,
         )

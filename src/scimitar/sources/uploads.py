@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
+from scimitar import jsontext
 from scimitar.engine.records import ErrorInformation, Initiator, StepType
 from scimitar.errors import NotFoundError
 from scimitar.ids import uuid7
@@ -25,7 +26,7 @@ from scimitar.sources.config import SourceDefinition
 from scimitar.sources.inbound import CheckedRequest, flatten_user
 from scimitar.sources.logrecords import ObjectOutcome
 from scimitar.sources.logstore import SourceLogFilter, SourceLogStore, append_records
-from scimitar.sources.model import SOURCE_UPLOAD
+from scimitar.sources.model import SOURCE_LOG, SOURCE_UPLOAD
 from scimitar.sources.reader import ReadResult, SourceRecord
 from scimitar.sources.service import SourceService
 from scimitar.sources.sync import SourceSync
@@ -37,6 +38,8 @@ __all__ = ["QUEUED", "UploadService", "UploadWorker"]
 QUEUED, PROCESSING, COMPLETED, FAILED = "queued", "processing", "completed", "failed"
 #: Per-operation results listed in a status answer (the log holds them all).
 _RESULTS_SHOWN = 1000
+#: Operations applied together in one run: queued uploads are taken together up to this many.
+MAX_BATCH_OPERATIONS = 2000
 log = structlog.get_logger("scimitar.sources")
 
 
@@ -67,7 +70,7 @@ class UploadService:
             "source_id": source.id,
             "status": QUEUED,
             "operations": checked.count,
-            "payload": json.dumps([op.to_dict() for op in checked.accepted], ensure_ascii=False),
+            "payload": jsontext.dumps([op.to_dict() for op in checked.accepted]),
             "summary": json.dumps(summary, ensure_ascii=False),
             "received_at": self._clock(),
             "finished_at": None,
@@ -76,66 +79,92 @@ class UploadService:
             await conn.execute(insert(SOURCE_UPLOAD).values(values))
         return upload_id
 
-    async def next_queued(self) -> str | None:
-        """Claim the oldest queued upload (``processing``), if there is one."""
+    async def claim(self, *, max_operations: int = MAX_BATCH_OPERATIONS) -> list[str]:
+        """Claim the oldest queued uploads of one source (``processing``), up to about
+        ``max_operations`` operations; none when nothing is queued."""
         async with self._database.write() as conn:
             query = (
-                select(SOURCE_UPLOAD.c.id)
+                select(SOURCE_UPLOAD.c.id, SOURCE_UPLOAD.c.source_id, SOURCE_UPLOAD.c.operations)
                 .where(SOURCE_UPLOAD.c.status == QUEUED)
                 .order_by(SOURCE_UPLOAD.c.received_at, SOURCE_UPLOAD.c.id)
-                .limit(1)
+                .limit(100)
             )
-            upload_id = (await conn.execute(query)).scalar()
-            if upload_id is None:
-                return None
-            claimed = await conn.execute(
-                update(SOURCE_UPLOAD)
-                .where(SOURCE_UPLOAD.c.id == upload_id, SOURCE_UPLOAD.c.status == QUEUED)
-                .values(status=PROCESSING)
-            )
-        return str(upload_id) if claimed.rowcount else None
-
-    async def process(self, upload_id: str) -> None:
-        """Apply a claimed upload through its source's mappings, and keep the outcome."""
-        async with self._database.read() as conn:
-            row = (
-                await conn.execute(select(SOURCE_UPLOAD).where(SOURCE_UPLOAD.c.id == upload_id))
-            ).one()
-        summary = json.loads(row.summary)
-        try:
-            source = await self._sources.get(row.source_id)
-            operations = json.loads(row.payload or "[]")
-            records = [
-                SourceRecord(op["anchor"], "user", flatten_user(op["data"])) for op in operations
-            ]
-            change_ids = {op["anchor"]: op["bulkId"] for op in operations}
-            initiator = Initiator(f"bulkUpload {upload_id}", "application")
-            result = await self._sync.apply(
-                source,
-                ReadResult(records, complete=False),
-                run_id=upload_id,
-                change_ids=change_ids,
-                initiator=initiator,
-            )
-            await self._log_rejected(source, upload_id, summary["rejected"], initiator)
-            summary["counts"] = dict(result.counts)
-            summary["counts"]["failed"] += len(summary["rejected"])
-            status = COMPLETED
-        except Exception as exc:  # noqa: BLE001 - the upload must end, whatever happened
-            log.warning("source_upload_failed", upload=upload_id, error=str(exc))
-            summary["error"] = f"{type(exc).__name__}: {exc}"
-            status = FAILED
-        async with self._database.write() as conn:
-            await conn.execute(
-                update(SOURCE_UPLOAD)
-                .where(SOURCE_UPLOAD.c.id == upload_id)
-                .values(
-                    status=status,
-                    payload=None,
-                    summary=json.dumps(summary, ensure_ascii=False),
-                    finished_at=self._clock(),
+            rows = (await conn.execute(query)).all()
+            chosen: list[str] = []
+            total = 0
+            for row in rows:
+                if row.source_id != rows[0].source_id:
+                    break
+                if chosen and total + row.operations > max_operations:
+                    break
+                chosen.append(str(row.id))
+                total += row.operations
+            if chosen:
+                await conn.execute(
+                    update(SOURCE_UPLOAD)
+                    .where(SOURCE_UPLOAD.c.id.in_(chosen), SOURCE_UPLOAD.c.status == QUEUED)
+                    .values(status=PROCESSING)
                 )
-            )
+        return chosen
+
+    async def process(self, upload_ids: Sequence[str]) -> None:
+        """Apply claimed uploads of one source through its mappings, in arrival order, and
+        keep the outcome.
+
+        Uploads go together in one sync run (one transaction per 1,000 records) until one
+        names an ``externalId`` an earlier one of the run named; that one starts the next run,
+        so the later operation is applied after the earlier, as it arrived.
+        """
+        async with self._database.read() as conn:
+            query = select(SOURCE_UPLOAD).where(SOURCE_UPLOAD.c.id.in_(list(upload_ids)))
+            rows = sorted((await conn.execute(query)).all(), key=lambda r: (r.received_at, r.id))
+        if not rows:
+            return
+        status, error = COMPLETED, None
+        try:
+            source = await self._sources.get(rows[0].source_id)
+            for group in _without_repeats(rows):
+                await self._apply(source, group)
+        except Exception as exc:  # noqa: BLE001 - the uploads must end, whatever happened
+            log.warning("source_upload_failed", uploads=list(upload_ids), error=str(exc))
+            status, error = FAILED, f"{type(exc).__name__}: {exc}"
+        async with self._database.write() as conn:
+            for row in rows:
+                summary = json.loads(row.summary)
+                if error is not None:
+                    summary["error"] = error
+                await conn.execute(
+                    update(SOURCE_UPLOAD)
+                    .where(SOURCE_UPLOAD.c.id == row.id)
+                    .values(
+                        status=status,
+                        payload=None,
+                        summary=json.dumps(summary, ensure_ascii=False),
+                        finished_at=self._clock(),
+                    )
+                )
+
+    async def _apply(self, source: SourceDefinition, rows: list[Any]) -> None:
+        records: list[SourceRecord] = []
+        change_ids: dict[str, str] = {}
+        run_ids: dict[str, str] = {}
+        for row in rows:
+            for op in jsontext.loads(row.payload or "[]"):
+                records.append(SourceRecord(op["anchor"], "user", flatten_user(op["data"])))
+                change_ids[op["anchor"]] = op["bulkId"]
+                run_ids[op["anchor"]] = row.id
+        initiator = Initiator("bulkUpload", "application")
+        await self._sync.apply(
+            source,
+            ReadResult(records, complete=False),
+            run_id=rows[0].id,
+            change_ids=change_ids,
+            run_ids=run_ids,
+            initiator=initiator,
+        )
+        for row in rows:
+            rejected = json.loads(row.summary)["rejected"]
+            await self._log_rejected(source, row.id, rejected, initiator)
 
     async def _log_rejected(
         self,
@@ -187,8 +216,6 @@ class UploadService:
             "receivedAt": row.received_at.isoformat(),
             "finishedAt": row.finished_at.isoformat() if row.finished_at else None,
         }
-        if "counts" in summary:
-            document["counts"] = summary["counts"]
         if "error" in summary:
             document["error"] = summary["error"]
         if row.status == COMPLETED:
@@ -196,7 +223,43 @@ class UploadService:
                 source.id, SourceLogFilter(run=upload_id), limit=_RESULTS_SHOWN
             )
             document["results"] = [_result(entry.record) for entry in page.records]
+            document["counts"] = await self._counts(source.id, upload_id)
         return document
+
+    async def _counts(self, source_id: str, upload_id: str) -> dict[str, int]:
+        """What the upload did, from its log records."""
+        query = (
+            select(SOURCE_LOG.c.action, SOURCE_LOG.c.status, func.count())
+            .where(SOURCE_LOG.c.source_id == source_id, SOURCE_LOG.c.run_id == upload_id)
+            .group_by(SOURCE_LOG.c.action, SOURCE_LOG.c.status)
+        )
+        counts = dict.fromkeys(("created", "updated", "unchanged", "failed"), 0)
+        async with self._database.read() as conn:
+            for action, status, count in await conn.execute(query):
+                if status == "failure":
+                    name = "failed"
+                elif action == "create":
+                    name = "created"
+                elif action == "skip":
+                    name = "unchanged"
+                else:
+                    name = "updated" if action in ("update", "enable") else action
+                counts[name] = counts.get(name, 0) + int(count)
+        return counts
+
+
+def _without_repeats(rows: list[Any]) -> list[list[Any]]:
+    """Uploads in arrival order, grouped so that no anchor comes twice in one group."""
+    groups: list[list[Any]] = []
+    anchors: set[str] = set()
+    for row in rows:
+        mine = {op["anchor"] for op in jsontext.loads(row.payload or "[]")}
+        if not groups or anchors & mine:
+            groups.append([])
+            anchors = set()
+        groups[-1].append(row)
+        anchors |= mine
+    return groups
 
 
 def _result(record: Any) -> dict[str, Any]:
@@ -245,9 +308,9 @@ class UploadWorker:
     async def drain(self) -> int:
         """Process every queued upload now; returns how many."""
         done = 0
-        while not self._stopping and (upload_id := await self._uploads.next_queued()) is not None:
-            await self._uploads.process(upload_id)
-            done += 1
+        while not self._stopping and (claimed := await self._uploads.claim()):
+            await self._uploads.process(claimed)
+            done += len(claimed)
         return done
 
     async def _loop(self) -> None:

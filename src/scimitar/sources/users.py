@@ -9,7 +9,6 @@ feed in the same transaction, so the apps' incremental cycles pick them up.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar import jsontext
 from scimitar.directory.changes import PendingChange, record_changes
 from scimitar.directory.errors import AttributeValueError
 from scimitar.directory.model import ObjectType, User, coerce_attributes, user_defaults
@@ -145,6 +145,19 @@ class _UserBatch:
     def __init__(self, conn: AsyncConnection, ctx: RunContext, matcher: MatchIndex) -> None:
         self.conn, self.ctx, self.matcher = conn, ctx, matcher
         self.writes = BatchWrites()
+        #: Anchor → objectId of the users this source feeds, as far as the batch knows them:
+        #: managers named by these are set with the user, the others at the end of the run.
+        self.known: dict[str, str] = {}
+
+    def _manager(self, mapped: MappedRecord, object_id: str) -> tuple[bool, str | None]:
+        """Whether the record's manager is known yet, and its objectId (``None``: no manager)."""
+        reference = mapped.reference
+        if reference is None:
+            return True, None
+        found = self.known.get(reference)
+        if found is None or found == object_id:
+            return False, None
+        return True, found
 
     async def match(self, unlinked: list[MappedRecord]) -> None:
         """Find the directory user of each unlinked record by the matching attributes."""
@@ -203,6 +216,10 @@ class _UserBatch:
         ids = [m.object_id for m in live if m.object_id]
         users = await _users(self.conn, ids)
         others = await links.other_links(self.conn, self.ctx.source.id, ids)
+        references = [m.reference for m in live if m.reference]
+        self.known = await links.object_ids_by_anchor(
+            self.conn, self.ctx.source.id, "User", references
+        )
         upns = [str(m.values.get("userPrincipalName") or "") for m in live]
         holders = await _upn_holders(self.conn, [u for u in upns if u])
         for mapped in mapped_records:
@@ -274,12 +291,17 @@ class _UserBatch:
             return
         if "userPrincipalName" in wanted and self._upn_taken(mapped, holders, current.object_id):
             return
+        if "manager" in won:
+            is_known, manager = self._manager(mapped, current.object_id)
+            if not is_known:
+                ctx.managers.append((current.object_id, mapped.reference))
+            elif manager is not None or previous.get("manager") is not None:
+                wanted["manager"] = manager
         merged, changed = merge_attributes(current.attributes, wanted)
         self._finish_update(
             mapped, current, merged, changed, contributed, is_restore=current.is_deleted
         )
-        if "manager" in won:
-            ctx.managers.append((current.object_id, mapped.reference))
+        self.known[mapped.record.anchor] = current.object_id
 
     def _plan_create(
         self, mapped: MappedRecord, contributed: dict[str, Any], holders: dict[str, str]
@@ -295,7 +317,15 @@ class _UserBatch:
         object_id = new_object_id(None)
         if self._upn_taken(mapped, holders, object_id):
             return
-        user = User(object_id, user_defaults(mapped.values))
+        values = dict(mapped.values)
+        if "manager" in ctx.source.mapped_targets("User"):
+            is_known, manager = self._manager(mapped, object_id)
+            if is_known:
+                values["manager"] = manager
+            else:
+                ctx.managers.append((object_id, mapped.reference))
+        self.known[mapped.record.anchor] = object_id
+        user = User(object_id, user_defaults(values))
         self.writes.inserts.append(user_row_values(user, ctx.now))
         self.writes.pending.append(PendingChange(ChangeKind.CREATED, ObjectType.USER, object_id))
         self._link(mapped, object_id, contributed)
@@ -305,8 +335,6 @@ class _UserBatch:
         outcome.properties = changed_properties({}, user.attributes, tuple(user.attributes))
         outcome.step(StepType.EXPORT, f"Created directory user {object_id}")
         ctx.count("created")
-        if "manager" in ctx.source.mapped_targets("User"):
-            ctx.managers.append((object_id, mapped.reference))
 
     def _finish_update(
         self,
@@ -351,7 +379,7 @@ class _UserBatch:
         """Link the record's anchor to ``object_id`` (a new link, or the existing one moved)."""
         row = {
             "object_id": object_id,
-            "contributed": json.dumps(contributed, default=str),
+            "contributed": jsontext.dumps(contributed),
             "vanished_at": None,
             "updated_at": self.ctx.now,
         }

@@ -54,6 +54,8 @@ async def _gone_links(
 async def apply_vanished(database: Database, ctx: RunContext) -> None:
     """Apply the deletion rule (or hold) to every object gone from the source in this run."""
     for object_type in ("User", "Group"):
+        if not ctx.is_complete and not ctx.gone[object_type]:
+            continue
         async with database.read() as conn:
             gone = await _gone_links(conn, ctx, object_type)
             unlinked = sorted(set(ctx.gone[object_type]) - {link.anchor for link, _ in gone})

@@ -31,19 +31,22 @@ __all__ = [
 
 
 class DirectoryUser(Base):
-    """A user; ``upn_key`` is the lower-cased ``userPrincipalName`` that keeps it unique, and
-    ``manager_id`` mirrors ``manager`` so a deleted manager's reports are found by index."""
+    """A user; ``upn_key`` is the lower-cased ``userPrincipalName`` that keeps it unique,
+    ``manager_id`` mirrors ``manager`` so a deleted manager's reports are found by index, and
+    ``employee_key`` is the lower-cased ``employeeId``, which sources match on first."""
 
     __tablename__ = "directory_user"
     __table_args__ = (
         Index("ix_directory_user_deleted_at", "deleted_at"),
         Index("ix_directory_user_manager_id", "manager_id"),
+        Index("ix_directory_user_employee_key", "employee_key"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     object_id: Mapped[str] = mapped_column(String(36), unique=True)
     upn_key: Mapped[str] = mapped_column(String(113), unique=True)
     manager_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    employee_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
     data: Mapped[str] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
