@@ -27,6 +27,7 @@ from scimitar.admin import AdminAuth
 from scimitar.app import create_app
 from scimitar.apps import Apps
 from scimitar.audit import Actor
+from scimitar.demo_ldap import LDAPDemo, webex_view
 from scimitar.directory.model import Group, User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
@@ -185,14 +186,37 @@ async def _log(db: Database, apps: Apps, say: _Narrator) -> None:
     say.console.print(table)
 
 
-async def _walkthrough(db: Database, settings: Settings, origin: str, say: _Narrator) -> None:
-    directory = await _directory(db, settings, say)
+async def _walkthrough(
+    db: Database, settings: Settings, origin: str, say: _Narrator, ldap: LDAPDemo | None
+) -> None:
+    if ldap is None:
+        directory = await _directory(db, settings, say)
+    else:
+        directory = await ldap.directory(db, settings, say)
     apps, group, users = await _configure(db, settings, origin, say)
     await _cycle(db, apps, say, "Initial cycle")
     spare = (await _pick(db))[1][-1]
-    await _changes(directory, group, users, spare, say)
+    if ldap is None:
+        await _changes(directory, group, users, spare, say)
+    else:
+        await ldap.changes(db, settings, group, users, spare, say)
     await _cycle(db, apps, say, "Incremental cycle")
+    if ldap is not None:
+        await _show_in_webex(users[0], say)
     await _log(db, apps, say)
+
+
+async def _show_in_webex(user: User, say: _Narrator) -> None:
+    """Read the renamed user back from the Webex tenant: the LDAP edit arrived."""
+    upn = str(user.attributes.get("userPrincipalName"))
+    found = await webex_view(say.facts["tenant_url"], say.facts["token"], upn)
+    name = (found or {}).get("name") or {}
+    say.step(
+        "In Webex",
+        f"{upn}: givenName {name.get('givenName')!r}, displayName "
+        f"{(found or {}).get('displayName')!r} (edited in LDAP, one source sync, one cycle)",
+        webex_user=found,
+    )
 
 
 async def _portal_password(database: Database) -> str:
@@ -250,20 +274,42 @@ async def run_demo(
     once: bool,
     on_ready: Callable[[dict[str, Any]], None] | None = None,
     console: Console | None = None,
+    with_ldap: bool = False,
 ) -> None:
     """Run the seed scenario; with ``once`` exit afterwards, else keep serving (Ctrl+C stops).
 
     ``on_ready`` receives the walkthrough's facts (tenant URL, token, each step) at the end.
+    ``with_ldap`` feeds the directory from a local slapd (see ``scimitar.demo_ldap``).
     """
     say = _Narrator(console or Console(highlight=False, soft_wrap=True))
     settings = demo_settings(settings)
     origin = f"http://{host}:{port}"
+    ldap = LDAPDemo(settings.data_dir / "slapd") if with_ldap else None
+    if ldap is not None:
+        ldap.start()
+    try:
+        await _run(settings, host, port, once, say, origin, ldap, on_ready)
+    finally:
+        if ldap is not None:
+            ldap.stop()
+
+
+async def _run(
+    settings: Settings,
+    host: str,
+    port: int,
+    once: bool,
+    say: _Narrator,
+    origin: str,
+    ldap: LDAPDemo | None,
+    on_ready: Callable[[dict[str, Any]], None] | None,
+) -> None:
     database = await open_database(settings)
 
     async def work() -> None:
         say.console.print(f"[bold]Scimitar demo[/] serving on {origin}; store {settings.data_dir}")
         try:
-            await _walkthrough(database, settings, origin, say)
+            await _walkthrough(database, settings, origin, say, ldap)
             password = await _portal_password(database)
         finally:
             await database.dispose()

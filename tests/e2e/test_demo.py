@@ -86,3 +86,34 @@ def test_demo_explains_a_taken_port(tmp_path: Path) -> None:
         result = _demo(tmp_path, busy.getsockname()[1])
     assert result.returncode == 1
     assert "--port" in result.stderr
+
+
+def test_demo_with_ldap_carries_an_ldap_edit_to_webex(tmp_path: Path) -> None:
+    """An edit made in slapd reaches the Webex tenant after one source sync and one cycle."""
+    result = _demo(tmp_path, free_port(), "--ldap", "--json")
+    assert result.returncode == 0, result.stderr
+    steps = {step["step"]: step for step in json.loads(result.stdout)["steps"]}
+    assert steps["LDAP source"]["source_sync"]["counts"]["created"] == 212  # 200 users, 12 groups
+    assert steps["LDAP source"]["source_sync"]["complete"] is True
+    changes = steps["LDAP changes"]["source_sync"]
+    assert changes["complete"] is False
+    assert changes["counts"]["updated"] == 3  # the rename, the new title, the group's member
+    incremental = steps["Incremental cycle"]["summary"]
+    assert incremental["counts"]["update"] == 2
+    assert incremental["counts"]["create"] == 1  # the user added to the assigned group
+    webex = steps["In Webex"]["webex_user"]
+    assert webex["userName"] == steps["LDAP changes"]["renamed"]
+    assert webex["name"]["givenName"] == "Augusta"
+    assert webex["displayName"] == "Augusta Lovelace"
+    assert not list((tmp_path / "demo" / "slapd").glob("slapd.pid")) or not _slapd_running(
+        tmp_path / "demo" / "slapd"
+    )
+
+
+def _slapd_running(workdir: Path) -> bool:
+    pid = int((workdir / "slapd.pid").read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"/usr/sbin/slapd")

@@ -20,6 +20,10 @@ def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     once: Annotated[bool, typer.Option("--once", help="Exit after the walkthrough.")] = False,
+    ldap: Annotated[
+        bool,
+        typer.Option("--ldap", help="Feed the directory from a local slapd (an LDAP source)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Start Scimitar with an embedded Webex tenant and walk through the seed scenario.
@@ -34,6 +38,8 @@ def demo(
             emit(summary, as_json=True)
 
     async def body() -> None:
-        await run_demo(Settings(), host, port, once=once, on_ready=ready, console=quiet)
+        await run_demo(
+            Settings(), host, port, once=once, on_ready=ready, console=quiet, with_ldap=ldap
+        )
 
     run(body)
