@@ -328,5 +328,9 @@ async def _run(
                 f"  Sign in with the admin password [bold]{password}[/] (made for this demo's "
                 "own store; `scimitar admin set-password` changes it)"
             )
+        say.console.print(
+            f"\nTry next: SCIMITAR_DATA_DIR={settings.data_dir} scimitar app plan "
+            f"'{APP_NAME}' shows what the next cycle would send, writing nothing."
+        )
 
     await _serve_while(settings, host, port, work, once=once)

@@ -77,6 +77,8 @@ def test_demo_narrates_for_people_and_starts_afresh(tmp_path: Path) -> None:
         "Provisioning log",
     ):
         assert text in again.stdout
+    last = again.stdout.strip().splitlines()[-1]
+    assert "scimitar app plan" in last
 
 
 def test_demo_explains_a_taken_port(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from scimitar.portal.pages import (
     directory,
     mappings,
     ondemand,
+    preview,
     provisioning,
 )
 from scimitar.settings import Settings
@@ -83,6 +84,7 @@ def create_portal(
         config,
         activity,
         ondemand,
+        preview,
         control,
         audit,
     ):
