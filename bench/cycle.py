@@ -63,6 +63,7 @@ from scimitar.directory.errors import ImportRejectedError
 from scimitar.directory.model import User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.cycle import Progress
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.runtime import tune_gc
 from scimitar.secrets import Secret
@@ -151,7 +152,7 @@ async def child_cycle(is_initial: bool) -> dict[str, Any]:
         apps = Apps.create(
             database, settings, transport_factory=lambda: CountingTransport(requests)
         )
-        runner = build_runner(database, apps, on_progress=on_progress)
+        runner = build_runner(database, apps, jobs=JobRegistry(), on_progress=on_progress)
         started, cpu_started = time.perf_counter(), time.process_time()
         target_started = _cpu_seconds(target_pid) if target_pid else 0.0
         summary = await runner.run(APP, force_initial=is_initial)

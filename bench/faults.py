@@ -54,6 +54,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import DEFAULT_CONCURRENCY
 from scimitar.gallery.schema import RateLimit
 from scimitar.logs import configure_logging
@@ -225,7 +226,7 @@ async def engine_run(
             ) as port:
                 yield port
 
-        runner = CycleRunner(database, apps, SQLDirectory(database), open_port)
+        runner = CycleRunner(database, apps, SQLDirectory(database), open_port, jobs=JobRegistry())
         started = time.perf_counter()
         summary = await runner.run(app.id)
         seconds = time.perf_counter() - started

@@ -18,6 +18,7 @@ from scimitar.apps import Apps
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
+from scimitar.engine.registry import JobRegistry
 from scimitar.health import Heartbeat, readiness
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.notify import build_event_sink
@@ -53,7 +54,9 @@ def create_app(
     events = build_event_sink(settings, database)
     # One per process: cycles of apps of one vendor account share its rate limits.
     limits = AccountLimits()
-    api = create_api(database, settings, events=events, limits=limits)
+    # One per process: what it runs, so its API, portal and scheduler never run one app twice.
+    jobs = JobRegistry()
+    api = create_api(database, settings, events=events, limits=limits, jobs=jobs)
     portal = create_portal(
         database, settings, launcher=api.state.launcher, scheduled=with_scheduler, events=events
     )
@@ -67,6 +70,7 @@ def create_app(
             Scheduler(
                 database,
                 Apps.create(database, settings),
+                jobs=jobs,
                 log_retention_days=settings.log_retention_days,
                 directory=DirectoryService.from_settings(database, settings),
                 events=events,

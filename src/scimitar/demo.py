@@ -33,6 +33,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleSummary, Progress
 from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
@@ -141,7 +142,9 @@ async def _cycle(db: Database, apps: Apps, say: _Narrator, title: str) -> CycleS
                 description=f"{title}: {progress.phase}, {progress.objects} objects",
             )
 
-        summary = await build_runner(db, apps, page_size=50, on_progress=show).run(APP_NAME)
+        summary = await build_runner(
+            db, apps, jobs=JobRegistry(), page_size=50, on_progress=show
+        ).run(APP_NAME)
     counts = ", ".join(f"{k} {summary.counts[k]}" for k in _ORDER if summary.counts.get(k))
     say.step(
         title,

@@ -28,6 +28,7 @@ from scimitar.connector.operations import TargetOperations
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.registry import JobRegistry
 from scimitar.settings import Settings
 from scimitar.store import open_database
 from tests.conftest import free_port
@@ -390,7 +391,7 @@ async def _cycle_through(server: Server, app: str, transport: OtherWriterFirst) 
             yield port
 
     try:
-        runner = CycleRunner(database, apps, SQLDirectory(database), open_port)
+        runner = CycleRunner(database, apps, SQLDirectory(database), open_port, jobs=JobRegistry())
         return (await runner.run(app)).to_dict()
     finally:
         await database.dispose()

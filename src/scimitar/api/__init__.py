@@ -38,6 +38,7 @@ from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.events import EventSink
 from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.planjobs import PlanJobs
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings
@@ -64,6 +65,7 @@ def create_api(
     apps: Apps | None = None,
     events: EventSink | None = None,
     limits: AccountLimits | None = None,
+    jobs: JobRegistry | None = None,
 ) -> FastAPI:
     """The admin API over ``database``.
 
@@ -74,6 +76,8 @@ def create_api(
             fault-injecting transport).
         events: Where the cycles it starts publish their events (default: the process log).
         limits: The process's buckets of rate limits shared by a vendor account.
+        jobs: The process's registry of the cycles it runs (default: a new one, for an API
+            that runs alone in its process).
     """
     services = Services.create(database, settings, apps)
     api = FastAPI(
@@ -94,6 +98,7 @@ def create_api(
     api.state.launcher = CycleLauncher(
         database,
         services.apps,
+        jobs=jobs if jobs is not None else JobRegistry(),
         log_retention_days=settings.log_retention_days,
         events=events,
         limits=limits,
@@ -103,13 +108,18 @@ def create_api(
         return build_runner(
             database,
             services.apps,
+            jobs=api.state.launcher.jobs,
             log_retention_days=settings.log_retention_days,
             events=events,
             limits=api.state.launcher.limits,
         )
 
-    api.state.plans = PlanJobs(database, settings, services.apps.gallery)
-    api.state.control = JobControl(database, services.apps, events=events, runner=runner)
+    api.state.plans = PlanJobs(
+        database, settings, services.apps.gallery, running=api.state.launcher.jobs
+    )
+    api.state.control = JobControl(
+        database, services.apps, jobs=api.state.launcher.jobs, events=events, runner=runner
+    )
     install_problem_handlers(api)
     install_openapi(api)
     api.add_middleware(APIKeyGate, authenticator=authenticator)

@@ -20,6 +20,7 @@ from scimitar.apps.model import JobConfig
 from scimitar.engine import jobstate, quarantine
 from scimitar.engine.jobstate import CycleRow, JobState
 from scimitar.engine.quarantine import Quarantine, QuarantineReason
+from scimitar.engine.registry import JobRegistry
 from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
@@ -247,6 +248,7 @@ def _message(
 async def admit(
     database: Database,
     config: JobConfig,
+    jobs: JobRegistry,
     *,
     is_running_here: bool = False,
     force_deletes: bool = False,
@@ -257,7 +259,9 @@ async def admit(
     Args:
         database: The store.
         config: The app's job.
-        is_running_here: Whether this process runs (or is about to run) a cycle of the app.
+        jobs: The cycles this process runs.
+        is_running_here: Whether this process is about to run a cycle of the app (one
+            ``jobs`` does not know of yet, e.g. a launcher's task that has not started).
         force_deletes: The cycle sends held deletions (held deletions do not refuse it).
         now: The current UTC time (for another machine's lease).
     """
@@ -268,8 +272,8 @@ async def admit(
     is_alive = (
         current is not None
         and current.status == "running"
-        and jobstate.is_owner_alive(state, now or utcnow())
+        and jobstate.is_owner_alive(state, now or utcnow(), jobs)
     )
-    is_busy = is_running_here or jobstate.is_running_here(config.app.id) or is_alive
+    is_busy = is_running_here or jobs.is_running(config.app.id) or is_alive
     found = refusals(config, state, held, is_busy=is_busy, force_deletes=force_deletes)
     return Admission(config, state, held, found, current if is_alive else None)

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scimitar.apps.model import ConnectorOptions, JobConfig, Scope
 from scimitar.connector.dialects import Dialect, dialect_named
 from scimitar.directory.model import ObjectType
 from scimitar.engine.planning import ObjectAction, PlanSettings, SoftDeleteMode
-from scimitar.engine.scope import DEFAULT_ACCESS_ROLE_ID, Assignment, ScopeSetting
+from scimitar.engine.scope import DEFAULT_ACCESS_ROLE_ID, Assignment, ScopeSetting, SharedScopes
+from scimitar.engine.steps import ScopingSteps
 from scimitar.gallery import DEFAULT_ACCESS
 from scimitar.mapping.flow import CompiledMappingSet
 
-__all__ = ["CycleContext", "build_context", "role_assignment"]
+__all__ = ["CycleCaches", "CycleContext", "build_context", "role_assignment"]
 
 _ROLE_NAMESPACE = uuid.UUID("6f1d3a52-38c4-4d6e-9a35-3f0c51a7c0de")
 
@@ -28,6 +29,19 @@ def role_assignment(user_id: str, role: str) -> Assignment:
         return Assignment(user_id, ObjectType.USER, DEFAULT_ACCESS_ROLE_ID, None, DEFAULT_ACCESS)
     role_id = str(uuid.uuid5(_ROLE_NAMESPACE, role.casefold()))
     return Assignment(user_id, ObjectType.USER, role_id, role, role)
+
+
+@dataclass
+class CycleCaches:
+    """What a cycle computes once and reuses, held by its context (never a module global).
+
+    Attributes:
+        scopes: Scope results users alike share (no scoping filters).
+        scoping_steps: The scoping log step of each shared scope result.
+    """
+
+    scopes: SharedScopes = field(default_factory=dict)
+    scoping_steps: ScopingSteps = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,7 @@ class CycleContext:
         is_default_access_excluded: The template's "Default Access only is not provisioned".
         dialect: How requests are phrased.
         options: The connector's options (Bulk, member cap, PATCH or PUT...).
+        caches: What the cycle computes once and reuses.
     """
 
     config: JobConfig
@@ -55,6 +70,7 @@ class CycleContext:
     is_default_access_excluded: bool
     dialect: Dialect
     options: ConnectorOptions
+    caches: CycleCaches = field(default_factory=CycleCaches, compare=False, repr=False)
 
     @property
     def app_id(self) -> str:

@@ -26,6 +26,7 @@ from scimitar.engine.cycle import CycleRunner, CycleSummary
 from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.guard import JobGuard
 from scimitar.engine.quarantine import QuarantineReason
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.engine.staged import StagedRow
 from scimitar.errors import ConfigError
@@ -145,6 +146,7 @@ class JobControl:
         apps: The apps services.
         events: Where quarantine changes are published.
         clock: The current UTC time.
+        jobs: The cycles this process runs (the process's one registry).
         runner: Makes the runner that sends allowed deletions (``build_runner`` by default).
     """
 
@@ -153,16 +155,18 @@ class JobControl:
         database: Database,
         apps: Apps,
         *,
+        jobs: JobRegistry,
         events: EventSink | None = None,
         clock: Callable[[], datetime] = utcnow,
         runner: Callable[[], CycleRunner] | None = None,
     ) -> None:
         self._db = database
+        self._jobs = jobs
         self._apps = apps
         self._events: EventSink = events if events is not None else LogSink()
         self._clock = clock
         self._runner = runner or (
-            lambda: build_runner(database, apps, events=self._events, clock=clock)
+            lambda: build_runner(database, apps, jobs=jobs, events=self._events, clock=clock)
         )
         self._guard = JobGuard(database, apps, self._events, clock)
 
@@ -229,7 +233,7 @@ class JobControl:
             CycleBusyError: A cycle is running in a live process (pause it first).
         """
         scopes = frozenset(reset) or DEFAULT_RESET
-        admission = await admit(self._db, await self._apps.provisioning.config(app_key))
+        admission = await admit(self._db, await self._apps.provisioning.config(app_key), self._jobs)
         app, state = admission.config.app, admission.state
         if Refusal.BUSY in admission.refusals:
             running = f" ({admission.running.id})" if admission.running is not None else ""

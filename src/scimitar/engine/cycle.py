@@ -57,6 +57,7 @@ from scimitar.engine.objects import (
     is_settled_revisit,
     prepare_user,
 )
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.revisit import Revisit, release_staged, retry_escrows, sweep_gone
 from scimitar.engine.runstate import (
     CycleSummary,
@@ -92,6 +93,7 @@ class CycleRunner:
         apps: The apps services (configuration, assignments).
         directory: The source directory.
         port_factory: Opens the app's SCIM operations for a job (an async context manager).
+        jobs: The cycles this process runs (the process's one registry).
         page_size: Objects per page.
         on_progress: Called after every page.
         log_retention_days: Provisioning log records older than this are purged.
@@ -106,6 +108,7 @@ class CycleRunner:
         directory: SourceDirectory,
         port_factory: PortFactory,
         *,
+        jobs: JobRegistry,
         page_size: int = 500,
         on_progress: Callable[[Progress], None] | None = None,
         log_retention_days: int = 30,
@@ -113,6 +116,7 @@ class CycleRunner:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
+        self._jobs = jobs
         self._clock = clock
         self._events: EventSink = events if events is not None else LogSink()
         self._apps = apps
@@ -140,20 +144,19 @@ class CycleRunner:
             JobError: The app refused the job as a whole; the cycle is marked failed.
         """
         config = await self._apps.provisioning.config(app_key)
-        admission = await admit(self._db, config, force_deletes=force_deletes)
+        admission = await admit(self._db, config, self._jobs, force_deletes=force_deletes)
         admission.raise_if_refused(Surface.CLI, considering=_BEFORE_ONDEMAND)
         # A provisioning on demand holds the job for seconds: wait for it, then look again.
-        await ondemand_lease.settle(self._db, config.app.id, config.app.name)
-        admission = await admit(self._db, config, force_deletes=force_deletes)
+        await ondemand_lease.settle(self._db, config.app.id, config.app.name, self._jobs)
+        admission = await admit(self._db, config, self._jobs, force_deletes=force_deletes)
         admission.raise_if_refused(Surface.CLI)
         app_id = config.app.id
-        if jobstate.is_running_here(app_id):  # checked and claimed with no await between
+        if not self._jobs.claim(app_id):  # another task of this process claimed it meanwhile
             raise busy_error(config, None, Surface.CLI)
-        jobstate.RUNNING_HERE[app_id] = None
         try:
             return await self._run(admission, force_initial, force_deletes)
         finally:
-            del jobstate.RUNNING_HERE[app_id]
+            self._jobs.release(app_id)
 
     async def rehearse(
         self, app_key: str, *, force_initial: bool = False, surface: Surface = Surface.CLI
@@ -164,7 +167,7 @@ class CycleRunner:
         and the cycle claims no place among this process's running cycles.
         """
         config = await self._apps.provisioning.config(app_key)
-        admission = await admit(self._db, config)
+        admission = await admit(self._db, config, self._jobs)
         admission.raise_if_refused(surface, considering=_REHEARSAL_REFUSALS)
         return await self._run(admission, force_initial, False, is_rehearsal=True)
 
@@ -187,7 +190,7 @@ class CycleRunner:
         state = admission.state
         cycle, resume = await self._cycle(ctx, state, force_initial, read_at)
         if not is_rehearsal:
-            jobstate.RUNNING_HERE[ctx.app_id] = cycle.id
+            self._jobs.started(ctx.app_id, cycle.id)
         async with self._port_factory(config) as port:
             run = Run(
                 ctx,
@@ -216,7 +219,8 @@ class CycleRunner:
     ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
         is_paused = interrupted is not None and interrupted.status == "paused"
-        if interrupted is not None and not is_paused and jobstate.is_owner_alive(state, utcnow()):
+        is_alive = jobstate.is_owner_alive(state, utcnow(), self._jobs)
+        if interrupted is not None and not is_paused and is_alive:
             raise busy_error(ctx.config, interrupted, Surface.CLI)
         if interrupted is not None and state.resume:
             if is_paused:

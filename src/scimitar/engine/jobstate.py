@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.engine.registry import JobRegistry
 from scimitar.store import Database, scopelog
 from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.base import utcnow
@@ -20,12 +21,10 @@ from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
 __all__ = [
     "LEASE",
-    "RUNNING_HERE",
     "CycleRow",
     "JobState",
     "finish_cycle",
     "is_owner_alive",
-    "is_running_here",
     "last_cycle_start",
     "load_state",
     "owner",
@@ -58,20 +57,12 @@ def owner() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
-#: App id → id of the cycle this process is running for it (``scimitar serve`` runs the
-#: scheduler's, the admin API's and the portal's cycles side by side in one process).
-RUNNING_HERE: dict[str, str | None] = {}
-
-
-def is_running_here(app_id: str) -> bool:
-    """Whether this process runs (or is starting) a cycle of the app."""
-    return app_id in RUNNING_HERE
-
-
-def is_owner_alive(state: JobState, now: datetime) -> bool:
+def is_owner_alive(state: JobState, now: datetime, jobs: JobRegistry) -> bool:
     """Whether the process that runs the job's current cycle still runs it.
 
-    In this process, whether that cycle is among those it runs now; elsewhere on this
+    In this process, whether that cycle is among those it runs now (``jobs``, the process's
+    registry: ``scimitar serve`` runs the scheduler's, the admin API's and the portal's cycles
+    side by side in one process); elsewhere on this
     machine, whether its process exists; on another machine, whether it saved a page within
     :data:`LEASE`. A dead owner's cycle is resumed; a live one's is left alone.
     """
@@ -79,7 +70,7 @@ def is_owner_alive(state: JobState, now: datetime) -> bool:
     if running.get("host") == socket.gethostname():
         pid = int(running.get("pid") or 0)
         if pid == os.getpid():
-            return state.current_cycle_id in RUNNING_HERE.values()
+            return jobs.runs_cycle(state.current_cycle_id)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:

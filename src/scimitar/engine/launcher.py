@@ -15,6 +15,7 @@ from scimitar.apps import Apps
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.engine.admission import Admission, Refusal, Surface, admit
 from scimitar.engine.events import EventSink
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.runstate import CycleSummary
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
@@ -31,6 +32,7 @@ class CycleLauncher:
     Args:
         database: The store.
         apps: The apps services.
+        jobs: The cycles this process runs (the process's one registry).
         log_retention_days: Provisioning log records older than this are purged.
         events: Where the cycles publish their events (default: the process log).
         limits: The process's buckets of rate limits shared by a vendor account.
@@ -41,12 +43,14 @@ class CycleLauncher:
         database: Database,
         apps: Apps,
         *,
+        jobs: JobRegistry,
         log_retention_days: int = 30,
         events: EventSink | None = None,
         limits: AccountLimits | None = None,
     ) -> None:
         self.limits = limits if limits is not None else AccountLimits()
         self._database = database
+        self.jobs = jobs
         self._events = events
         self._apps = apps
         self._retention_days = log_retention_days
@@ -67,6 +71,7 @@ class CycleLauncher:
         return await admit(
             self._database,
             config,
+            self.jobs,
             is_running_here=self.is_running(config.app.id),
             force_deletes=force_deletes,
         )
@@ -97,6 +102,7 @@ class CycleLauncher:
         runner = build_runner(
             self._database,
             self._apps,
+            jobs=self.jobs,
             log_retention_days=self._retention_days,
             events=self._events,
             limits=self.limits,

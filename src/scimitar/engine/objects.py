@@ -112,7 +112,10 @@ def _prepare(
     change_id: str,
 ) -> Prepared:
     mapping = ctx.mappings[object_type]
-    steps = [import_step(object_type, display, change), scoping_step(object_type, scope)]
+    steps = [
+        import_step(object_type, display, change),
+        scoping_step(object_type, scope, ctx.caches.scoping_steps),
+    ]
     result: MappingResult | None = None
     changes: tuple[AttributeChange, ...] = ()
     action: Action
@@ -201,6 +204,7 @@ def prepare_user(
         assignments=ctx.assignments_of(source_id),
         scoping_filters=ctx.mappings["User"].mapping_set.scoping_filters,
         is_default_access_excluded=ctx.is_default_access_excluded,
+        shared=ctx.caches.scopes,
     )
     prepared = _prepare(ctx, "User", source_id, display, scope, attributes, link, change, change_id)
     prepared.display_name = str(name) if name else None

@@ -42,6 +42,7 @@ from scimitar.engine.ondemand_trace import (
     scope_step,
 )
 from scimitar.engine.records import Initiator, ProvisioningRecord
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.runstate import first
 from scimitar.engine.service import DEFAULT_CONCURRENCY
 from scimitar.engine.work import Prepared, TargetPort
@@ -77,6 +78,7 @@ class OnDemandProvisioner:
     Args:
         database: The store.
         apps: The apps services (configuration, assignments, credentials).
+        jobs: What this process runs (the process's one registry).
         directory: The source directory (defaults to Scimitar's own over ``database``).
         wait_seconds: How long to wait for a running cycle of the app to end.
     """
@@ -86,10 +88,12 @@ class OnDemandProvisioner:
         database: Database,
         apps: Apps,
         *,
+        jobs: JobRegistry,
         directory: DirectoryService | None = None,
         wait_seconds: float = 10.0,
     ) -> None:
         self._db = database
+        self._jobs = jobs
         self._apps = apps
         self._directory = directory or DirectoryService(database)
         self._wait = wait_seconds
@@ -196,7 +200,7 @@ class OnDemandProvisioner:
         credentials = await self._apps.provisioning.credentials(config.app.id)
         started, clock = utcnow(), time.monotonic()
         async with (
-            hold(self._db, ctx.app_id, config.app.name, wait=self._wait) as cycle_id,
+            hold(self._db, ctx.app_id, config.app.name, self._jobs, wait=self._wait) as cycle_id,
             self._apps.provisioning.client(credentials) as client,
         ):
             test = await self._test_connection(ctx, client)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from scimitar.engine import jobstate
+from scimitar.engine.registry import JobRegistry
 from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
@@ -36,10 +37,6 @@ __all__ = ["ONDEMAND_KIND", "JobBusyError", "ensure_held", "hold", "settle"]
 
 #: The cycle kind an on-demand run registers as.
 ONDEMAND_KIND = "ondemand"
-
-#: Apps whose job an on-demand run of this process holds (the owner record cannot tell a
-#: live run of this process from a dead one, as both carry this process's id).
-_HELD: set[str] = set()
 
 
 class JobBusyError(ConfigError):
@@ -72,20 +69,24 @@ async def _holder(database: Database, app_id: str) -> tuple[str | None, _Holder 
     return current, _Holder(row.id, row.kind, dict(resume.get("owner") or {}), updated)
 
 
-def _is_alive(app_id: str, holder: _Holder, now: datetime) -> bool:
-    """Whether the process holding the job still runs it."""
+def _is_alive(app_id: str, holder: _Holder, now: datetime, jobs: JobRegistry) -> bool:
+    """Whether the process holding the job still runs it.
+
+    For an on-demand run of this process, ``jobs`` knows (the owner record cannot tell a live
+    run of this process from a dead one, as both carry this process's id).
+    """
     is_this_process = (
         holder.owner.get("host") == socket.gethostname() and holder.owner.get("pid") == os.getpid()
     )
     if is_this_process and holder.kind == ONDEMAND_KIND:
-        return app_id in _HELD
+        return jobs.holds_ondemand(app_id)
     if is_this_process:
         # A cycle of this very process: alive while it keeps saving pages.
         return holder.updated_at is not None and now - holder.updated_at < jobstate.LEASE
     state = jobstate.JobState(
         "active", None, holder.cycle_id, {"owner": holder.owner}, None, holder.updated_at
     )
-    return jobstate.is_owner_alive(state, now)
+    return jobstate.is_owner_alive(state, now, jobs)
 
 
 async def _take(database: Database, app_id: str, seen: str | None) -> str | None:
@@ -159,7 +160,13 @@ def _busy(app_name: str, holder: _Holder, is_alive: bool, waited: float) -> JobB
 
 @asynccontextmanager
 async def hold(
-    database: Database, app_id: str, app_name: str, *, wait: float = 10.0, poll: float = 0.2
+    database: Database,
+    app_id: str,
+    app_name: str,
+    jobs: JobRegistry,
+    *,
+    wait: float = 10.0,
+    poll: float = 0.2,
 ) -> AsyncIterator[str]:
     """Hold the app's job for an on-demand run; yields the run's cycle id.
 
@@ -167,6 +174,7 @@ async def hold(
         database: The store.
         app_id: The app.
         app_name: The app's name, for messages.
+        jobs: What this process runs (the run registers its hold there).
         wait: Seconds to wait for a running cycle (or on-demand run) to end.
         poll: Seconds between looks at the job.
 
@@ -182,18 +190,17 @@ async def hold(
             if cycle_id is not None:
                 break
             continue
-        is_alive = _is_alive(app_id, holder, utcnow())
+        is_alive = _is_alive(app_id, holder, utcnow(), jobs)
         if holder.kind == ONDEMAND_KIND and not is_alive:
             await _release(database, app_id, holder.cycle_id)
             continue
         if not is_alive or time.monotonic() >= deadline:
             raise _busy(app_name, holder, is_alive, wait)
         await asyncio.sleep(poll)
-    _HELD.add(app_id)
     try:
-        yield cycle_id
+        with jobs.ondemand(app_id):
+            yield cycle_id
     finally:
-        _HELD.discard(app_id)
         await _release(database, app_id, cycle_id)
 
 
@@ -218,7 +225,13 @@ async def ensure_held(database: Database, app_id: str, app_name: str, cycle_id: 
 
 
 async def settle(
-    database: Database, app_id: str, app_name: str, *, wait: float = 60.0, poll: float = 0.2
+    database: Database,
+    app_id: str,
+    app_name: str,
+    jobs: JobRegistry,
+    *,
+    wait: float = 60.0,
+    poll: float = 0.2,
 ) -> None:
     """Before a cycle starts: wait out a live on-demand run, release an abandoned one.
 
@@ -230,7 +243,7 @@ async def settle(
         _seen, holder = await _holder(database, app_id)
         if holder is None or holder.kind != ONDEMAND_KIND:
             return
-        if not _is_alive(app_id, holder, utcnow()):
+        if not _is_alive(app_id, holder, utcnow(), jobs):
             await _release(database, app_id, holder.cycle_id)
             return
         if time.monotonic() >= deadline:

@@ -19,6 +19,7 @@ import structlog
 from scimitar.engine.admission import Surface
 from scimitar.engine.cycle import Progress
 from scimitar.engine.preview import CyclePlan, plan_cycle
+from scimitar.engine.registry import JobRegistry
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.gallery.service import GalleryService
 from scimitar.settings import Settings
@@ -65,6 +66,7 @@ class PlanJobs:
         settings: The server's settings.
         gallery: The templates.
         surface: Where errors are shown (names the fix there).
+        running: The cycles this process runs (the process's registry).
     """
 
     def __init__(
@@ -73,8 +75,10 @@ class PlanJobs:
         settings: Settings,
         gallery: GalleryService | None = None,
         surface: Surface = Surface.API,
+        running: JobRegistry | None = None,
     ) -> None:
         self._database = database
+        self._running = running
         self._settings = settings
         self._gallery = gallery
         self._surface = surface
@@ -137,6 +141,7 @@ class PlanJobs:
             gallery=self._gallery,
             on_progress=note,
             surface=self._surface,
+            jobs=self._running,
         )
 
     def _forget_old(self) -> None:

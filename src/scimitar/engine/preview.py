@@ -40,6 +40,7 @@ from scimitar.engine.recording import (
     reads_only_throttle,
 )
 from scimitar.engine.records import ProvisioningRecord
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.rehearsal import rehearsal
 from scimitar.gallery.service import GalleryService
 from scimitar.settings import Settings
@@ -166,6 +167,7 @@ async def plan_cycle(
     on_progress: Callable[[Progress], None] | None = None,
     page_size: int = 500,
     surface: Surface = Surface.CLI,
+    jobs: JobRegistry | None = None,
 ) -> CyclePlan:
     """What the next cycle of ``app_key`` would do, with nothing written anywhere.
 
@@ -181,6 +183,8 @@ async def plan_cycle(
         on_progress: Called after every page, as for a cycle.
         page_size: Objects per page.
         surface: Where the person asking is (errors name the fix they can use there).
+        jobs: The cycles this process runs (a plan is refused while one of the app runs);
+            a new registry for a process that runs none (``scimitar app plan``).
 
     Raises:
         ConfigError: The next cycle could not run (no credentials, paused, quarantined, held
@@ -205,6 +209,7 @@ async def plan_cycle(
             apps,
             SQLDirectory(stage),
             _port_opener(apps),
+            jobs=jobs if jobs is not None else JobRegistry(),
             page_size=page_size,
             on_progress=on_progress,
             events=collector,

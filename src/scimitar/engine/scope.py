@@ -26,10 +26,12 @@ from scimitar.mapping.scoping import ScopeDecision, ScopingFilter, evaluate_scop
 __all__ = [
     "DEFAULT_ACCESS_ROLE_ID",
     "HARD_DELETED_SCOPE_REASON",
+    "SHARED_SCOPES_LIMIT",
     "Assignment",
     "ScopeResult",
     "ScopeRule",
     "ScopeSetting",
+    "SharedScopes",
     "effective_assignments",
     "evaluate_group_scope",
     "evaluate_user_scope",
@@ -173,6 +175,7 @@ def evaluate_user_scope(
     scoping_filters: Sequence[ScopingFilter] = (),
     is_default_access_excluded: bool = False,
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+    shared: SharedScopes | None = None,
 ) -> ScopeResult:
     """Decide whether a user is in scope (spec §2.1).
 
@@ -184,6 +187,8 @@ def evaluate_user_scope(
         is_default_access_excluded: The legacy template rule "users whose only role is Default
             Access are not provisioned" (spec §2.1 rule 2; off by default).
         regex_timeout: Seconds a REGEX MATCH clause may run.
+        shared: Results kept by the cycle (its context's caches): without scoping filters,
+            users alike share one result, so its log step is built once too.
 
     Returns:
         The result, with the first rule that kept the user out, or ``IN_SCOPE``.
@@ -207,11 +212,9 @@ def evaluate_user_scope(
         )
     # Without scoping filters the result depends on these alone, so users alike share one.
     key = (is_disabled, is_soft_deleted, setting, tuple(assignments), is_default_access_excluded)
-    found = _SHARED_SCOPES.get(key)
+    found = None if shared is None else shared.get(key)
     if found is None:
-        if len(_SHARED_SCOPES) >= _SHARED_SCOPES_LIMIT:
-            _SHARED_SCOPES.clear()
-        found = _SHARED_SCOPES[key] = _user_scope(
+        found = _user_scope(
             attributes,
             is_disabled,
             is_soft_deleted,
@@ -221,11 +224,18 @@ def evaluate_user_scope(
             is_default_access_excluded,
             regex_timeout,
         )
+        if shared is not None:
+            if len(shared) >= SHARED_SCOPES_LIMIT:
+                shared.clear()
+            shared[key] = found
     return found
 
 
-_SHARED_SCOPES: dict[tuple[Any, ...], ScopeResult] = {}
-_SHARED_SCOPES_LIMIT = 4096
+#: The most shared scope results a cycle keeps (:attr:`CycleCaches.scopes`).
+SHARED_SCOPES_LIMIT = 4096
+
+#: Shared scope results by what they depend on (see :func:`evaluate_user_scope`).
+SharedScopes = dict[tuple[Any, ...], ScopeResult]
 
 
 def _user_scope(

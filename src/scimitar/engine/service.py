@@ -13,6 +13,7 @@ from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EventSink
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.registry import JobRegistry
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
@@ -28,6 +29,7 @@ def build_runner(
     database: Database,
     apps: Apps,
     *,
+    jobs: JobRegistry,
     page_size: int = 500,
     on_progress: Callable[[Progress], None] | None = None,
     log_retention_days: int = 30,
@@ -37,8 +39,9 @@ def build_runner(
 ) -> CycleRunner:
     """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL.
 
-    ``events`` receives the runner's events (failed cycles, quarantine, held deletions); the
-    process log when ``None``. ``clock`` gives the time schedules are computed from.
+    ``jobs`` is the process's registry of what it runs. ``events`` receives the runner's events
+    (failed cycles, quarantine, held deletions); the process log when ``None``. ``clock``
+    gives the time schedules are computed from.
     ``limits`` holds the buckets of rate limits shared by the apps of one vendor account;
     pass the process's one, so cycles of those apps share them (a new one otherwise).
     """
@@ -62,6 +65,7 @@ def build_runner(
         apps,
         SQLDirectory(database),
         open_port,
+        jobs=jobs,
         page_size=page_size,
         on_progress=on_progress,
         log_retention_days=log_retention_days,

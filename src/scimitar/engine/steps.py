@@ -27,7 +27,15 @@ from scimitar.engine.matching import MatchAttempt
 from scimitar.engine.records import ProvisioningStep, RecordStatus, StepType
 from scimitar.engine.scope import ScopeResult
 
-__all__ = ["decision_step", "export_step", "import_step", "matching_step", "scoping_step"]
+__all__ = [
+    "SCOPING_STEPS_LIMIT",
+    "ScopingSteps",
+    "decision_step",
+    "export_step",
+    "import_step",
+    "matching_step",
+    "scoping_step",
+]
 
 _IMPORT_KINDS = {
     ChangeKind.CREATED: "Add",
@@ -66,25 +74,31 @@ def import_step(object_type: str, display_name: str, change: ChangeKind | None) 
     )
 
 
-def scoping_step(object_type: str, scope: ScopeResult) -> ProvisioningStep:
+def scoping_step(
+    object_type: str, scope: ScopeResult, cache: ScopingSteps | None = None
+) -> ProvisioningStep:
     """``EntrySynchronizationScoping`` with Entra's details (IsActive, Assigned, ...).
 
     Users alike share one scope result (:func:`~scimitar.engine.scope.evaluate_user_scope`),
-    so the step is built once per result: the cache holds the result itself, so its ``id``
-    cannot be reused while the entry lives.
+    so with the cycle's ``cache`` the step is built once per result: the cache holds the
+    result itself, so its ``id`` cannot be reused while the entry lives.
     """
-    cached = _SCOPING_STEPS.get(id(scope))
+    if cache is None:
+        return _scoping_step(object_type, scope)
+    cached = cache.get(id(scope))
     if cached is not None and cached[0] is scope and cached[1] == object_type:
         return cached[2]
     step = _scoping_step(object_type, scope)
-    if len(_SCOPING_STEPS) >= _SCOPING_STEPS_LIMIT:
-        _SCOPING_STEPS.clear()
-    _SCOPING_STEPS[id(scope)] = (scope, object_type, step)
+    if len(cache) >= SCOPING_STEPS_LIMIT:
+        cache.clear()
+    cache[id(scope)] = (scope, object_type, step)
     return step
 
 
-_SCOPING_STEPS: dict[int, tuple[ScopeResult, str, ProvisioningStep]] = {}
-_SCOPING_STEPS_LIMIT = 1024
+#: Scoping steps built by a cycle, by the identity of their (shared) scope result.
+ScopingSteps = dict[int, tuple[ScopeResult, str, ProvisioningStep]]
+#: The most scoping steps a cycle keeps.
+SCOPING_STEPS_LIMIT = 1024
 
 
 def _scoping_step(object_type: str, scope: ScopeResult) -> ProvisioningStep:

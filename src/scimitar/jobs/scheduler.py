@@ -24,6 +24,7 @@ from scimitar.engine import quarantine
 from scimitar.engine.admission import Refusal, admit
 from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.sources.schedule import SourceRunner
@@ -45,6 +46,7 @@ class Scheduler:
     Args:
         database: The store.
         apps: The apps services.
+        jobs: The cycles this process runs (the process's one registry).
         tick_seconds: How often to look for due cycles.
         clock: The current UTC time (injectable for tests).
         log_retention_days: Provisioning log records older than this are purged.
@@ -60,6 +62,7 @@ class Scheduler:
         database: Database,
         apps: Apps,
         *,
+        jobs: JobRegistry,
         tick_seconds: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
         log_retention_days: int = 30,
@@ -70,6 +73,7 @@ class Scheduler:
         sources: SourceRunner | None = None,
     ) -> None:
         self._database = database
+        self._jobs = jobs
         self._events: EventSink = events if events is not None else LogSink()
         self._limits = limits if limits is not None else AccountLimits()
         self._apps = apps
@@ -173,7 +177,7 @@ class Scheduler:
 
     async def _is_due(self, config: JobConfig) -> bool:
         """Whether the app's cycle is due and admitted (a busy app is left to the runner)."""
-        admission = await admit(self._database, config)
+        admission = await admit(self._database, config, self._jobs)
         if set(admission.refusals) - {Refusal.BUSY}:
             return False
         async with self._database.read() as conn:
@@ -185,6 +189,7 @@ class Scheduler:
         runner = build_runner(
             self._database,
             self._apps,
+            jobs=self._jobs,
             log_retention_days=self._retention_days,
             events=self._events,
             clock=self._clock,

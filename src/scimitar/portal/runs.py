@@ -39,6 +39,8 @@ class SyncLauncher:
         self._scheduled = scheduled
         #: The process's buckets of rate limits shared by a vendor account (the launcher's).
         self.limits = launcher.limits
+        #: The cycles and on-demand holds of this process (the launcher's).
+        self.jobs = launcher.jobs
 
     def is_pending(self, config: JobConfig, status: JobStatus) -> bool:
         """Whether a cycle of the app is about to start (the status page keeps refreshing)."""

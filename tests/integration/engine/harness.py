@@ -29,6 +29,7 @@ from scimitar.engine.control import JobControl
 from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EngineEvent
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.status import JobStatus, JobStatusService
 from scimitar.gallery.service import GalleryService
 from scimitar.secrets import Secret
@@ -142,6 +143,7 @@ class World:
     clock: FakeClock = field(default_factory=FakeClock)
     events: Collector = field(default_factory=Collector)
     poisoned: set[str] = field(default_factory=set)
+    jobs: JobRegistry = field(default_factory=JobRegistry)
 
     def runner(
         self,
@@ -165,6 +167,7 @@ class World:
             self.apps,
             directory or SQLDirectory(self.database),
             open_port,
+            jobs=self.jobs,
             page_size=page_size,
             on_progress=on_progress,
             events=self.events,
@@ -174,7 +177,12 @@ class World:
     def control(self) -> JobControl:
         """The job's controls, with the same clock, sink and runner."""
         return JobControl(
-            self.database, self.apps, events=self.events, clock=self.clock, runner=self.runner
+            self.database,
+            self.apps,
+            jobs=self.jobs,
+            events=self.events,
+            clock=self.clock,
+            runner=self.runner,
         )
 
     async def status(self) -> JobStatus:

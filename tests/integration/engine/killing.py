@@ -30,6 +30,7 @@ from scimitar.connector.operations import TargetOperations
 from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner
 from scimitar.engine.objects import Outcome, TargetPort
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.runstate import Run
 from scimitar.engine.service import DEFAULT_CONCURRENCY
 from scimitar.settings import Settings
@@ -177,7 +178,9 @@ def killing_runner(
             finally:
                 await switch.settled()
 
-    runner = _KillingRunner(database, apps, SQLDirectory(database), open_port, page_size=page_size)
+    runner = _KillingRunner(
+        database, apps, SQLDirectory(database), open_port, jobs=JobRegistry(), page_size=page_size
+    )
     runner.switch = switch
     return runner
 

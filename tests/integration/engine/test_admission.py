@@ -78,10 +78,10 @@ async def test_every_caller_refuses_for_the_same_reason(
         await arrange(world)
         config = await world.apps.provisioning.config(world.app_name)
 
-        admission = await admit(database, config)
+        admission = await admit(database, config, world.jobs)
         assert admission.refusals == (refusal,)
         assert not admission.is_admitted
-        launcher = CycleLauncher(database, world.apps)
+        launcher = CycleLauncher(database, world.apps, jobs=world.jobs)
         portal = SyncLauncher(database, launcher, scheduled=False)
 
         with pytest.raises(error, match=words) as cli:
@@ -96,7 +96,7 @@ async def test_every_caller_refuses_for_the_same_reason(
         assert "/api/" not in str(page.value)
         if refusal is not Refusal.BUSY:
             # The scheduler skips the app (a busy one it leaves to the runner to refuse).
-            assert await Scheduler(database, world.apps).run_due() == []
+            assert await Scheduler(database, world.apps, jobs=world.jobs).run_due() == []
         assert await world.target_users() == {}
 
 
@@ -106,8 +106,8 @@ async def test_held_deletions_do_not_refuse_a_cycle_that_sends_them(
     async with world_for(database, settings) as world:
         await _deletions_held(world)
         config = await world.apps.provisioning.config(world.app_name)
-        assert (await admit(database, config)).refusals == (Refusal.DELETIONS_HELD,)
-        assert (await admit(database, config, force_deletes=True)).is_admitted
+        assert (await admit(database, config, world.jobs)).refusals == (Refusal.DELETIONS_HELD,)
+        assert (await admit(database, config, world.jobs, force_deletes=True)).is_admitted
 
 
 async def test_refusals_are_listed_in_the_order_to_fix_them(
@@ -118,7 +118,7 @@ async def test_refusals_are_listed_in_the_order_to_fix_them(
         for arrange in (_busy_elsewhere, _off, _deletions_held, _paused):
             await arrange(world)
         config = await world.apps.provisioning.config(world.app_name)
-        admission = await admit(database, config)
+        admission = await admit(database, config, world.jobs)
         assert admission.refusals == tuple(Refusal)
         busy = admission.error(Surface.API, considering={Refusal.BUSY})
         assert isinstance(busy, CycleBusyError)
@@ -131,6 +131,6 @@ async def test_a_cycle_running_in_this_process_refuses_another_launch(
 ) -> None:
     async with world_for(database, settings) as world:
         config = await world.apps.provisioning.config(world.app_name)
-        assert (await admit(database, config)).is_admitted
-        admission = await admit(database, config, is_running_here=True)
+        assert (await admit(database, config, world.jobs)).is_admitted
+        admission = await admit(database, config, world.jobs, is_running_here=True)
         assert admission.refusals == (Refusal.BUSY,)

@@ -65,7 +65,7 @@ async def test_provision_on_demand_keeps_a_paused_cycles_resume_point(
         await world.tenants.set_faults(world.tenant_id, latency_ms=0, actor=Actor.cli("tests"))
 
         provisioner = OnDemandProvisioner(
-            world.database, world.apps, directory=world.directory, wait_seconds=0.5
+            world.database, world.apps, jobs=world.jobs, directory=world.directory, wait_seconds=0.5
         )
         trace = await provisioner.provision_user(world.app_name, upns[-1])
         assert trace.to_dict()

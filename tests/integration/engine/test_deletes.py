@@ -59,7 +59,9 @@ async def test_tripping_holds_deletions_and_quarantines(
         assert [row.action for row in held] == ["delete", "delete"]
         with pytest.raises(ConfigError, match=r"deletes .* allow"):
             await world.runner().run(world.app_name)
-        scheduler = Scheduler(world.database, world.apps, clock=world.clock, events=world.events)
+        scheduler = Scheduler(
+            world.database, world.apps, jobs=world.jobs, clock=world.clock, events=world.events
+        )
         world.clock.advance(days=1)
         assert await scheduler.run_due() == []
 

@@ -72,7 +72,9 @@ def provisioner(
         if transport
         else world.apps
     )
-    return OnDemandProvisioner(world.database, apps, directory=world.directory, wait_seconds=0.5)
+    return OnDemandProvisioner(
+        world.database, apps, jobs=world.jobs, directory=world.directory, wait_seconds=0.5
+    )
 
 
 def dead_pid() -> int:
@@ -196,7 +198,7 @@ async def test_a_cycle_waits_for_an_on_demand_run(database: Database, settings: 
     async with world_for(database, settings) as world:
         await world.user("ada")
 
-        async with hold(database, world.app_id, world.app_name):
+        async with hold(database, world.app_id, world.app_name, world.jobs):
             cycle = asyncio.create_task(world.runner().run(world.app_name))
             await asyncio.sleep(0.6)
             assert not cycle.done()
@@ -285,7 +287,7 @@ async def test_a_cycle_that_slipped_in_is_noticed_before_anything_is_sent(
     database: Database, settings: Settings
 ) -> None:
     async with world_for(database, settings) as world:
-        async with hold(database, world.app_id, world.app_name) as cycle_id:
+        async with hold(database, world.app_id, world.app_name, world.jobs) as cycle_id:
             await ensure_held(database, world.app_id, world.app_name, cycle_id)
             # A cycle that read the job state just before it was taken registers anyway.
             await registered(database, world.app_id, "incremental", os.getpid())

@@ -51,7 +51,9 @@ def test_retries_come_6_12_24_hours_after_the_first_failure_then_daily() -> None
 
 
 def _scheduler(world: World) -> Scheduler:
-    return Scheduler(world.database, world.apps, clock=world.clock, events=world.events)
+    return Scheduler(
+        world.database, world.apps, jobs=world.jobs, clock=world.clock, events=world.events
+    )
 
 
 async def test_invalid_credentials_quarantine_at_once_and_retry_on_schedule(

@@ -25,7 +25,9 @@ async def test_a_new_interval_reschedules_the_next_cycle(
     async with world_for(database, settings) as world:
         await world.user("ada")
         await _interval(world, 40)
-        scheduler = Scheduler(world.database, world.apps, clock=world.clock, events=world.events)
+        scheduler = Scheduler(
+            world.database, world.apps, jobs=world.jobs, clock=world.clock, events=world.events
+        )
         assert await scheduler.run_due() == [world.app_id]
         ended = world.clock()
         assert (await world.status()).next_run_at == ended + timedelta(minutes=40)
@@ -47,7 +49,9 @@ async def test_provisioning_off_shows_off_and_runs_nothing(
 ) -> None:
     async with world_for(database, settings) as world:
         await world.user("ada")
-        scheduler = Scheduler(world.database, world.apps, clock=world.clock, events=world.events)
+        scheduler = Scheduler(
+            world.database, world.apps, jobs=world.jobs, clock=world.clock, events=world.events
+        )
         await scheduler.run_due()
         assert (await world.status()).state == "active"
 

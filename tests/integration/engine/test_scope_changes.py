@@ -347,7 +347,9 @@ async def test_a_group_too_big_for_on_demand_is_provisioned_whole_by_the_next_cy
     await world.apps.assignments.assign(
         world.app_name, group="Big", role="User", actor=Actor.cli("tests")
     )
-    provisioner = OnDemandProvisioner(world.database, world.apps, directory=world.directory)
+    provisioner = OnDemandProvisioner(
+        world.database, world.apps, jobs=world.jobs, directory=world.directory
+    )
     with pytest.raises(TooManyMembersError, match="whole group is provisioned by the next cycle"):
         await provisioner.provision_group(world.app_name, "Big")
 

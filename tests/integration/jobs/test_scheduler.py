@@ -10,6 +10,7 @@ from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditEntry, AuditLog
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.registry import JobRegistry
 from scimitar.errors import NotFoundError
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings
@@ -27,7 +28,11 @@ async def test_expired_soft_deletes_are_purged_and_recent_ones_kept(
     now = then + timedelta(days=31)
     directory = DirectoryService(database, clock=lambda: now)
     scheduler = Scheduler(
-        database, Apps.create(database, settings), clock=lambda: now, directory=directory
+        database,
+        Apps.create(database, settings),
+        jobs=JobRegistry(),
+        clock=lambda: now,
+        directory=directory,
     )
     kept = await directory.users.create({"userPrincipalName": "kept@contoso.com"})
     await directory.users.delete(kept.object_id)
@@ -47,7 +52,9 @@ async def test_the_hourly_pass_purges_every_apps_log_records_past_retention(
     for app_id, number in ((first.id, 1), (second.id, 2)):
         records = [make_record(number, age=timedelta(days=31)), make_record(number + 10)]
         await logs.append(app_id, [("User", r) for r in records])
-    scheduler = Scheduler(database, apps, clock=lambda: NOW, log_retention_days=30)
+    scheduler = Scheduler(
+        database, apps, jobs=JobRegistry(), clock=lambda: NOW, log_retention_days=30
+    )
     await scheduler.run_due()
     for app_id, number in ((first.id, 1), (second.id, 2)):
         page = await logs.query(app_id)
@@ -61,6 +68,12 @@ async def test_the_hourly_pass_prunes_audit_records_past_retention(
     await old.append(AuditEntry(Actor.cli("alice"), "app.add", "old"))
     audit = AuditLog(database, retention_days=90, clock=lambda: NOW)
     await audit.append(AuditEntry(Actor.cli("alice"), "app.add", "recent"))
-    scheduler = Scheduler(database, Apps.create(database, settings), clock=lambda: NOW, audit=audit)
+    scheduler = Scheduler(
+        database,
+        Apps.create(database, settings),
+        jobs=JobRegistry(),
+        clock=lambda: NOW,
+        audit=audit,
+    )
     await scheduler.run_due()
     assert [r.object for r in (await audit.query()).records] == ["recent"]

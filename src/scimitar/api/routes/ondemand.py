@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from scimitar.admin import APIKey
-from scimitar.api.deps import ServicesDep
+from scimitar.api.deps import LauncherDep, ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey
 from scimitar.api.schemas.engine import OnDemandTraceDocument, ProvisionOnDemand
@@ -29,6 +29,7 @@ router = APIRouter(tags=["provisioning"])
 )
 async def provision_on_demand(
     services: ServicesDep,
+    launcher: LauncherDep,
     key: Annotated[APIKey, Depends(require_api_key)],
     app: AppKey,
     body: ProvisionOnDemand,
@@ -43,7 +44,11 @@ async def provision_on_demand(
     if body.members and body.group is None:
         raise ConfigError("members go with group: the members to provision with that group")
     provisioner = OnDemandProvisioner(
-        services.database, services.apps, directory=services.directory, wait_seconds=body.wait
+        services.database,
+        services.apps,
+        jobs=launcher.jobs,
+        directory=services.directory,
+        wait_seconds=body.wait,
     )
     initiator = Initiator(f"API key {key.name}", "application", key.id)
     if body.user is not None:

@@ -22,6 +22,7 @@ from scimitar.engine.control import (
     parse_reset,
 )
 from scimitar.engine.cycle import CycleRunner
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.engine.staged import StagedRow
 from scimitar.errors import ConfigError
@@ -50,13 +51,18 @@ async def _control() -> AsyncIterator[JobControl]:
         apps = Apps.create(database, settings)
 
         sink = build_event_sink(settings, database)
+        jobs = JobRegistry()
 
         def runner() -> CycleRunner:
             return build_runner(
-                database, apps, log_retention_days=settings.log_retention_days, events=sink
+                database,
+                apps,
+                jobs=jobs,
+                log_retention_days=settings.log_retention_days,
+                events=sink,
             )
 
-        yield JobControl(database, apps, events=sink, runner=runner)
+        yield JobControl(database, apps, jobs=jobs, events=sink, runner=runner)
     finally:
         await database.dispose()
 

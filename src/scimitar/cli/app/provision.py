@@ -16,6 +16,7 @@ from scimitar.cli.output import EXIT_ERROR, JsonOption, emit, fail, run
 from scimitar.engine.ondemand import GROUP_MEMBERS_MAX, OnDemandProvisioner
 from scimitar.engine.ondemand_trace import ObjectTrace, OnDemandTrace, StepName, TraceStep
 from scimitar.engine.records import Initiator
+from scimitar.engine.registry import JobRegistry
 from scimitar.settings import Settings
 from scimitar.store import open_database
 
@@ -70,7 +71,7 @@ def provision(
         database = await open_database(settings)
         try:
             provisioner = OnDemandProvisioner(
-                database, Apps.create(database, settings), wait_seconds=wait
+                database, Apps.create(database, settings), jobs=JobRegistry(), wait_seconds=wait
             )
             if user is not None:
                 trace = await provisioner.provision_user(app_key, user, initiator=_initiator())

@@ -14,6 +14,7 @@ from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run, stderr
 from scimitar.engine.cycle import CycleSummary, Progress
+from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.notify import build_event_sink
 from scimitar.settings import Settings
@@ -77,6 +78,7 @@ def sync(
             runner = build_runner(
                 database,
                 Apps.create(database, settings),
+                jobs=JobRegistry(),
                 on_progress=show,
                 log_retention_days=settings.log_retention_days,
                 events=build_event_sink(settings, database),

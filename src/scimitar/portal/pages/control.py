@@ -38,12 +38,15 @@ def _control(portal: Portal) -> JobControl:
         return build_runner(
             portal.database,
             portal.apps,
+            jobs=portal.runs.jobs,
             log_retention_days=portal.settings.log_retention_days,
             events=portal.events,
             limits=portal.runs.limits,
         )
 
-    return JobControl(portal.database, portal.apps, events=portal.events, runner=runner)
+    return JobControl(
+        portal.database, portal.apps, jobs=portal.runs.jobs, events=portal.events, runner=runner
+    )
 
 
 async def _page(

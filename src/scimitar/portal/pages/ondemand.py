@@ -75,7 +75,11 @@ async def provision(request: Request, app_id: str, form_in: Posted) -> Response:
             error=f"Enter the {what} to provision.",
         )
     provisioner = OnDemandProvisioner(
-        portal.database, portal.apps, directory=portal.directory, wait_seconds=10.0
+        portal.database,
+        portal.apps,
+        jobs=portal.runs.jobs,
+        directory=portal.directory,
+        wait_seconds=10.0,
     )
     trace: OnDemandTrace | None = None
     try:
