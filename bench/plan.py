@@ -54,6 +54,7 @@ from scimitar.directory.service import DirectoryService  # noqa: E402
 from scimitar.directory.store import SQLDirectory  # noqa: E402
 from scimitar.engine.drift import find_drift  # noqa: E402
 from scimitar.engine.preview import plan_cycle  # noqa: E402
+from scimitar.engine.registry import JobRegistry  # noqa: E402
 from scimitar.engine.service import build_runner  # noqa: E402
 from scimitar.runtime import tune_gc  # noqa: E402
 from scimitar.settings import Settings  # noqa: E402
@@ -80,7 +81,7 @@ async def child(step: str) -> dict[str, Any]:
             apps = Apps.create(
                 database, settings, transport_factory=lambda: CountingTransport(requests)
             )
-            summary = await build_runner(database, apps).run(APP)
+            summary = await build_runner(database, apps, jobs=JobRegistry()).run(APP)
             found = {"counts": {k: v for k, v in summary.counts.items() if v}}
         else:
             apps = Apps.create(
