@@ -15,7 +15,9 @@ import asyncio
 import secrets
 import shutil
 import socket
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -47,6 +49,34 @@ APP_NAME = "Cisco Webex"
 _ORDER = ("create", "update", "enable", "disable", "delete", "skip", "failure")
 #: Who the audit log names for what the demo sets up.
 DEMO = Actor.system("demo")
+
+
+def command_hint() -> tuple[str, str | None]:
+    """How to call ``scimitar`` from the current directory, and how to put it on the PATH.
+
+    ``make demo`` runs ``.venv/bin/scimitar`` without activating the virtualenv, so a bare
+    ``scimitar`` is usually "command not found" in the user's shell: name the path that works,
+    and say how to make the bare command work.
+    """
+    found = shutil.which("scimitar")
+    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if found is not None and (here is None or Path(found).resolve() == here):
+        return "scimitar", None
+    script = Path(sys.executable).with_name("scimitar")
+    if not script.exists():
+        return f"{sys.executable} -m scimitar", None
+    try:
+        shown = f"./{script.relative_to(Path.cwd())}"
+    except ValueError:
+        shown = str(script)
+    activate = script.with_name("activate")
+    if not activate.exists():
+        return shown, None
+    try:
+        activate_shown = f"./{activate.relative_to(Path.cwd())}"
+    except ValueError:
+        activate_shown = str(activate)
+    return shown, f"or run `. {activate_shown}` once, then call scimitar by name"
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -320,20 +350,32 @@ async def _run(
         say.facts["portal"] = {"url": f"{origin}/portal/", "password": password}
         if on_ready is not None:
             on_ready(say.facts)
+        data_dir = settings.data_dir.resolve()
+        command, activate = command_hint()
+        say.facts["dataDir"] = str(data_dir)
         say.console.print(
-            f"\nLook around: SCIMITAR_DATA_DIR={settings.data_dir} scimitar logs "
-            f"'{APP_NAME}' (or app status, directory user list ...)"
+            f"\nIts data lives in {data_dir} (the store and its key; the next demo wipes it)."
+        )
+        say.console.print(
+            f"Look around: SCIMITAR_DATA_DIR={data_dir} {command} logs "
+            f"'{APP_NAME}' (or app status, directory user list ...)",
+            markup=False,
+        )
+        if activate is not None:
+            say.console.print(f"  ({activate})", markup=False)
+        say.console.print(
+            f"Try next: SCIMITAR_DATA_DIR={data_dir} {command} app plan "
+            f"'{APP_NAME}' shows what the next cycle would send, writing nothing.",
+            markup=False,
         )
         if not once:
-            say.console.print("Serving, with cycles every 5 minutes, until Ctrl+C.")
+            say.console.print(
+                "Serving, with cycles every 5 minutes, until you stop it with Ctrl+C."
+            )
             say.console.print(
                 f"\n[bold]Portal:[/] {origin}/portal/\n"
                 f"  Sign in with the admin password [bold]{password}[/] (made for this demo's "
                 "own store; `scimitar admin set-password` changes it)"
             )
-        say.console.print(
-            f"\nTry next: SCIMITAR_DATA_DIR={settings.data_dir} scimitar app plan "
-            f"'{APP_NAME}' shows what the next cycle would send, writing nothing."
-        )
 
     await _serve_while(settings, host, port, work, once=once)

@@ -79,6 +79,20 @@ def test_demo_narrates_for_people_and_starts_afresh(tmp_path: Path) -> None:
         assert text in again.stdout
     last = again.stdout.strip().splitlines()[-1]
     assert "scimitar app plan" in last
+    data = (tmp_path / "demo").resolve()
+    assert f"Its data lives in {data}" in again.stdout
+    # The closing hint's command works as printed, from a shell that did not activate .venv.
+    hint = next(line for line in again.stdout.splitlines() if line.startswith("Look around: "))
+    command = hint.removeprefix("Look around: ").split(" (or ", 1)[0]
+    assert command.startswith(f"SCIMITAR_DATA_DIR={data} ")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCIMITAR_")}
+    env["PATH"] = "/usr/bin:/bin"
+    shown = subprocess.run(
+        ["bash", "-c", command + " --json"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, (command, shown.stderr)
+    assert json.loads(shown.stdout)
 
 
 def test_demo_explains_a_taken_port(tmp_path: Path) -> None:
