@@ -29,6 +29,7 @@ from scimitar.api.routes import (
     ondemand,
     preview,
     provisioning,
+    sources,
 )
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
@@ -40,8 +41,11 @@ from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.planjobs import PlanJobs
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
+from scimitar.secrets import SecretBox
 from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings
+from scimitar.sources.service import SourceService
+from scimitar.sources.sync import SourceSync
 from scimitar.store import Database
 
 __all__ = ["API_PREFIX", "APIMount", "create_api"]
@@ -88,6 +92,8 @@ def create_api(
         responses=problem_responses(401, 413, 429),
     )
     api.state.services = services
+    api.state.sources = SourceService(database, SecretBox.from_settings(settings))
+    api.state.source_sync = SourceSync(database, api.state.sources)
     api.state.admin_auth = services.auth
     authenticator = APIAuthenticator(
         services.auth,
@@ -135,6 +141,7 @@ def create_api(
         config,
         logs,
         audit,
+        sources,
     ):
         api.include_router(module.router)
     return api

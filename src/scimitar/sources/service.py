@@ -9,7 +9,6 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +84,7 @@ class SourceService:
     def __init__(
         self, database: Database, box: SecretBox, clock: Callable[[], datetime] = utcnow
     ) -> None:
+        self.database = database
         self._database = database
         self._box = box
         self._clock = clock
@@ -248,36 +248,6 @@ class SourceService:
             await conn.execute(update(SOURCE).where(SOURCE.c.id == before.id).values(values))
             after = self._definition(await _row(conn, before.id))
             await record(conn, _audit(actor, "source.settings", after, before=before, after=after))
-        return after
-
-    async def update_connection(
-        self,
-        key: str,
-        settings: Mapping[str, Any],
-        *,
-        secret: Secret | None = None,
-        actor: Actor,
-    ) -> SourceDefinition:
-        """Merge kind-specific settings (``None`` removes one) and replace the secret if given."""
-        async with self._database.write() as conn:
-            before = self._definition(await _row(conn, key))
-            merged = {
-                **before.settings,
-                **settings,
-                "attributePrecedence": dict(before.attribute_precedence),
-            }
-            merged = {k: v for k, v in merged.items() if v is not None}
-            check_settings(
-                before.kind.value, {k: v for k, v in merged.items() if k != "attributePrecedence"}
-            )
-            values: dict[str, Any] = {"settings": json.dumps(merged, ensure_ascii=False)}
-            if secret is not None:
-                values["secret_ciphertext"] = self._box.encrypt(secret)
-            await conn.execute(update(SOURCE).where(SOURCE.c.id == before.id).values(values))
-            after = self._definition(await _row(conn, before.id))
-            await record(
-                conn, _audit(actor, "source.connection", after, before=before, after=after)
-            )
         return after
 
     async def save_state(
@@ -473,8 +443,3 @@ def _setting_columns(before: SourceDefinition, change: Mapping[str, Any]) -> dic
         settings = {**before.settings, "attributePrecedence": merged}
         values["settings"] = json.dumps(settings, ensure_ascii=False)
     return values
-
-
-def with_state(found: SourceDefinition, state: Mapping[str, Any]) -> SourceDefinition:
-    """A copy of ``found`` carrying ``state``."""
-    return replace(found, state=dict(state))

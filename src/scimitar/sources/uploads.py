@@ -79,6 +79,20 @@ class UploadService:
             await conn.execute(insert(SOURCE_UPLOAD).values(values))
         return upload_id
 
+    async def requeue_interrupted(self) -> int:
+        """Queue again the uploads left ``processing`` by a process that stopped; how many.
+
+        Applying an upload twice is harmless (operations are upserts by ``externalId``); its
+        log then holds the records of both runs.
+        """
+        async with self._database.write() as conn:
+            result = await conn.execute(
+                update(SOURCE_UPLOAD)
+                .where(SOURCE_UPLOAD.c.status == PROCESSING)
+                .values(status=QUEUED)
+            )
+        return int(result.rowcount or 0)
+
     async def claim(self, *, max_operations: int = MAX_BATCH_OPERATIONS) -> list[str]:
         """Claim the oldest queued uploads of one source (``processing``), up to about
         ``max_operations`` operations; none when nothing is queued."""
@@ -314,6 +328,12 @@ class UploadWorker:
         return done
 
     async def _loop(self) -> None:
+        try:
+            requeued = await self._uploads.requeue_interrupted()
+            if requeued:
+                log.info("source_uploads_requeued", uploads=requeued)
+        except Exception:
+            log.exception("source_uploads_requeue_failed")
         while not self._stopping:
             self._wake.clear()
             try:

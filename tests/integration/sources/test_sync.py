@@ -47,6 +47,11 @@ async def test_a_full_read_creates_users_groups_managers_and_logs_them(
     members = await directory.source.get_group(engineering.object_id)
     assert members is not None
     assert {m.object_id for m in members.members} == {ada.object_id, bob.object_id}
+    feed_page = await directory.source.read_changes(None, limit=100)
+    created = {
+        (c.object_type.value, c.object_id) for c in feed_page.changes if c.kind.value == "created"
+    }
+    assert {("user", ada.object_id), ("group", engineering.object_id)} <= created
     page = await SourceLogStore(database).query(
         (await sources.get("hr")).id, SourceLogFilter(run=summary.run_id)
     )
