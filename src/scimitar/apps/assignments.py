@@ -13,10 +13,11 @@ from sqlalchemy import ColumnElement, Select, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from scimitar.apps.model import App, Assignment, PrincipalType
+from scimitar.apps.model import App, Assignment, NestedGroups, PrincipalType
 from scimitar.apps.service import AppService
 from scimitar.audit import Actor, AuditEntry, record
 from scimitar.directory.model import Group, ObjectType, User
+from scimitar.directory.nesting import GroupNesting, transitive_users
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import load_attributes
 from scimitar.errors import ConfigError, NotFoundError
@@ -132,10 +133,14 @@ class AssignmentService:
             for kind, object_id, role, data in rows
         ]
 
-    async def effective_roles(self, app: App) -> dict[str, frozenset[str]]:
-        """Each assigned user's roles: direct assignments plus those of their direct groups.
+    async def effective_roles(
+        self, app: App, *, nested: NestedGroups = NestedGroups.DIRECT
+    ) -> dict[str, frozenset[str]]:
+        """Each assigned user's roles: direct assignments plus those of their groups.
 
-        Soft-deleted users and groups still appear; the engine decides what leaving scope means.
+        A group gives its role to its direct user members, or with ``nested`` ``flatten`` to
+        the users of the groups nested in it too. Soft-deleted users and groups still appear;
+        the engine decides what leaving scope means.
         """
         roles: dict[str, set[str]] = {}
         async with self._database.read() as conn:
@@ -143,8 +148,11 @@ class AssignmentService:
                 ASSIGNMENT.c.app_id == app.id,
                 ASSIGNMENT.c.principal_type == PrincipalType.USER.value,
             )
-            via_groups = _group_member_roles(app)
-            for object_id, role in [*await conn.execute(direct), *await conn.execute(via_groups)]:
+            if nested is NestedGroups.FLATTEN:
+                via_groups = await _flattened_member_roles(conn, app)
+            else:
+                via_groups = list(await conn.execute(_group_member_roles(app)))
+            for object_id, role in [*await conn.execute(direct), *via_groups]:
                 roles.setdefault(object_id, set()).add(role)
         return {object_id: frozenset(values) for object_id, values in roles.items()}
 
@@ -225,6 +233,20 @@ async def _insert_ignoring_duplicate(
         dialect.insert(ASSIGNMENT).values(values).on_conflict_do_nothing()
     )
     return bool(inserted.rowcount)
+
+
+async def _flattened_member_roles(conn: AsyncConnection, app: App) -> list[tuple[str, str]]:
+    """The transitive user members of assigned groups, with the group assignment's role."""
+    query = select(ASSIGNMENT.c.principal_id, ASSIGNMENT.c.role).where(
+        ASSIGNMENT.c.app_id == app.id,
+        ASSIGNMENT.c.principal_type == PrincipalType.GROUP.value,
+    )
+    assigned = [(str(group), str(role)) for group, role in await conn.execute(query)]
+    if not assigned:
+        return []
+    nesting = await GroupNesting.load(conn)
+    users = await transitive_users(conn, nesting, {group for group, _ in assigned})
+    return [(user, role) for group, role in assigned for user in sorted(users[group])]
 
 
 def _group_member_roles(app: App) -> Select[tuple[str, str]]:

@@ -51,6 +51,17 @@ class Scope(StrEnum):
     ALL = "all"
 
 
+class NestedGroups(StrEnum):
+    """What a group's members are, for the app (scope through it, members sent to the app).
+
+    ``direct`` is Entra's only behaviour: the direct user members of a group. ``flatten``
+    gives the transitive user members: users in nested groups, at any depth, cycles ignored.
+    """
+
+    DIRECT = "direct"
+    FLATTEN = "flatten"
+
+
 class PrincipalType(StrEnum):
     """What an assignment names."""
 
@@ -116,6 +127,7 @@ class JobSettings:
         interval_minutes: Time between cycles.
         dialect: How requests are phrased (template default, overridable).
         disabled_object_types: Object types the admin turned off (``Group``).
+        nested_groups: Direct members only (Entra), or nested groups flattened.
     """
 
     scope: Scope = Scope.ASSIGNED
@@ -126,11 +138,13 @@ class JobSettings:
     interval_minutes: int = DEFAULT_INTERVAL_MINUTES
     dialect: Dialect = Dialect.RFC
     disabled_object_types: frozenset[str] = frozenset()
+    nested_groups: NestedGroups = NestedGroups.DIRECT
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, as the CLI prints them."""
         values = asdict(self)
         values["scope"] = self.scope.value
+        values["nested_groups"] = self.nested_groups.value
         values["dialect"] = self.dialect.value
         values["disabled_object_types"] = sorted(self.disabled_object_types)
         return values

@@ -243,7 +243,7 @@ class ProvisioningService:
     async def update_settings(
         self, app_key: str, settings: JobSettings, *, actor: Actor
     ) -> JobConfig:
-        """Save new settings; a change of scope marks the job for an initial cycle.
+        """Save new settings; a change of scope or nested groups marks an initial cycle.
 
         A change is recorded in the audit log as made by ``actor`` (saving the same settings
         again records nothing).
@@ -254,7 +254,10 @@ class ProvisioningService:
         config = await self.config(app_key)
         validate_settings(settings, config.template)
         values: dict[str, Any] = settings_values(settings)
-        if settings.scope is not config.settings.scope:
+        if (settings.scope, settings.nested_groups) != (
+            config.settings.scope,
+            config.settings.nested_groups,
+        ):
             values["needs_initial_cycle"] = True
         before, after = config.settings.to_dict(), settings.to_dict()
         async with self._database.write() as conn:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scimitar.apps.attributes import load_custom
-from scimitar.apps.model import App, JobConfig, JobSettings, Scope
+from scimitar.apps.model import App, JobConfig, JobSettings, NestedGroups, Scope
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import Dialect
 from scimitar.gallery.template import AppTemplate
@@ -49,6 +49,7 @@ def settings_values(settings: JobSettings) -> dict[str, Any]:
         "interval_minutes": settings.interval_minutes,
         "dialect": settings.dialect.value,
         "disabled_object_types": ",".join(sorted(settings.disabled_object_types)),
+        "nested_groups": settings.nested_groups.value,
     }
 
 
@@ -91,6 +92,7 @@ def job_from_row(app: App, template: AppTemplate, row: Any, has_token: bool) -> 
         interval_minutes=int(values["interval_minutes"]),
         dialect=Dialect(values["dialect"]),
         disabled_object_types=frozenset(filter(None, values["disabled_object_types"].split(","))),
+        nested_groups=NestedGroups(values["nested_groups"]),
     )
     discovery = values["discovery"]
     return JobConfig(

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from scimitar.apps.model import ConnectorOptions, JobConfig, Scope
+from scimitar.apps.model import ConnectorOptions, JobConfig, NestedGroups, Scope
 from scimitar.connector.dialects import Dialect, dialect_named
 from scimitar.directory.model import ObjectType
 from scimitar.engine.planning import ObjectAction, PlanSettings, SoftDeleteMode
@@ -81,6 +81,11 @@ class CycleContext:
         """The user's effective assignments, Default Access first."""
         roles = sorted(self.user_roles.get(user_id, ()), key=lambda r: r != DEFAULT_ACCESS)
         return tuple(role_assignment(user_id, role) for role in roles)
+
+    @property
+    def is_flattening(self) -> bool:
+        """Whether groups count their nested groups' users (``--nested-groups flatten``)."""
+        return self.config.settings.nested_groups is NestedGroups.FLATTEN
 
     def handles(self, object_type: str) -> bool:
         """Whether this object type is provisioned (mapped and not turned off)."""

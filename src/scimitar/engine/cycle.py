@@ -20,6 +20,7 @@ import structlog
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
+from scimitar.directory.nesting import flatten_groups, widen_for_nesting
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import jobstate, managerorder, ondemand_lease
 from scimitar.engine.admission import (
@@ -207,7 +208,9 @@ class CycleRunner:
                 return await self._guarded(run, state)
 
     async def _context(self, config: JobConfig) -> CycleContext:
-        roles = await self._apps.assignments.effective_roles(config.app)
+        roles = await self._apps.assignments.effective_roles(
+            config.app, nested=config.settings.nested_groups
+        )
         listed = await self._apps.assignments.list(config.app.id)
         groups = frozenset(
             a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
@@ -428,12 +431,17 @@ class CycleRunner:
                 groups[change.object_id] = change.kind
                 if change.member_id and change.member_type is ObjectType.USER:
                     users.setdefault(change.member_id, ChangeKind.UPDATED)
+        if run.ctx.is_flattening:
+            await widen_for_nesting(self._db, changes, users, groups)
         if users:
             found = await self._directory.get_users(list(users))
             await self._users_page(run, dict(found), users)
         if groups and run.ctx.handles("Group"):
             found_groups = {g: await self._directory.get_group(g) for g in groups}
             present = {k: v for k, v in found_groups.items() if v is not None}
+            if run.ctx.is_flattening:
+                async with self._db.read() as conn:
+                    present = await flatten_groups(conn, present)
             await self._groups_page(run, present, groups)
 
     async def _groups_of_touched_users(self, run: Run) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.directory.model import ObjectType
+from scimitar.directory.nesting import GroupNesting, transitive_users
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.linkstore import linked_ids, load_links
@@ -53,7 +54,12 @@ async def scope_candidates(
         )
         users = {i for kind, i in logged if kind == scopelog.USER}
         groups = {i for kind, i in logged if kind == scopelog.GROUP}
-        users |= await _direct_user_members(conn, sorted(groups))
+        if run.ctx.is_flattening:
+            nesting = await GroupNesting.load(conn)
+            reached = await transitive_users(conn, nesting, sorted(groups))
+            users |= set().union(*reached.values()) if reached else set()
+        else:
+            users |= await _direct_user_members(conn, sorted(groups))
     async with db.fast_read() as sql:
         if is_assigned_only:  # every link: who is linked but no longer assigned
             linked = await linked_ids(sql, app_id, "User")
@@ -97,6 +103,9 @@ async def touched_memberships(db: Database, run: Run) -> dict[str, list[str]]:
             is_among(conn, MEMBER.c.member_id, sorted(run.touched_users))
         )
         pairs = [(row[0], row[1]) for row in await conn.execute(query)]
+        if run.ctx.is_flattening:  # a user in a nested group is a member of its ancestors
+            nesting = await GroupNesting.load(conn)
+            pairs += [(a, u) for g, u in pairs for a in nesting.ancestors(g) if a != g]
     by_group: dict[str, list[str]] = {}
     for group_id, member_id in pairs:
         if not run.is_member_current(group_id, member_id):

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from scimitar.directory.model import Group, ObjectType
+from scimitar.directory.nesting import flatten_groups
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine.actions import Create, Match
 from scimitar.engine.guard import CyclePausedError
@@ -82,7 +83,10 @@ class GroupPhase:
                     cursor, self._page_size, max_members=self._page_members
                 )
                 groups = {g.object_id: g for g in page.items}
-                size = sum(len(g.members) for g in page.items)
+                if run.ctx.is_flattening:
+                    async with self._db.read() as conn:
+                        groups = await flatten_groups(conn, groups)
+                size = sum(len(g.members) for g in groups.values())
                 cursor = page.cursor
                 pages.append(
                     (asyncio.ensure_future(self.page(run, groups, {}, users)), cursor, size)

@@ -239,7 +239,9 @@ class OnDemandProvisioner:
         )
 
     async def _context(self, config: JobConfig) -> CycleContext:
-        roles = await self._apps.assignments.effective_roles(config.app)
+        roles = await self._apps.assignments.effective_roles(
+            config.app, nested=config.settings.nested_groups
+        )
         listed = await self._apps.assignments.list(config.app.id)
         groups = frozenset(
             a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from scimitar.directory.model import Group, ObjectType, User
+from scimitar.directory.nesting import flatten_groups
 from scimitar.directory.source import ChangeKind, SourceDirectory
 from scimitar.engine import escrows, staged
 from scimitar.engine.linkstore import linked_ids, load_links
@@ -77,6 +78,9 @@ class Revisit:
         for chunk in chunks(groups, self._page_size):
             found_groups = {g: await self._directory.get_group(g) for g in chunk}
             present = {g: v for g, v in found_groups.items() if v is not None}
+            if run.ctx.is_flattening:
+                async with self._db.read() as conn:
+                    present = await flatten_groups(conn, present)
             gone = {g: ChangeKind.HARD_DELETED for g in chunk if g not in present}
             await self._groups_page(run, present, gone)
             idle += await self._gone(run, "Group", list(gone))

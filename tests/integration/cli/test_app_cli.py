@@ -107,6 +107,12 @@ def test_settings_defaults_and_changes(runner: CliRunner) -> None:
     bad = runner.invoke(app, ["app", "settings", "Webex", "--notify", "not-an-email"])
     assert bad.exit_code == 1
     assert "not an email address" in bad.stderr
+    assert shown["nested_groups"] == "direct"  # Entra's only behaviour is the default
+    flat = _json(runner, "app", "settings", "Webex", "--nested-groups", "flatten")
+    assert flat["settings"]["nested_groups"] == "flatten"
+    assert flat["needsInitialCycle"] is True
+    wrong = runner.invoke(app, ["app", "settings", "Webex", "--nested-groups", "deep"])
+    assert wrong.exit_code != 0
 
 
 def test_mappings_round_trip_and_expression_errors(runner: CliRunner, tmp_path: Path) -> None:

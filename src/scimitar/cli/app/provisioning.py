@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from scimitar.apps import ConnectionTestError, JobSettings, Scope
+from scimitar.apps.model import NestedGroups
 from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
@@ -122,6 +123,14 @@ def settings(
     groups: Annotated[
         bool | None, typer.Option("--groups/--no-groups", help="Provision groups.")
     ] = None,
+    nested_groups: Annotated[
+        NestedGroups | None,
+        typer.Option(
+            "--nested-groups",
+            help="direct (Entra): a group's direct user members; flatten: users of nested "
+            "groups too.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change the job's settings; with no option, show them."""
@@ -134,6 +143,7 @@ def settings(
         "skip_out_of_scope_deletions": skip_deletions,
         "interval_minutes": interval,
         "dialect": dialect,
+        "nested_groups": nested_groups,
     }
     given = {name: value for name, value in changes.items() if value is not None}
     if notify is not None:

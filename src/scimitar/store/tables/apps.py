@@ -93,6 +93,8 @@ class ProvisioningJob(Base):
     interval_minutes: Mapped[int] = mapped_column(Integer)
     dialect: Mapped[str] = mapped_column(String(8))
     disabled_object_types: Mapped[str] = mapped_column(String(64))
+    #: ``direct`` or ``flatten`` (apps.model.NestedGroups).
+    nested_groups: Mapped[str] = mapped_column(String(8), server_default="direct")
     mappings: Mapped[str] = mapped_column(Text)
     discovery: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The attributes the admin added to the target attribute list (JSON), if any.
