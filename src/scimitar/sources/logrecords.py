@@ -132,6 +132,11 @@ def changed_properties(
     before: Mapping[str, Any], after: Mapping[str, Any], names: list[str] | tuple[str, ...]
 ) -> tuple[ModifiedProperty, ...]:
     """Old → new of the named attributes."""
-    return tuple(
-        ModifiedProperty(name, _shown(before.get(name)), _shown(after.get(name))) for name in names
-    )
+    shown: list[ModifiedProperty] = []
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        # Text and no value show as they are: no call for the usual case.
+        old = old if old is None or type(old) is str else _shown(old)
+        new = new if new is None or type(new) is str else _shown(new)
+        shown.append(ModifiedProperty(name, old, new))
+    return tuple(shown)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy import func, insert, select, update
 
@@ -137,8 +138,10 @@ class UploadService:
         status, error = COMPLETED, None
         try:
             source = await self._sources.get(rows[0].source_id)
-            for group in _without_repeats(rows):
-                await self._apply(source, group)
+            # Stored by accept() from checked JSON: orjson reads it back as it was written.
+            operations = {row.id: orjson.loads(row.payload or "[]") for row in rows}
+            for group in _without_repeats(rows, operations):
+                await self._apply(source, group, operations)
         except Exception as exc:  # noqa: BLE001 - the uploads must end, whatever happened
             log.warning("source_upload_failed", uploads=list(upload_ids), error=str(exc))
             status, error = FAILED, f"{type(exc).__name__}: {exc}"
@@ -158,12 +161,14 @@ class UploadService:
                     )
                 )
 
-    async def _apply(self, source: SourceDefinition, rows: list[Any]) -> None:
+    async def _apply(
+        self, source: SourceDefinition, rows: list[Any], operations: dict[str, Any]
+    ) -> None:
         records: list[SourceRecord] = []
         change_ids: dict[str, str] = {}
         run_ids: dict[str, str] = {}
         for row in rows:
-            for op in jsontext.loads(row.payload or "[]"):
+            for op in operations[row.id]:
                 records.append(SourceRecord(op["anchor"], "user", flatten_user(op["data"])))
                 change_ids[op["anchor"]] = op["bulkId"]
                 run_ids[op["anchor"]] = row.id
@@ -262,12 +267,12 @@ class UploadService:
         return counts
 
 
-def _without_repeats(rows: list[Any]) -> list[list[Any]]:
+def _without_repeats(rows: list[Any], operations: dict[str, Any]) -> list[list[Any]]:
     """Uploads in arrival order, grouped so that no anchor comes twice in one group."""
     groups: list[list[Any]] = []
     anchors: set[str] = set()
     for row in rows:
-        mine = {op["anchor"] for op in jsontext.loads(row.payload or "[]")}
+        mine = {op["anchor"] for op in operations[row.id]}
         if not groups or anchors & mine:
             groups.append([])
             anchors = set()
