@@ -8,25 +8,31 @@ its writes cannot simply be dropped. :class:`RehearsalDatabase` gives it a store
 connection is the same one, inside one transaction that :func:`rehearsal` rolls back at the
 end: the cycle sees its own writes, nobody else ever does, and nothing stays.
 
-On SQLite the rehearsal holds the store's write lock from its first write to its end (seconds
-for an incremental plan); other writers wait for it as they wait for a cycle's page. On
-PostgreSQL other sessions go on reading and writing; rows the rehearsal changed (the job's
-state) wait for it.
+On SQLite the plain-SQL units (a cycle's page writes, link reads) run inline on the sqlite3
+connection, and SQLAlchemy's units run through aiosqlite on that same connection, so both see
+one transaction (one lock keeps them from running at once); inline, a cycle's page costs what
+it costs in a real cycle. The rehearsal holds the store's write lock from its first write to
+its end (seconds for an incremental plan); other writers wait for it as they wait for a
+cycle's page. On PostgreSQL other sessions go on reading and writing; rows the rehearsal
+changed (the job's state) wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from scimitar.store import Database
-from scimitar.store.fastsql import AsyncSQL, SQLConnection
+from scimitar.store.fastsql import AsyncSQL, InlineSQLite, SQLConnection, open_sqlite
 
 __all__ = ["RehearsalDatabase", "rehearsal"]
 
@@ -53,12 +59,15 @@ class RehearsalDatabase(Database):
     task may nest units inside its own.
     """
 
-    def __init__(self, base: Database, connection: AsyncConnection) -> None:
+    def __init__(
+        self, base: Database, connection: AsyncConnection, raw: sqlite3.Connection | None = None
+    ) -> None:
         # Not Database.__init__: no engine of its own, the connection is lent by rehearsal().
         self.url = base.url
         self.is_sqlite = base.is_sqlite
         self.engine = base.engine
         self._connection = connection
+        self._raw = raw
         self._turn = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
         self._depth = 0
@@ -103,7 +112,7 @@ class RehearsalDatabase(Database):
     async def fast_read(self) -> AsyncIterator[SQLConnection]:
         """The rehearsal's connection, as plain SQL."""
         async with self._use(is_write=False) as conn:
-            yield AsyncSQL(conn)
+            yield AsyncSQL(conn) if self._raw is None else InlineSQLite(self._raw)
 
     def fast_write(
         self, *, is_single_write: bool = False
@@ -114,19 +123,21 @@ class RehearsalDatabase(Database):
 
     @asynccontextmanager
     async def _plain_write(self) -> AsyncIterator[SQLConnection]:
-        async with self._use(is_write=True) as conn:
-            yield AsyncSQL(conn)
+        if self._raw is None:
+            async with self._use(is_write=True) as conn:
+                yield AsyncSQL(conn)
+            return
+        async with self._use(is_write=False), _Savepoint(self._raw) as unit:
+            yield unit
 
     @asynccontextmanager
     async def fast_batch(self) -> AsyncIterator[None]:
         """Nothing to gather: every unit is already inside the one transaction."""
         yield
 
-    @asynccontextmanager
-    async def batch_write(self) -> AsyncIterator[SQLConnection]:
+    def batch_write(self) -> AbstractAsyncContextManager[SQLConnection]:  # type: ignore[override]
         """A savepoint on the rehearsal's connection, as plain SQL."""
-        async with self._use(is_write=True) as conn:
-            yield AsyncSQL(conn)
+        return self._plain_write()
 
     def change_stamp(self) -> int | None:
         """No cache may trust a stamp inside the rehearsal."""
@@ -139,18 +150,47 @@ class RehearsalDatabase(Database):
         """The connection belongs to :func:`rehearsal`, which closes it."""
 
 
+class _Savepoint:
+    """A unit of plain SQL inside the rehearsal's SQLite transaction (undone alone on error)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    async def __aenter__(self) -> SQLConnection:
+        self._raw.execute("SAVEPOINT rehearsal_unit")
+        return InlineSQLite(self._raw)
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if kind is not None:
+            self._raw.execute("ROLLBACK TO rehearsal_unit")
+        self._raw.execute("RELEASE rehearsal_unit")
+
+
+def _engine(database: Database) -> tuple[AsyncEngine, sqlite3.Connection | None]:
+    """An engine of one connection; on SQLite, over a sqlite3 connection also used inline."""
+    if not database.is_sqlite:
+        return create_async_engine(database.url, poolclass=NullPool), None
+    raw = open_sqlite(str(make_url(database.url).database))
+    raw.execute("PRAGMA busy_timeout=15000")
+
+    async def lend() -> Any:
+        return await aiosqlite.Connection(lambda: raw, 64)
+
+    engine = create_async_engine("sqlite+aiosqlite://", poolclass=NullPool, async_creator=lend)
+    event.listen(engine.sync_engine, "connect", _sqlite_rehearsal_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine, raw
+
+
 @asynccontextmanager
 async def rehearsal(database: Database) -> AsyncIterator[RehearsalDatabase]:
     """A :class:`RehearsalDatabase` over ``database``; everything done in it is rolled back."""
-    engine = create_async_engine(database.url, poolclass=NullPool)
-    if database.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_rehearsal_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    engine, raw = _engine(database)
     try:
         async with engine.connect() as connection:
             transaction = await connection.begin()
             try:
-                yield RehearsalDatabase(database, connection)
+                yield RehearsalDatabase(database, connection, raw)
             finally:
                 await transaction.rollback()
     finally:
