@@ -8,6 +8,7 @@ store's links and today's mappings say. They decide with the cycle's own code
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,9 +37,22 @@ class AppAccounts:
     port: TargetOperations
 
     async def pages(self, page_size: int = ACCOUNT_PAGE) -> AsyncIterator[list[dict[str, Any]]]:
-        """The app's user accounts, a page at a time."""
-        async for page in self.port.list_all("User", page_size=page_size):
-            yield page
+        """The app's user accounts, a page at a time, the next one asked for ahead.
+
+        While the caller works on a page, the app already prepares the next one (a report's
+        two halves, the app's query and the engine's mapping, overlap instead of taking turns;
+        measured in bench/plan.py).
+        """
+        listing = aiter(self.port.list_all("User", page_size=page_size))
+        ahead: asyncio.Future[list[dict[str, Any]] | None] = asyncio.ensure_future(
+            anext(listing, None)
+        )
+        try:
+            while (page := await ahead) is not None:
+                ahead = asyncio.ensure_future(anext(listing, None))
+                yield page
+        finally:
+            ahead.cancel()
 
 
 async def context_of(apps: Apps, config: JobConfig) -> CycleContext:
