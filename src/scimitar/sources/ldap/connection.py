@@ -10,6 +10,7 @@ fix (:class:`~scimitar.errors.ConfigError`).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -115,19 +116,37 @@ class PythonLDAPConnection:
         paging = SimplePagedResultsControl(True, size=page_size, cookie=b"")
         extra = [LDAPControl(oid, False) for oid in controls]
         attrs = list(attributes)
-        while True:
+        doing = f"searching {base} for {filterstr}"
+
+        def ask() -> int:
             try:
-                msgid = self._raw.search_ext(
-                    base, ldap.SCOPE_SUBTREE, filterstr, attrs, serverctrls=[paging, *extra]
+                return int(
+                    self._raw.search_ext(
+                        base, ldap.SCOPE_SUBTREE, filterstr, attrs, serverctrls=[paging, *extra]
+                    )
                 )
-                _, data, _, answer = self._raw.result3(msgid)
             except ldap.LDAPError as exc:
-                raise _translate(exc, self._config, f"searching {base} for {filterstr}") from exc
-            cookie = _next_cookie(answer)
-            yield [(dn, entry) for dn, entry in data if dn is not None]
-            if not cookie:
-                return
-            paging.cookie = cookie
+                raise _translate(exc, self._config, doing) from exc
+
+        pending: int | None = ask()
+        try:
+            while pending is not None:
+                try:
+                    _, data, _, answer = self._raw.result3(pending)
+                except ldap.LDAPError as exc:
+                    raise _translate(exc, self._config, doing) from exc
+                pending = None
+                cookie = _next_cookie(answer)
+                if cookie:
+                    # Ask for the next page before this one is decoded: the server prepares
+                    # and sends it while the reader works on this one.
+                    paging.cookie = cookie
+                    pending = ask()
+                yield [(dn, entry) for dn, entry in data if dn is not None]
+        finally:
+            if pending is not None:
+                with contextlib.suppress(ldap.LDAPError):
+                    self._raw.abandon(pending)
 
     def read_entry(
         self, dn: str, attributes: Sequence[str], filterstr: str = "(objectClass=*)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scimitar.sources.ldap.profiles import Profile
 from scimitar.sources.ldap.values import decode_guid, decode_sid
@@ -51,6 +52,7 @@ _MULTI = frozenset(
 )
 _GUIDS = frozenset(("objectguid", "msexchmailboxguid"))
 _SIDS = frozenset(("objectsid", "sidhistory"))
+_SPECIAL = _MULTI | _GUIDS | _SIDS | {"manager"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +74,7 @@ class ParsedEntry:
     member_dns: tuple[str, ...]
 
 
-def _decode(name: str, values: list[bytes]) -> object:
-    lowered = name.lower()
+def _decode(lowered: str, values: list[bytes]) -> object:
     if lowered in _GUIDS:
         decoded = [decode_guid(v) if len(v) == 16 else v.decode("ascii", "replace") for v in values]
     elif lowered in _SIDS:
@@ -83,6 +84,11 @@ def _decode(name: str, values: list[bytes]) -> object:
     if len(decoded) == 1 and lowered not in _MULTI:
         return decoded[0]
     return tuple(decoded)
+
+
+@lru_cache(maxsize=8)
+def _ignored(profile: Profile) -> frozenset[str]:
+    return _SKIPPED | profile.member_names
 
 
 def parse_entry(
@@ -106,15 +112,20 @@ def parse_entry(
     anchor = decode_guid(anchor_raw) if profile.binary_anchor else anchor_raw.decode("ascii")
     attributes: dict[str, object] = {}
     manager_dn: str | None = None
-    member_names = profile.member_names
+    ignored = _ignored(profile)
     for name, values in raw.items():
         lowered = name.lower()
-        if lowered in _SKIPPED or lowered in member_names or ";" in name or not values:
+        if lowered in ignored or not values or ";" in name:
             continue
-        if lowered == "manager":
-            manager_dn = values[0].decode("utf-8", "replace")
-            continue
-        attributes[name] = _decode(name, values)
+        if lowered in _SPECIAL:
+            if lowered == "manager":
+                manager_dn = values[0].decode("utf-8", "replace")
+            else:
+                attributes[name] = _decode(lowered, values)
+        elif len(values) == 1:  # the hot case: one text value
+            attributes[name] = values[0].decode("utf-8", "replace")
+        else:
+            attributes[name] = tuple(v.decode("utf-8", "replace") for v in values)
     member_dns: tuple[str, ...] = ()
     if members is not None:
         member_dns = tuple(
