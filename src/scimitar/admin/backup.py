@@ -79,9 +79,46 @@ def backup_store(
     """Write a consistent snapshot of the store to ``destination``, and its key beside it.
 
     Raises:
-        BackupError: ``destination`` (or the key's file) exists and ``force`` is off, the store
-            is missing, or ``pg_dump`` fails.
+        BackupError: ``destination`` (or the key's file) exists and ``force`` is off, a path
+            cannot be written, the store is missing, or ``pg_dump`` fails.
     """
+    try:
+        return _backup_store(settings, destination, key_path=key_path, force=force)
+    except OSError as exc:
+        raise BackupError(_os_problem(exc, destination)) from exc
+
+
+def restore_store(
+    settings: Settings, source: Path, *, key_path: Path | None = None, force: bool = False
+) -> RestoreResult:
+    """Replace the store (and its key) with backup ``source``.
+
+    A store that holds data is overwritten only with ``force``; so is a key file that differs
+    from the backup's. The store is then migrated by the caller's next open.
+
+    Raises:
+        BackupError: ``source`` is not a backup of this store's kind, the store holds data and
+            ``force`` is off, a path cannot be read or written, or the key file given does
+            not exist.
+    """
+    try:
+        return _restore_store(settings, source, key_path=key_path, force=force)
+    except OSError as exc:
+        raise BackupError(_os_problem(exc, source)) from exc
+
+
+def _os_problem(exc: OSError, given: Path) -> str:
+    where = exc.filename if exc.filename is not None else given
+    shown = str(where) if len(str(where)) <= 120 else str(where)[:117] + "..."
+    return f"{shown}: {exc.strerror or exc}; give a path that can be read and written"
+
+
+def _backup_store(
+    settings: Settings, destination: Path, *, key_path: Path | None = None, force: bool = False
+) -> BackupResult:
+    _check_file_path(destination, "the backup FILE")
+    if key_path is not None:
+        _check_file_path(key_path, "--key-file")
     key_to = key_path or key_file_for(destination)
     if key_to.resolve() == destination.resolve():
         raise BackupError("the key file and the backup must be two different files")
@@ -100,18 +137,12 @@ def backup_store(
     return BackupResult(destination, saved_key, backend, size)
 
 
-def restore_store(
+def _restore_store(
     settings: Settings, source: Path, *, key_path: Path | None = None, force: bool = False
 ) -> RestoreResult:
-    """Replace the store (and its key) with backup ``source``.
-
-    A store that holds data is overwritten only with ``force``; so is a key file that differs
-    from the backup's. The store is then migrated by the caller's next open.
-
-    Raises:
-        BackupError: ``source`` is not a backup of this store's kind, the store holds data and
-            ``force`` is off, or the key file given does not exist.
-    """
+    _check_file_path(source, "the backup FILE")
+    if key_path is not None:
+        _check_file_path(key_path, "--key-file")
     if not source.is_file():
         raise BackupError(f"the backup {source} does not exist or is not a file")
     with source.open("rb") as handle:
@@ -162,6 +193,13 @@ def restore_store(
     if key_restored:
         _copy_private(key_from, settings.key_file)
     return RestoreResult(source, backend, _safe_url(settings.resolved_database_url), key_restored)
+
+
+def _check_file_path(path: Path, what: str) -> None:
+    if not path.name or path.is_dir() or str(path).endswith(("/", "\\")):
+        raise BackupError(
+            f"{what} must name a file, not {str(path)!r}: for example /backups/scimitar.sqlite3"
+        )
 
 
 def _backup_sqlite(database: Path, destination: Path) -> int:

@@ -89,6 +89,7 @@ def _walk(command: Any, words: tuple[str, ...], groups: tuple[Any, ...]) -> Iter
 
 def _commands() -> list[Command]:
     root = typer.main.get_command(app)
+    root.load_all()  # type: ignore[attr-defined]  # sub-commands are imported on use
     return [c for c in _walk(root, (), ()) if c.words not in _EXCLUDED]
 
 
@@ -185,6 +186,7 @@ class Outcome:
 
 
 _ROOT = typer.main.get_command(app)  # built once: typer's runner rebuilds it on every call
+_ROOT.load_all()  # type: ignore[attr-defined]
 
 
 def _invoke(data_dir: Path, argv: list[str]) -> Outcome:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from scimitar import jsonlimits
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.mappings import object_type_named
 from scimitar.audit import Actor
@@ -178,9 +179,9 @@ def import_(
 
     async def body() -> None:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"the mappings file is not valid JSON: {exc}") from exc
+            data = jsonlimits.loads(text, allow_controls=True)
+        except jsonlimits.JSONLimitError as exc:
+            raise ConfigError(f"the mappings file: {exc.message}") from exc
         if not isinstance(data, dict):
             raise ConfigError("the mappings file must hold a JSON object of mapping sets")
         sets = {}
