@@ -87,7 +87,9 @@ def test_every_lazy_command_loads_and_its_help_line_is_its_own() -> None:
 def test_the_root_lists_every_command_and_runs_lazy_ones() -> None:
     root = typer.main.get_command(app)
     assert set(LAZY) | {"version"} == set(root.list_commands(typer.Context(root)))
-    result = typer.testing.CliRunner().invoke(app, ["expr", "eval", "ToUpper([a])", "--attr", "a=x"])
+    result = typer.testing.CliRunner().invoke(
+        app, ["expr", "eval", "ToUpper([a])", "--attr", "a=x"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "X"
 
