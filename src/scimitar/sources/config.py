@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from scimitar.directory.errors import AttributeValueError
@@ -146,8 +148,15 @@ def check_inbound_set(mapping_set: MappingSet) -> None:
 
 def load_mapping_sets(text: str) -> dict[str, MappingSet]:
     """The mapping sets stored as JSON ``{"User": ..., "Group": ...}``."""
+    return dict(_parsed_sets(text))
+
+
+@lru_cache(maxsize=64)
+def _parsed_sets(text: str) -> Mapping[str, MappingSet]:
+    """Parsed and validated once per stored text (every upload and sync reads its source's):
+    the sets are frozen values, so sharing them is safe."""
     data = json.loads(text) if text else {}
-    return {name: MappingSet.from_dict(value) for name, value in data.items()}
+    return MappingProxyType({name: MappingSet.from_dict(value) for name, value in data.items()})
 
 
 def dump_mapping_sets(sets: Mapping[str, MappingSet]) -> str:

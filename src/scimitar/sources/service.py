@@ -216,17 +216,15 @@ class SourceService:
 
         The comparison takes the same time whether the source exists or not.
         """
-        try:
-            found = await self.get(key)
-        except NotFoundError:
-            found = None
-        stored = _UNKNOWN_KEY_HASH
-        if found is not None and found.kind is SourceKind.API:
-            async with self._database.read() as conn:
-                query = select(SOURCE.c.key_hash).where(SOURCE.c.id == found.id)
-                stored = (await conn.execute(query)).scalar() or _UNKNOWN_KEY_HASH
+        async with self._database.read() as conn:
+            try:
+                row = await _row(conn, key)
+            except NotFoundError:
+                row = None
+        is_api = row is not None and row.kind == SourceKind.API.value
+        stored = (row.key_hash if is_api else None) or _UNKNOWN_KEY_HASH
         is_valid = hmac.compare_digest(_hash_key(presented), stored)
-        return found if is_valid and found is not None else None
+        return self._definition(row) if is_valid and row is not None else None
 
     # -- settings -------------------------------------------------------------------------
 
