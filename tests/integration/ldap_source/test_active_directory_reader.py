@@ -6,14 +6,14 @@ uSNChanged incremental reads, tombstones, manager by DN, and ranged ``member`` r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from scimitar.errors import RetryableError
 from scimitar.sources.ldap import LDAPReader, LDAPSourceConfig
-from scimitar.sources.ldap.connection import open_connection
+from scimitar.sources.ldap.connection import Entry, LDAPConnection, open_connection
 from scimitar.sources.reader import ReadResult, SourceRecord
 from tests.ldapserver import GROUPS, PEOPLE, FakeAD, RangedConnection
 
@@ -123,3 +123,71 @@ async def test_ranges_that_do_not_follow_on_fail_the_read(ad: FakeAD) -> None:
 
     with pytest.raises(RetryableError, match="did not follow on at 5"):
         await LDAPReader(config, "secret", connect=connect).read(since=None)
+
+
+class RootDSEWithUSN:
+    """A connection whose root DSE reports ``highestCommittedUSN`` as a domain controller does,
+    read from the fake DC's counter when asked; ``during_read`` runs after the first page."""
+
+    def __init__(self, inner: LDAPConnection, ad: FakeAD, during_read: Callable[[], None]) -> None:
+        self._inner = inner
+        self._ad = ad
+        self._during_read = during_read
+
+    def search_pages(
+        self,
+        base: str,
+        filterstr: str,
+        attributes: Sequence[str],
+        *,
+        page_size: int,
+        controls: Sequence[str] = (),
+    ) -> Iterator[list[Entry]]:
+        pages = self._inner.search_pages(
+            base, filterstr, attributes, page_size=page_size, controls=controls
+        )
+        for index, page in enumerate(pages):
+            yield page
+            if index == 0:
+                self._during_read()
+
+    def read_entry(
+        self, dn: str, attributes: Sequence[str], filterstr: str = "(objectClass=*)"
+    ) -> dict[str, list[bytes]] | None:
+        return self._inner.read_entry(dn, attributes, filterstr)
+
+    def root_dse(self, attributes: Sequence[str]) -> dict[str, list[bytes]]:
+        found = self._inner.root_dse(attributes)
+        if "highestCommittedUSN" in attributes:
+            found["highestCommittedUSN"] = [str(self._ad.usn).encode()]
+        return found
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+async def test_the_watermark_is_the_usn_before_the_read_so_changes_during_it_come_next(
+    ad: FakeAD,
+) -> None:
+    early = ad.add_user("early")
+    late = ad.add_user("late")
+    config = _config(ad, page_size=1)
+    edits: list[str] = []
+
+    def edit_once() -> None:
+        if not edits:  # the first page is read: "early" changes while the read goes on
+            edits.append(early)
+            ad.modify(early, title="Changed during the read")
+
+    def connect() -> RootDSEWithUSN:
+        return RootDSEWithUSN(open_connection(config, "secret"), ad, edit_once)
+
+    reader = LDAPReader(config, "secret", connect=connect)
+    first = await reader.read(since=None)
+    # The root DSE's USN is read before the search: the edit made during it is above the mark.
+    assert first.watermark["usn"] == ad.usn - 1
+    later = await reader.read(since=dict(first.watermark))
+    records = _records(later)
+    assert ad.guid(early) in records
+    assert records[ad.guid(early)].attributes["title"] == "Changed during the read"
+    assert ad.guid(late) not in records
