@@ -178,3 +178,17 @@ async def test_test_reports_the_server(slapd: Served) -> None:
     assert report.details["groupFound"] is True
     assert report.details["pagedResults"] is True
     assert report.details["tls"] is True
+
+
+async def test_member_values_naming_nothing_are_dropped(slapd: Served) -> None:
+    server, _ = slapd
+    reader = LDAPReader(_config(server), server.root_password)
+    first = await reader.read(since=None)
+    server.modify_ldif(
+        f"dn: cn=admins,{GROUPS}\nchangetype: modify\nadd: member\n"
+        f"member: uid=nobody,{PEOPLE}\nmember: cn=gone,ou=machines,dc=example,dc=org\n"
+    )
+    later = await reader.read(since=dict(first.watermark))
+    admins = _by_name(later, "group")["admins"]
+    carol = _by_name(first, "user", "uid")["carol"]
+    assert admins.members == (carol.anchor,)

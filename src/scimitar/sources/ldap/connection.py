@@ -154,8 +154,8 @@ class PythonLDAPConnection:
         """See :meth:`LDAPConnection.read_entry`."""
         try:
             found = self._raw.search_ext_s(dn, ldap.SCOPE_BASE, filterstr, list(attributes))
-        except ldap.NO_SUCH_OBJECT:
-            return None
+        except (ldap.NO_SUCH_OBJECT, ldap.INVALID_DN_SYNTAX):
+            return None  # a member or manager value naming nothing: not an object of the source
         except ldap.LDAPError as exc:
             raise _translate(exc, self._config, f"reading {dn}") from exc
         for found_dn, entry in found:
