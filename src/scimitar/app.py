@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount
 
@@ -14,6 +14,7 @@ from scimitar.accesslog import RequestIdMiddleware
 from scimitar.api import APIMount, create_api
 from scimitar.api.inbound import inbound_services
 from scimitar.api.inbound import router as inbound_router
+from scimitar.api.problems import ProblemError, problem_response
 from scimitar.apps import Apps
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
@@ -21,6 +22,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.engine.registry import JobRegistry
 from scimitar.health import Heartbeat, readiness
 from scimitar.jobs.scheduler import Scheduler
+from scimitar.metrics import CONTENT_TYPE, exposition
 from scimitar.notify import build_event_sink
 from scimitar.portal import create_portal
 from scimitar.security.bodylimit import BodyLimitMiddleware
@@ -112,6 +114,19 @@ def create_app(
         """Readiness: store reachable, schema current, scheduler beating (docs/operations.md)."""
         ready, body = await readiness(database, heartbeats=heartbeats)
         return JSONResponse({**body, "version": __version__}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint(request: Request) -> Response:
+        """Prometheus metrics of this machine's processes and the store (docs/operations.md)."""
+        if not settings.metrics_public:
+            client = request.client.host if request.client else "unknown"
+            try:
+                await api.state.authenticator.authenticate(
+                    request.headers.get("authorization"), client
+                )
+            except ProblemError as refused:
+                return problem_response(refused)
+        return Response(await exposition(database), media_type=CONTENT_TYPE)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

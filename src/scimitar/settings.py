@@ -84,6 +84,16 @@ class Settings(BaseSettings):
         "string, status, milliseconds, request id). Default: on for serve, off for target "
         "serve (a benchmark and test tool).",
     )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Where this machine's Scimitar processes write their Prometheus metrics "
+        "(multiprocess mode); GET /metrics adds them up. Default: <data dir>/metrics.",
+    )
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve GET /metrics without an API key (for a scraper inside a trusted "
+        "network). Off: the scraper sends 'Authorization: Bearer <API key>'.",
+    )
     log_retention_days: int = Field(
         default=30,
         ge=1,

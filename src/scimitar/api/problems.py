@@ -54,6 +54,7 @@ __all__ = [
     "ProblemError",
     "install_problem_handlers",
     "problem_description",
+    "problem_response",
     "problem_responses",
 ]
 
@@ -216,6 +217,11 @@ def _on_scimitar_error(exc: ScimitarError) -> JSONResponse:
 
 def _on_problem(exc: ProblemError) -> JSONResponse:
     return _response(exc.kind, exc.detail, {}, exc.headers)
+
+
+def problem_response(exc: ProblemError) -> JSONResponse:
+    """The ``application/problem+json`` answer to ``exc``, for routes outside the admin API."""
+    return _on_problem(exc)
 
 
 def _on_validation(exc: RequestValidationError) -> JSONResponse:

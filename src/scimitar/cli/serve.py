@@ -16,6 +16,7 @@ from scimitar.app import create_app
 from scimitar.cli.output import JsonOption, fail
 from scimitar.errors import ScimitarError
 from scimitar.logs import configure_logging
+from scimitar.metrics import use_directory
 from scimitar.settings import Settings
 
 __all__ = ["HostOption", "PortOption", "run_server", "serve"]
@@ -70,6 +71,7 @@ def run_server(
     )
     if settings.access_log is not None:
         access_log = settings.access_log
+    use_directory(settings)
     app = create_app(
         settings,
         include_target=include_target,

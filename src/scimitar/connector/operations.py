@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import structlog
 
+from scimitar import metrics
 from scimitar.connector.bulk import (
     BulkOperation,
     BulkResult,
@@ -85,6 +86,7 @@ class TargetOperations:
         policy: Backoff settings; overrides ``retries`` when given.
         throttle: Rate limits and adaptive concurrency (default: ``concurrency``, no limit).
         outage: When to stop retrying an app that fails everything (default 300 s).
+        label: The app's name in the metrics of its requests (none recorded without it).
     """
 
     def __init__(
@@ -100,6 +102,7 @@ class TargetOperations:
         policy: RetryPolicy | None = None,
         throttle: Throttle | None = None,
         outage: OutageBudget | None = None,
+        label: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
@@ -109,6 +112,7 @@ class TargetOperations:
         self.throttle = throttle or Throttle(AdaptiveConcurrency(concurrency), sleep=sleep)
         self.outage = outage or OutageBudget()
         self.retried = 0
+        self.label = label
         self._clock = clock
         self._sleep = sleep
         self._random = random
@@ -418,13 +422,19 @@ class TargetOperations:
                 response = await self.client.send(method, path, params=params, body=body)
             except TargetUnreachableError as exc:
                 self.outage.failed()
+                if self.label is not None:
+                    metrics.request_answered(self.label, method, 0, None, retry_after=False)
                 return exc
             latency = time.monotonic() - started
-        await self._observe(generation, response, latency)
+        await self._observe(generation, response, latency, method)
         return response
 
     async def _observe(
-        self, generation: int, response: TransportResponse, latency: float | None = None
+        self,
+        generation: int,
+        response: TransportResponse,
+        latency: float | None = None,
+        method: str | None = None,
     ) -> None:
         """Tell the throttle and the outage budget what the app answered."""
         if response.status >= 500:
@@ -434,6 +444,10 @@ class TargetOperations:
         wait = retry_after_seconds(response.header("retry-after"), self._clock())
         if wait is not None and wait > self.policy.max_retry_after:
             wait = None
+        if self.label is not None and method is not None:
+            metrics.request_answered(
+                self.label, method, response.status, latency, retry_after=wait is not None
+            )
         await self.throttle.observe(generation, response.status, wait, latency=latency)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
 import structlog
 
+from scimitar import metrics
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
 from scimitar.directory.model import Group, ObjectType, User
@@ -205,7 +206,9 @@ class CycleRunner:
             )
             # Every developer log line of the cycle names its app and cycle.
             with structlog.contextvars.bound_contextvars(app=config.app.name, cycle_id=cycle.id):
-                return await self._guarded(run, state)
+                if is_rehearsal:
+                    return await self._guarded(run, state)
+                return await _measured(config.app.name, cycle.kind, self._guarded(run, state))
 
     async def _context(self, config: JobConfig) -> CycleContext:
         roles = await self._apps.assignments.effective_roles(
@@ -558,3 +561,17 @@ class CycleRunner:
             self._on_progress(run.progress)
         if is_paused and not run.is_draining:
             raise CyclePausedError(run.cycle.id)
+
+
+async def _measured(
+    app: str, kind: str, cycle: Coroutine[Any, Any, CycleSummary]
+) -> CycleSummary:
+    """Run ``cycle`` and count how it ended in the metrics (docs/operations.md, "Metrics")."""
+    started = time.monotonic()
+    try:
+        summary = await cycle
+    except (JobError, RetryableError):
+        metrics.cycle_ended(app, kind, "failed", time.monotonic() - started, {})
+        raise
+    metrics.cycle_ended(app, kind, summary.status, summary.seconds, summary.counts)
+    return summary

@@ -58,7 +58,9 @@ def build_runner(
                 shared=shared,
                 account=account_of(config.template.id, credentials.tenant_url),
             )
-            yield TargetOperations(client, config.connector_options(), throttle=throttle)
+            yield TargetOperations(
+                client, config.connector_options(), throttle=throttle, label=config.app.name
+            )
 
     return CycleRunner(
         database,
