@@ -218,7 +218,7 @@ class JobControl:
         after = {"state": new_state, "quarantine": _remaining(held)}
         entry = _entry(actor, "job.start", app, before, after)
         await self._set(app.id, entry, state=new_state, next_run_at=self._clock())
-        resumes = state.current_cycle_id is not None and bool(state.resume)
+        resumes = state.current_cycle_id is not None and state.resume is not None
         message = "started; the next cycle " + (
             f"resumes cycle {state.current_cycle_id}" if resumes else "runs at the next tick"
         )

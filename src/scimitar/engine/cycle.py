@@ -60,6 +60,7 @@ from scimitar.engine.objects import (
     prepare_user,
 )
 from scimitar.engine.registry import JobRegistry
+from scimitar.engine.resume import CycleKind, Phase, ResumeState, UserOrder
 from scimitar.engine.revisit import Revisit, release_staged, retry_escrows, sweep_gone
 from scimitar.engine.runstate import (
     CycleSummary,
@@ -222,46 +223,42 @@ class CycleRunner:
 
     async def _cycle(
         self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool, read_at: datetime
-    ) -> tuple[jobstate.CycleRow, dict[str, Any]]:
+    ) -> tuple[jobstate.CycleRow, ResumeState]:
         interrupted = await jobstate.running_cycle(self._db, state.current_cycle_id)
         is_paused = interrupted is not None and interrupted.status == "paused"
         is_alive = jobstate.is_owner_alive(state, utcnow(), self._jobs)
         if interrupted is not None and not is_paused and is_alive:
             raise busy_error(ctx.config, interrupted, Surface.CLI)
-        if interrupted is not None and state.resume:
+        if interrupted is not None and state.resume is not None:
             if is_paused:
                 await jobstate.resume_cycle(self._db, ctx.app_id, interrupted)
-            return interrupted, {**state.resume, "owner": jobstate.owner()}
+            return interrupted, state.resume.moved(owner=jobstate.owner())
         is_initial = force_initial or ctx.config.needs_initial_cycle or state.watermark is None
-        resume: dict[str, Any]
         if is_initial:
-            resume = {
-                "kind": "initial",
-                "phase": "users",
-                "cursor": None,
-                "order": self._user_order(ctx),
-                "watermark": await self._directory.current_watermark(),
-            }
+            resume = ResumeState(
+                CycleKind.INITIAL,
+                Phase.USERS,
+                watermark=await self._directory.current_watermark(),
+                order=UserOrder(self._user_order(ctx)),
+                owner=jobstate.owner(),
+            )
         else:
-            since = await jobstate.last_cycle_start(self._db, ctx.app_id)
-            resume = {
-                "kind": "incremental",
-                "phase": "changes",
-                "watermark": state.watermark,
-                "start": state.watermark,
-                "since": since.isoformat() if since else None,
-            }
-        resume["owner"] = jobstate.owner()
-        cycle = await jobstate.start_cycle(
-            self._db, ctx.app_id, str(resume["kind"]), resume, started_at=read_at
-        )
+            resume = ResumeState(
+                CycleKind.INCREMENTAL,
+                Phase.CHANGES,
+                watermark=state.watermark,
+                start=state.watermark,
+                since=await jobstate.last_cycle_start(self._db, ctx.app_id),
+                owner=jobstate.owner(),
+            )
+        cycle = await jobstate.start_cycle(self._db, ctx.app_id, resume, started_at=read_at)
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
         return cycle, resume
 
-    def _user_order(self, ctx: CycleContext) -> str:
+    def _user_order(self, ctx: CycleContext) -> UserOrder:
         """How a new initial cycle reads its users (kept in its resume point)."""
-        return managerorder.MANAGER_ORDER if managerorder.orders_by_manager(ctx) else "id"
+        return UserOrder.MANAGERS if managerorder.orders_by_manager(ctx) else UserOrder.ID
 
     async def _guarded(self, run: Run, state: jobstate.JobState) -> CycleSummary:
         started = time.monotonic()
@@ -304,21 +301,21 @@ class CycleRunner:
         run.port, choices = await matching_port(run.ctx, run.port, {"User": users, "Group": groups})
         run.progress.matching = {c.object_type: c.method.value for c in choices}
         run.progress.total = users + (groups if run.ctx.handles("Group") else 0)
-        if run.resume.get("phase") == "users":
+        if run.resume.phase is Phase.USERS:
             await self._all_users(run)
-            run.resume.update(phase="groups", cursor=None)
-        if run.resume.get("phase") == "groups":
+            run.resume = run.resume.moved(phase=Phase.GROUPS, cursor=None)
+        if run.resume.phase is Phase.GROUPS:
             if run.ctx.handles("Group"):
                 await self._groups.all_groups(run)
-            run.resume.update(phase="gone", cursor=None)
-        if run.resume.get("phase") == "gone":
+            run.resume = run.resume.moved(phase=Phase.GONE, cursor=None)
+        if run.resume.phase is Phase.GONE:
             run.progress.phase = "gone"
             await sweep_gone(run, self._revisit, self._db, self._directory, self._page_size)
-        run.resume.update(phase="references", cursor=None)
+        run.resume = run.resume.moved(phase=Phase.REFERENCES, cursor=None)
         if run.is_resumed:
             await self._managers_from_directory(run)
         await self._managers(run)
-        return str(run.resume["watermark"])
+        return str(run.resume.watermark)
 
     async def _managers_from_directory(self, run: Run) -> None:
         """After a resume the earlier pages' references are not in memory: map users again."""
@@ -369,24 +366,25 @@ class CycleRunner:
             await self._save_users(run, await sent, after)
 
     async def _save_users(self, run: Run, outcomes: list[Outcome], cursor: str | None) -> None:
-        run.resume["cursor"] = cursor
+        run.resume = run.resume.moved(cursor=cursor)
         await self._persist(run, outcomes, "users")
 
     # -- incremental cycle ---------------------------------------------------------------
 
     async def _incremental(self, run: Run) -> str:
-        watermark = run.resume.get("watermark")
-        run.resume.setdefault("start", watermark)
+        watermark = run.resume.watermark
+        if run.resume.start is None:  # a cycle begun before ``start`` was kept replays nothing
+            run.resume = run.resume.moved(start=watermark)
         if run.is_resumed:
             changed = await self._logs.changed_in_cycle(run.ctx.app_id, run.cycle.id, "User")
             run.touch_users(changed, before_this_run=True)
-            await self._replay(run, run.resume.get("start"), watermark)
+            await self._replay(run, run.resume.start, watermark)
         await self._assignment_changes(run)
         while True:
             page = await self._directory.read_changes(watermark, self._page_size)
             await self._changes_page(run, page.changes)
             watermark = page.watermark
-            run.resume["watermark"] = watermark
+            run.resume = run.resume.moved(watermark=watermark)
             await self._persist(run, [], "changes")
             if not page.has_more:
                 break

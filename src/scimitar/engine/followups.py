@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,11 +46,8 @@ async def scope_candidates(
     """
     app_id, entitled = run.ctx.app_id, run.ctx.user_roles
     is_assigned_only = run.ctx.setting.value == "assigned"
-    since = run.resume.get("since")
     async with db.read() as conn:
-        logged = await scopelog.changed_since(
-            conn, app_id, datetime.fromisoformat(since) if since else None
-        )
+        logged = await scopelog.changed_since(conn, app_id, run.resume.since)
         users = {i for kind, i in logged if kind == scopelog.USER}
         groups = {i for kind, i in logged if kind == scopelog.GROUP}
         if run.ctx.is_flattening:

@@ -72,7 +72,7 @@ class GroupPhase:
     async def all_groups(self, run: Run) -> None:
         """Every group of the directory (an initial cycle), from the resume cursor on."""
         run.progress.phase = "groups"
-        cursor = run.resume.get("cursor")
+        cursor = run.resume.cursor
         # The users phase is over: their target ids stay as they are for the whole phase.
         async with self._db.fast_read() as conn:
             users = await all_target_ids(conn, run.ctx.app_id, "User")
@@ -115,7 +115,7 @@ class GroupPhase:
                 raise next(e for e in failures if not isinstance(e, CyclePausedError))
             while pages and pages[0][0].done():
                 _sending, after, _size = pages.pop(0)
-                run.resume["cursor"] = after
+                run.resume = run.resume.moved(cursor=after)
                 try:
                     await self._persist(run, [], "groups")
                 except CyclePausedError as exc:
@@ -141,7 +141,7 @@ class GroupPhase:
             paused = next(r for r in results if isinstance(r, CyclePausedError))
         while pages and pages[0][0].exception() is None:
             _sending, after, _size = pages.pop(0)
-            run.resume["cursor"] = after
+            run.resume = run.resume.moved(cursor=after)
             await self._persist(run, [], "groups")
         raise paused
 

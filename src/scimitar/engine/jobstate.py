@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.engine.registry import JobRegistry
+from scimitar.engine.resume import Owner, ResumeState
 from scimitar.store import Database, scopelog
 from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
 from scimitar.store.tables.base import utcnow
@@ -43,7 +44,7 @@ class JobState:
     state: str
     watermark: str | None
     current_cycle_id: str | None
-    resume: dict[str, Any]
+    resume: ResumeState | None
     first_steady_at: datetime | None
     updated_at: datetime | None = None
 
@@ -52,9 +53,9 @@ class JobState:
 LEASE = timedelta(minutes=2)
 
 
-def owner() -> dict[str, Any]:
+def owner() -> Owner:
     """Who runs a cycle: this machine and process (saved in the resume point)."""
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+    return Owner(socket.gethostname(), os.getpid())
 
 
 def is_owner_alive(state: JobState, now: datetime, jobs: JobRegistry) -> bool:
@@ -66,9 +67,9 @@ def is_owner_alive(state: JobState, now: datetime, jobs: JobRegistry) -> bool:
     machine, whether its process exists; on another machine, whether it saved a page within
     :data:`LEASE`. A dead owner's cycle is resumed; a live one's is left alone.
     """
-    running = state.resume.get("owner") or {}
-    if running.get("host") == socket.gethostname():
-        pid = int(running.get("pid") or 0)
+    running = state.resume.owner if state.resume is not None else None
+    if running is not None and running.host == socket.gethostname():
+        pid = running.pid
         if pid == os.getpid():
             return jobs.runs_cycle(state.current_cycle_id)
         try:
@@ -97,13 +98,17 @@ async def load_state(database: Database, app_id: str) -> JobState:
         row = (await conn.execute(select(JOB_STATE).where(JOB_STATE.c.app_id == app_id))).first()
         if row is None:
             await conn.execute(insert(JOB_STATE).values(app_id=app_id, state="not_run"))
-            return JobState("not_run", None, None, {}, None)
+            return JobState("not_run", None, None, None, None)
+    updated = row.updated_at
+    if updated is not None and updated.tzinfo is None:
+        updated = updated.replace(tzinfo=UTC)
     return JobState(
         row.state,
         row.watermark,
         row.current_cycle_id,
-        json.loads(row.resume) if row.resume else {},
+        ResumeState.from_json(row.resume),
         row.first_steady_at,
+        updated,
     )
 
 
@@ -159,8 +164,7 @@ async def last_cycle_start(database: Database, app_id: str) -> datetime | None:
 async def start_cycle(
     database: Database,
     app_id: str,
-    kind: str,
-    resume: dict[str, Any],
+    resume: ResumeState,
     *,
     started_at: datetime | None = None,
 ) -> CycleRow:
@@ -169,11 +173,11 @@ async def start_cycle(
     Args:
         database: The store.
         app_id: The app.
-        kind: ``initial`` or ``incremental``.
-        resume: The resume point.
+        resume: The resume point (its kind is the cycle's).
         started_at: When the cycle read the assignments it runs with (now when None): the
             next cycle takes up the scope changes logged from then on.
     """
+    kind = resume.kind.value
     cycle = CycleRow(str(uuid.uuid4()), kind, {})
     async with database.write() as conn:
         await conn.execute(
@@ -193,7 +197,7 @@ async def start_cycle(
             .values(
                 state="active",
                 current_cycle_id=cycle.id,
-                resume=json.dumps(resume),
+                resume=resume.to_json(),
                 updated_at=utcnow(),
             )
         )
@@ -213,7 +217,7 @@ async def record_page(
     app_id: str,
     cycle: CycleRow,
     progress: dict[str, Any],
-    resume: dict[str, Any],
+    resume: ResumeState,
 ) -> None:
     """Save a page's counts, progress and resume point, in the page's transaction."""
     sql = as_sql(conn)
@@ -223,7 +227,7 @@ async def record_page(
     )
     await sql.run(
         "UPDATE engine_job_state SET resume = :resume, updated_at = :now WHERE app_id = :app_id",
-        {"resume": json.dumps(resume), "now": timestamp(sql, utcnow()), "app_id": app_id},
+        {"resume": resume.to_json(), "now": timestamp(sql, utcnow()), "app_id": app_id},
     )
 
 

@@ -30,7 +30,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any
 
 from scimitar.connector.dialects import is_manager_path
 from scimitar.directory.model import User
@@ -40,6 +39,7 @@ from scimitar.engine.context import CycleContext
 from scimitar.engine.linkstore import target_ids
 from scimitar.engine.memberships import manager_path
 from scimitar.engine.objects import execute
+from scimitar.engine.resume import ResumeState, UserOrder
 from scimitar.engine.runstate import Run, first
 from scimitar.engine.work import Outcome, Prepared
 from scimitar.store import Database
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: The ``order`` of a resume point that reads users by manager level.
-MANAGER_ORDER = "managers"
+MANAGER_ORDER = UserOrder.MANAGERS.value
 
 Lookup = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
 Send = Callable[[Prepared], Awaitable[Outcome]]
@@ -221,21 +221,20 @@ def orders_by_manager(ctx: CycleContext) -> bool:
 
 
 async def user_pages(
-    directory: SourceDirectory, resume: Mapping[str, Any], page_size: int
+    directory: SourceDirectory, resume: ResumeState, page_size: int
 ) -> AsyncIterator[tuple[dict[str, User], str | None]]:
     """An initial cycle's pages of users in its resume point's order, each with the cursor
     after it: manager levels (:data:`MANAGER_ORDER`), objectId (``id``), or, for a cycle an
     earlier version began, the order users were added."""
-    cursor = resume.get("cursor")
-    order = resume.get("order")
-    if order == MANAGER_ORDER:
+    cursor, order = resume.cursor, resume.order
+    if order is UserOrder.MANAGERS:
         ordered = manager_ordered(await directory.read_managers())
         for ids, after in pages_after(ordered, cursor, page_size):
             found = await directory.get_users(ids)
             yield {i: found[i] for i in ids if i in found}, after
         return
     while True:
-        page = await directory.read_users(cursor, page_size, by_id=order == "id")
+        page = await directory.read_users(cursor, page_size, by_id=order is UserOrder.ID)
         yield {u.object_id: u for u in page.items}, page.cursor
         if (cursor := page.cursor) is None:
             return
@@ -243,7 +242,7 @@ async def user_pages(
 
 def managers_ahead(database: Database, run: Run) -> ManagersAhead | None:
     """The creates' manager ids for a cycle reading in manager order (else None)."""
-    if run.resume.get("order") != MANAGER_ORDER:
+    if run.resume.order is not UserOrder.MANAGERS:
         return None
     app_id = run.ctx.app_id
 

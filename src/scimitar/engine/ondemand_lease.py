@@ -13,21 +13,18 @@ by a killed process is released by the next cycle or on-demand run.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from scimitar.engine import jobstate
 from scimitar.engine.registry import JobRegistry
+from scimitar.engine.resume import CycleKind, Owner, Previous, ResumeState
 from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
@@ -36,7 +33,7 @@ from scimitar.store.tables.engine import CYCLE, JOB_STATE
 __all__ = ["ONDEMAND_KIND", "JobBusyError", "ensure_held", "hold", "settle"]
 
 #: The cycle kind an on-demand run registers as.
-ONDEMAND_KIND = "ondemand"
+ONDEMAND_KIND = CycleKind.ONDEMAND.value
 
 
 class JobBusyError(ConfigError):
@@ -47,7 +44,7 @@ class JobBusyError(ConfigError):
 class _Holder:
     cycle_id: str
     kind: str
-    owner: dict[str, Any]
+    owner: Owner | None
     updated_at: datetime | None
 
 
@@ -62,11 +59,11 @@ async def _holder(database: Database, app_id: str) -> tuple[str | None, _Holder 
         row = (await conn.execute(select(CYCLE).where(CYCLE.c.id == current))).first()
     if row is None or row.status != "running":
         return current, None
-    resume = json.loads(state.resume) if state.resume else {}
+    resume = ResumeState.from_json(state.resume)
     updated = state.updated_at
     if updated is not None and updated.tzinfo is None:
         updated = updated.replace(tzinfo=UTC)
-    return current, _Holder(row.id, row.kind, dict(resume.get("owner") or {}), updated)
+    return current, _Holder(row.id, row.kind, None if resume is None else resume.owner, updated)
 
 
 def _is_alive(app_id: str, holder: _Holder, now: datetime, jobs: JobRegistry) -> bool:
@@ -75,17 +72,14 @@ def _is_alive(app_id: str, holder: _Holder, now: datetime, jobs: JobRegistry) ->
     For an on-demand run of this process, ``jobs`` knows (the owner record cannot tell a live
     run of this process from a dead one, as both carry this process's id).
     """
-    is_this_process = (
-        holder.owner.get("host") == socket.gethostname() and holder.owner.get("pid") == os.getpid()
-    )
+    is_this_process = holder.owner == jobstate.owner()
     if is_this_process and holder.kind == ONDEMAND_KIND:
         return jobs.holds_ondemand(app_id)
     if is_this_process:
         # A cycle of this very process: alive while it keeps saving pages.
         return holder.updated_at is not None and now - holder.updated_at < jobstate.LEASE
-    state = jobstate.JobState(
-        "active", None, holder.cycle_id, {"owner": holder.owner}, None, holder.updated_at
-    )
+    resume = ResumeState(CycleKind(holder.kind), owner=holder.owner)
+    state = jobstate.JobState("active", None, holder.cycle_id, resume, None, holder.updated_at)
     return jobstate.is_owner_alive(state, now, jobs)
 
 
@@ -102,12 +96,12 @@ async def _take(database: Database, app_id: str, seen: str | None) -> str | None
         # What the job pointed at (a paused cycle and its resume point) comes back on release.
         query = select(JOB_STATE.c.resume).where(JOB_STATE.c.app_id == app_id, is_seen)
         before = (await conn.execute(query)).scalar()
-        previous = {"cycle": seen, "resume": before} if seen is not None else None
-        resume = {"kind": ONDEMAND_KIND, "owner": jobstate.owner(), "previous": previous}
+        previous = Previous(seen, before) if seen is not None else None
+        resume = ResumeState(CycleKind.ONDEMAND, owner=jobstate.owner(), previous=previous)
         taken = await conn.execute(
             update(JOB_STATE)
             .where(JOB_STATE.c.app_id == app_id, is_seen)
-            .values(current_cycle_id=cycle_id, resume=json.dumps(resume), updated_at=now)
+            .values(current_cycle_id=cycle_id, resume=resume.to_json(), updated_at=now)
         )
         if taken.rowcount != 1:
             return None
@@ -130,11 +124,15 @@ async def _release(database: Database, app_id: str, cycle_id: str) -> None:
     async with database.write() as conn:
         held = JOB_STATE.c.app_id == app_id, JOB_STATE.c.current_cycle_id == cycle_id
         text = (await conn.execute(select(JOB_STATE.c.resume).where(*held))).scalar()
-        previous = (json.loads(text) if text else {}).get("previous") or {}
+        registered = ResumeState.from_json(text)
+        previous = None if registered is None else registered.previous
         await conn.execute(
             update(JOB_STATE)
             .where(*held)
-            .values(current_cycle_id=previous.get("cycle"), resume=previous.get("resume"))
+            .values(
+                current_cycle_id=None if previous is None else previous.cycle,
+                resume=None if previous is None else previous.resume,
+            )
         )
         await conn.execute(delete(CYCLE).where(CYCLE.c.id == cycle_id))
 

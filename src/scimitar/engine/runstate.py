@@ -13,6 +13,7 @@ from scimitar.engine.context import CycleContext
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import ObjectRef
 from scimitar.engine.records import StepType
+from scimitar.engine.resume import ResumeState
 from scimitar.engine.staged import Held
 from scimitar.engine.work import Outcome, Prepared, TargetPort
 
@@ -106,7 +107,7 @@ class Run:
     port: TargetPort
     cycle: jobstate.CycleRow
     progress: Progress
-    resume: dict[str, Any]
+    resume: ResumeState
     counter: DeletionCounter
     managers: list[tuple[str, str, str | None]] = field(default_factory=list)
     touched_users: dict[str, int] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from scimitar.engine.admission import (
 )
 from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.quarantine import QuarantineReason
+from scimitar.engine.resume import CycleKind, Owner, Phase, ResumeState
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.portal.runs import SyncLauncher
 from scimitar.settings import Settings
@@ -48,10 +49,9 @@ async def _deletions_held(world: World) -> None:
 async def _busy_elsewhere(world: World) -> None:
     """A cycle running in another live process of this machine (our parent's pid)."""
     await jobstate.load_state(world.database, world.app_id)
-    owner = {"host": socket.gethostname(), "pid": os.getppid()}
-    await jobstate.start_cycle(
-        world.database, world.app_id, "incremental", {"kind": "incremental", "owner": owner}
-    )
+    owner = Owner(socket.gethostname(), os.getppid())
+    resume = ResumeState(CycleKind.INCREMENTAL, Phase.CHANGES, owner=owner)
+    await jobstate.start_cycle(world.database, world.app_id, resume)
 
 
 CASES: list[tuple[Callable[[World], Awaitable[None]], Refusal, type[AdmissionError], str]] = [

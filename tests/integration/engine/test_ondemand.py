@@ -32,6 +32,7 @@ from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.ondemand import OnDemandProvisioner, TooManyMembersError
 from scimitar.engine.ondemand_lease import ONDEMAND_KIND, JobBusyError, ensure_held, hold
 from scimitar.engine.records import Initiator
+from scimitar.engine.resume import CycleKind, Owner, ResumeState
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -190,8 +191,8 @@ async def test_group_members_must_be_direct_and_at_most_five(
 async def registered(database: Database, app_id: str, kind: str, pid: int) -> jobstate.CycleRow:
     """A cycle of ``kind`` registered as the job's current one by process ``pid``."""
     await jobstate.load_state(database, app_id)
-    owner = {"owner": {"host": socket.gethostname(), "pid": pid}, "kind": kind}
-    return await jobstate.start_cycle(database, app_id, kind, owner)
+    resume = ResumeState(CycleKind(kind), owner=Owner(socket.gethostname(), pid))
+    return await jobstate.start_cycle(database, app_id, resume)
 
 
 async def test_a_cycle_waits_for_an_on_demand_run(database: Database, settings: Settings) -> None:
