@@ -51,7 +51,6 @@ __all__ = ["ACTION_ORDER", "CyclePlan", "PlannedAction", "plan_cycle"]
 #: Actions in the order a plan's summary shows them.
 ACTION_ORDER = ("create", "update", "enable", "disable", "delete", "stageddelete", "other")
 _CONCURRENCY = 16
-_RECORDS_PER_READ = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,14 +244,5 @@ def _port_opener(apps: Apps) -> Callable[[JobConfig], Any]:
 
 async def _actions(stage: Database, app_id: str, cycle_id: str) -> list[PlannedAction]:
     """The rehearsed cycle's log records, oldest first, read before they are rolled back."""
-    logs = ProvisioningLogStore(stage)
-    found: list[PlannedAction] = []
-    cursor: str | None = None
-    while True:
-        page = await logs.query(app_id, cycle=cycle_id, limit=_RECORDS_PER_READ, before=cursor)
-        found.extend(PlannedAction.of(e.object_type, e.record) for e in page.records)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    found.reverse()
-    return found
+    entries = await ProvisioningLogStore(stage).of_cycle(app_id, cycle_id)
+    return [PlannedAction.of(e.object_type, e.record) for e in entries]
