@@ -15,6 +15,7 @@ __all__ = ["TargetView", "version"]
 
 _PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 _USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 _PAGE = 200
 
 
@@ -103,6 +104,14 @@ class TargetView:
         body = {"schemas": [_PATCH_SCHEMA], "Operations": operations}
         response = self._client.patch(f"Users/{target_id}", json=body)
         assert response.status_code in (200, 204), response.text
+
+    def create_group(self, display_name: str) -> dict[str, Any]:
+        """Create a group directly in the target, as if someone had made it by hand."""
+        body = {"schemas": [_GROUP_SCHEMA], "displayName": display_name}
+        response = self._client.post("Groups", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
 
 
 def version(resource: Mapping[str, Any]) -> str:

@@ -93,6 +93,8 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
             )
         if found.quarantine is not None:
             _quarantine(facts, found.quarantine)
+        for n, quirk in enumerate(found.app_quirks):
+            facts.add_row("App quirks" if n == 0 else "", f"[yellow]{escape(quirk.message)}[/]")
         parts: list[RenderableType] = [facts]
         if found.running_cycle is not None:
             parts.append(_running(found.running_cycle))

@@ -111,17 +111,21 @@ class SCIMClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> TransportResponse:
         """Send one request and return the response, whatever its status.
+
+        ``headers`` are added to those every request carries (``If-Match``, ...).
 
         Raises:
             TargetUnreachableError: No response arrived.
             TargetTLSError: The TLS handshake failed.
         """
         encoded = None if body is None else jsontext.dumps_bytes(body)
-        request = TransportRequest(
-            method, self.url_for(path, params), self.headers(has_body=encoded is not None), encoded
-        )
+        sent = self.headers(has_body=encoded is not None)
+        if headers:
+            sent.update(headers)
+        request = TransportRequest(method, self.url_for(path, params), sent, encoded)
         return self._scrubbed(await self._transport.send(request))
 
     def _scrubbed(self, response: TransportResponse) -> TransportResponse:

@@ -4,7 +4,10 @@ Network failures come from the transport; HTTP failures from :func:`error_for_re
 place that maps a status to an error class (CONVENTIONS.md, "Errors"):
 
 - 429, 502, 503, 504 and other 5xx → :class:`TargetUnavailableError` (retry, honouring
-  ``Retry-After``);
+  ``Retry-After``), except 501;
+- 501 → :class:`TargetNotImplementedError`: the app does not implement the request (RFC 9110
+  §15.6.2), which no retry changes; the object fails, or the engine sends a PUT instead of a
+  refused PATCH (docs/provisioning.md, "Apps that implement SCIM partly");
 - 401, 403 → :class:`TargetAuthError` (stop the cycle, quarantine the job);
 - 404 → :class:`TargetObjectNotFoundError` (relink or recreate);
 - 409 → :class:`TargetObjectConflictError` (match and adopt);
@@ -42,6 +45,7 @@ __all__ = [
     "HTTPFailure",
     "NetworkFailure",
     "TargetAuthError",
+    "TargetNotImplementedError",
     "TargetObjectConflictError",
     "TargetObjectNotFoundError",
     "TargetRejectedObjectError",
@@ -150,6 +154,10 @@ class TargetObjectConflictError(HTTPFailure, TargetConflictError):
     """409: the object already exists (or changed since it was read)."""
 
 
+class TargetNotImplementedError(HTTPFailure, ObjectError):
+    """501: the app does not implement this request; retrying the same request cannot help."""
+
+
 class TargetRejectedObjectError(HTTPFailure, ObjectError):
     """Another 4xx: the target refused this request for this object."""
 
@@ -164,6 +172,8 @@ def error_for_response(method: str, url: str, response: TransportResponse) -> HT
     detail = detail or body_excerpt(response)
     message = f"{method} {url}: HTTP {response.status}" + (f": {detail}" if detail else "")
     options: dict[str, Any] = {"status": response.status, "detail": detail, "scim_type": scim_type}
+    if response.status == 501:
+        return TargetNotImplementedError(message, **options)
     if response.status in _RETRY_STATUSES or response.status >= 500:
         retry_after = retry_after_seconds(response.header("retry-after"))
         return TargetUnavailableError(message, retry_after=retry_after, **options)

@@ -20,6 +20,7 @@ what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O")
 from __future__ import annotations
 
 import asyncio
+import json
 import random as _random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -236,18 +237,49 @@ class TargetOperations:
             raise TargetResponseError(f"POST {self.client.url_for(path)}: the answer has no id")
         return created
 
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Modify a resource (RFC 7644 §3.5.2); 200 (body ignored) or 204.
+    async def patch(
+        self, object_type: str, target_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Modify a resource (RFC 7644 §3.5.2); 200 with the resource, or 204.
 
-        A group is asked back without its members (RFC 7644 §3.9 ``excludedAttributes``): the
-        answer is ignored, and a Webex group PATCH would otherwise echo up to 500 of them.
+        A group is asked back without its members (RFC 7644 §3.9 ``excludedAttributes``): a
+        Webex group PATCH would otherwise echo up to 500 of them.
+
+        Returns:
+            The resource when the app answered with one (the engine checks what it kept),
+            else ``None``.
         """
         params = _MEMBERS if object_type == "Group" else None
-        await self._request("PATCH", _resource(object_type, target_id), params=params, body=body)
+        response = await self._request(
+            "PATCH", _resource(object_type, target_id), params=params, body=body
+        )
+        return _answered_resource(response)
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Replace a resource (RFC 7644 §3.5.1), for apps without PATCH."""
-        await self._request("PUT", _resource(object_type, target_id), body=body)
+    async def put(
+        self,
+        object_type: str,
+        target_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Replace a resource (RFC 7644 §3.5.1), for apps without PATCH or refusing one.
+
+        Args:
+            object_type: ``User`` or ``Group``.
+            target_id: The resource's id.
+            body: The whole resource.
+            if_match: The version read before (``meta.version``): sent as ``If-Match``
+                (RFC 7644 §3.14), so a change made in between fails with 412, not lost.
+
+        Returns:
+            The resource when the app answered with one, else ``None``.
+        """
+        headers = {"If-Match": if_match} if if_match else None
+        response = await self._request(
+            "PUT", _resource(object_type, target_id), body=body, headers=headers
+        )
+        return _answered_resource(response)
 
     async def delete(self, object_type: str, target_id: str) -> None:
         """Delete a resource (RFC 7644 §3.6); 204 expected.
@@ -364,6 +396,7 @@ class TargetOperations:
         body: Any = None,
         is_idempotent: bool = True,
         ok: Sequence[int] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> TransportResponse:
         """Send until a success (or a status in ``ok``), retrying what the policy allows.
 
@@ -376,7 +409,7 @@ class TargetOperations:
         attempt = 0
         has_waited = False
         while True:
-            outcome = await self._attempt(method, path, params, body, has_waited)
+            outcome = await self._attempt(method, path, params, body, has_waited, headers)
             if isinstance(outcome, TargetUnreachableError):
                 error: SyncError = outcome
                 retry_after = None
@@ -415,11 +448,14 @@ class TargetOperations:
         params: Mapping[str, str] | None,
         body: Any,
         has_waited: bool,
+        headers: Mapping[str, str] | None = None,
     ) -> TransportResponse | TargetUnreachableError:
         async with self.throttle.slot(method, path, has_waited=has_waited) as generation:
             started = time.monotonic()
             try:
-                response = await self.client.send(method, path, params=params, body=body)
+                response = await self.client.send(
+                    method, path, params=params, body=body, headers=headers
+                )
             except TargetUnreachableError as exc:
                 self.outage.failed()
                 if self.label is not None:
@@ -437,7 +473,7 @@ class TargetOperations:
         method: str | None = None,
     ) -> None:
         """Tell the throttle and the outage budget what the app answered."""
-        if response.status >= 500:
+        if response.status >= 500 and response.status != 501:  # 501: the app is answering
             self.outage.failed()
         else:
             self.outage.answered()
@@ -498,6 +534,17 @@ def _total(document: dict[str, Any], start: int, page: list[dict[str, Any]], cou
         return total
     seen = start - 1 + len(page)
     return seen + 1 if len(page) >= count else seen
+
+
+def _answered_resource(response: TransportResponse) -> dict[str, Any] | None:
+    """The resource a write's answer carries, if it is a JSON object with an ``id``."""
+    if response.status == 204 or not response.body.strip():
+        return None
+    try:
+        document = json.loads(response.body)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and document.get("id") else None
 
 
 def _starts(bodies: Sequence[dict[str, Any]]) -> list[int]:

@@ -3,6 +3,11 @@
 ``GET /Users?filter=<matching attribute> eq "<random GUID>"`` must answer 200 with an empty
 ListResponse; with group provisioning on, ``GET /Groups?excludedAttributes=members&filter=
 displayName eq "<GUID>"`` too. Every way this can fail gets its own plain message and a hint.
+
+When those pass, each filter is checked against an object the app holds (the first of a
+one-item listing page, then a filter on its value): an app that answers an unsupported filter
+with ``200`` and nothing in it is reported as a warning, since matching then lists the app's
+objects instead (docs/provisioning.md, "Apps that implement SCIM partly").
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from scimitar.connector.errors import (
     scim_error_detail,
 )
 from scimitar.connector.transport import TransportResponse
+from scimitar.mapping.target_path import parse_target_path
+from scimitar.scim.filter import render_value
 
 __all__ = ["ConnectionTest", "ProbeFailure", "ProbeFailureKind", "ProbeStep", "probe_connection"]
 
@@ -85,6 +92,7 @@ class ConnectionTest:
 
     steps: tuple[ProbeStep, ...]
     failure: ProbeFailure | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_ok(self) -> bool:
@@ -102,6 +110,7 @@ class ConnectionTest:
         }
         if self.failure is not None:
             values["failure"] = self.failure.to_dict()
+        values["warnings"] = list(self.warnings)
         return values
 
 
@@ -126,7 +135,37 @@ async def probe_connection(
         steps.append(ProbeStep(resource, url, status, failure is None))
         if failure is not None:
             return ConnectionTest(tuple(steps), failure)
-    return ConnectionTest(tuple(steps))
+    warnings = [
+        f"this app ignores filters on {resource}.{attribute}; matching lists "
+        f"{resource.lower()} instead"
+        for resource, attribute, extra in probes
+        if await _is_filter_ignored(client, resource, attribute, extra)
+    ]
+    return ConnectionTest(tuple(steps), warnings=tuple(warnings))
+
+
+async def _is_filter_ignored(
+    client: SCIMClient, resource: str, attribute: str, extra: dict[str, str]
+) -> bool:
+    """Whether a filter on the first listed object's value misses that object."""
+    try:
+        listed = await client.send(
+            "GET", f"/{resource}", params={**extra, "startIndex": "1", "count": "1"}
+        )
+        first = (_list_response(listed.body) or {}).get("Resources") or []
+        if listed.status != 200 or not isinstance(first, list) or not first:
+            return False
+        value = parse_target_path(attribute).read(first[0])
+        if not isinstance(value, str) or not value or not first[0].get("id"):
+            return False
+        params = {**extra, "filter": f"{attribute} eq {render_value(value)}"}
+        found = await client.send("GET", f"/{resource}", params=params)
+    except (TargetUnreachableError, TargetTLSError):
+        return False
+    hits = (_list_response(found.body) or {}).get("Resources") or []
+    if found.status != 200 or not isinstance(hits, list):
+        return False
+    return not any(isinstance(h, dict) and h.get("id") == first[0]["id"] for h in hits)
 
 
 async def _probe(

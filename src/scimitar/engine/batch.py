@@ -97,6 +97,10 @@ class IndexedPort:
         """Whether every item's type is matched from an index (no request to the app)."""
         return all(item.object_type in self._indexes for item in items)
 
+    def is_indexed(self, object_type: str) -> bool:
+        """Whether this type is matched from an index (its filters are not asked)."""
+        return object_type in self._indexes
+
     def __init__(self, port: TargetPort, indexes: dict[str, TargetIndex]) -> None:
         self._port = port
         self._indexes = indexes
@@ -116,11 +120,20 @@ class IndexedPort:
     async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._port.create(object_type, body)
 
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        await self._port.patch(object_type, target_id, body)
+    async def patch(
+        self, object_type: str, target_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        return await self._port.patch(object_type, target_id, body)
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        await self._port.put(object_type, target_id, body)
+    async def put(
+        self,
+        object_type: str,
+        target_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any] | None:
+        return await self._port.put(object_type, target_id, body, if_match=if_match)
 
     async def delete(self, object_type: str, target_id: str) -> None:
         await self._port.delete(object_type, target_id)

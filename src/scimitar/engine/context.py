@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from scimitar.apps.model import ConnectorOptions, JobConfig, NestedGroups, Scope
 from scimitar.connector.dialects import Dialect, dialect_named
 from scimitar.directory.model import ObjectType
+from scimitar.engine.filtercheck import FilterTrust
+from scimitar.engine.learned import LearnedQuirks
 from scimitar.engine.planning import ObjectAction, PlanSettings, SoftDeleteMode
 from scimitar.engine.scope import DEFAULT_ACCESS_ROLE_ID, Assignment, ScopeSetting, SharedScopes
 from scimitar.engine.steps import ScopingSteps
@@ -59,6 +61,8 @@ class CycleContext:
         dialect: How requests are phrased.
         options: The connector's options (Bulk, member cap, PATCH or PUT...).
         caches: What the cycle computes once and reuses.
+        learned: What the app was found not to implement (:mod:`scimitar.engine.learned`).
+        filters: Which matching filters this cycle checked (:mod:`scimitar.engine.filtercheck`).
     """
 
     config: JobConfig
@@ -71,6 +75,11 @@ class CycleContext:
     dialect: Dialect
     options: ConnectorOptions
     caches: CycleCaches = field(default_factory=CycleCaches, compare=False, repr=False)
+    learned: LearnedQuirks = field(default_factory=LearnedQuirks)
+    filters: FilterTrust = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "filters", FilterTrust(self.learned))
 
     @property
     def app_id(self) -> str:
@@ -124,8 +133,11 @@ def build_context(
     config: JobConfig,
     user_roles: Mapping[str, frozenset[str]],
     assigned_groups: frozenset[str],
+    learned: LearnedQuirks | None = None,
 ) -> CycleContext:
     """Compile the job's mapping sets and settings for one cycle.
+
+    ``learned`` is what the app was found not to implement (in memory only when not given).
 
     Raises:
         ConfigError: A mapping set is invalid.
@@ -148,4 +160,5 @@ def build_context(
         is_default_access_excluded=config.template.quirks.exclude_default_access,
         dialect=dialect_named(config.settings.dialect.value),
         options=config.connector_options(),
+        learned=learned if learned is not None else LearnedQuirks(),
     )

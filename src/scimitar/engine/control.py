@@ -32,7 +32,7 @@ from scimitar.engine.staged import StagedRow
 from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
-from scimitar.store.tables.engine import JOB_STATE, LINK
+from scimitar.store.tables.engine import JOB_STATE, LEARNED_QUIRK, LINK
 
 __all__ = [
     "DEFAULT_RESET",
@@ -279,6 +279,10 @@ class JobControl:
             if ResetScope.LINKS in scopes:
                 result = await conn.execute(delete(LINK).where(LINK.c.app_id == app_id))
                 done["links"] = int(result.rowcount or 0)
+            if ResetScope.FULL in scopes:  # what the app was found not to do is learned anew
+                learned = LEARNED_QUIRK.c.app_id == app_id
+                result = await conn.execute(delete(LEARNED_QUIRK).where(learned))
+                done["appQuirks"] = int(result.rowcount or 0)
         return done
 
     async def staged(self, app_key: str) -> list[StagedRow]:

@@ -43,6 +43,7 @@ from scimitar.engine.followups import (
 )
 from scimitar.engine.groupphase import GroupPhase
 from scimitar.engine.guard import CyclePausedError, JobGuard
+from scimitar.engine.learned import LearnedQuirks
 from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.matchchoice import matching_port
@@ -219,7 +220,8 @@ class CycleRunner:
         groups = frozenset(
             a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
         )
-        return build_context(config, roles, groups)
+        learned = await LearnedQuirks.load(self._db, config.app.id)
+        return build_context(config, roles, groups, learned)
 
     async def _cycle(
         self, ctx: CycleContext, state: jobstate.JobState, force_initial: bool, read_at: datetime
@@ -298,7 +300,14 @@ class CycleRunner:
 
     async def _initial(self, run: Run) -> str:
         users, groups = await self._directory.count_objects()
-        run.port, choices = await matching_port(run.ctx, run.port, {"User": users, "Group": groups})
+        app = run.port
+        run.port, choices = await matching_port(run.ctx, app, {"User": users, "Group": groups})
+        # Before matching: an app ignoring a filter would make matching create duplicates. An
+        # app known to hold no object of a type, or a type with nothing in scope, has nothing
+        # to duplicate.
+        empty = {c.object_type for c in choices if c.target_total == 0 or c.in_scope == 0}
+        mappings = {t: m for t, m in run.ctx.mappings.items() if t not in empty}
+        await run.ctx.filters.check_all(app, mappings)
         run.progress.matching = {c.object_type: c.method.value for c in choices}
         run.progress.total = users + (groups if run.ctx.handles("Group") else 0)
         if run.resume.phase is Phase.USERS:

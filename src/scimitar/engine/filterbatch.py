@@ -167,11 +167,20 @@ class BatchedPort:
     async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._port.create(object_type, body)
 
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        await self._port.patch(object_type, target_id, body)
+    async def patch(
+        self, object_type: str, target_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        return await self._port.patch(object_type, target_id, body)
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        await self._port.put(object_type, target_id, body)
+    async def put(
+        self,
+        object_type: str,
+        target_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any] | None:
+        return await self._port.put(object_type, target_id, body, if_match=if_match)
 
     async def delete(self, object_type: str, target_id: str) -> None:
         await self._port.delete(object_type, target_id)

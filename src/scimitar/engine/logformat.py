@@ -11,7 +11,7 @@ Stored form (``"v": 2``)::
 
     {"v": 2, "status": ..., "source": {identity}, "target": {identity},
      "steps": [[name, type, status, description, {details}?], ...],
-     "modified": [[displayName, old, new], ...],
+     "modified": [[displayName, old, new, note?], ...],
      "error": {errorInformation}?, "skipReason": ...?, "initiatedBy": {...}?,
      "jobId": ...? (only when it is not the row's app)}
 """
@@ -46,7 +46,10 @@ def stored(record: ProvisioningRecord, app_id: str) -> str:
             for s in record.steps
         ],
         "modified": [
-            [p.display_name, p.old_value, p.new_value] for p in record.modified_properties
+            [p.display_name, p.old_value, p.new_value]
+            if p.note is None
+            else [p.display_name, p.old_value, p.new_value, p.note]
+            for p in record.modified_properties
         ],
     }
     if record.job_id != app_id:  # a job is its app; kept only when a caller said otherwise
@@ -90,10 +93,7 @@ def _graph(row: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         "sourceIdentity": data["source"],
         "targetIdentity": data["target"],
         "provisioningSteps": [_step(step) for step in data.get("steps", [])],
-        "modifiedProperties": [
-            {"displayName": name, "oldValue": old, "newValue": new}
-            for name, old, new in data.get("modified", [])
-        ],
+        "modifiedProperties": [_property(*p) for p in data.get("modified", [])],
         "provisioningStatusInfo": {
             "status": data["status"],
             "errorInformation": data.get("error"),
@@ -120,3 +120,10 @@ def _utc(moment: datetime | str) -> datetime:
     """The row's time as an aware UTC datetime (SQLite gives it back without its zone)."""
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _property(name: str, old: Any, new: Any, note: str | None = None) -> dict[str, Any]:
+    shown = {"displayName": name, "oldValue": old, "newValue": new}
+    if note is not None:
+        shown["note"] = note
+    return shown

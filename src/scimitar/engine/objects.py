@@ -11,7 +11,6 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
-from scimitar.connector.dialects import disable_body
 from scimitar.directory.model import Group, User
 from scimitar.directory.source import ChangeKind
 from scimitar.engine.actions import (
@@ -58,6 +57,7 @@ from scimitar.engine.steps import (
     scoping_step,
 )
 from scimitar.engine.work import INDEXED, Outcome, Prepared, TargetPort
+from scimitar.engine.writes import kept_changes
 from scimitar.errors import JobError, ObjectError, RetryableError, SyncError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
@@ -79,7 +79,13 @@ __all__ = [
 ]
 
 
+#: A soft delete: ``active`` true → false (what ``disable_body`` sends).
+_DISABLE = (AttributeChange("active", True, False),)
+
+
 def _mapped(
+    ctx: CycleContext,
+    object_type: str,
     mapping: CompiledMappingSet,
     scope: ScopeResult,
     attributes: Mapping[str, Any],
@@ -88,8 +94,10 @@ def _mapped(
     result = mapping.apply(scope.mapping_input(attributes), is_create=link is None)
     if link is None:
         return result, ()
-    changes = tuple(
-        c for c in mapping.diff(result, link.last_exported) if c.path not in result.references
+    changes = kept_changes(
+        ctx,
+        object_type,
+        [c for c in mapping.diff(result, link.last_exported) if c.path not in result.references],
     )
     return result, changes
 
@@ -121,7 +129,7 @@ def _prepare(
     action: Action
     try:
         if attributes is not None and scope.is_in_scope:
-            result, changes = _mapped(mapping, scope, attributes, link)
+            result, changes = _mapped(ctx, object_type, mapping, scope, attributes, link)
         subject = PlanInput(scope, link, changes, change, _has_matching_value(mapping, result))
         action = plan(subject, ctx.plan_settings[object_type])
     except ObjectError as exc:
@@ -333,7 +341,9 @@ async def _dispatch(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> 
             await _delete(port, prepared.object_type, target_id)
             return action, (*key, None), target_id
         case Disable(target_id=target_id):
-            await port.patch(prepared.object_type, target_id, disable_body(ctx.dialect))
+            # ``active`` false, as disable_body phrases it; through update_object so an app
+            # refusing the PATCH gets a PUT (docs/provisioning.md).
+            await update_object(ctx, port, prepared.object_type, target_id, _DISABLE, prepared)
         case Enable(target_id=target_id):
             await update_object(
                 ctx, port, prepared.object_type, target_id, action.body_changes, prepared

@@ -23,6 +23,7 @@ from scimitar.connector.ratelimit import Throttle
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.context import CycleContext, build_context
+from scimitar.engine.learned import LearnedQuirks
 from scimitar.engine.linkstore import LinkChange, load_links, save_links, target_ids
 from scimitar.engine.logstore import ProvisioningLogStore
 from scimitar.engine.memberships import export_manager, export_member_subset, manager_path
@@ -246,7 +247,8 @@ class OnDemandProvisioner:
         groups = frozenset(
             a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
         )
-        return build_context(config, roles, groups)
+        learned = await LearnedQuirks.load(self._db, config.app.id)
+        return build_context(config, roles, groups, learned)
 
     @staticmethod
     async def _test_connection(ctx: CycleContext, client: SCIMClient) -> ConnectionTest:

@@ -135,13 +135,26 @@ class RecordingPort:
         exchange.answer = {"id": created.get("id")}
         return created
 
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Apply a PatchOp."""
-        await self._write("PATCH", object_type, target_id, body, self._port.patch)
+    async def patch(
+        self, object_type: str, target_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Apply a PatchOp; returns the resource when the app answered with it."""
+        return await self._write("PATCH", object_type, target_id, body, self._port.patch)
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Replace an object."""
-        await self._write("PUT", object_type, target_id, body, self._port.put)
+    async def put(
+        self,
+        object_type: str,
+        target_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Replace an object (``If-Match`` when given)."""
+
+        async def send(kind: str, target: str, sent: dict[str, Any]) -> dict[str, Any] | None:
+            return await self._port.put(kind, target, sent, if_match=if_match)
+
+        return await self._write("PUT", object_type, target_id, body, send)
 
     async def delete(self, object_type: str, target_id: str) -> None:
         """Delete an object."""
@@ -165,10 +178,11 @@ class RecordingPort:
 
     async def _write(
         self, method: str, object_type: str, target_id: str, body: dict[str, Any], send: Any
-    ) -> None:
+    ) -> dict[str, Any] | None:
         exchange = self._start(Exchange(method, _path(object_type, target_id), body))
         try:
-            await send(object_type, target_id, body)
+            answer: dict[str, Any] | None = await send(object_type, target_id, body)
         except SyncError as exc:
             self._failed(exchange, exc)
             raise
+        return answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 
 from scimitar.engine.actions import (
@@ -20,8 +21,10 @@ from scimitar.engine.actions import (
 )
 from scimitar.engine.linkstore import LinkChange
 from scimitar.engine.records import (
+    NOT_KEPT,
     ErrorCode,
     ErrorInformation,
+    ModifiedProperty,
     ProvisionedIdentity,
     ProvisioningRecord,
     RecordStatus,
@@ -92,7 +95,7 @@ def succeeded(
         source_identity=source,
         target_identity=target,
         steps=tuple(prepared.steps),
-        modified_properties=modified_properties(changes, redacted),
+        modified_properties=_noted(modified_properties(changes, redacted), prepared.not_kept),
         error=error,
         skip_reason=skip_reason,
         duration_ms=_elapsed(prepared),
@@ -108,6 +111,13 @@ def succeeded(
         references,
         is_mapped=prepared.result is not None,
     )
+
+
+def _noted(shown: tuple[ModifiedProperty, ...], not_kept: set[str]) -> tuple[ModifiedProperty, ...]:
+    """Mark the properties the app did not keep (:mod:`scimitar.engine.writes`)."""
+    if not not_kept:
+        return shown
+    return tuple(replace(p, note=NOT_KEPT) if p.display_name in not_kept else p for p in shown)
 
 
 def _logged_changes(prepared: Prepared, action: Action) -> tuple[AttributeChange, ...]:

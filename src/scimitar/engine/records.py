@@ -34,6 +34,7 @@ from scimitar.ids import uuid7
 from scimitar.mapping.flow import REDACTED, AttributeChange
 
 __all__ = [
+    "NOT_KEPT",
     "ErrorCode",
     "ErrorInformation",
     "Initiator",
@@ -250,24 +251,37 @@ class ProvisionedIdentity:
 
 @dataclass(frozen=True, slots=True)
 class ModifiedProperty:
-    """One changed attribute (Graph ``modifiedProperty``); ``None`` shows as blank."""
+    """One changed attribute (Graph ``modifiedProperty``); ``None`` shows as blank.
+
+    ``note`` says more about the value (:data:`NOT_KEPT`: the app accepted it and dropped it).
+    """
 
     display_name: str
     old_value: str | None
     new_value: str | None
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Graph shape."""
-        return {
+        """Graph shape (plus ``note`` when there is one)."""
+        shown = {
             "displayName": self.display_name,
             "oldValue": self.old_value,
             "newValue": self.new_value,
         }
+        if self.note is not None:
+            shown["note"] = self.note
+        return shown
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModifiedProperty:
         """Read :meth:`to_dict`'s shape."""
-        return cls(str(data["displayName"]), data.get("oldValue"), data.get("newValue"))
+        return cls(
+            str(data["displayName"]), data.get("oldValue"), data.get("newValue"), data.get("note")
+        )
+
+
+#: The note of a modified property the app accepted and did not keep.
+NOT_KEPT = "not kept by the app"
 
 
 def modified_properties(

@@ -37,7 +37,6 @@ from typing import Any
 from scimitar.connector.dialects import (
     create_group_body,
     create_user_body,
-    patch_body,
     put_body,
 )
 from scimitar.connector.errors import HTTPFailure, NetworkFailure, TargetUnreachableError
@@ -50,6 +49,7 @@ from scimitar.engine.planning import Link
 from scimitar.engine.records import ProvisioningStep, RecordStatus, StepType
 from scimitar.engine.steps import matching_step
 from scimitar.engine.work import INDEXED, MEMBERS_KEY, Prepared, TargetPort
+from scimitar.engine.writes import check_kept, kept_changes, note_quirk, send_update
 from scimitar.errors import ObjectError, RetryableError, TargetConflictError, TargetNotFoundError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
 
@@ -194,6 +194,7 @@ async def _after_lost_create(
             return prepared.action, None, None
     body = create_body(ctx, prepared)
     created = await port.create(prepared.object_type, body)
+    await _check_created(ctx, prepared, created)
     return created_link(prepared, body, str(created["id"]))
 
 
@@ -252,7 +253,9 @@ async def resolve_match_of(ctx: CycleContext, port: TargetPort, prepared: Prepar
     result = prepared.result
     assert result is not None  # noqa: S101 - Match is only planned for mapped objects
     mapping = ctx.mappings[prepared.object_type]
-    attempts, prepared.found = await _find(port, prepared.object_type, mapping, result)
+    attempts, prepared.found = await _find(ctx, port, prepared.object_type, mapping, result)
+    for quirk in ctx.filters.take_news(prepared.object_type):
+        note_quirk(prepared, quirk, StepType.MATCHING)
     outcome = resolve_match(attempts)
     prepared.steps.append(matching_step(prepared.object_type, outcome, attempts))
     prepared.action = outcome
@@ -288,7 +291,17 @@ async def create(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> Exp
         )
         prepared.members = ()
         return await create(ctx, port, prepared)
+    await _check_created(ctx, prepared, created)
     return created_link(prepared, body, str(created["id"]))
+
+
+async def _check_created(ctx: CycleContext, prepared: Prepared, created: dict[str, Any]) -> None:
+    """Learn the mapped attributes the app's answer to a create lacks (not kept)."""
+    result = prepared.result
+    if result is None:
+        return
+    sent = {p: v for p, v in result.values.items() if p not in result.references}
+    await check_kept(ctx, prepared, prepared.object_type, sent, created)
 
 
 async def adopt(
@@ -311,7 +324,11 @@ async def adopt(
     current = prepared.found.get(target_id) or {}
     if not current or current.get(INDEXED):
         current = await port.get(prepared.object_type, target_id) or {}
-    changes = tuple(c for c in mapping.diff(result, current) if c.path not in result.references)
+    changes = kept_changes(
+        ctx,
+        prepared.object_type,
+        [c for c in mapping.diff(result, current) if c.path not in result.references],
+    )
     prepared.action = Adopt(target_id)
     prepared.changes = changes
     await update_object(ctx, port, prepared.object_type, target_id, changes, prepared)
@@ -331,15 +348,9 @@ async def update_object(
     changes: Sequence[AttributeChange],
     prepared: Prepared,
 ) -> None:
-    """Send ``changes`` to one object: a PATCH, or a GET then a PUT for apps without PATCH."""
-    if not changes:
-        return
-    if ctx.options.update_method.value.upper() == "PUT":
-        current = await port.get(object_type, target_id) or {}
-        await port.put(object_type, target_id, put_body(current, changes))
-        return
-    assertive = prepared.result.assertive if prepared.result else frozenset()
-    await port.patch(object_type, target_id, patch_body(changes, ctx.dialect, assertive=assertive))
+    """Send ``changes`` to one object: a PATCH, or a GET then a PUT for apps without PATCH or
+    refusing this one (:func:`scimitar.engine.writes.send_update`)."""
+    await send_update(ctx, port, object_type, target_id, changes, prepared)
 
 
 def created_link(prepared: Prepared, body: Mapping[str, Any], target_id: str) -> Exported:
@@ -374,16 +385,34 @@ def create_body(ctx: CycleContext, prepared: Prepared) -> dict[str, Any]:
 
 
 async def _find(
-    port: TargetPort, object_type: str, mapping: CompiledMappingSet, result: MappingResult
+    ctx: CycleContext,
+    port: TargetPort,
+    object_type: str,
+    mapping: CompiledMappingSet,
+    result: MappingResult,
 ) -> tuple[list[MatchAttempt], dict[str, dict[str, Any]]]:
-    """Query the app with each matching attribute in precedence order (spec §2.2)."""
+    """Query the app with each matching attribute in precedence order (spec §2.2).
+
+    A filter the app is found to ignore (:mod:`scimitar.engine.filtercheck`) is not asked:
+    the app's listing answers instead.
+    """
     attempts: list[MatchAttempt] = []
     found: dict[str, dict[str, Any]] = {}
+    is_indexed = getattr(port, "is_indexed", None)
+    app_port: Any = port
+    while getattr(app_port, "app_port", app_port) is not app_port:
+        app_port = app_port.app_port  # through the listing and batching layers to the app
     for matching in mapping.matching_mappings:
         value = result.values.get(matching.target)
         if value is None or value == "":
             continue
-        hits = await port.find(object_type, matching.target, str(value))
+        listing = None
+        if not (is_indexed is not None and is_indexed(object_type)):
+            listing = await ctx.filters.index_for(app_port, object_type, matching.target, mapping)
+        if listing is not None:
+            hits = listing.find(matching.target, str(value))
+        else:
+            hits = await port.find(object_type, matching.target, str(value))
         ids = tuple(str(hit["id"]) for hit in hits if "id" in hit)
         found.update((str(hit["id"]), hit) for hit in hits if "id" in hit)
         attempts.append(MatchAttempt(matching.target, str(value), ids))

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.engine import escrows, quarantine, staged
 from scimitar.engine.escrows import EscrowSummary
+from scimitar.engine.learned import LearnedQuirk, load_learned
 from scimitar.engine.quarantine import Quarantine
 from scimitar.store import Database
 from scimitar.store.tables.apps import JOB
@@ -167,6 +168,8 @@ class JobStatus:
         quarantine: The job's quarantine, when it is quarantined (or was disabled after one).
         escrows: Objects waiting for a retry, and when the next one is due.
         staged_deletes: Disables and deletes held by accidental-deletion prevention.
+        app_quirks: What the app was found not to implement, and what the engine does about
+            it (docs/provisioning.md, "Apps that implement SCIM partly").
     """
 
     app_id: str
@@ -181,6 +184,7 @@ class JobStatus:
     quarantine: Quarantine | None = None
     escrows: EscrowSummary = field(default_factory=EscrowSummary)
     staged_deletes: int = 0
+    app_quirks: tuple[LearnedQuirk, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, camelCase, as ``scimitar app status --json`` prints them."""
@@ -197,6 +201,7 @@ class JobStatus:
             "quarantine": None if self.quarantine is None else self.quarantine.to_dict(),
             "escrows": self.escrows.to_dict(),
             "stagedDeletes": self.staged_deletes,
+            "appQuirks": [quirk.to_dict() for quirk in self.app_quirks],
         }
 
 
@@ -228,10 +233,12 @@ class JobStatusService:
             held = await quarantine.load(conn, app_id)
             escrowed = await escrows.summary(conn, app_id)
             staged_count = await staged.count(conn, app_id)
+            learned = tuple(await load_learned(conn, app_id))
         faults: dict[str, Any] = {
             "quarantine": held,
             "escrows": escrowed,
             "staged_deletes": staged_count,
+            "app_quirks": learned,
         }
         if state is None:
             shown = NOT_RUN if is_on else OFF

@@ -39,12 +39,21 @@ class TargetPort(Protocol):
         """Create an object; returns it with its ``id``."""
         ...
 
-    async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Apply a PatchOp."""
+    async def patch(
+        self, object_type: str, target_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Apply a PatchOp; returns the resource when the app answered with it."""
         ...
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
-        """Replace an object."""
+    async def put(
+        self,
+        object_type: str,
+        target_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Replace an object (``If-Match`` when given); returns the resource when answered."""
         ...
 
     async def delete(self, object_type: str, target_id: str) -> None:
@@ -81,6 +90,9 @@ class Prepared:
     members: tuple[str, ...] = ()
     #: The manager's target id, when known before the user is created: the create carries it.
     manager_target: str | None = None
+    #: Target paths sent that the app does not keep (its answer lacked them): the record's
+    #: modified properties say so (:mod:`scimitar.engine.writes`).
+    not_kept: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ class PoisonedPort:
     async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
         await self._inner.patch(object_type, target_id, body)
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+    async def put(
+        self, object_type: str, target_id: str, body: dict[str, Any], *, if_match: Any = None
+    ) -> None:
         self._check(body)
         await self._inner.put(object_type, target_id, body)
 

@@ -121,7 +121,9 @@ class KillingPort:
     async def patch(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
         await self._switch.around("request", lambda: self._port.patch(object_type, target_id, body))
 
-    async def put(self, object_type: str, target_id: str, body: dict[str, Any]) -> None:
+    async def put(
+        self, object_type: str, target_id: str, body: dict[str, Any], *, if_match: Any = None
+    ) -> None:
         await self._switch.around("request", lambda: self._port.put(object_type, target_id, body))
 
     async def delete(self, object_type: str, target_id: str) -> None:

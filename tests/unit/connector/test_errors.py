@@ -13,6 +13,7 @@ from aiohttp.client_reqrep import ConnectionKey
 from scimitar.connector import (
     NetworkFailure,
     TargetAuthError,
+    TargetNotImplementedError,
     TargetObjectConflictError,
     TargetObjectNotFoundError,
     TargetRejectedObjectError,
@@ -141,9 +142,17 @@ def test_error_bodies_are_read_leniently(body: bytes, detail: str, scim_type: st
 
 def test_the_http_status_classifies_whatever_the_body_says() -> None:
     body = b'{"status": 404, "detail": "gone"}'
-    error = error_for_response("PATCH", URL, TransportResponse(501, {}, body))
+    error = error_for_response("PATCH", URL, TransportResponse(502, {}, body))
     assert isinstance(error, TargetUnavailableError)
-    assert error.status == 501
+    assert error.status == 502
+
+
+def test_501_is_not_implemented_not_an_outage() -> None:
+    body = b'{"status": 501, "detail": "PATCH of title is not implemented"}'
+    error = error_for_response("PATCH", URL, TransportResponse(501, {}, body))
+    assert isinstance(error, TargetNotImplementedError)
+    assert not isinstance(error, TargetUnavailableError)
+    assert (error.status, error.detail) == (501, "PATCH of title is not implemented")
 
 
 def test_an_html_error_page_is_quoted_as_its_text_in_short() -> None:

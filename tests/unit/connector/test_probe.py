@@ -39,7 +39,10 @@ async def test_an_empty_list_passes_and_probes_like_entra() -> None:
     client, transport = _client(lambda _r: empty_list())
     result = await probe_connection(client, include_groups=True)
     assert result.is_ok
-    users, groups = (urlsplit(request.url) for request in transport.sent)
+    users, groups, *listings = (urlsplit(request.url) for request in transport.sent)
+    # Then one-item listings to check the filters on an object the app holds: none here.
+    assert [parse_qs(u.query)["count"] for u in listings] == [["1"], ["1"]]
+    assert result.warnings == ()
     assert users.path == "/v1/scim/0f4ee8c4-7d4c-4a36-9a4e-0b7b2c1f3a55/Users"
     assert parse_qs(users.query)["filter"][0].startswith('userName eq "')
     assert parse_qs(groups.query)["excludedAttributes"] == ["members"]
@@ -55,6 +58,46 @@ async def test_groups_are_not_probed_when_group_provisioning_is_off() -> None:
     result = await probe_connection(client, user_attribute="externalId")
     assert [step.resource for step in result.steps] == ["Users"]
     assert "externalId eq" in parse_qs(urlsplit(transport.sent[0].url).query)["filter"][0]
+
+
+def _ignoring(resource: str) -> Answer:
+    """An app holding one object of each type whose filters on ``resource`` find nothing."""
+
+    def answer(request: TransportRequest) -> TransportResponse:
+        url = urlsplit(request.url)
+        query = parse_qs(url.query)
+        kind = url.path.rsplit("/", 1)[-1]
+        held = {"id": f"{kind}-1", "userName": "ada@contoso.com", "displayName": "Team"}
+        if "filter" in query and ('"Team"' in query["filter"][0] or "ada@" in query["filter"][0]):
+            hits = [] if kind == resource else [held]
+        elif "filter" in query:
+            hits = []
+        else:
+            hits = [held]
+        schemas = ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]
+        return scim(200, {"schemas": schemas, "totalResults": len(hits), "Resources": hits})
+
+    return answer
+
+
+@pytest.mark.parametrize("resource", ["Groups", "Users"], ids=["groups", "users"])
+async def test_a_filter_the_app_ignores_is_reported(resource: str) -> None:
+    client, _transport = _client(_ignoring(resource))
+    result = await probe_connection(client, include_groups=True)
+    attribute = "displayName" if resource == "Groups" else "userName"
+    assert result.is_ok
+    assert result.warnings == (
+        f"this app ignores filters on {resource}.{attribute}; matching lists "
+        f"{resource.lower()} instead",
+    )
+    assert result.to_dict()["warnings"] == list(result.warnings)
+
+
+async def test_filters_the_app_answers_give_no_warning() -> None:
+    client, transport = _client(_ignoring("Nothing"))
+    result = await probe_connection(client, include_groups=True)
+    assert (result.is_ok, result.warnings) == (True, ())
+    assert len(transport.sent) == 6  # two probes, then a listing and a filter per type
 
 
 HTML = TransportResponse(200, {"content-type": "text/html"}, b"<!DOCTYPE html><html>Sign in</html>")

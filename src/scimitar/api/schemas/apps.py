@@ -156,6 +156,11 @@ class TestConnectionResult(BaseModel):
     ok: bool
     steps: list[ProbeStepDocument]
     failure: ProbeFailureDocument | None = None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description='What the app does not implement, e.g. "this app ignores filters on '
+        'Groups.displayName; matching lists groups instead".',
+    )
 
 
 class ProvisioningSwitch(BaseModel):

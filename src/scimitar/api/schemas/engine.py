@@ -66,6 +66,17 @@ class CycleDocument(BaseModel):
     progress: CycleProgressDocument | None
 
 
+class AppQuirkDocument(BaseModel):
+    """Something the app does not implement, learned from its answers."""
+
+    kind: str = Field(description="patchRefused, filterIgnored or notKept")
+    objectType: str
+    attribute: str
+    message: str
+    detail: str | None
+    detectedAt: str | None
+
+
 class JobStatusDocument(BaseModel):
     """An app's provisioning job: state, cycles, steady state, linked objects (spec §3.9)."""
 
@@ -82,6 +93,11 @@ class JobStatusDocument(BaseModel):
     nextRunAt: str | None
     watermark: str | None
     linked: dict[str, int] = Field(description="Linked objects per type (User, Group).")
+    appQuirks: list[AppQuirkDocument] = Field(
+        default_factory=list,
+        description="What the app was found not to implement, and what the engine does about "
+        "it (docs/provisioning.md).",
+    )
 
 
 class Identity(BaseModel):
@@ -109,6 +125,9 @@ class ModifiedPropertyDocument(BaseModel):
     displayName: str
     oldValue: str | None
     newValue: str | None
+    note: str | None = Field(
+        default=None, description='"not kept by the app": accepted by the app and dropped.'
+    )
 
 
 class ErrorInformation(BaseModel):

@@ -175,6 +175,7 @@ def _scope(details: Mapping[str, Any]) -> list[str]:
 def _action(details: Mapping[str, Any]) -> list[str]:
     lines = [
         f"{p['displayName']}: {p['oldValue'] or '(none)'} → {p['newValue'] or '(none)'}"
+        + (f" ({p['note']})" if p.get("note") else "")
         for p in details.get("modifiedProperties") or []
     ]
     for request in details.get("requests") or []:

@@ -85,6 +85,8 @@ def _render_test(result: ConnectionTest) -> Any:
             console.print(f"GET {step.url} → {step.status or 'no answer'} ({mark})", markup=False)
         if result.is_ok:
             console.print("The supplied credentials are authorized to enable provisioning.")
+        for warning in result.warnings:
+            console.print(f"warning: {warning}", markup=False)
 
     return render
 

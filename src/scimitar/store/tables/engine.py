@@ -13,10 +13,12 @@ from scimitar.store.tables.base import Base, UTCDateTime, utcnow
 __all__ = [
     "CYCLE",
     "JOB_STATE",
+    "LEARNED_QUIRK",
     "LINK",
     "LOG",
     "EngineCycle",
     "EngineJobState",
+    "EngineLearnedQuirk",
     "EngineLink",
     "ProvisioningLog",
 ]
@@ -104,7 +106,25 @@ class ProvisioningLog(Base):
     record: Mapped[str] = mapped_column(Text)
 
 
+class EngineLearnedQuirk(Base):
+    """Something an app does not implement, learned from its answers (docs/provisioning.md,
+    "Apps that implement SCIM partly"): PATCH refused for an attribute, a filter it ignores,
+    an attribute it does not keep. Kept across restarts, so later cycles act on it at once."""
+
+    __tablename__ = "engine_learned_quirk"
+
+    app_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("app.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    attribute: Mapped[str] = mapped_column(String(300), primary_key=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 LINK = cast(Table, EngineLink.__table__)
 JOB_STATE = cast(Table, EngineJobState.__table__)
 CYCLE = cast(Table, EngineCycle.__table__)
 LOG = cast(Table, ProvisioningLog.__table__)
+LEARNED_QUIRK = cast(Table, EngineLearnedQuirk.__table__)
