@@ -45,6 +45,7 @@ from scimitar.errors import (
     ScimitarError,
 )
 from scimitar.sources.ownership import SourceOwnedError
+from scimitar.sources.service import SourceBusyError
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -110,6 +111,7 @@ _PAUSED = _Kind(409, "paused", "Provisioning is paused")
 _HELD = _Kind(409, "deletions-held", "Deletions are held")
 _NOTHING_HELD = _Kind(409, "no-held-deletions", "No deletions are held")
 _SOURCE_OWNED = _Kind(409, "source-owned", "A source feeds this object")
+_SOURCE_BUSY = _Kind(409, "source-syncing", "A sync of this source is running")
 _APP_REFUSED = _Kind(502, "app-refused", "The app refused the request")
 _APP_UNAVAILABLE = _Kind(503, "app-unavailable", "The app is unavailable")
 _UNAUTHORIZED = _Kind(401, "unauthorized", "Unauthorized")
@@ -130,6 +132,7 @@ _KINDS: tuple[tuple[type[ScimitarError], _Kind], ...] = (
     (DeletionsHeldError, _HELD),
     (NothingHeldError, _NOTHING_HELD),
     (SourceOwnedError, _SOURCE_OWNED),
+    (SourceBusyError, _SOURCE_BUSY),
     (ExpressionError, _EXPRESSION),
     (ConfigError, _INVALID),
     (JobError, _APP_REFUSED),

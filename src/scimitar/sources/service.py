@@ -9,7 +9,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -46,11 +46,14 @@ from scimitar.sources.reader import check_settings, reader_for
 from scimitar.store import Database
 from scimitar.store.tables.base import utcnow
 
-__all__ = ["API_KEY_PREFIX", "SettingsChange", "SourceService"]
+__all__ = ["API_KEY_PREFIX", "RUNNING", "SettingsChange", "SourceBusyError", "SourceService"]
 
 API_KEY_PREFIX = "scimsrc"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 _UNKNOWN_KEY_HASH = hashlib.sha256(b"no such key").hexdigest()
+_RUN_LEASE = timedelta(hours=1)
+#: The state's mark of a sync in progress.
+RUNNING = "runningSince"
 
 
 def _hash_key(key: str) -> str:
@@ -65,6 +68,10 @@ def _check_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return cleaned
+
+
+class SourceBusyError(ConfigError):
+    """A sync of the source is running already."""
 
 
 class SettingsChange(dict[str, Any]):
@@ -257,6 +264,30 @@ class SourceService:
                 update(SOURCE)
                 .where(SOURCE.c.id == source_id)
                 .values(state=json.dumps(dict(state), default=str), next_run_at=next_run_at)
+            )
+
+    async def start_run(self, source: SourceDefinition, now: datetime) -> None:
+        """Mark a sync of ``source`` as running, unless one is (started within the hour).
+
+        The mark lives in the source's state; the run's end (:meth:`save_state` with the
+        state read before the mark) takes it away. A process killed mid-sync leaves it for an
+        hour at most.
+
+        Raises:
+            SourceBusyError: Another sync of the source is running.
+        """
+        async with self._database.write() as conn:
+            query = select(SOURCE.c.state).where(SOURCE.c.id == source.id).with_for_update()
+            state = json.loads((await conn.execute(query)).scalar_one())
+            running = state.get(RUNNING)
+            if running and now - datetime.fromisoformat(running) < _RUN_LEASE:
+                raise SourceBusyError(
+                    f"source {source.name!r} is being synced since {running}; wait for that "
+                    "sync to end (scimitar source show shows its outcome)"
+                )
+            state[RUNNING] = now.isoformat()
+            await conn.execute(
+                update(SOURCE).where(SOURCE.c.id == source.id).values(state=json.dumps(state))
             )
 
     # -- mappings and scoping -------------------------------------------------------------

@@ -34,7 +34,7 @@ from scimitar.sources.groups import apply_group_batch
 from scimitar.sources.matching import MatchIndex
 from scimitar.sources.reader import ReadResult, SourceRecord, reader_for
 from scimitar.sources.run import RunContext, SyncSummary
-from scimitar.sources.service import SourceService
+from scimitar.sources.service import RUNNING, SourceService
 from scimitar.sources.users import apply_user_batch
 from scimitar.sources.vanish import apply_vanished
 from scimitar.store import Database
@@ -89,14 +89,22 @@ class SourceSync:
 
         Raises:
             ConfigError: The source or what it holds is unusable (nothing was written).
+            SourceBusyError: Another sync of the source is running.
             RetryableError: The source could not be reached.
         """
         source = await self._sources.get(key)
-        since = None if full else source.state.get("watermark")
-        result = await reader_for(source).read(
-            since=dict(since) if isinstance(since, dict) else None
-        )
-        summary = await self.apply(source, result)
+        await self._sources.start_run(source, self._clock())
+        try:
+            since = None if full else source.state.get("watermark")
+            result = await reader_for(source).read(
+                since=dict(since) if isinstance(since, dict) else None
+            )
+            summary = await self.apply(source, result)
+        except BaseException:
+            # The state as read before the run: its watermark, without the running mark.
+            state = {k: v for k, v in source.state.items() if k != RUNNING}
+            await self._sources.save_state(source.id, state, source.next_run_at)
+            raise
         await self.finish(source, summary, watermark=result.watermark)
         return summary
 
@@ -105,7 +113,7 @@ class SourceSync:
     ) -> None:
         """Keep the watermark and the run's outcome; schedule the next run."""
         now = self._clock()
-        state = dict(source.state)
+        state = {k: v for k, v in source.state.items() if k != RUNNING}
         if watermark is not None:
             state["watermark"] = dict(watermark)
         state["lastRun"] = {
@@ -123,7 +131,7 @@ class SourceSync:
     async def record_failure(self, source: SourceDefinition, error: str) -> None:
         """Keep a failed run's error in the source's state; the next run is at its interval."""
         now = self._clock()
-        state = dict(source.state)
+        state = {k: v for k, v in source.state.items() if k != RUNNING}
         state["lastRun"] = {"at": now.isoformat(), "error": error}
         upcoming = (
             now + timedelta(minutes=source.interval_minutes) if source.interval_minutes else None

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from scimitar.directory.service import DirectoryService
+from scimitar.errors import ConfigError
 from scimitar.sources.config import SourceKind
 from scimitar.sources.schedule import SourceRunner
-from scimitar.sources.service import SourceService
+from scimitar.sources.service import SourceBusyError, SourceService
 from scimitar.sources.sync import SourceSync
 from scimitar.store import Database
 from tests.integration.sources.conftest import ACTOR
@@ -44,3 +47,25 @@ async def test_due_sources_sync_at_their_interval(
     assert await runner.run_due() == []
     clock.now += timedelta(minutes=41)
     assert sorted(await runner.run_due()) == ["broken", "hr"]
+
+
+async def test_a_source_syncs_once_at_a_time(
+    database: Database, sources: SourceService, tmp_path: Path
+) -> None:
+    feed = tmp_path / "hr.csv"
+    feed.write_text("employeeId,userPrincipalName\nE1,ada@contoso.com\n", encoding="utf-8")
+    await sources.add(SourceKind.CSV, "hr", {"path": str(feed)}, actor=ACTOR)
+    clock = Clock()
+    sync = SourceSync(database, sources, clock=clock)
+    await sources.start_run(await sources.get("hr"), clock.now)
+    with pytest.raises(SourceBusyError, match="is being synced since"):
+        await sync.run("hr")
+    clock.now += timedelta(hours=2)  # a sync that died an hour ago holds nothing
+    assert (await sync.run("hr")).counts["created"] == 1
+    assert "runningSince" not in (await sources.get("hr")).state
+    feed.unlink()
+    with pytest.raises(ConfigError, match="no such file"):
+        await sync.run("hr")
+    state = (await sources.get("hr")).state
+    assert "runningSince" not in state
+    assert "watermark" in state
