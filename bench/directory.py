@@ -24,13 +24,13 @@ import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scimitar.clock import utcnow
 from scimitar.directory.generator import generate_directory
 from scimitar.directory.model import User
 from scimitar.directory.rows import dump_attributes
 from scimitar.directory.service import DirectoryService
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import USER, DirectoryUser
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

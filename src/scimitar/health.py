@@ -21,9 +21,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
+from scimitar.clock import utcnow
 from scimitar.store import Database
 from scimitar.store.database import alembic_config
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["Heartbeat", "ReadinessCheck", "readiness"]
 

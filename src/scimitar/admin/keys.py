@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from scimitar.admin.sessions import end_key_sessions
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY as table
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["KEY_PREFIX", "APIKey", "APIKeyService", "key_id_of"]
 

@@ -12,10 +12,10 @@ from scimitar.admin.keys import APIKey, APIKeyService
 from scimitar.admin.password import check_password_policy, hash_password, password_matches
 from scimitar.admin.sessions import SessionService, end_password_sessions
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT
 from scimitar.store import Database
 from scimitar.store.tables.admin import ADMIN_CREDENTIAL as credentials
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["AdminAuth"]
 

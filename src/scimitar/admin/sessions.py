@@ -19,9 +19,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.store import Database
 from scimitar.store.tables.admin import API_KEY
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.security import PORTAL_SESSION as table
 
 __all__ = [

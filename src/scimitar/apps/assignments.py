@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scimitar.apps.model import App, Assignment, NestedGroups, PrincipalType
 from scimitar.apps.service import AppService
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.nesting import GroupNesting, transitive_users
 from scimitar.directory.service import DirectoryService
@@ -23,7 +24,6 @@ from scimitar.directory.store import load_attributes
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.store import Database, scopelog
 from scimitar.store.tables.apps import ASSIGNMENT
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import GROUP, MEMBER, USER
 
 __all__ = ["AssignmentService"]

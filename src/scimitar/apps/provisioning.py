@@ -25,6 +25,7 @@ from scimitar.apps.service import AppService
 from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import is_same_tenant_url, validate_tenant_url
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.discovery import Discovery, discover
 from scimitar.connector.probe import ConnectionTest, probe_connection
@@ -34,7 +35,6 @@ from scimitar.mapping.mappings import MappingSet
 from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT, Secret, SecretBox
 from scimitar.store import Database
 from scimitar.store.tables.apps import JOB
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["ConnectionTestError", "ProvisioningService", "TransportFactory"]
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from scimitar.apps.attributes import load_custom
 from scimitar.apps.model import App, JobConfig, JobSettings, NestedGroups, Scope
+from scimitar.clock import utcnow
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import Dialect
 from scimitar.gallery.template import AppTemplate
 from scimitar.mapping.mappings import MappingSet
 from scimitar.store.tables.apps import JOB
-from scimitar.store.tables.base import utcnow
 
 __all__ = [
     "JOB_COLUMNS",

@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from scimitar.apps.model import App
 from scimitar.apps.rows import job_row
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.directory.errors import DuplicateObjectError
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.gallery.service import GalleryService
 from scimitar.gallery.template import AppTemplate
 from scimitar.store import Database
 from scimitar.store.tables.apps import APP, ASSIGNMENT, JOB
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["AppService", "app_from_row"]
 

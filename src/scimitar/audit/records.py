@@ -16,9 +16,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.audit.actor import Actor
+from scimitar.clock import utcnow
 from scimitar.secrets import redact_document
 from scimitar.store.tables.audit import AUDIT
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["AuditEntry", "AuditRecord", "record"]
 

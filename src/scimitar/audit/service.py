@@ -18,10 +18,10 @@ from sqlalchemy import Select, delete, func, or_, select, text
 from scimitar.audit.actor import Actor, ActorKind
 from scimitar.audit.failures import FailureCoalescer
 from scimitar.audit.records import AuditEntry, AuditRecord, record
+from scimitar.clock import utcnow
 from scimitar.errors import ConfigError
 from scimitar.store import Database
 from scimitar.store.tables.audit import AUDIT
-from scimitar.store.tables.base import utcnow
 
 __all__ = [
     "ANONYMOUS_API",

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from scimitar.audit import AuditLog, AuditPage, AuditQuery, AuditRecord
-from scimitar.cli.logs import parse_since
 from scimitar.cli.output import JsonOption, emit, run
+from scimitar.engine.logstore import parse_since
 from scimitar.settings import Settings
 from scimitar.store import open_database
 

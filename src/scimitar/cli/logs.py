@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -22,6 +20,7 @@ from scimitar.engine.logstore import (
     LogPage,
     ProvisioningLogStore,
     parse_action,
+    parse_since,
     parse_status,
 )
 from scimitar.errors import ConfigError
@@ -31,10 +30,8 @@ from scimitar.sources.logstore import SourceLogFilter, SourceLogStore
 from scimitar.sources.service import SourceService
 from scimitar.store import open_database
 
-__all__ = ["LogFormat", "logs", "parse_since"]
+__all__ = ["LogFormat", "logs"]
 
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _STATUS_STYLE = {"success": "green", "failure": "bold red", "skipped": "dim", "warning": "yellow"}
 _MESSAGE_WIDTH = 60
 
@@ -45,36 +42,6 @@ class LogFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
-
-
-def parse_since(text: str, *, now: datetime | None = None) -> datetime:
-    """A ``--since`` value: ISO 8601 (no zone means UTC) or an age such as ``15m``, ``2h``, ``7d``.
-
-    Args:
-        text: What the user typed.
-        now: The current time (default: now, UTC).
-
-    Raises:
-        ConfigError: Neither form; the message names the option and both forms.
-    """
-    relative = _RELATIVE.match(text)
-    if relative:
-        try:
-            amount, unit = int(relative.group(1)), relative.group(2).lower()
-            return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
-        except (OverflowError, ValueError) as exc:  # before year 1, or too many digits
-            raise ConfigError(
-                f"--since {relative.group(1)[:20]}{relative.group(2)}: the age reaches back "
-                "before year 1; give a smaller age such as 7d or 52w"
-            ) from exc
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ConfigError(
-            f"--since {text!r} is neither a time nor an age; give ISO 8601 "
-            "(2024-05-01T12:00:00Z) or an age such as 15m, 2h or 7d"
-        ) from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def logs(

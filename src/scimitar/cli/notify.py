@@ -9,9 +9,9 @@ from rich.console import Console
 
 from scimitar.cli.app.context import AppArgument, open_apps
 from scimitar.cli.output import JsonOption, emit, run
+from scimitar.clock import utcnow
 from scimitar.notify import TestMail, send_test_mail
 from scimitar.settings import Settings
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["app"]
 

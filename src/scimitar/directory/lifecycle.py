@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from scimitar.clock import utcnow
 from scimitar.errors import ConfigError
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["Lifecycle"]
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.directory.bulk import BulkWriter, ImportReport, batches_from_items
 from scimitar.directory.changes import PendingChange, record_changes
 from scimitar.directory.generator import generate_directory
@@ -19,7 +20,6 @@ from scimitar.directory.store import SQLDirectory
 from scimitar.directory.users import UserService, hard_delete_user
 from scimitar.settings import Settings
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import GROUP, USER
 
 __all__ = ["DirectoryService", "PurgeResult"]

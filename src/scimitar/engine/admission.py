@@ -17,13 +17,13 @@ from enum import Enum, StrEnum
 from typing import ClassVar
 
 from scimitar.apps.model import JobConfig
+from scimitar.clock import utcnow
 from scimitar.engine import jobstate, quarantine
 from scimitar.engine.jobstate import CycleRow, JobState
 from scimitar.engine.quarantine import Quarantine, QuarantineReason
 from scimitar.engine.registry import JobRegistry
 from scimitar.errors import ConfigError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = [
     "PAUSED",

@@ -20,6 +20,7 @@ from sqlalchemy import delete, update
 
 from scimitar.apps import App, Apps
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.engine import escrows, jobstate, quarantine, staged
 from scimitar.engine.admission import PAUSED, CycleBusyError, Refusal, admit
 from scimitar.engine.cycle import CycleRunner, CycleSummary
@@ -31,7 +32,6 @@ from scimitar.engine.service import build_runner
 from scimitar.engine.staged import StagedRow
 from scimitar.errors import ConfigError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import JOB_STATE, LEARNED_QUIRK, LINK
 
 __all__ = [

@@ -20,6 +20,7 @@ import structlog
 from scimitar import metrics
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig, PrincipalType
+from scimitar.clock import utcnow
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.nesting import flatten_groups, widen_for_nesting
 from scimitar.directory.source import ChangeKind, SourceDirectory
@@ -72,7 +73,6 @@ from scimitar.engine.runstate import (
 )
 from scimitar.errors import JobError, RetryableError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["CycleBusyError", "CycleRunner", "CycleSummary", "PortFactory", "Progress"]
 

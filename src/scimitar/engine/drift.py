@@ -22,6 +22,7 @@ from typing import Any
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.accounts import linked_targets, open_accounts
 from scimitar.engine.actions import Update
@@ -30,7 +31,6 @@ from scimitar.engine.objects import prepare_user
 from scimitar.engine.planning import Link
 from scimitar.engine.records import modified_properties
 from scimitar.store import Database, scopelog
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["DriftReport", "DriftedAccount", "find_drift"]
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.directory.model import ObjectType
 from scimitar.directory.nesting import GroupNesting, transitive_users
 from scimitar.directory.source import SourceDirectory
@@ -28,7 +29,6 @@ from scimitar.engine.planning import is_silent_out_of_scope
 from scimitar.engine.runstate import Run
 from scimitar.store import Database, scopelog
 from scimitar.store.queries import is_among
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import MEMBER
 
 __all__ = ["export_touched_memberships", "scope_candidates", "touched_memberships"]

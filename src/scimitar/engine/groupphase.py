@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
+from scimitar.clock import utcnow
 from scimitar.directory.model import Group, ObjectType
 from scimitar.directory.nesting import flatten_groups
 from scimitar.directory.source import ChangeKind, SourceDirectory
@@ -26,7 +27,6 @@ from scimitar.engine.objects import Outcome, Prepared, prepare_group
 from scimitar.engine.runstate import Run
 from scimitar.store import Database
 from scimitar.store.fastsql import SQLConnection
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["GroupPhase"]
 

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.resume import Owner, ResumeState
 from scimitar.store import Database, scopelog
 from scimitar.store.fastsql import SQLConnection, as_sql, timestamp
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
 __all__ = [

@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import LEARNED_QUIRK
 
 __all__ = ["LearnedQuirk", "LearnedQuirks", "QuirkKind", "load_learned"]

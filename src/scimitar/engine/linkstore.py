@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar import jsontext
+from scimitar.clock import utcnow
 from scimitar.engine.actions import DisableCause
 from scimitar.engine.planning import Link
 from scimitar.store.fastsql import Row, SQLConnection, as_sql, in_list, timestamp
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import LINK
 
 __all__ = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ __all__ = [
     "LogPage",
     "ProvisioningLogStore",
     "parse_action",
+    "parse_since",
     "parse_status",
     "retention_cutoff",
 ]
@@ -426,3 +428,37 @@ def parse_action(
         choices = ", ".join(action.value for action in ProvisioningAction)
         hint = " (failed records: filter by status failure)" if key == "failure" else ""
         raise ConfigError(f"{option} {value!r}: use one of {choices}{hint}") from exc
+
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """A ``--since`` value: ISO 8601 (no zone means UTC) or an age such as ``15m``, ``2h``, ``7d``.
+
+    Args:
+        text: What the user typed.
+        now: The current time (default: now, UTC).
+
+    Raises:
+        ConfigError: Neither form; the message names the option and both forms.
+    """
+    relative = _RELATIVE.match(text)
+    if relative:
+        try:
+            amount, unit = int(relative.group(1)), relative.group(2).lower()
+            return (now or datetime.now(UTC)) - timedelta(**{_UNITS[unit]: amount})
+        except (OverflowError, ValueError) as exc:  # before year 1, or too many digits
+            raise ConfigError(
+                f"--since {relative.group(1)[:20]}{relative.group(2)}: the age reaches back "
+                "before year 1; give a smaller age such as 7d or 52w"
+            ) from exc
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {text!r} is neither a time nor an age; give ISO 8601 "
+            "(2024-05-01T12:00:00Z) or an age such as 15m, 2h or 7d"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -31,6 +31,7 @@ from collections.abc import (
     Sequence,
 )
 
+from scimitar.clock import utcnow
 from scimitar.connector.dialects import is_manager_path
 from scimitar.directory.model import User
 from scimitar.directory.source import SourceDirectory
@@ -43,7 +44,6 @@ from scimitar.engine.resume import ResumeState, UserOrder
 from scimitar.engine.runstate import Run, first
 from scimitar.engine.work import Outcome, Prepared
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = [
     "MANAGER_ORDER",

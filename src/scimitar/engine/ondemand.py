@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scimitar.apps import Apps, JobConfig, PrincipalType
+from scimitar.clock import utcnow
 from scimitar.connector.client import SCIMClient
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.probe import ConnectionTest, probe_connection
@@ -49,7 +50,6 @@ from scimitar.engine.service import DEFAULT_CONCURRENCY
 from scimitar.engine.work import Prepared, TargetPort
 from scimitar.errors import ConfigError, JobError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["GROUP_MEMBERS_MAX", "OnDemandProvisioner", "TooManyMembersError"]
 

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from scimitar.clock import utcnow
 from scimitar.engine import jobstate
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.resume import CycleKind, Owner, Previous, ResumeState
 from scimitar.errors import ConfigError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import CYCLE, JOB_STATE
 
 __all__ = ["ONDEMAND_KIND", "JobBusyError", "ensure_held", "hold", "settle"]

@@ -25,6 +25,7 @@ from typing import Any
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.connector.dialects import disable_body
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.accounts import AppAccounts, linked_targets, open_accounts
@@ -34,7 +35,6 @@ from scimitar.engine.objects import prepare_user
 from scimitar.engine.planning import Link
 from scimitar.errors import ConfigError, SyncError
 from scimitar.store import Database, scopelog
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["Orphan", "OrphanAction", "OrphanReport", "Settled", "find_orphans", "settle_orphans"]
 

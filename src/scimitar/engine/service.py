@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from scimitar.apps import Apps, JobConfig
+from scimitar.clock import utcnow
 from scimitar.connector.operations import TargetOperations
 from scimitar.connector.ratelimit import AccountLimits, Throttle, account_of
 from scimitar.directory.store import SQLDirectory
@@ -15,7 +16,6 @@ from scimitar.engine.events import EventSink
 from scimitar.engine.objects import TargetPort
 from scimitar.engine.registry import JobRegistry
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "build_runner"]
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from scimitar.apps import Apps, JobConfig
 from scimitar.audit import AuditLog
+from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
 from scimitar.engine import quarantine
@@ -29,7 +30,6 @@ from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
 from scimitar.sources.schedule import SourceRunner
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import JOB_STATE
 
 __all__ = ["Scheduler"]

@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from scimitar.apps import JobConfig
+from scimitar.clock import utcnow
 from scimitar.engine.admission import Refusal, Surface
 from scimitar.engine.launcher import CycleLauncher
 from scimitar.engine.status import JobStatus
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.engine import JOB_STATE
 
 __all__ = ["SyncLauncher"]

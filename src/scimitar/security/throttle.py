@@ -28,9 +28,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.settings import Settings
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.security import AUTH_THROTTLE as table
 
 __all__ = ["AuthThrottle", "ThrottlePolicy", "ThrottledError", "client_address"]

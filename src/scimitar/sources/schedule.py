@@ -7,6 +7,7 @@ from datetime import datetime
 
 import structlog
 
+from scimitar.clock import utcnow
 from scimitar.errors import ScimitarError
 from scimitar.secrets import SecretBox
 from scimitar.settings import Settings
@@ -14,7 +15,6 @@ from scimitar.sources.config import SourceKind
 from scimitar.sources.service import SourceService
 from scimitar.sources.sync import SourceSync
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["SourceRunner", "source_runner"]
 

@@ -27,6 +27,7 @@ from scimitar.apps.mapping_edits import (
 from scimitar.apps.mappings import object_type_named
 from scimitar.audit import Actor
 from scimitar.audit.records import AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.mapping.mappings import MappingSet
 from scimitar.mapping.scoping import ScopingClause
@@ -44,7 +45,6 @@ from scimitar.sources.defaults import default_mappings
 from scimitar.sources.model import SOURCE
 from scimitar.sources.reader import check_settings, reader_for
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["API_KEY_PREFIX", "RUNNING", "SettingsChange", "SourceBusyError", "SourceService"]
 

@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.clock import utcnow
 from scimitar.directory.changes import PendingChange, record_changes
 from scimitar.directory.model import ObjectType
 from scimitar.directory.rows import dump_attributes
@@ -38,7 +39,6 @@ from scimitar.sources.service import RUNNING, SourceService
 from scimitar.sources.users import apply_user_batch
 from scimitar.sources.vanish import apply_vanished
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.directory import USER
 
 __all__ = ["SourceSync", "SyncSummary"]

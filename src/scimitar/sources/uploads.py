@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import func, insert, select, update
 
 from scimitar import jsontext
+from scimitar.clock import utcnow
 from scimitar.engine.records import ErrorInformation, Initiator, StepType
 from scimitar.errors import NotFoundError
 from scimitar.ids import uuid7
@@ -32,7 +33,6 @@ from scimitar.sources.reader import ReadResult, SourceRecord
 from scimitar.sources.service import SourceService
 from scimitar.sources.sync import SourceSync
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 __all__ = ["QUEUED", "UploadService", "UploadWorker"]
 

@@ -19,12 +19,12 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from scimitar import jsonlimits
 from scimitar.accesslog import current_request_id
+from scimitar.clock import utcnow
 from scimitar.scim.errors import InvalidSyntaxError, InvalidValueError, SCIMError
 from scimitar.security.throttle import AuthThrottle, ThrottledError, ThrottlePolicy, client_address
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.fastsql import is_locked
-from scimitar.store.tables.base import utcnow
 from scimitar.target import routes as r
 from scimitar.target.documents import RequestContext
 from scimitar.target.faults import ConnectionDropError, FaultInjector, RateLimitedError

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.audit import Actor, AuditEntry, record
+from scimitar.clock import utcnow
 from scimitar.errors import ConfigError, NotFoundError
 from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 from scimitar.store.tables.target import TENANT as table
 from scimitar.target.imperfections import WELL_BEHAVED, Imperfections
 

@@ -14,9 +14,8 @@ from sqlalchemy import insert, update
 from typer.testing import CliRunner
 
 from scimitar.cli import output
-from scimitar.cli.logs import parse_since
 from scimitar.cli.main import app
-from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.logstore import ProvisioningLogStore, parse_since
 from scimitar.engine.records import ErrorCode, ProvisioningAction, RecordStatus
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings

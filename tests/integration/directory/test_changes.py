@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
+from scimitar.clock import utcnow
 from scimitar.directory.changes import PendingChange, current_sequence, record_changes
 from scimitar.directory.model import ObjectType
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.source import ChangeKind
 from scimitar.errors import ConfigError
 from scimitar.store import Database
-from scimitar.store.tables.base import utcnow
 
 
 @pytest.fixture

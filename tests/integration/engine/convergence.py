@@ -17,9 +17,9 @@ import httpx
 from sqlalchemy import insert
 
 from scimitar.audit import Actor
+from scimitar.clock import utcnow
 from scimitar.secrets import Secret
 from scimitar.store.tables.apps import ASSIGNMENT
-from scimitar.store.tables.base import utcnow
 from tests.integration.engine.harness import World
 
 __all__ = ["TargetState", "app_state", "assert_converged", "fresh_state", "read_target"]

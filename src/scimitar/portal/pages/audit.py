@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from scimitar.audit import AuditQuery, AuditRecord
-from scimitar.cli.logs import parse_since
+from scimitar.engine.logstore import parse_since
 from scimitar.errors import ConfigError
 from scimitar.portal.context import portal_of, signed_in
 from scimitar.portal.session import Session

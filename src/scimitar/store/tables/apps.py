@@ -12,7 +12,8 @@ from typing import cast
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from scimitar.store.tables.base import Base, UTCDateTime, utcnow
+from scimitar.clock import utcnow
+from scimitar.store.tables.base import Base, UTCDateTime
 
 __all__ = [
     "APP",
