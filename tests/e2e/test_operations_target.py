@@ -19,9 +19,10 @@ from scimitar.connector import (
     Timeouts,
 )
 from scimitar.connector.bulk import BulkOperation
-from scimitar.connector.dialects import ENTRA, create_group_body, create_user_body
 from scimitar.connector.operations import TargetOperations
 from scimitar.gallery.schema import UpdateMethod
+from scimitar.scim.bodies import create_group_body, create_user_body
+from scimitar.scim.dialects import ENTRA
 from scimitar.secrets import Secret
 from tests.e2e.conftest import Server
 

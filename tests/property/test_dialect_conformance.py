@@ -17,20 +17,19 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scimitar.connector.dialects import (
+from scimitar.mapping.defaults import SCIM_GROUP_MAPPINGS, SCIM_USER_MAPPINGS
+from scimitar.mapping.flow import CompiledMappingSet
+from scimitar.mapping.target_path import parse_target_path
+from scimitar.scim.bodies import create_group_body, create_user_body
+from scimitar.scim.dialects import (
     ENTRA,
     MANAGER_PATH,
     RFC,
     Dialect,
-    create_group_body,
-    create_user_body,
     manager_body,
     member_patch_bodies,
     patch_body,
 )
-from scimitar.mapping.defaults import SCIM_GROUP_MAPPINGS, SCIM_USER_MAPPINGS
-from scimitar.mapping.flow import CompiledMappingSet
-from scimitar.mapping.target_path import parse_target_path
 from scimitar.scim.schema import Attribute, ResourceSchema, group_schema, user_schema
 
 USERS = CompiledMappingSet(SCIM_USER_MAPPINGS)

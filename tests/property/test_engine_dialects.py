@@ -12,10 +12,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scimitar.connector.dialects import ENTRA, RFC, Dialect, patch_body, put_body
 from scimitar.mapping.defaults import ACTIVE_EXPRESSION
 from scimitar.mapping.flow import CompiledMappingSet
 from scimitar.mapping.mappings import AttributeMapping, MappingSet, TargetType
+from scimitar.scim.bodies import put_body
+from scimitar.scim.dialects import ENTRA, RFC, Dialect, patch_body
 from scimitar.scim.patch import apply_patch
 from scimitar.scim.schema import user_schema
 

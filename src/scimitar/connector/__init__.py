@@ -1,7 +1,7 @@
-"""The outbound SCIM client: transport, auth, dialects, rate limits, error taxonomy, Bulk.
+"""The outbound SCIM client: transport, auth, rate limits, error taxonomy, Bulk.
 
 Re-exported here: the transport seam, :class:`SCIMClient`, the error taxonomy, Test Connection
-and schema discovery. Dialects live in :mod:`scimitar.connector.dialects`.
+and schema discovery. Dialects live in :mod:`scimitar.scim.dialects`.
 """
 
 from scimitar.connector.client import USER_AGENT, Credentials, SCIMClient, split_tenant_url

@@ -2,7 +2,7 @@
 
 Each action is a frozen dataclass; :data:`Action` is their union, so a ``match`` statement over
 it is checked for exhaustiveness by mypy. Bodies are not built here: the connector's dialect
-turns an action into a request (:mod:`scimitar.connector.dialects`).
+turns an action into a request (:mod:`scimitar.scim.dialects`).
 """
 
 from __future__ import annotations

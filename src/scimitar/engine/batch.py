@@ -23,7 +23,6 @@ from typing import Any
 import structlog
 
 from scimitar.connector.bulk import BulkOperation, BulkResult
-from scimitar.connector.dialects import disable_body, patch_body
 from scimitar.engine.actions import Create, Delete, Disable, Enable, Match, Update
 from scimitar.engine.context import CycleContext
 from scimitar.engine.objects import (
@@ -43,6 +42,7 @@ from scimitar.engine.planning import link_after
 from scimitar.engine.steps import decision_step
 from scimitar.errors import JobError, SyncError
 from scimitar.mapping.flow import CompiledMappingSet
+from scimitar.scim.dialects import disable_body, patch_body
 
 __all__ = ["IndexedPort", "TargetIndex", "execute_page"]
 

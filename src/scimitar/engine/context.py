@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scimitar.apps.model import ConnectorOptions, JobConfig, NestedGroups, Scope
-from scimitar.connector.dialects import Dialect, dialect_named
 from scimitar.directory.model import ObjectType
 from scimitar.engine.filtercheck import FilterTrust
 from scimitar.engine.learned import LearnedQuirks
@@ -19,6 +18,7 @@ from scimitar.engine.scope import DEFAULT_ACCESS_ROLE_ID, Assignment, ScopeSetti
 from scimitar.engine.steps import ScopingSteps
 from scimitar.gallery import DEFAULT_ACCESS
 from scimitar.mapping.flow import CompiledMappingSet
+from scimitar.scim.dialects import Dialect, dialect_named
 
 __all__ = ["CycleCaches", "CycleContext", "build_context", "role_assignment"]
 

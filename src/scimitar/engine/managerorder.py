@@ -32,7 +32,6 @@ from collections.abc import (
 )
 
 from scimitar.clock import utcnow
-from scimitar.connector.dialects import is_manager_path
 from scimitar.directory.model import User
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.actions import Create, Match
@@ -43,6 +42,7 @@ from scimitar.engine.objects import execute
 from scimitar.engine.resume import ResumeState, UserOrder
 from scimitar.engine.runstate import Run, first
 from scimitar.engine.work import Outcome, Prepared
+from scimitar.scim.dialects import is_manager_path
 from scimitar.store import Database
 
 __all__ = [

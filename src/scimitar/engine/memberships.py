@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from scimitar.connector.dialects import manager_body, member_patch_bodies
 from scimitar.directory.model import Group, ObjectType
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.context import CycleContext
@@ -35,6 +34,7 @@ from scimitar.engine.references import member_delta
 from scimitar.engine.runstate import first
 from scimitar.engine.work import MEMBERS_KEY
 from scimitar.errors import JobError, SyncError
+from scimitar.scim.dialects import manager_body, member_patch_bodies
 
 __all__ = [
     "MEMBERS_KEY",

@@ -26,7 +26,6 @@ from typing import Any
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditEntry, record
 from scimitar.clock import utcnow
-from scimitar.connector.dialects import disable_body
 from scimitar.directory.source import SourceDirectory
 from scimitar.engine.accounts import AppAccounts, linked_targets, open_accounts
 from scimitar.engine.actions import Match
@@ -34,6 +33,7 @@ from scimitar.engine.linkstore import save_links
 from scimitar.engine.objects import prepare_user
 from scimitar.engine.planning import Link
 from scimitar.errors import ConfigError, SyncError
+from scimitar.scim.dialects import disable_body
 from scimitar.store import Database, scopelog
 
 __all__ = ["Orphan", "OrphanAction", "OrphanReport", "Settled", "find_orphans", "settle_orphans"]

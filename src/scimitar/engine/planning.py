@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from scimitar.connector.dialects import put_body
 from scimitar.directory.source import ChangeKind
 from scimitar.engine.actions import (
     ACTIVE_PATH,
@@ -47,6 +46,7 @@ from scimitar.engine.actions import (
 )
 from scimitar.engine.scope import ScopeResult, ScopeRule
 from scimitar.mapping.flow import AttributeChange
+from scimitar.scim.bodies import put_body
 
 __all__ = [
     "Link",

@@ -34,11 +34,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scimitar.connector.dialects import (
-    create_group_body,
-    create_user_body,
-    put_body,
-)
 from scimitar.connector.errors import HTTPFailure, NetworkFailure, TargetUnreachableError
 from scimitar.connector.retries import CREATE_RETRY_STATUSES
 from scimitar.engine.actions import Action, Adopt, Create, Disable, Enable, Failure, Update
@@ -52,6 +47,7 @@ from scimitar.engine.work import INDEXED, MEMBERS_KEY, Prepared, TargetPort
 from scimitar.engine.writes import check_kept, kept_changes, note_quirk, send_update
 from scimitar.errors import ObjectError, RetryableError, TargetConflictError, TargetNotFoundError
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet, MappingResult
+from scimitar.scim.bodies import create_group_body, create_user_body, put_body
 
 __all__ = [
     "ADOPTED",

@@ -21,7 +21,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scimitar.connector.dialects import patch_body, put_body
 from scimitar.engine.context import CycleContext
 from scimitar.engine.learned import LearnedQuirk, QuirkKind
 from scimitar.engine.records import ProvisioningStep, RecordStatus, StepType
@@ -29,6 +28,8 @@ from scimitar.engine.work import Prepared, TargetPort
 from scimitar.errors import SyncError, TargetNotFoundError
 from scimitar.mapping.flow import AttributeChange
 from scimitar.mapping.target_path import parse_target_path
+from scimitar.scim.bodies import put_body
+from scimitar.scim.dialects import patch_body
 
 __all__ = [
     "check_kept",

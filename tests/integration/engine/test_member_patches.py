@@ -19,11 +19,11 @@ import pytest
 
 from scimitar.apps.model import ConnectorOptions
 from scimitar.connector.bulk import BulkOperation, BulkResult
-from scimitar.connector.dialects import DIALECTS, member_patch_bodies
 from scimitar.connector.errors import TargetObjectNotFoundError
 from scimitar.connector.operations import TargetOperations
 from scimitar.engine.memberpatches import MemberPatches, send_member_patches
 from scimitar.gallery.schema import UpdateMethod
+from scimitar.scim.dialects import DIALECTS, member_patch_bodies
 from scimitar.settings import Settings
 from scimitar.store import Database
 from tests.integration.engine.harness import World, world_for

@@ -7,24 +7,22 @@ from pathlib import Path
 from typing import Any
 
 from scimitar.connector.bulk import BulkOperation, bulk_bodies
-from scimitar.connector.dialects import (
+from scimitar.mapping.defaults import SCIM_GROUP_MAPPINGS, SCIM_USER_MAPPINGS
+from scimitar.mapping.flow import AttributeChange, CompiledMappingSet
+from scimitar.mapping.mappings import AttributeMapping, MappingSet
+from scimitar.scim.bodies import create_group_body, create_user_body, put_body
+from scimitar.scim.dialects import (
     ENTRA,
     RFC,
     Dialect,
     app_role_operation,
-    create_group_body,
-    create_user_body,
     disable_body,
     enable_body,
     manager_body,
     member_patch_bodies,
     patch_body,
     patch_request,
-    put_body,
 )
-from scimitar.mapping.defaults import SCIM_GROUP_MAPPINGS, SCIM_USER_MAPPINGS
-from scimitar.mapping.flow import AttributeChange, CompiledMappingSet
-from scimitar.mapping.mappings import AttributeMapping, MappingSet
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from scimitar.connector.dialects import ENTRA, RFC, Dialect, disable_body, enable_body, patch_body
 from scimitar.directory.source import ChangeKind
 from scimitar.engine.actions import (
     Action,
@@ -29,6 +28,7 @@ from scimitar.engine.planning import (
 )
 from scimitar.engine.scope import ScopeResult, ScopeRule, hard_deleted_scope
 from scimitar.mapping.flow import AttributeChange
+from scimitar.scim.dialects import ENTRA, RFC, Dialect, disable_body, enable_body, patch_body
 
 LINKED = Link("t-1", {"userName": "ada@contoso.com", "active": True})
 CHANGE = AttributeChange("displayName", "Ada", "Ada King")

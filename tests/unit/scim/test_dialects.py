@@ -17,13 +17,14 @@ from tests.unit.connector.samples import (
 )
 
 from scimitar.connector.bulk import BulkOperation, bulk_bodies
-from scimitar.connector.dialects import (
+from scimitar.errors import ConfigError
+from scimitar.mapping.flow import AttributeChange
+from scimitar.scim.bodies import create_group_body, create_user_body, put_body
+from scimitar.scim.dialects import (
     ENTRA,
     MANAGER_PATH,
     RFC,
     Dialect,
-    create_group_body,
-    create_user_body,
     dialect_named,
     disable_body,
     enable_body,
@@ -31,10 +32,7 @@ from scimitar.connector.dialects import (
     member_patch_bodies,
     patch_body,
     patch_operations,
-    put_body,
 )
-from scimitar.errors import ConfigError
-from scimitar.mapping.flow import AttributeChange
 
 SUFFIXES = sorted(bodies(RFC))
 
