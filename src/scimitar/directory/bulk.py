@@ -31,6 +31,7 @@ from scimitar.directory.rows import (
 )
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import GROUP_COLUMNS, USER_COLUMNS, group_from_row, user_from_row
+from scimitar.sources.links import owners_by_object
 from scimitar.store import Database
 from scimitar.store.queries import is_among
 from scimitar.store.tables.directory import GROUP, MEMBER, USER
@@ -110,6 +111,8 @@ class _Plan:
         self.users, self.groups = _Planned(), _Planned()
         self.members: list[tuple[int, str, Member]] = []
         self.group_rows: list[tuple[GroupRow, str]] = []
+        #: Users a source feeds, by objectId: an import does not change them.
+        self.owned: dict[str, str] = {}
 
     def problem(self, line: int, name: str | None, message: str) -> None:
         self.report.problems.append(ImportProblem(line, name, message))
@@ -135,6 +138,9 @@ class _Plan:
             if row.attributes.get("manager")
         ]
         await self.keys.load(self.conn, managers)
+        self.owned = await owners_by_object(
+            self.conn, [current.object_id for _, current, _ in accepted if current is not None]
+        )
         for row, current, object_id in accepted:
             self._plan_user(row, current, object_id)
 
@@ -180,6 +186,15 @@ class _Plan:
         merged, changed = merge_attributes(current.attributes, attributes)
         if not changed:
             self.report.users_unchanged += 1
+            return
+        owners = self.owned.get(object_id)
+        if owners is not None:
+            self.problem(
+                row.line,
+                changed[0],
+                f"user {current.user_principal_name} is fed by source {owners}: change it "
+                "there, or by hand with scimitar directory user set --override-source",
+            )
             return
         self.users.updates.append(user_row_values(User(object_id, merged), self.now))
         change = PendingChange(ChangeKind.UPDATED, ObjectType.USER, object_id, tuple(changed))

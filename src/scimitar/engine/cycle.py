@@ -570,9 +570,7 @@ class CycleRunner:
             raise CyclePausedError(run.cycle.id)
 
 
-async def _measured(
-    app: str, kind: str, cycle: Coroutine[Any, Any, CycleSummary]
-) -> CycleSummary:
+async def _measured(app: str, kind: str, cycle: Coroutine[Any, Any, CycleSummary]) -> CycleSummary:
     """Run ``cycle`` and count how it ended in the metrics (docs/operations.md, "Metrics")."""
     started = time.monotonic()
     try:

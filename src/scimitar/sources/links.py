@@ -21,6 +21,7 @@ __all__ = [
     "live_anchors",
     "object_ids_by_anchor",
     "other_links",
+    "owners_by_object",
     "owners_of",
     "update_links",
 ]
@@ -140,6 +141,20 @@ async def owners_of(conn: AsyncConnection, object_id: str) -> list[tuple[str, st
         .order_by(SOURCE.c.name_key)
     )
     return [(row.name, row.kind) for row in await conn.execute(query)]
+
+
+async def owners_by_object(conn: AsyncConnection, object_ids: Sequence[str]) -> dict[str, str]:
+    """For each of ``object_ids`` a source feeds now, its sources as an error names them."""
+    found: dict[str, list[str]] = {}
+    for chunk in _chunks(sorted(set(object_ids))):
+        query = (
+            select(SOURCE_OBJECT.c.object_id, SOURCE.c.name, SOURCE.c.kind)
+            .join(SOURCE, SOURCE_OBJECT.c.source_id == SOURCE.c.id)
+            .where(SOURCE_OBJECT.c.object_id.in_(chunk), SOURCE_OBJECT.c.vanished_at.is_(None))
+        )
+        for row in await conn.execute(query):
+            found.setdefault(row.object_id, []).append(f"{row.name!r} ({row.kind})")
+    return {object_id: ", ".join(sorted(names)) for object_id, names in found.items()}
 
 
 async def insert_links(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

@@ -196,3 +196,21 @@ def test_source_settings_and_mappings(runner: CliRunner, tmp_path: Path) -> None
     assert ada["displayName"] == "Ada X"
     _json(runner, "source", "scoping", "hr", "add", "first", "EQUALS", "Bob")
     assert _json(runner, "source", "sync", "hr")["counts"]["disabled"] == 1
+
+
+def test_a_directory_import_does_not_change_source_users(runner: CliRunner, tmp_path: Path) -> None:
+    feed = tmp_path / "hr.csv"
+    feed.write_text(HEADER + ROWS[0], encoding="utf-8")
+    _json(runner, "source", "add", "csv", "hr", "--path", str(feed))
+    _json(runner, "source", "sync", "hr")
+    other = tmp_path / "import.csv"
+    other.write_text(
+        "userPrincipalName,jobTitle\nada@contoso.com,CEO\nnew@contoso.com,Intern\n",
+        encoding="utf-8",
+    )
+    message = _fails(runner, "directory", "import", str(other))
+    assert "line 2" in message
+    assert "is fed by source 'hr' (csv)" in message
+    unchanged = other.with_name("same.csv")
+    unchanged.write_text("userPrincipalName,givenName\nada@contoso.com,Ada\n", encoding="utf-8")
+    assert _json(runner, "directory", "import", str(unchanged))["users_unchanged"] == 1
