@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -22,6 +22,7 @@ from scimitar.directory.service import DirectoryService
 from scimitar.engine.registry import JobRegistry
 from scimitar.health import Heartbeat, readiness
 from scimitar.jobs.scheduler import Scheduler
+from scimitar.jobs.serving import serving_queue
 from scimitar.metrics import CONTENT_TYPE, exposition
 from scimitar.notify import build_event_sink
 from scimitar.portal import create_portal
@@ -40,14 +41,17 @@ def create_app(
     include_target: bool = True,
     with_scheduler: bool = False,
     access_log: bool = False,
+    with_worker: bool = False,
 ) -> FastAPI:
     """Build the application for these settings; the store is migrated when it starts.
 
     Args:
         settings: Where the store is, and the server's limits.
         include_target: Serve the embedded SCIM target.
-        with_scheduler: Run each app's provisioning cycles on its interval in this process.
+        with_scheduler: Run each app's provisioning cycles on its interval in this process
+            (on PostgreSQL: queue them, when this process holds the cluster's scheduler lock).
         access_log: Write one log line per request (request ids are given either way).
+        with_worker: On PostgreSQL, also run queued jobs in this process (an embedded worker).
 
     Raises:
         ConfigError: The SMTP settings are incomplete or contradictory.
@@ -68,6 +72,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await database.migrate()
+        stack = AsyncExitStack()
+        cluster = await stack.enter_async_context(
+            serving_queue(
+                settings,
+                database,
+                events=events,
+                limits=limits,
+                jobs=jobs,
+                with_worker=with_worker,
+            )
+        )
         scheduler = (
             Scheduler(
                 database,
@@ -79,6 +94,7 @@ def create_app(
                 limits=limits,
                 audit=AuditLog(database, retention_days=settings.audit_retention_days),
                 sources=source_runner(database, settings),
+                dispatch=None if cluster is None else cluster.dispatch,
             )
             if with_scheduler
             else None
@@ -95,6 +111,7 @@ def create_app(
             if scheduler is not None:
                 await scheduler.stop()
             await api.state.launcher.stop()
+            await stack.aclose()
             await database.dispose()
 
     app = FastAPI(title="Scimitar", version=__version__, lifespan=lifespan)

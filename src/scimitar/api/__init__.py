@@ -31,6 +31,7 @@ from scimitar.api.routes import (
     provisioning,
     sources,
 )
+from scimitar.api.routes import jobs as job_routes
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
 from scimitar.connector.ratelimit import AccountLimits
@@ -142,6 +143,7 @@ def create_api(
         logs,
         audit,
         sources,
+        job_routes,
     ):
         api.include_router(module.router)
     return api

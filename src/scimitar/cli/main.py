@@ -42,6 +42,14 @@ LAZY: dict[str, Lazy] = {
         "serve",
         "Run Scimitar: the embedded SCIM target and the scheduler that runs each app's cycles.",
     ),
+    "worker": Lazy(
+        "scimitar.cli.worker",
+        "worker",
+        "Run provisioning jobs from the queue (PostgreSQL store): scheduled cycles, app sync.",
+    ),
+    "jobs": Lazy(
+        "scimitar.cli.jobs", "app", "Jobs in the PostgreSQL store's queue (docs/deploy.md)."
+    ),
     "demo": Lazy(
         "scimitar.cli.demo",
         "demo",

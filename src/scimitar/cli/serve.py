@@ -54,6 +54,7 @@ def run_server(
     *,
     include_target: bool = True,
     with_scheduler: bool = False,
+    with_worker: bool = False,
     as_json: bool = False,
     access_log: bool = True,
 ) -> None:
@@ -77,6 +78,7 @@ def run_server(
         include_target=include_target,
         with_scheduler=with_scheduler,
         access_log=access_log,
+        with_worker=with_worker,
     )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     config = uvicorn.Config(
@@ -99,13 +101,29 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run provisioning cycles here.")
     ] = False,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="PostgreSQL store: leave queued jobs to `scimitar worker` processes.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run Scimitar: the embedded SCIM target and the scheduler that runs each app's cycles.
 
+    On a PostgreSQL store the scheduler queues due cycles (one scheduler acts, however many
+    `serve` processes run) and an embedded worker runs queued jobs unless --no-worker.
     With --json, stdout gets one JSON document once the server listens; logs go to stderr.
     """
     try:
-        run_server(Settings(), host, port, with_scheduler=not no_scheduler, as_json=as_json)
+        run_server(
+            Settings(),
+            host,
+            port,
+            with_scheduler=not no_scheduler,
+            with_worker=not no_worker,
+            as_json=as_json,
+        )
     except ScimitarError as exc:
         fail(str(exc))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import structlog
 from sqlalchemy import select, update
@@ -32,12 +33,24 @@ from scimitar.sources.schedule import SourceRunner
 from scimitar.store import Database
 from scimitar.store.tables.engine import JOB_STATE
 
-__all__ = ["Scheduler"]
+__all__ = ["CycleDispatch", "Scheduler"]
 
 log = structlog.get_logger("scimitar.scheduler")
 
 #: How often the directory's expired soft-deleted objects are purged.
 PURGE_EVERY = timedelta(hours=1)
+
+
+class CycleDispatch(Protocol):
+    """Where due cycles go instead of running here (the queue of a PostgreSQL store)."""
+
+    async def is_leader(self) -> bool:
+        """Whether this process is the one scheduler acting on this tick."""
+        ...
+
+    async def dispatch(self, app_id: str, interval: timedelta) -> None:
+        """Hand the app's due cycle over (queue it)."""
+        ...
 
 
 class Scheduler:
@@ -55,6 +68,8 @@ class Scheduler:
         events: Where the jobs' events go (failed cycles, quarantine, held deletions).
         limits: The process's buckets of rate limits shared by a vendor account.
         sources: Runs the identity sources' scheduled syncs, before the apps' cycles.
+        dispatch: Queue due cycles for the workers instead of running them here; only the
+            cluster's one scheduler (``dispatch.is_leader()``) acts on a tick.
     """
 
     def __init__(
@@ -71,7 +86,9 @@ class Scheduler:
         limits: AccountLimits | None = None,
         audit: AuditLog | None = None,
         sources: SourceRunner | None = None,
+        dispatch: CycleDispatch | None = None,
     ) -> None:
+        self._dispatch = dispatch
         self._database = database
         self._jobs = jobs
         self._events: EventSink = events if events is not None else LogSink()
@@ -160,7 +177,9 @@ class Scheduler:
         log.info("directory_purged", result=str(result))
 
     async def run_due(self) -> list[str]:
-        """Run every due cycle once; returns the ids of the apps that ran."""
+        """Run (or queue) every due cycle once; returns the ids of those apps."""
+        if self._dispatch is not None and not await self._dispatch.is_leader():
+            return []
         await self.purge_directory()
         if self._sources is not None:
             await self._sources.run_due()
@@ -171,7 +190,11 @@ class Scheduler:
             config = await self._apps.provisioning.config(app.id)
             if not await self._is_due(config):
                 continue
-            await self._run(app.id, timedelta(minutes=config.settings.interval_minutes))
+            interval = timedelta(minutes=config.settings.interval_minutes)
+            if self._dispatch is not None:
+                await self._dispatch.dispatch(app.id, interval)
+            else:
+                await self._run(app.id, interval)
             ran.append(app.id)
         return ran
 

@@ -13,12 +13,17 @@ from rich.table import Table
 from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run, stderr
+from scimitar.engine.admission import Refusal, Surface, admit
 from scimitar.engine.cycle import CycleSummary, Progress
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
+from scimitar.jobs.dispatch import enqueue_cycle
+from scimitar.jobs.follow import follow_cycle
+from scimitar.jobs.listing import live_workers
+from scimitar.jobs.queue import has_queue, open_queue
 from scimitar.notify import build_event_sink
 from scimitar.settings import Settings
-from scimitar.store import open_database
+from scimitar.store import Database, open_database
 
 __all__ = ["sync"]
 
@@ -53,6 +58,30 @@ def _summary(summary: CycleSummary) -> Callable[[Console], None]:
     return render
 
 
+async def _queued(
+    database: Database,
+    settings: Settings,
+    app_key: str,
+    initial: bool,
+    show: Callable[[Progress], None],
+) -> CycleSummary:
+    """Queue the cycle for the workers, then follow it to its end."""
+    config = await Apps.create(database, settings).provisioning.config(app_key)
+    admission = await admit(database, config, JobRegistry())
+    # A running cycle is no refusal here: the queued one waits for it (the app's lock).
+    admission.raise_if_refused(Surface.CLI, considering=set(Refusal) - {Refusal.BUSY})
+    async with open_queue(settings.resolved_database_url, pool_size=1) as queue:
+        queued = await enqueue_cycle(queue, config.app.id, initial=initial)
+    if not await live_workers(database):
+        stderr.print(
+            "No worker is running: the cycle waits in the queue until one starts "
+            "(`scimitar worker`, or `scimitar serve` without --no-worker); --here runs it now."
+        )
+    if queued.was_waiting:
+        stderr.print(f"A cycle of {config.app.name} was already queued (job {queued.job_id}).")
+    return await follow_cycle(database, queued.job_id, config.app.id, on_progress=show)
+
+
 def sync(
     app_key: AppArgument,
     initial: Annotated[
@@ -61,9 +90,20 @@ def sync(
             "--initial", help="Run an initial cycle (re-evaluate everything), as a restart does."
         ),
     ] = False,
+    here: Annotated[
+        bool,
+        typer.Option(
+            "--here",
+            help="Run the cycle in this process, not on a worker (PostgreSQL stores queue it).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a provisioning cycle now: initial the first time, then incremental."""
+    """Run a provisioning cycle now: initial the first time, then incremental.
+
+    On a PostgreSQL store the cycle is queued for the workers (`scimitar worker`, or the one
+    in `scimitar serve`) and followed here; on SQLite, or with --here, it runs in this process.
+    """
 
     async def body() -> None:
         settings = Settings()
@@ -75,18 +115,13 @@ def sync(
                 live.update(_progress_table(progress))
 
         try:
-            runner = build_runner(
-                database,
-                Apps.create(database, settings),
-                jobs=JobRegistry(),
-                on_progress=show,
-                log_retention_days=settings.log_retention_days,
-                events=build_event_sink(settings, database),
-            )
             if live is not None:
                 live.start()
             try:
-                summary = await runner.run(app_key, force_initial=initial)
+                if has_queue(settings.resolved_database_url) and not here:
+                    summary = await _queued(database, settings, app_key, initial, show)
+                else:
+                    summary = await _here(database, settings, app_key, initial, show)
             finally:
                 if live is not None:
                     live.stop()
@@ -95,3 +130,22 @@ def sync(
         emit(summary.to_dict(), as_json=as_json, render=_summary(summary))
 
     run(body)
+
+
+async def _here(
+    database: Database,
+    settings: Settings,
+    app_key: str,
+    initial: bool,
+    show: Callable[[Progress], None],
+) -> CycleSummary:
+    """Run the cycle in this process."""
+    runner = build_runner(
+        database,
+        Apps.create(database, settings),
+        jobs=JobRegistry(),
+        on_progress=show,
+        log_retention_days=settings.log_retention_days,
+        events=build_event_sink(settings, database),
+    )
+    return await runner.run(app_key, force_initial=initial)

@@ -12,6 +12,7 @@ from scimitar.store.tables import (
     resilience,
     security,
     target,
+    workers,
 )
 from scimitar.store.tables.base import Base
 
@@ -26,4 +27,5 @@ __all__ = [
     "resilience",
     "security",
     "target",
+    "workers",
 ]
