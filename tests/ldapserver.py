@@ -10,6 +10,7 @@ does for attributes with more values than its ``MaxValRange``.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,8 +52,6 @@ def openldap_server(workdir: Path, *, tls: bool = False) -> tuple[LocalSlapd, Pa
 
 def ldif_value(name: str, value: str | bytes) -> str:
     """One LDIF line; bytes are written base64 (RFC 2849)."""
-    import base64
-
     if isinstance(value, bytes):
         return f"{name}:: {base64.b64encode(value).decode()}"
     return f"{name}: {value}"
