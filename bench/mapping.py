@@ -1,4 +1,4 @@
-"""Benchmark: the default generic-SCIM user mapping set (spec §7) over generated users.
+"""Benchmark: the default generic-SCIM user mapping set (docs/entra.md §7) over generated users.
 
 Run ``.venv/bin/python bench/mapping.py [--users N] [--runs R]``. Prints users/s for the
 compiled engine (median of R runs) and for a naive baseline measured in the same run: every
@@ -85,7 +85,7 @@ def main() -> None:
     baseline_users = users[: args.baseline_users]
     compiled = measure(compiled_run(users), len(users), args.runs)
     naive = measure(naive_run(baseline_users), len(baseline_users), args.runs)
-    print(f"mappings: {len(SCIM_USER_MAPPINGS.mappings)} (generic SCIM user set, spec §7)")
+    print(f"mappings: {len(SCIM_USER_MAPPINGS.mappings)} (generic SCIM user set, docs/entra.md §7)")
     print(f"compiled: {compiled:,.0f} users/s  ({len(users):,} users, median of {args.runs} runs)")
     print(f"naive:    {naive:,.0f} users/s  ({len(baseline_users):,} users, re-parse + interpret)")
     print(f"ratio:    {compiled / naive:.1f}x")

@@ -1,4 +1,4 @@
-"""The error hierarchy, grouped by what the engine does next (CONVENTIONS.md § Errors)."""
+"""The error hierarchy, grouped by what the engine does next."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 answers slowly (``--latency-ms``), so a cycle takes a few seconds; it is killed after a random
 delay several times, then run to completion. The app must then hold every in-scope user once,
 with the right ``active``, the right group members and managers, and exactly one link per
-target object (DESIGN.md: "Resumable ... no object is created twice").
+target object (docs/architecture.md, "Resume points").
 """
 
 from __future__ import annotations

@@ -268,7 +268,7 @@ def test_token_revoked_mid_cycle_stops_it_and_the_next_cycle_converges(
     _, err = sync.communicate(timeout=300)
 
     # The cycle stopped with a job failure naming the refused credentials, and the job is
-    # quarantined at once for them (spec §3.7).
+    # quarantined at once for them (docs/entra.md §3.7).
     assert sync.returncode != 0
     assert "401" in err.decode(), err.decode()
     status = fleet.scimitar("app", "status", fleet.app)

@@ -179,7 +179,7 @@ def test_held_deletions_mail_once(server: Server, smtp: MailServer) -> None:
     assert synced.returncode == 0, synced.stderr
     [mail] = smtp.wait_for(1)
     assert mail.rcpt_tos == [ADMIN]
-    # The threshold of 2 lets one disable through and holds the rest (spec §2.6).
+    # The threshold of 2 lets one disable through and holds the rest (docs/entra.md §2.6).
     assert mail.subject == f"[Scimitar] {app}: 2 deletions held for review"
     text = mail.body("plain")
     assert "threshold of 2 disables and deletes per cycle" in text

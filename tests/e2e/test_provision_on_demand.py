@@ -1,4 +1,5 @@
-"""Provision on demand end to end (issue #7, spec §3.8): ``scimitar app provision`` over a socket.
+"""Provision on demand end to end (issue #7, docs/entra.md §3.8): ``scimitar app provision`` over a
+socket.
 
 A real ``scimitar serve`` holds the directory, the apps and the embedded Webex target; the
 command runs in this process (:mod:`tests.e2e.commands`) and talks to the target over HTTP.

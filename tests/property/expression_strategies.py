@@ -1,4 +1,4 @@
-"""Hypothesis strategies for expression trees and texts (spec §4.1)."""
+"""Hypothesis strategies for expression trees and texts (docs/entra.md §4.1)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 For random old and new directory users mapped by the same mapping set, the body built from
 ``diff(new, old)`` — applied to ``old`` by the SCIM PATCH engine — leaves nothing to diff, in
-both dialects (spec §1.6, §1.9; RFC 7644 §3.5.2).
+both dialects (docs/entra.md §1.6, §1.9; RFC 7644 §3.5.2).
 """
 
 from __future__ import annotations

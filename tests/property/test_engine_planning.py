@@ -1,4 +1,4 @@
-"""Properties of planning (spec §2.4): total, and idempotent once its action is applied."""
+"""Properties of planning (docs/entra.md §2.4): total, and idempotent once its action is applied."""
 
 from __future__ import annotations
 

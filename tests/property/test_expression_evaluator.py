@@ -1,5 +1,5 @@
 """Property: the compiled form agrees with the tree-walking interpreter, and evaluation either
-returns a value or raises ExpressionEvaluationError (spec §4)."""
+returns a value or raises ExpressionEvaluationError (docs/entra.md §4)."""
 
 from __future__ import annotations
 

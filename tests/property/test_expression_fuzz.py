@@ -1,4 +1,5 @@
-"""Property: any text either parses or raises ExpressionSyntaxError, nothing else (spec §4.1)."""
+"""Property: any text either parses or raises ExpressionSyntaxError, nothing else (docs/entra.md
+§4.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Property: printing a parsed expression and parsing it again gives the same tree (spec §4.1)."""
+"""Property: printing a parsed expression and parsing it again gives the same tree (docs/entra.md
+§4.1)."""
 
 from __future__ import annotations
 

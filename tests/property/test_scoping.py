@@ -1,4 +1,4 @@
-"""Property: scoping agrees with a naive reference evaluator written from spec §5."""
+"""Property: scoping agrees with a naive reference evaluator written from docs/entra.md §5."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Assignments: which users and groups an app is for, with which app role (spec §2.1).
+"""Assignments: which users and groups an app is for, with which app role (docs/entra.md §2.1).
 
 A group assignment stays a group assignment; :meth:`AssignmentService.effective_roles` resolves
 it to the group's *direct* user members when the engine reads it (nested groups are not

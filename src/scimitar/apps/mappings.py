@@ -142,7 +142,7 @@ class MappingService:
         *,
         actor: Actor,
     ) -> MappingSet:
-        """Add ``(attribute, operator, value)`` to a scoping filter (spec §5)."""
+        """Add ``(attribute, operator, value)`` to a scoping filter (docs/entra.md §5)."""
         attribute, operator, value = clause
         parsed = ScopingClause(attribute.strip(), operator_named(operator), value)
         return await self._change(

@@ -34,7 +34,7 @@ __all__ = [
     "is_entitled",
 ]
 
-#: Entra's accidental-deletions threshold (spec §2.6).
+#: Entra's accidental-deletions threshold (docs/entra.md §2.6).
 DEFAULT_DELETE_THRESHOLD = 500
 #: Minutes between the end of one incremental cycle and the start of the next.
 DEFAULT_INTERVAL_MINUTES = 5
@@ -45,7 +45,7 @@ DEFAULT_GROUP_MEMBERS_PER_REQUEST = 100
 
 
 class Scope(StrEnum):
-    """Which source objects the job evaluates (spec §0, §2.1 rule 1)."""
+    """Which source objects the job evaluates (docs/entra.md §0, §2.1 rule 1)."""
 
     ASSIGNED = "assigned"
     ALL = "all"
@@ -116,7 +116,7 @@ class Assignment:
 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
-    """The provisioning page's settings (spec §0, §2.5, §2.6).
+    """The provisioning page's settings (docs/entra.md §0, §2.5, §2.6).
 
     Attributes:
         scope: Only assigned users and groups, or all.
@@ -268,7 +268,8 @@ class JobConfig:
 
 
 def is_entitled(roles: frozenset[str], template: AppTemplate) -> bool:
-    """Whether a user holding ``roles`` on the app is provisioned at all (spec §2.1 rule 2).
+    """Whether a user holding ``roles`` on the app is provisioned at all (docs/entra.md §2.1 rule
+    2).
 
     With the template's legacy ``excludeDefaultAccess`` quirk (the seed tutorial's Cisco
     Webex), a user whose only role is Default Access is "not effectively entitled".

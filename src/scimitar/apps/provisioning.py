@@ -422,7 +422,7 @@ def _entry(
 
 
 def _merged(config: JobConfig, found: Discovery) -> Discovery:
-    """New findings; attributes found before stay (Entra only ever adds, spec §1.4)."""
+    """New findings; attributes found before stay (Entra only ever adds, docs/entra.md §1.4)."""
     before = config.discovery.attributes if config.discovery else {}
     attributes = dict(before)
     for object_type, values in found.attributes.items():

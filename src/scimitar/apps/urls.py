@@ -1,4 +1,4 @@
-"""Checking a Tenant URL before it is saved (spec §1.1: HTTPS only)."""
+"""Checking a Tenant URL before it is saved (docs/entra.md §1.1: HTTPS only)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``scimitar expr``: try attribute-mapping expressions and list the function library (spec §4)."""
+"""``scimitar expr``: try attribute-mapping expressions and list the function library
+(docs/entra.md §4)."""
 
 from __future__ import annotations
 

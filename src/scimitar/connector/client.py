@@ -34,7 +34,7 @@ _MIN_SCRUBBED_TOKEN = 8
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What the admin enters under "Admin Credentials" (spec §0, §1.1).
+    """What the admin enters under "Admin Credentials" (docs/entra.md §0, §1.1).
 
     Attributes:
         tenant_url: The SCIM base URL (Entra's ``BaseAddress``).
@@ -66,7 +66,8 @@ def decode_json(response: TransportResponse, method: str, url: str) -> Any:
 def split_tenant_url(tenant_url: str) -> tuple[str, frozenset[str]]:
     """The SCIM base URL without a query, and the behaviour flags its query carried.
 
-    Entra passes flags such as ``aadOptscim062020`` in the Tenant URL's query (spec §1.2); they
+    Entra passes flags such as ``aadOptscim062020`` in the Tenant URL's query (docs/entra.md §1.2);
+    they
     choose client behaviour and are not sent to the app.
     """
     parts = urlsplit(tenant_url.strip())
@@ -94,7 +95,7 @@ class SCIMClient:
         return f"{url}?{urlencode(params)}" if params else url
 
     def headers(self, *, has_body: bool = False) -> dict[str, str]:
-        """The headers every request carries (spec §1.1)."""
+        """The headers every request carries (docs/entra.md §1.1)."""
         headers = {
             "Authorization": f"Bearer {self._token.reveal()}",
             "Accept": SCIM_MEDIA_TYPE,

@@ -1,4 +1,4 @@
-"""Schema discovery: what an app says it supports (RFC 7644 §4; spec §1.4).
+"""Schema discovery: what an app says it supports (RFC 7644 §4; docs/entra.md §1.4).
 
 ``/ServiceProviderConfig`` tells PATCH, Bulk, filter, sort and ETag support; ``/Schemas`` lists
 attributes. Either may be missing (Webex documents neither in the RFC shape): what is not offered

@@ -1,7 +1,7 @@
 """The connector's error taxonomy: every outcome of a request maps to what the engine does next.
 
 Network failures come from the transport; HTTP failures from :func:`error_for_response`, the one
-place that maps a status to an error class (CONVENTIONS.md, "Errors"):
+place that maps a status to an error class:
 
 - 429, 502, 503, 504 and other 5xx → :class:`TargetUnavailableError` (retry, honouring
   ``Retry-After``), except 501;

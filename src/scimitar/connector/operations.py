@@ -1,7 +1,7 @@
 """The SCIM operations the sync engine calls: find, list, get, create, update, delete, Bulk.
 
 :class:`TargetOperations` wraps one app's :class:`~scimitar.connector.client.SCIMClient` with
-what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O"):
+what every request needs:
 
 - a :class:`~scimitar.connector.ratelimit.Throttle` per app: the template's rate limits as
   token buckets, concurrency that halves on 429 and grows back (AIMD), and ``Retry-After``
@@ -10,7 +10,7 @@ what every request needs (DESIGN.md "connector"; CONVENTIONS.md "Async and I/O")
 - retries inside the call for throttling and transient failures, honouring ``Retry-After``, per
   :mod:`scimitar.connector.retries`. A create (``POST``) is retried only when the target provably
   did not act on it; after a timeout or a reset it re-raises, and the engine matches again
-  before creating again so a retry never makes a duplicate (spec §1.6). An
+  before creating again so a retry never makes a duplicate (docs/entra.md §1.6). An
   :class:`~scimitar.connector.retries.OutageBudget` stops retrying once the app has failed
   everything for too long, so a cycle ends instead of hanging;
 - every failed status classified by :func:`~scimitar.connector.errors.error_for_response`, the
@@ -119,10 +119,11 @@ class TargetOperations:
         self._random = random
 
     async def find(self, object_type: str, attribute: str, value: str) -> list[dict[str, Any]]:
-        """The resources whose ``attribute`` equals ``value`` (spec §1.6 "Matching query").
+        """The resources whose ``attribute`` equals ``value`` (docs/entra.md §1.6 "Matching query").
 
         ``GET /Users?filter=userName eq "value"`` (RFC 7644 §3.4.2.2; the value is a JSON string
-        literal, quotes and backslashes escaped); groups are asked without members (spec §1.7).
+        literal, quotes and backslashes escaped); groups are asked without members (docs/entra.md
+        §1.7).
 
         Args:
             object_type: ``User`` or ``Group``.
@@ -213,7 +214,8 @@ class TargetOperations:
         Args:
             object_type: ``User`` or ``Group``.
             target_id: The resource's ``id`` on the target.
-            with_members: For a group, include ``members`` (left out by default, spec §1.7).
+            with_members: For a group, include ``members`` (left out by default, docs/entra.md
+            §1.7).
         """
         params = _MEMBERS if object_type == "Group" and not with_members else None
         path = _resource(object_type, target_id)

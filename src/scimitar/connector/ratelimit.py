@@ -1,7 +1,7 @@
 """How fast requests go to one app: its published rate limits, and concurrency that adapts.
 
-Three controls share one :class:`Throttle` per app (CONVENTIONS.md "Concurrency towards one app
-is bounded and rate-limited from its template"):
+Three controls share one :class:`Throttle` per app (concurrency towards one app is bounded and
+rate-limited from its template):
 
 - **Token buckets** from the gallery template's ``rateLimits`` (``requests`` per ``perSeconds``,
   ``burst`` at once). A request takes a token from every bucket that applies to it
@@ -15,7 +15,7 @@ is bounded and rate-limited from its template"):
   504 cuts it as a 429 does.
 - **Retry-After for the whole app**: a 429 or 503 carrying ``Retry-After`` holds every new
   request until it has passed, since a vendor counts the app's requests, not one request's
-  (RFC 9110 §10.2.3; Webex spec §1.11).
+  (RFC 9110 §10.2.3; docs/entra.md, Webex).
 - **A learned rate** for apps that publish none (Cisco Webex): concurrency alone cannot keep a
   fast app under a requests-per-second limit, so the first 429 installs a token bucket at the
   rate the app was answering normally (normal answers since counting began, over at least a

@@ -1,6 +1,6 @@
 """When a failed SCIM request is sent again, and how long to wait first.
 
-One policy for every request the connector makes (CONVENTIONS.md "Errors"): throttling and
+One policy for every request the connector makes: throttling and
 transient failures are retried inside the call, a bounded number of times, honouring the
 target's ``Retry-After`` (RFC 7644 §3.12 lists 429 and 503 as "try again later"; RFC 9110
 §10.2.3 defines the header) and otherwise backing off exponentially with jitter.
@@ -9,7 +9,8 @@ A request that is not idempotent — a POST that creates, or a Bulk POST — is 
 the target provably did not act on it: the connection was refused or the name did not resolve
 (the request never left), or the target answered 429 or 503 (RFC 6585 §4, RFC 9110 §15.6.4: the
 server did not process it). After a timeout or a dropped connection the object may exist already,
-so the error goes back to the engine, which matches again before creating again (spec §1.6).
+so the error goes back to the engine, which matches again before creating again (docs/entra.md
+§1.6).
 """
 
 from __future__ import annotations

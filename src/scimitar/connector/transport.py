@@ -1,7 +1,7 @@
 """The connector's transport seam: send one HTTP request, get status, headers and body.
 
 :class:`Transport` is the small interface the SCIM client talks to; :class:`AiohttpTransport` is
-the production implementation (one keep-alive pool per app, DESIGN.md "Choices already made").
+the production implementation (one keep-alive pool per app).
 Tests inject faults with their own :class:`Transport`, never by patching this module.
 """
 

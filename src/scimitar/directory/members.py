@@ -1,6 +1,6 @@
 """Group memberships: resolving member names, adding and removing them, recording each change.
 
-Members are direct: a nested group is stored as one member and never expanded (spec §2.1:
+Members are direct: a nested group is stored as one member and never expanded (docs/entra.md §2.1:
 "Nested groups are not expanded").
 """
 

@@ -1,6 +1,7 @@
 """Directory objects as values, and the catalogue of attributes Entra provisions from.
 
-Attribute names are Entra's (spec §7): the mapping engine reads a user as a mapping keyed by
+Attribute names are Entra's (docs/entra.md §7): the mapping engine reads a user as a mapping keyed
+by
 them. Values are checked and normalised here, once, whatever their origin (CLI ``NAME=VALUE``,
 a CSV cell, a JSON value, the generator).
 """
@@ -375,7 +376,7 @@ class User:
 
     @property
     def is_soft_deleted(self) -> bool:
-        """Entra's ``IsSoftDeleted`` as far as the directory knows it (spec §2.1 rule 4).
+        """Entra's ``IsSoftDeleted`` as far as the directory knows it (docs/entra.md §2.1 rule 4).
 
         True when the user is soft-deleted or has ``accountEnabled`` false; the engine adds the
         assignment and scoping cases.

@@ -66,7 +66,7 @@ class DirectoryService:
     async def purge(self) -> PurgeResult:
         """Hard-delete every object soft-deleted longer ago than the window, recording each.
 
-        Entra purges deleted users 30 days after deletion; spec §2.4 turns that into a
+        Entra purges deleted users 30 days after deletion; docs/entra.md §2.4 turns that into a
         ``DELETE`` to the apps that still manage them.
         """
         now = self.lifecycle.now()

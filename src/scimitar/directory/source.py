@@ -1,7 +1,8 @@
 """The seam every source directory implements, and the values it returns.
 
 Scimitar's own store implements :class:`SourceDirectory` today; LDAP, Microsoft Graph and
-inbound-SCIM sources implement it later. A cycle uses it in two ways (DESIGN.md, "The flow of a
+inbound-SCIM sources implement it later. A cycle uses it in two ways (docs/architecture.md, "How a
+change reaches an app"; "The flow of a
 cycle"): an *initial* cycle takes :meth:`SourceDirectory.current_watermark` and then reads every
 object in pages; an *incremental* cycle reads the changes after its saved watermark in pages and
 looks each changed object up. Cursors and watermarks are opaque text, so a source can put its

@@ -1,6 +1,7 @@
 """The sync engine's pure core: scope, planning, matching, deletion guard, log records.
 
-Pure in the middle (DESIGN.md): these modules take values and return values — no database,
+Pure in the middle (docs/architecture.md): these modules take values and return values — no
+database,
 no network, no event loop. The cycle that wires them to the directory, the store and the
 connector lives beside them.
 """

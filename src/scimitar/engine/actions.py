@@ -1,4 +1,5 @@
-"""What the engine does with one object: the planner's answers, as values (spec §2.2, §2.4).
+"""What the engine does with one object: the planner's answers, as values (docs/entra.md §2.2,
+§2.4).
 
 Each action is a frozen dataclass; :data:`Action` is their union, so a ``match`` statement over
 it is checked for exhaustiveness by mypy. Bodies are not built here: the connector's dialect
@@ -29,12 +30,12 @@ __all__ = [
     "Update",
 ]
 
-#: The target attribute a soft delete sets (spec §2.4: ``IsSoftDeleted`` → ``active``).
+#: The target attribute a soft delete sets (docs/entra.md §2.4: ``IsSoftDeleted`` → ``active``).
 ACTIVE_PATH = "active"
 
 
 class DisableCause(StrEnum):
-    """Why a target object was disabled (spec §2.4).
+    """Why a target object was disabled (docs/entra.md §2.4).
 
     ``OUT_OF_SCOPE`` (unassigned, scoping filter, role): the object is *no longer managed*, so a
     later hard delete in the source sends nothing. ``SOURCE_INACTIVE`` (blocked sign-in or
@@ -64,7 +65,7 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Create:
-    """POST the mapped object; references follow in a later PATCH (spec §2.7)."""
+    """POST the mapped object; references follow in a later PATCH (docs/entra.md §2.7)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +77,15 @@ class Adopt:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """PATCH the attributes that changed (spec §1.6 "Update")."""
+    """PATCH the attributes that changed (docs/entra.md §1.6 "Update")."""
 
     changes: tuple[AttributeChange, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Disable:
-    """PATCH ``active`` false (spec §2.4: unassign, scoping, block sign-in, soft delete)."""
+    """PATCH ``active`` false (docs/entra.md §2.4: unassign, scoping, block sign-in, soft
+    delete)."""
 
     target_id: str
     cause: DisableCause
@@ -106,7 +108,7 @@ class Enable:
 
 @dataclass(frozen=True, slots=True)
 class Delete:
-    """DELETE the target object (spec §2.4: hard delete; groups leaving scope)."""
+    """DELETE the target object (docs/entra.md §2.4: hard delete; groups leaving scope)."""
 
     target_id: str
 
@@ -121,14 +123,14 @@ class Skip:
 
 @dataclass(frozen=True, slots=True)
 class StagedDelete:
-    """A disable or delete held back by accidental-deletion prevention (spec §2.6)."""
+    """A disable or delete held back by accidental-deletion prevention (docs/entra.md §2.6)."""
 
     held: Disable | Delete
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """The object cannot be processed; ``code`` is Entra's error code (spec §1.8)."""
+    """The object cannot be processed; ``code`` is Entra's error code (docs/entra.md §1.8)."""
 
     code: str
     message: str

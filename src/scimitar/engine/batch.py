@@ -2,7 +2,7 @@
 
 - In an initial cycle matching by listing (:mod:`scimitar.engine.matchchoice`), the app's
   objects are read once, in pages, into an index of their matching values; matching then asks
-  the index instead of sending one filter query per object (spec §2.2 semantics unchanged).
+  the index instead of sending one filter query per object (docs/entra.md §2.2 semantics unchanged).
 - When the app offers Bulk and the template uses it, a page's creates, updates, disables,
   enables and deletes go out in Bulk requests (RFC 7644 §3.7) instead of one request each.
   An operation the app failed is handled on its own afterwards, as a single request would be

@@ -1,7 +1,8 @@
 """What an admin does to a job: pause, start, restart, and allow or reject held deletions.
 
 The services the CLI (``scimitar app pause|start|restart|deletes``) and the REST API share
-(spec §2.6, §3.5). Pausing sets the job's state; a cycle running in any process notices it at
+(docs/entra.md §2.6, §3.5). Pausing sets the job's state; a cycle running in any process notices it
+at
 its next page boundary and stops there with its resume point saved, and ``start`` lets the next
 cycle resume it. ``restart`` resets what it is asked to (watermark, escrows, quarantine, links)
 so the next cycle is an initial one; deletions held by accidental-deletion prevention are sent

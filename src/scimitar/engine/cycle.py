@@ -3,7 +3,8 @@
 Initial cycles read the whole directory; incremental ones read the change feed after the
 watermark, plus the users whose assignments changed. Each page is sent, then its links, log
 records, counts and resume point are written in one transaction, so a process killed at any
-point resumes from its last completed page and creates nothing twice (DESIGN.md).
+point resumes from its last completed page and creates nothing twice (docs/architecture.md,
+"Resume points").
 """
 
 from __future__ import annotations

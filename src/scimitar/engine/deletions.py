@@ -1,4 +1,4 @@
-"""Accidental deletions prevention (spec §2.6).
+"""Accidental deletions prevention (docs/entra.md §2.6).
 
 Every disable and delete a cycle is about to send counts. With the default threshold of 500 at
 most 499 proceed: the deletion that reaches the threshold trips the breaker, and it and every
@@ -18,14 +18,15 @@ from scimitar.engine.actions import Action, Delete, Disable, StagedDelete
 
 __all__ = ["DEFAULT_DELETE_THRESHOLD", "TOO_MANY_DELETES", "DeletionCounter", "is_deletion"]
 
-#: ``QuarantineTooManyDeletesThreshold`` default (spec §2.6).
+#: ``QuarantineTooManyDeletesThreshold`` default (docs/entra.md §2.6).
 DEFAULT_DELETE_THRESHOLD = 500
 #: The quarantine reason when the breaker trips (Graph ``quarantine.reason``).
 TOO_MANY_DELETES = "TooManyDeletes"
 
 
 def is_deletion(action: Action) -> bool:
-    """Whether ``action`` counts towards the threshold: a disable or a delete (spec §2.6)."""
+    """Whether ``action`` counts towards the threshold: a disable or a delete (docs/entra.md
+    §2.6)."""
     return isinstance(action, Disable | Delete)
 
 

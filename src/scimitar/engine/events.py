@@ -78,7 +78,7 @@ class QuarantineChanged:
         app_id: The app.
         app_name: Its display name.
         at: When it happened.
-        reason: The quarantine reason now (spec §3.7), or ``None`` when the job left it.
+        reason: The quarantine reason now (docs/entra.md §3.7), or ``None`` when the job left it.
         previous_reason: The reason before, or ``None`` when it was not quarantined.
         details: What the target or the engine said, in a sentence.
         next_attempt: When the job will be tried again, when quarantined.
@@ -95,7 +95,7 @@ class QuarantineChanged:
 
 @dataclass(frozen=True, slots=True)
 class DeleteThresholdTripped:
-    """A cycle was about to disable or delete more objects than the app allows (spec §2.6).
+    """A cycle was about to disable or delete more objects than the app allows (docs/entra.md §2.6).
 
     Attributes:
         app_id: The app.

@@ -1,4 +1,5 @@
-"""The groups of a cycle: each page's groups created or updated, then their members (spec §1.7).
+"""The groups of a cycle: each page's groups created or updated, then their members (docs/entra.md
+§1.7).
 
 An initial cycle reads every group in pages bounded by their members as well as by their
 number, so a page of small teams and a page holding one group of 100,000 members cost the

@@ -1,7 +1,7 @@
 """Links in the store: source object ↔ target object and the values last exported.
 
 A link is written in the same transaction as the log record of the request that made it, so a
-cycle killed at any point resumes without creating anything twice (DESIGN.md "Resumable").
+cycle killed at any point resumes without creating anything twice (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Provisioning log downloads: a JSON list of records, or one flat CSV row per record.
 
-Entra offers the log as JSON or as CSV (spec §6.1). The JSON is the list of Graph-shaped records
+Entra offers the log as JSON or as CSV (docs/entra.md §6.1). The JSON is the list of Graph-shaped
+records
 (:meth:`ProvisioningRecord.to_dict`), so :meth:`ProvisioningRecord.from_dict` reads it back. The
 CSV is one file, one row per record, with the modified properties folded into one column
 (``name: old → new; ...``) instead of Entra's three files joined by change id.

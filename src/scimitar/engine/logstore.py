@@ -1,6 +1,7 @@
 """The provisioning log in the store: append records, query them newest first, purge by age.
 
-One row per record (spec §6.1): the indexed columns (cycle, action, status, source and target
+One row per record (docs/entra.md §6.1): the indexed columns (cycle, action, status, source and
+target
 ids, error code) are copied out of the record so filters never parse JSON, and the rest is kept
 as compact JSON (:mod:`scimitar.engine.logformat`) from which reads rebuild the Graph-shaped
 record (:meth:`ProvisioningRecord.to_dict`). Records are immutable:

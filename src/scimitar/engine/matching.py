@@ -1,4 +1,4 @@
-"""The outcome of matching an unlinked object against the target (spec §2.2, §1.6).
+"""The outcome of matching an unlinked object against the target (docs/entra.md §2.2, §1.6).
 
 The engine queries the target once per matching attribute, in matching precedence order
 (``GET /Users?filter=<attr> eq "<value>"``), and stops at the first attribute that finds
@@ -17,7 +17,7 @@ from scimitar.engine.actions import Adopt, Create, Failure
 
 __all__ = ["DUPLICATE_TARGET_ENTRIES", "MatchAttempt", "resolve_match"]
 
-#: Entra's error code when a matching value finds several target objects (spec §1.8).
+#: Entra's error code when a matching value finds several target objects (docs/entra.md §1.8).
 DUPLICATE_TARGET_ENTRIES = "DuplicateTargetEntries"
 
 
@@ -37,7 +37,7 @@ class MatchAttempt:
 
 
 def resolve_match(attempts: Iterable[MatchAttempt]) -> Create | Adopt | Failure:
-    """Decide from matching queries, given in matching precedence order (spec §2.2).
+    """Decide from matching queries, given in matching precedence order (docs/entra.md §2.2).
 
     Args:
         attempts: The queries made so far; the first with any hit decides, so the engine may

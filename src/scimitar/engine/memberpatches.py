@@ -1,4 +1,5 @@
-"""Sending many groups' member PATCHes: in Bulk requests where the app takes them (spec §1.7).
+"""Sending many groups' member PATCHes: in Bulk requests where the app takes them (docs/entra.md
+§1.7).
 
 Each group's membership change is a list of PATCH bodies (at most the template's
 ``groupMembersMaxPerRequest`` members each). Without Bulk, a group's bodies go one after

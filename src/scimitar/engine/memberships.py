@@ -1,4 +1,4 @@
-"""References after objects exist: group members and the manager (spec §1.7, §2.7).
+"""References after objects exist: group members and the manager (docs/entra.md §1.7, §2.7).
 
 Members and managers point at *target* ids, which exist only once the referenced object has
 been provisioned; so they are sent after users and groups, resolved through the links.
@@ -79,7 +79,8 @@ def _record(
     )
     info = None
     if error is not None:
-        # A member PATCH answered 404 addresses the linked group: InvalidAnchor (spec §1.8).
+        # A member PATCH answered 404 addresses the linked group: InvalidAnchor (docs/entra.md
+        # §1.8).
         info = ErrorInformation.for_code(error_code_of(error, is_linked=True), str(error))
     return ProvisioningRecord(
         id=new_record_id(),
@@ -274,7 +275,7 @@ async def export_manager(
 ) -> list[Outcome]:
     """Set, change or clear each user's manager (``users``: id, UPN, link, manager source id).
 
-    A manager not provisioned yet is left for a later cycle (spec §2.7).
+    A manager not provisioned yet is left for a later cycle (docs/entra.md §2.7).
     """
     path = manager_path(ctx)
     if path is None:

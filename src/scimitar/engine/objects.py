@@ -190,7 +190,7 @@ def prepare_user(
     change: ChangeKind | None,
     change_id: str,
 ) -> Prepared:
-    """Scope, map and plan one user (spec §2.1, §2.4); no I/O."""
+    """Scope, map and plan one user (docs/entra.md §2.1, §2.4); no I/O."""
     if user is None:
         return _prepare(
             ctx,

@@ -1,4 +1,4 @@
-"""Provision on demand: one user, or one group with up to five members, now (spec §3.8).
+"""Provision on demand: one user, or one group with up to five members, now (docs/entra.md §3.8).
 
 The same pipeline as a cycle — import → scope → match → action — for the objects asked for,
 outside the schedule: the same pure planning (:func:`~scimitar.engine.objects.prepare_user`),
@@ -53,7 +53,7 @@ from scimitar.store import Database
 
 __all__ = ["GROUP_MEMBERS_MAX", "OnDemandProvisioner", "TooManyMembersError"]
 
-#: Entra provisions a group on demand with at most five members (spec §3.8).
+#: Entra provisions a group on demand with at most five members (docs/entra.md §3.8).
 GROUP_MEMBERS_MAX = 5
 #: Members named in the "too many members" message, so the admin can pick.
 _MEMBERS_LISTED = 20
@@ -252,7 +252,8 @@ class OnDemandProvisioner:
 
     @staticmethod
     async def _test_connection(ctx: CycleContext, client: SCIMClient) -> ConnectionTest:
-        """Entra's probe, as at the start of every cycle (spec §1.3), groups when provisioned."""
+        """Entra's probe, as at the start of every cycle (docs/entra.md §1.3), groups when
+        provisioned."""
         matching = ctx.mappings["User"].mapping_set.matching_mappings
         attribute = matching[0].target if matching else "userName"
         return await probe_connection(
@@ -273,7 +274,7 @@ class OnDemandProvisioner:
         return traced
 
     async def _manager(self, run: _Run, prepared: Prepared) -> ObjectTrace | None:
-        """The user's manager, as a cycle's reference phase sends it (spec §2.7)."""
+        """The user's manager, as a cycle's reference phase sends it (docs/entra.md §2.7)."""
         path = manager_path(run.ctx)
         if path is None or prepared.result is None:
             return None

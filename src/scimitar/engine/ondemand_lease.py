@@ -1,4 +1,4 @@
-"""Holding an app's job while objects are provisioned on demand (spec §3.8).
+"""Holding an app's job while objects are provisioned on demand (docs/entra.md §3.8).
 
 A cycle and an on-demand run of the same app must never write the same links at once. For its
 few seconds, an on-demand run registers as the job's current cycle, of kind ``ondemand``, with

@@ -1,7 +1,8 @@
 """A port that remembers what it asked the app and what the app answered (provision on demand).
 
 Provision on demand shows the matching queries and the requests of its one object with the
-target's answers (spec §3.8). The engine sends them through a :class:`TargetPort`; wrapping the
+target's answers (docs/entra.md §3.8). The engine sends them through a :class:`TargetPort`;
+wrapping the
 real port keeps that code unchanged and the trace exact.
 """
 

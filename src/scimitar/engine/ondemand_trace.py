@@ -1,4 +1,4 @@
-"""What provision on demand shows: each step of the pipeline for one object (spec §3.8).
+"""What provision on demand shows: each step of the pipeline for one object (docs/entra.md §3.8).
 
 Entra shows up to five steps — Test connection (only when it fails), Import, Determine scope,
 Match, Perform action — each with its details, and the resulting provisioning log record. These
@@ -243,7 +243,7 @@ def clause_results(
     *,
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
 ) -> list[dict[str, Any]]:
-    """Every clause of every scoping filter with its value and result (spec §5).
+    """Every clause of every scoping filter with its value and result (docs/entra.md §5).
 
     Scoping itself stops at a filter's first false clause; on demand, an admin wants to see
     them all, so each clause is tested here with the same operators.
@@ -293,7 +293,7 @@ def scope_step(
 
 
 def match_step(object_type: str, link: Link | None, queries: Sequence[Exchange]) -> TraceStep:
-    """Match: the matching attributes tried and what the app answered (spec §2.2)."""
+    """Match: the matching attributes tried and what the app answered (docs/entra.md §2.2)."""
     title = f"Match {object_type.lower()} between source and target system"
     if link is not None:
         return TraceStep(
@@ -363,7 +363,7 @@ def action_step(record: ProvisioningRecord, writes: Sequence[Exchange]) -> Trace
 def reference_step(
     name: StepName, record: ProvisioningRecord | None, writes: Sequence[Exchange], reason: str
 ) -> TraceStep:
-    """References after the objects: a group's members, or a user's manager (spec §2.7).
+    """References after the objects: a group's members, or a user's manager (docs/entra.md §2.7).
 
     Args:
         name: :attr:`StepName.MEMBERSHIP` or :attr:`StepName.MANAGER`.

@@ -1,4 +1,4 @@
-"""Provisioning log records for what happened to one object (spec §6.1)."""
+"""Provisioning log records for what happened to one object (docs/entra.md §6.1)."""
 
 from __future__ import annotations
 
@@ -143,7 +143,8 @@ def _code(code: str) -> ErrorCode:
 
 
 def error_code_of(exc: SyncError, *, is_linked: bool) -> ErrorCode:
-    """Entra's error code for a failure (spec §1.8): by HTTP status, else timeout or other."""
+    """Entra's error code for a failure (docs/entra.md §1.8): by HTTP status, else timeout or
+    other."""
     status_code = getattr(exc, "status", None)
     if status_code:
         return error_code_for_status(status_code, is_linked=is_linked)

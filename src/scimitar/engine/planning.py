@@ -1,4 +1,5 @@
-"""The decision per object: which action, given source, scope, link and settings (spec §2.4).
+"""The decision per object: which action, given source, scope, link and settings (docs/entra.md
+§2.4).
 
 :func:`plan` is total — every input yields exactly one :data:`~scimitar.engine.actions.Action`
 — and idempotent: apply the action (:func:`link_after`), plan again, and the answer is a
@@ -17,9 +18,9 @@ restored / re-enabled / re-assigned            PATCH active=true
 group leaves scope / deleted                   DELETE (``SoftDeleteMode.DELETE``)
 =============================================  ================================================
 
-Knobs: ``skip_out_of_scope_deletions`` (spec §2.5) or no ``IsSoftDeleted`` mapping sends
+Knobs: ``skip_out_of_scope_deletions`` (docs/entra.md §2.5) or no ``IsSoftDeleted`` mapping sends
 nothing for the four soft events; a target that cannot soft-delete gets DELETE for them; without
-the Update action disables stop too; without Delete hard deletes send nothing (spec §2.3).
+the Update action disables stop too; without Delete hard deletes send nothing (docs/entra.md §2.3).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ __all__ = [
 
 
 class ObjectAction(StrEnum):
-    """Target object actions (spec §2.3; Graph ``objectMapping.flowTypes``)."""
+    """Target object actions (docs/entra.md §2.3; Graph ``objectMapping.flowTypes``)."""
 
     ADD = "Add"
     UPDATE = "Update"
@@ -69,7 +70,7 @@ class ObjectAction(StrEnum):
 
 
 class SoftDeleteMode(StrEnum):
-    """What the four soft events send (spec §2.4 knobs).
+    """What the four soft events send (docs/entra.md §2.4 knobs).
 
     ``DISABLE``: PATCH ``active`` false (``IsSoftDeleted`` mapped; the default for users).
     ``DELETE``: DELETE (groups; targets whose ``IsSoftDeletionSupported`` is false).
@@ -83,7 +84,7 @@ class SoftDeleteMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A source object's target object (Entra's connector data store entry, spec §0).
+    """A source object's target object (Entra's connector data store entry, docs/entra.md §0).
 
     Attributes:
         target_id: The target's ``id``.
@@ -107,7 +108,7 @@ class PlanSettings:
 
     Attributes:
         object_actions: Enabled target object actions (default all three).
-        skip_out_of_scope_deletions: Entra's ``SkipOutOfScopeDeletions`` (spec §2.5).
+        skip_out_of_scope_deletions: Entra's ``SkipOutOfScopeDeletions`` (docs/entra.md §2.5).
         soft_delete: What unassign, scoping, block sign-in and soft delete send.
     """
 
@@ -145,7 +146,7 @@ _DEFAULT_SETTINGS = PlanSettings()
 
 
 def plan(subject: PlanInput, settings: PlanSettings = _DEFAULT_SETTINGS) -> Action:
-    """Decide what to do with one object (spec §2.2, §2.4, §2.5).
+    """Decide what to do with one object (docs/entra.md §2.2, §2.4, §2.5).
 
     Args:
         subject: The object's scope, link, pending changes and feed change kind.

@@ -1,4 +1,4 @@
-"""Quarantine (spec §3.7): when a job is quarantined, why, and when it is tried again.
+"""Quarantine (docs/entra.md §3.7): when a job is quarantined, why, and when it is tried again.
 
 A job enters quarantine when the app refuses it as a whole (invalid credentials, an
 incompatible target: ``EncounteredQuarantineException``, at once), when a cycle's failures cross
@@ -36,7 +36,8 @@ __all__ = [
 
 #: A job still quarantined this long after its first failure is disabled.
 DISABLE_AFTER = timedelta(days=28)
-#: Escrow thresholds (spec §3.7, "subject to change"): evaluation starts at this many failures.
+#: Escrow thresholds (docs/entra.md §3.7, "subject to change"): evaluation starts at this many
+#: failures.
 EVALUATION_STARTS = 5_000
 #: Quarantine when more than this share of a cycle's exports fail...
 PROPORTION = 0.40
@@ -78,7 +79,7 @@ def explain(reason: str) -> str:
 
 
 def escrow_reason(failures: int, reference_failures: int, exports: int) -> QuarantineReason | None:
-    """Whether a cycle's failures cross the escrow thresholds (spec §3.7), and which.
+    """Whether a cycle's failures cross the escrow thresholds (docs/entra.md §3.7), and which.
 
     Args:
         failures: Objects that failed, reference failures excluded.

@@ -1,4 +1,5 @@
-"""Provisioning log records as typed values (spec §6.1, Graph ``provisioningObjectSummary``).
+"""Provisioning log records as typed values (docs/entra.md §6.1, Graph
+``provisioningObjectSummary``).
 
 One record per object per action: the cycle and change ids, the action, source and target
 identities, the steps (import, scoping, matching, action — each with a status and a sentence),
@@ -91,7 +92,8 @@ class StepType(StrEnum):
 
 
 class ErrorCode(StrEnum):
-    """Entra's error codes (spec §1.8, §6.1); :attr:`recommended_action` says what to do."""
+    """Entra's error codes (docs/entra.md §1.8, §6.1); :attr:`recommended_action` says what to
+    do."""
 
     DUPLICATE_TARGET_ENTRIES = "DuplicateTargetEntries"
     DUPLICATE_SOURCE_ENTRIES = "DuplicateSourceEntries"
@@ -144,7 +146,7 @@ _RECOMMENDED: dict[ErrorCode, str] = {
 
 
 def error_code_for_status(status: int, *, is_linked: bool = True) -> ErrorCode:
-    """Entra's classification of an HTTP failure status (spec §1.8).
+    """Entra's classification of an HTTP failure status (docs/entra.md §1.8).
 
     Args:
         status: The response status code.
@@ -388,7 +390,7 @@ class Initiator:
 
 @dataclass(frozen=True, slots=True)
 class ProvisioningRecord:
-    """One provisioning log entry (spec §6.1).
+    """One provisioning log entry (docs/entra.md §6.1).
 
     Attributes:
         id: The record's id.

@@ -1,17 +1,18 @@
 """Matching, creating and adopting, and what the engine does when the app answers with an error.
 
-The connector sorts every failure into a class (CONVENTIONS.md "Errors"); the export acts on it
+The connector sorts every failure into a class; the export acts on it
 here, per object, and says what it did in the object's log record:
 
 - **409 on create** (:class:`TargetConflictError`): the object exists already (another tool
   made it, or an earlier create landed though its answer was lost). The engine looks it up by
-  the matching attributes, in precedence order (spec §2.2), and adopts the one it finds: the
+  the matching attributes, in precedence order (docs/entra.md §2.2), and adopts the one it finds:
+  the
   link is written and the mapped values are sent as an update. When the lookup finds nothing
   (the app's uniqueness rule is on an attribute Scimitar does not match on) the conflict is
   unresolved: the object fails with ``SystemForCrossDomainIdentityManagementEntryConflict``.
 - **A create that may have landed** (5xx other than 503, a timeout or a dropped connection,
   after the connector's retries): the engine matches again before creating again, so a lost
-  answer never makes a duplicate (spec §1.6).
+  answer never makes a duplicate (docs/entra.md §1.6).
 - **404 on a linked object** (:class:`TargetNotFoundError`), decided by the link's history,
   kept in the link as :data:`ORIGIN_KEY`:
 
@@ -245,7 +246,7 @@ async def _match_in_app(ctx: CycleContext, port: TargetPort, prepared: Prepared)
 
 
 async def resolve_match_of(ctx: CycleContext, port: TargetPort, prepared: Prepared) -> None:
-    """Turn a planned ``Match`` into ``Create``, ``Adopt`` or ``Failure`` (spec §2.2)."""
+    """Turn a planned ``Match`` into ``Create``, ``Adopt`` or ``Failure`` (docs/entra.md §2.2)."""
     result = prepared.result
     assert result is not None  # noqa: S101 - Match is only planned for mapped objects
     mapping = ctx.mappings[prepared.object_type]
@@ -387,7 +388,7 @@ async def _find(
     mapping: CompiledMappingSet,
     result: MappingResult,
 ) -> tuple[list[MatchAttempt], dict[str, dict[str, Any]]]:
-    """Query the app with each matching attribute in precedence order (spec §2.2).
+    """Query the app with each matching attribute in precedence order (docs/entra.md §2.2).
 
     A filter the app is found to ignore (:mod:`scimitar.engine.filtercheck`) is not asked:
     the app's listing answers instead.

@@ -1,4 +1,4 @@
-"""Reference planning: group members and the manager as target ids (spec §1.7, §2.7).
+"""Reference planning: group members and the manager as target ids (docs/entra.md §1.7, §2.7).
 
 References are exported after the objects they point to: a group member or a manager is sent
 only once it has a target id, i.e. it is linked and in scope. A reference that cannot be
@@ -16,7 +16,8 @@ __all__ = ["CycleKind", "MemberDelta", "is_reference_retried", "member_delta"]
 
 
 class CycleKind(StrEnum):
-    """Initial (everything in scope) or incremental (changes since the watermark), spec §3."""
+    """Initial (everything in scope) or incremental (changes since the watermark), docs/entra.md
+    §3."""
 
     INITIAL = "initial"
     INCREMENTAL = "incremental"
@@ -43,7 +44,7 @@ def member_delta(
     target_ids: Mapping[str, str],
     last_exported: Iterable[str],
 ) -> MemberDelta:
-    """The membership PATCH a group needs (spec §1.7).
+    """The membership PATCH a group needs (docs/entra.md §1.7).
 
     Args:
         source_members: The group's direct member objectIds in the source.
@@ -69,7 +70,7 @@ def member_delta(
 
 
 def is_reference_retried(cycle: CycleKind, *, has_source_changed: bool) -> bool:
-    """Whether an unresolved reference is looked at again in this cycle (spec §2.7).
+    """Whether an unresolved reference is looked at again in this cycle (docs/entra.md §2.7).
 
     Entra fixes a manager or member that came into scope after its referrer only on a restart
     (an initial cycle), or when the referrer itself changes.

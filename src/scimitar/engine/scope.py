@@ -1,4 +1,4 @@
-"""Is an object in scope for an app? (spec §2.1, §1.7, §5).
+"""Is an object in scope for an app? (docs/entra.md §2.1, §1.7, §5).
 
 A user is in scope when it is active in the source, assigned to the app (directly, or as a
 *direct* member of an assigned group — nested groups are never expanded) unless the job syncs
@@ -43,14 +43,14 @@ DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 
 
 class ScopeSetting(StrEnum):
-    """The job's scope (spec §0 "Scope"; secret ``SyncAll``)."""
+    """The job's scope (docs/entra.md §0 "Scope"; secret ``SyncAll``)."""
 
     ASSIGNED = "assigned"
     ALL = "all"
 
 
 class ScopeRule(StrEnum):
-    """The rule that decided a scope evaluation (spec §2.1 rules 1-4; §2.4 hard delete)."""
+    """The rule that decided a scope evaluation (docs/entra.md §2.1 rules 1-4; §2.4 hard delete)."""
 
     IN_SCOPE = "InScope"
     SOFT_DELETED = "SoftDeleted"
@@ -62,7 +62,8 @@ class ScopeRule(StrEnum):
 
     @property
     def is_source_inactive(self) -> bool:
-        """Out of scope because the source object is disabled or soft-deleted (spec §2.4)."""
+        """Out of scope because the source object is disabled or soft-deleted (docs/entra.md
+        §2.4)."""
         return self in (ScopeRule.SOFT_DELETED, ScopeRule.DISABLED)
 
 
@@ -94,7 +95,8 @@ class Assignment:
         return self.app_role_id == DEFAULT_ACCESS_ROLE_ID or not self.app_role_value
 
     def to_mapping(self) -> dict[str, Any]:
-        """The ``{id, value, displayName}`` shape the app-role functions read (spec §4.2)."""
+        """The ``{id, value, displayName}`` shape the app-role functions read (docs/entra.md
+        §4.2)."""
         return {
             "id": self.app_role_id,
             "value": self.app_role_value,
@@ -105,7 +107,8 @@ class Assignment:
 def effective_assignments(
     user_id: str, group_ids: Iterable[str], assignments: Iterable[Assignment]
 ) -> tuple[Assignment, ...]:
-    """The assignments that reach a user: its own, and its *direct* groups' (spec §2.1 rule 1).
+    """The assignments that reach a user: its own, and its *direct* groups' (docs/entra.md §2.1
+    rule 1).
 
     Args:
         user_id: The user's objectId.
@@ -147,11 +150,11 @@ class ScopeResult:
 
     @property
     def app_role_assignments(self) -> list[dict[str, Any]]:
-        """The effective roles as the app-role mapping functions read them (spec §4.2)."""
+        """The effective roles as the app-role mapping functions read them (docs/entra.md §4.2)."""
         return [item.to_mapping() for item in self.assignments]
 
     def mapping_input(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
-        """The attributes to map: ``IsSoftDeleted`` true whenever out of scope (spec §2.1).
+        """The attributes to map: ``IsSoftDeleted`` true whenever out of scope (docs/entra.md §2.1).
 
         Entra's computed ``IsSoftDeleted`` is true when the user is unassigned, fails a scoping
         filter, is soft-deleted or is disabled, so the ``active`` mapping sends false then.
@@ -163,7 +166,7 @@ class ScopeResult:
 
 
 def hard_deleted_scope() -> ScopeResult:
-    """The scope of an object that is gone from the source (spec §2.4 "Hard-deleted")."""
+    """The scope of an object that is gone from the source (docs/entra.md §2.4 "Hard-deleted")."""
     return ScopeResult(False, ScopeRule.HARD_DELETED, HARD_DELETED_SCOPE_REASON)
 
 
@@ -177,15 +180,15 @@ def evaluate_user_scope(
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
     shared: SharedScopes | None = None,
 ) -> ScopeResult:
-    """Decide whether a user is in scope (spec §2.1).
+    """Decide whether a user is in scope (docs/entra.md §2.1).
 
     Args:
         attributes: ``User.to_attributes()`` (``accountEnabled``, ``isSoftDeleted``, ...).
         setting: Sync only assigned users and groups, or all.
         assignments: The user's effective assignments (:func:`effective_assignments`).
-        scoping_filters: The user object mapping's scoping filters (spec §5).
+        scoping_filters: The user object mapping's scoping filters (docs/entra.md §5).
         is_default_access_excluded: The legacy template rule "users whose only role is Default
-            Access are not provisioned" (spec §2.1 rule 2; off by default).
+            Access are not provisioned" (docs/entra.md §2.1 rule 2; off by default).
         regex_timeout: Seconds a REGEX MATCH clause may run.
         shared: Results kept by the cycle (its context's caches): without scoping filters,
             users alike share one result, so its log step is built once too.
@@ -273,7 +276,7 @@ def evaluate_group_scope(
     scoping_filters: Sequence[ScopingFilter] = (),
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
 ) -> ScopeResult:
-    """Decide whether a group is in scope (spec §1.7 "Delete", §2.1 rule 1, §5).
+    """Decide whether a group is in scope (docs/entra.md §1.7 "Delete", §2.1 rule 1, §5).
 
     Args:
         attributes: ``Group.to_attributes()``.

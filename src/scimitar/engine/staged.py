@@ -1,6 +1,7 @@
 """Held deletions in the store: the disables and deletes accidental-deletion prevention staged.
 
-A cycle whose deletions reach the app's threshold holds them (spec §2.6); each held one is a row
+A cycle whose deletions reach the app's threshold holds them (docs/entra.md §2.6); each held one is
+a row
 written in its page's transaction, so nothing is lost when the watermark moves on. An admin then
 allows them (the next cycle re-plans and sends them, Graph ``ForceDeletes``) or rejects them
 (the rows go, the links stay).

@@ -1,6 +1,7 @@
 """What the admin sees of a provisioning job: state, cycles, progress, steady state, links.
 
-Entra's "Current status" and Graph ``synchronizationStatus`` (spec §3.9, §6.2): the job's state
+Entra's "Current status" and Graph ``synchronizationStatus`` (docs/entra.md §3.9, §6.2): the job's
+state
 (not run, active, paused, quarantined), the last finished cycle with its counts by action and
 its failures, the progress of a running cycle, when the job first and last reached a steady
 state, and how many objects are linked per type (the connector data store's counts, which do
@@ -152,7 +153,7 @@ class CycleSummary:
 
 @dataclass(frozen=True, slots=True)
 class JobStatus:
-    """An app's provisioning job as the admin sees it (spec §3.9, §6.2).
+    """An app's provisioning job as the admin sees it (docs/entra.md §3.9, §6.2).
 
     Attributes:
         app_id: The app.

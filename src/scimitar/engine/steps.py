@@ -1,4 +1,5 @@
-"""The steps of a provisioning log record, with Entra's step names and sentences (spec §6.1).
+"""The steps of a provisioning log record, with Entra's step names and sentences (docs/entra.md
+§6.1).
 
 Import (``EntryImport*``) → scoping (``EntrySynchronizationScoping``) → matching → the decision
 (``EntrySynchronizationAdd``/``Update``/``Skip``) → the export (``EntryExportAdd``/``Update``/
@@ -49,7 +50,7 @@ _IMPORT_KINDS = {
 
 
 def import_step(object_type: str, display_name: str, change: ChangeKind | None) -> ProvisioningStep:
-    """``EntryImport``: the object was read from the source (spec §6.1).
+    """``EntryImport``: the object was read from the source (docs/entra.md §6.1).
 
     Args:
         object_type: ``User`` or ``Group``.
@@ -115,7 +116,7 @@ def _scoping_step(object_type: str, scope: ScopeResult) -> ProvisioningStep:
 def matching_step(
     object_type: str, outcome: Create | Adopt | Failure, attempts: Sequence[MatchAttempt]
 ) -> ProvisioningStep:
-    """The matching step: which attribute found what (spec §2.2)."""
+    """The matching step: which attribute found what (docs/entra.md §2.2)."""
     tried = ", ".join(f"{a.attribute} eq {a.value!r} ({len(a.target_ids)})" for a in attempts)
     details = {"MatchingAttempts": tried or "none"}
     match outcome:
@@ -129,7 +130,7 @@ def matching_step(
 
 
 def decision_step(object_type: str, action: Action) -> ProvisioningStep:
-    """``EntrySynchronization*``: what the engine decided, and why (spec §6.1)."""
+    """``EntrySynchronization*``: what the engine decided, and why (docs/entra.md §6.1)."""
     if isinstance(action, Skip | Failure):
         return _decision_step(object_type, action)
     # The others depend only on the object type and the kind of action: built once each.

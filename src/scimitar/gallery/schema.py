@@ -1,6 +1,6 @@
 """The shape of a gallery template file, validated by pydantic.
 
-A template is an app type as data (DESIGN.md, "Vocabulary"): how its Tenant URL looks, how it
+A template is an app type as data (docs/gallery.md): how its Tenant URL looks, how it
 authenticates, its default mappings and matching, the attributes it accepts, its app roles, the
 SCIM dialect it speaks, its quirks and its published rate limits. Files use camelCase keys;
 unknown keys are refused so that a typo never silently falls back to a default.
@@ -33,7 +33,7 @@ __all__ = [
     "UpdateMethod",
 ]
 
-#: The role every app has; an assignment made without naming a role gets it (spec §2.1).
+#: The role every app has; an assignment made without naming a role gets it (docs/entra.md §2.1).
 DEFAULT_ACCESS = "Default Access"
 
 
@@ -44,7 +44,7 @@ class _Model(BaseModel):
 
 
 class Dialect(StrEnum):
-    """How the connector phrases requests (DESIGN.md, "Dialects")."""
+    """How the connector phrases requests (docs/entra.md §1.9)."""
 
     RFC = "rfc"
     ENTRA = "entra"
@@ -113,7 +113,7 @@ class OAuth2Spec(_Model):
 
 
 class AuthSpec(_Model):
-    """How the connector authenticates. Today: a bearer Secret Token (spec §1.1)."""
+    """How the connector authenticates. Today: a bearer Secret Token (docs/entra.md §1.1)."""
 
     kind: Literal["bearer"] = "bearer"
     token_hint: str = Field(min_length=1)
@@ -162,7 +162,7 @@ class BulkQuirk(_Model):
 
 
 class Quirks(_Model):
-    """Vendor deviations the connector reads (CONVENTIONS.md, "Vendor quirks are data").
+    """Vendor deviations the connector reads.
 
     Attributes:
         update_method: PATCH, or PUT for apps without PATCH.
@@ -174,7 +174,7 @@ class Quirks(_Model):
         bulk: Bulk support and use.
         is_filter_supported: Whether ``GET /Users?filter=`` works (matching needs it).
         exclude_default_access: Legacy Entra rule: users whose only role is Default Access are
-            not provisioned (the seed tutorial's Cisco Webex; spec §2.1 rule 2).
+            not provisioned (the seed tutorial's Cisco Webex; docs/entra.md §2.1 rule 2).
         is_group_rename_supported: Whether a group's displayName change may be sent.
         user_name_max_length: Longest ``userName`` the app takes.
         is_delete_soft: Whether ``DELETE`` only deactivates (Slack) rather than deletes.

@@ -3,7 +3,8 @@
 Every tick it looks at the apps whose provisioning is on and runs the cycles that are due, one
 app at a time, so a slow app delays the others rather than overloading the store. A cycle's
 failure is logged and the app is tried again at its next interval — or, while the job is
-quarantined, on the quarantine's schedule (6 h, 12 h, 24 h, then daily; spec §3.7). Paused jobs
+quarantined, on the quarantine's schedule (6 h, 12 h, 24 h, then daily; docs/entra.md §3.7). Paused
+jobs
 and jobs whose deletions are held for an admin are not run.
 """
 
@@ -157,7 +158,8 @@ class Scheduler:
         """Hard-delete directory objects past their soft-delete window, at most once an hour.
 
         The hard deletes enter the change feed, so the next cycles send DELETE to the apps
-        that still manage those objects (spec §2.4). The same hourly pass purges every app's
+        that still manage those objects (docs/entra.md §2.4). The same hourly pass purges every
+        app's
         provisioning log records past retention (a cycle purges only its own app's), so an
         app whose cycles stopped does not keep its records for ever, and prunes the audit log.
         """

@@ -1,4 +1,5 @@
-"""Attribute mappings, the expression language and scoping filters (spec §2.2, §2.3, §4, §5).
+"""Attribute mappings, the expression language and scoping filters (docs/entra.md §2.2, §2.3, §4,
+§5).
 
 Pure: no database, no network, no I/O.
 """

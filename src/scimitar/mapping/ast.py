@@ -1,4 +1,4 @@
-"""The expression tree (Entra: attribute-mapping expressions, spec §4.1).
+"""The expression tree (Entra: attribute-mapping expressions, docs/entra.md §4.1).
 
 Nodes are frozen values. Their ``offset`` is where they start in the source text and takes no
 part in equality, so a printed and re-parsed expression compares equal to the original.
@@ -68,7 +68,7 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """``left op right`` with op one of ``= <> > >= < <=`` (spec §4.1: conditions)."""
+    """``left op right`` with op one of ``= <> > >= < <=`` (docs/entra.md §4.1: conditions)."""
 
     operator: str
     left: Node

@@ -1,4 +1,4 @@
-"""The comparison operators of conditions (spec §4.1: ``= <> > >= < <=``)."""
+"""The comparison operators of conditions (docs/entra.md §4.1: ``= <> > >= < <=``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _number(text: str) -> float | None:
 def compare(op: str, left: Value, right: Value) -> str:
     """Compare two values; ``"True"`` or ``"False"``.
 
-    A null or empty operand makes the comparison false (spec §4.2 IIF: the condition fails when
+    A null or empty operand makes the comparison false (docs/entra.md §4.2 IIF: the condition fails
+    when
     a referenced attribute is null or empty). ``=``/``<>`` compare text case-sensitively;
     ordering compares numbers when both sides are numeric, dates as dates, else text ordinally.
 

@@ -50,7 +50,7 @@ def source_attributes(
 
     Adds the computed ``IsSoftDeleted``: true when the directory marks the user soft-deleted
     (``isSoftDeleted``, which the engine also sets for unassigned or out-of-scope users) or
-    when sign-in is blocked (``accountEnabled`` false) — spec §2.4.
+    when sign-in is blocked (``accountEnabled`` false) — docs/entra.md §2.4.
 
     Args:
         user: A directory user keyed by Entra attribute names.

@@ -1,4 +1,4 @@
-"""Date parsing, arithmetic and .NET-style formats for the date functions (spec §4.2).
+"""Date parsing, arithmetic and .NET-style formats for the date functions (docs/entra.md §4.2).
 
 Entra's date functions are .NET and VB underneath: ``CDate`` accepts any string .NET can
 parse, ``FormatDateTime`` uses .NET custom format strings, ``DateAdd``/``DateDiff`` follow VB

@@ -1,5 +1,5 @@
-"""Default mapping sets as data: Entra's generic SCIM app (spec §7) and Cisco Webex
-(spec/webex-scim.md §2.3). The app gallery references these by name.
+"""Default mapping sets as data: Entra's generic SCIM app (docs/entra.md §7) and Cisco Webex
+(docs/entra.md, Webex). The app gallery references these by name.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ __all__ = [
     "WEBEX_USER_MAPPINGS",
 ]
 
-#: The standard ``active`` expression (spec §4.3, §7).
+#: The standard ``active`` expression (docs/entra.md §4.3, §7).
 ACTIVE_EXPRESSION = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
 
 _ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -45,7 +45,7 @@ _SCIM_ADDRESS_AND_PHONE = (
     ("department", f"{_ENTERPRISE}:department"),
 )
 
-#: "Provision Microsoft Entra ID Users" for the non-gallery ``scim`` template (spec §7).
+#: "Provision Microsoft Entra ID Users" for the non-gallery ``scim`` template (docs/entra.md §7).
 SCIM_USER_MAPPINGS = MappingSet(
     name="Provision Microsoft Entra ID Users",
     object_type="User",
@@ -59,7 +59,7 @@ SCIM_USER_MAPPINGS = MappingSet(
     ),
 )
 
-#: "Provision Microsoft Entra ID Groups" for the ``scim`` template (spec §7).
+#: "Provision Microsoft Entra ID Groups" for the ``scim`` template (docs/entra.md §7).
 SCIM_GROUP_MAPPINGS = MappingSet(
     name="Provision Microsoft Entra ID Groups",
     object_type="Group",
@@ -70,7 +70,7 @@ SCIM_GROUP_MAPPINGS = MappingSet(
     ),
 )
 
-#: "Synchronize Microsoft Entra users to Cisco Webex" (webex-scim.md §2.3).
+#: "Synchronize Microsoft Entra users to Cisco Webex" (docs/entra.md, Webex).
 WEBEX_USER_MAPPINGS = MappingSet(
     name="Synchronize Microsoft Entra users to Cisco Webex",
     object_type="User",
@@ -84,7 +84,7 @@ WEBEX_USER_MAPPINGS = MappingSet(
     ),
 )
 
-#: "Synchronize Microsoft Entra groups to Cisco Webex" (webex-scim.md §2.3).
+#: "Synchronize Microsoft Entra groups to Cisco Webex" (docs/entra.md, Webex).
 WEBEX_GROUP_MAPPINGS = MappingSet(
     name="Synchronize Microsoft Entra groups to Cisco Webex",
     object_type="Group",

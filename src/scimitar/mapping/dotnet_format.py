@@ -1,4 +1,4 @@
-""".NET custom date and time format strings, for ``FormatDateTime`` (spec §4.2).
+""".NET custom date and time format strings, for ``FormatDateTime`` (docs/entra.md §4.2).
 
 Supports the invariant-culture specifiers ``yyyy yy y MMMM MMM MM M dddd ddd dd d HH H hh h
 mm m ss s f…fffffff F…FFFFFFF tt t zzz zz z K``, quoted literals (``'…'``, ``"…"``), ``\\x``

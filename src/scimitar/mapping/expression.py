@@ -1,4 +1,4 @@
-"""Expressions as admins use them: text parsed once, checked, compiled (spec §4).
+"""Expressions as admins use them: text parsed once, checked, compiled (docs/entra.md §4).
 
 >>> expression = compile_expression('Join(" ", [givenName], [surname])')
 >>> expression.evaluate_for({"givenName": "Zoë", "surname": "Dupont"})
@@ -35,7 +35,7 @@ class Expression:
         tree: The parsed tree.
         attributes: Lower-case names of the source attributes it reads.
         is_redacted: It uses ``Redact``: show ``[Redact]`` instead of the value in logs.
-        is_assertive: Its result replaces the target collection (PATCH replace), spec §4.2.
+        is_assertive: Its result replaces the target collection (PATCH replace), docs/entra.md §4.2.
         is_unique_selection: It is a ``SelectUniqueValue`` (creation only, not for matching).
     """
 
@@ -61,7 +61,8 @@ class Expression:
             raise
 
     def evaluate_for(self, user: Mapping[str, Any], **options: Any) -> Value:
-        """Evaluate for a directory user and return the value as it would flow (spec §4.1)."""
+        """Evaluate for a directory user and return the value as it would flow (docs/entra.md
+        §4.1)."""
         return to_flow(self.evaluate(EvaluationContext.for_user(user, **options)))
 
     @property

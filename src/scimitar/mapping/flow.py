@@ -1,4 +1,4 @@
-"""Applying a mapping set to a directory object: the SCIM resource to send (spec §2.3).
+"""Applying a mapping set to a directory object: the SCIM resource to send (docs/entra.md §2.3).
 
 :class:`CompiledMappingSet` turns every mapping into a precompiled step (read or evaluate the
 source, apply the default on create, type the value, write it at the target path). Nulls (and
@@ -25,7 +25,7 @@ from scimitar.scim.urns import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 
 __all__ = ["REDACTED", "AttributeChange", "CompiledMappingSet", "MappingResult"]
 
-#: What a redacted value looks like in logs (spec §4.2 Redact).
+#: What a redacted value looks like in logs (docs/entra.md §4.2 Redact).
 REDACTED = "[Redact]"
 
 _Getter = Callable[[EvaluationContext], Value]
@@ -68,7 +68,8 @@ class AttributeChange:
 
     @property
     def op(self) -> str:
-        """Entra's PATCH op: ``Add`` when the target has no value, else ``Replace`` (spec §1.6)."""
+        """Entra's PATCH op: ``Add`` when the target has no value, else ``Replace`` (docs/entra.md
+        §1.6)."""
         return "Add" if self.old_value is None else "Replace"
 
 
@@ -124,7 +125,7 @@ class CompiledMappingSet:
         self._reads = frozenset(("issoftdeleted", "accountenabled")).union(
             *(s.reads for s in self._steps)
         )
-        #: The set's matching mappings in precedence order (spec §2.2), sorted once.
+        #: The set's matching mappings in precedence order (docs/entra.md §2.2), sorted once.
         self.matching_mappings = mapping_set.matching_mappings
 
     def apply(
@@ -183,7 +184,7 @@ class CompiledMappingSet:
         )
 
     def is_in_scope(self, user: Mapping[str, Any], **options: Any) -> ScopeDecision:
-        """Evaluate the set's scoping filters for ``user`` (spec §5)."""
+        """Evaluate the set's scoping filters for ``user`` (docs/entra.md §5)."""
         return evaluate_scope(self.mapping_set.scoping_filters, user, **options)
 
     def matching_values(self, user: Mapping[str, Any], **options: Any) -> list[tuple[str, Any]]:

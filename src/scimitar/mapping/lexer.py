@@ -1,4 +1,4 @@
-"""Tokens of the expression language (spec §4.1: syntax).
+"""Tokens of the expression language (docs/entra.md §4.1: syntax).
 
 The lexer turns expression text into a flat list of tokens. It knows attribute references
 (``[name]``), double-quoted strings with backslash escapes, decimal numbers, VB hex literals
@@ -15,7 +15,7 @@ from scimitar.errors import ExpressionSyntaxError
 
 __all__ = ["MAX_EXPRESSION_LENGTH", "Token", "TokenKind", "position", "syntax_error", "tokenize"]
 
-#: Entra rejects longer expressions (spec §2.3, §4.1).
+#: Entra rejects longer expressions (docs/entra.md §2.3, §4.1).
 MAX_EXPRESSION_LENGTH = 10_000
 
 
@@ -85,7 +85,7 @@ def tokenize(text: str) -> list[Token]:
 
     Raises:
         ExpressionSyntaxError: On a character that starts no token, an unterminated string or
-            attribute reference, or text longer than 10,000 characters (spec §2.3).
+            attribute reference, or text longer than 10,000 characters (docs/entra.md §2.3).
     """
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise syntax_error(

@@ -1,4 +1,4 @@
-"""Attribute mappings and mapping sets as configuration (spec §2.2, §2.3, §6.3).
+"""Attribute mappings and mapping sets as configuration (docs/entra.md §2.2, §2.3, §6.3).
 
 A mapping says where one target attribute's value comes from (a source attribute, a constant
 or an expression), when it flows (always, or only on create), its default value if null
@@ -26,7 +26,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 class SourceType(StrEnum):
-    """Mapping type (spec §2.3; Graph ``attributeMappingSource.type``)."""
+    """Mapping type (docs/entra.md §2.3; Graph ``attributeMappingSource.type``)."""
 
     ATTRIBUTE = "Attribute"
     CONSTANT = "Constant"
@@ -34,7 +34,7 @@ class SourceType(StrEnum):
 
 
 class FlowType(StrEnum):
-    """Apply this mapping (spec §2.3; Graph ``flowType``)."""
+    """Apply this mapping (docs/entra.md §2.3; Graph ``flowType``)."""
 
     ALWAYS = "Always"
     OBJECT_ADD_ONLY = "ObjectAddOnly"
@@ -168,7 +168,7 @@ class MappingSet:
         name: e.g. "Provision Microsoft Entra ID Users".
         object_type: ``User`` or ``Group``.
         mappings: The attribute mappings.
-        scoping_filters: The source object scope (spec §5).
+        scoping_filters: The source object scope (docs/entra.md §5).
     """
 
     name: str
@@ -178,7 +178,7 @@ class MappingSet:
 
     @property
     def matching_mappings(self) -> tuple[AttributeMapping, ...]:
-        """Mappings used for matching, lowest precedence number first (spec §2.2)."""
+        """Mappings used for matching, lowest precedence number first (docs/entra.md §2.2)."""
         matching = [m for m in self.mappings if m.matching_precedence is not None]
         return tuple(sorted(matching, key=lambda m: m.matching_precedence or 0))
 

@@ -1,4 +1,4 @@
-"""Recursive-descent parser for the expression language (spec §4.1).
+"""Recursive-descent parser for the expression language (docs/entra.md §4.1).
 
 Grammar::
 
@@ -32,7 +32,7 @@ def parse(text: str) -> Node:
     """Parse expression text into a tree.
 
     Args:
-        text: The expression, at most 10,000 characters (spec §2.3).
+        text: The expression, at most 10,000 characters (docs/entra.md §2.3).
 
     Returns:
         The root node.

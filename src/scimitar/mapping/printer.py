@@ -1,4 +1,4 @@
-"""Print an expression tree back to canonical text (spec §4.1).
+"""Print an expression tree back to canonical text (docs/entra.md §4.1).
 
 ``parse(print_expression(tree)) == tree`` holds for every tree the parser produces.
 """

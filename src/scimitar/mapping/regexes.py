@@ -1,6 +1,7 @@
-"""Admin-written regular expressions, compiled once and run with a time limit (DESIGN.md).
+"""Admin-written regular expressions, compiled once and run with a time limit.
 
-Entra uses .NET regexes (spec §4.2 Replace, §5 REGEX MATCH). The ``regex`` package reads the
+Entra uses .NET regexes (docs/entra.md §4.2 Replace, §5 REGEX MATCH). The ``regex`` package reads
+the
 same named-group syntax (``(?<name>…)``) and can stop a runaway pattern after a timeout.
 Replacement templates use .NET's ``$1``, ``${name}``, ``$0``/``$&`` and ``$$``.
 """

@@ -1,4 +1,4 @@
-"""Scoping filters: which source objects flow at all (spec §5).
+"""Scoping filters: which source objects flow at all (docs/entra.md §5).
 
 A scope holds zero or more filters; a filter holds one or more clauses. Clauses of a filter are
 AND-ed, filters are OR-ed, no filters means everything is in scope. A clause on a null or empty
@@ -27,7 +27,7 @@ __all__ = [
     "validate_filters",
 ]
 
-#: Attributes Entra cannot filter on (spec §5: multi-valued, references, roles, userType).
+#: Attributes Entra cannot filter on (docs/entra.md §5: multi-valued, references, roles, userType).
 UNSUPPORTED_ATTRIBUTES = frozenset(
     {"members", "manager", "appRoleAssignments", "userType", "proxyAddresses", "memberOf"}
 )
@@ -117,7 +117,8 @@ class ClauseFailure:
 
 @dataclass(frozen=True, slots=True)
 class ScopeDecision:
-    """The outcome of scoping one object, with what decided it (provisioning log, spec §6.1).
+    """The outcome of scoping one object, with what decided it (provisioning log, docs/entra.md
+    §6.1).
 
     Attributes:
         is_in_scope: Whether the object flows.
@@ -145,7 +146,8 @@ class ScopeDecision:
 
 
 def validate_filters(filters: Sequence[ScopingFilter]) -> None:
-    """Check filters before they are saved (spec §5: supported attributes and operand types).
+    """Check filters before they are saved (docs/entra.md §5: supported attributes and operand
+    types).
 
     Raises:
         ConfigError: Naming the filter and clause at fault.
@@ -168,7 +170,7 @@ def evaluate_scope(
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
     is_normalized: bool = False,
 ) -> ScopeDecision:
-    """Decide whether ``user`` is in scope (spec §5).
+    """Decide whether ``user`` is in scope (docs/entra.md §5).
 
     Args:
         filters: The scoping filters of the object mapping.

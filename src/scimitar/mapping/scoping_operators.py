@@ -1,4 +1,4 @@
-"""The operators of scoping clauses (spec §5) and their null and case rules.
+"""The operators of scoping clauses (docs/entra.md §5) and their null and case rules.
 
 Every operator is false on a null or empty attribute except ``IS NULL``; a multi-valued value
 (which Entra cannot scope on) is treated the same way. Text comparisons are case-sensitive.

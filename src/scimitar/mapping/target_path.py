@@ -1,7 +1,7 @@
 """Mapping target paths: where a mapped value goes in a SCIM resource, and reading it back.
 
 Paths use SCIM PATCH path syntax (parsed by :func:`scimitar.scim.path.parse_path`) restricted
-to the shapes Entra mappings use (spec §7): ``userName``, ``name.givenName``,
+to the shapes Entra mappings use (docs/entra.md §7): ``userName``, ``name.givenName``,
 ``emails[type eq "work"].value``, ``roles[primary eq "True"].value`` and URN-qualified
 ``urn:…:enterprise:2.0:User:department``. Writing and reading use the same path, so the
 engine can diff what it sent against what the target holds.
@@ -23,7 +23,8 @@ from scimitar.scim.urns import CORE_GROUP, CORE_USER
 
 __all__ = ["PRIMARY_TYPES", "TargetPath", "parse_target_path"]
 
-#: Typed elements Entra marks ``primary: true`` when it creates them (spec §1.6: work email).
+#: Typed elements Entra marks ``primary: true`` when it creates them (docs/entra.md §1.6: work
+#: email).
 PRIMARY_TYPES: dict[str, str] = {"emails": "work"}
 
 _CORE_URNS = frozenset({CORE_USER.lower(), CORE_GROUP.lower()})
@@ -127,7 +128,7 @@ def parse_target_path(text: str) -> TargetPath:
 
     Raises:
         ConfigError: For malformed paths, filters other than ``[attr eq "literal"]``, or the
-            ``id`` attribute, which is never a mapping target (spec §2.3).
+            ``id`` attribute, which is never a mapping target (docs/entra.md §2.3).
     """
     try:
         path = parse_path(text)

@@ -1,4 +1,4 @@
-"""The value model of expressions (spec §4.1: "everything flows as strings").
+"""The value model of expressions (docs/entra.md §4.1: "everything flows as strings").
 
 Values are ``None`` (null: attribute absent), ``str``, ``int`` (number constants and numeric
 results), ``datetime`` (from ``CDate``/``Now``, always UTC), lists (multi-valued attributes)
@@ -68,7 +68,8 @@ class IgnoreFlow:
         return "IGNORE_FLOW"
 
 
-#: Returned by ``IgnoreFlowIfNullOrEmpty``: drop the target attribute from the flow (spec §2.3).
+#: Returned by ``IgnoreFlowIfNullOrEmpty``: drop the target attribute from the flow (docs/entra.md
+#: §2.3).
 IGNORE_FLOW: Final = IgnoreFlow()
 
 
@@ -83,7 +84,7 @@ def is_empty(value: Value) -> bool:
 
 
 def format_vb_datetime(value: datetime) -> str:
-    """Format as ``M/d/yyyy h:mm:ss tt`` in UTC, the way Entra prints dates (spec §4.1)."""
+    """Format as ``M/d/yyyy h:mm:ss tt`` in UTC, the way Entra prints dates (docs/entra.md §4.1)."""
     value = value.astimezone(UTC) if value.tzinfo else value
     hour = value.hour % 12 or 12
     half = "AM" if value.hour < 12 else "PM"

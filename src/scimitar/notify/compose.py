@@ -1,6 +1,6 @@
 """What each engine event says to the admin: what happened, which objects, what to do next.
 
-The steps name the commands that fix each case (spec §2.6 for held deletions, §3.7 for the
+The steps name the commands that fix each case (docs/entra.md §2.6 for held deletions, §3.7 for the
 quarantine reasons), with the app's name quoted for a shell.
 """
 
@@ -125,7 +125,8 @@ def _review_deletes(app: str) -> list[str]:
 def compose_quarantine(
     event: QuarantineChanged, public_url: str | None, *, is_disabled: bool = False
 ) -> Notice:
-    """A job that entered quarantine, whose reason changed, or that it turned off (spec §3.7).
+    """A job that entered quarantine, whose reason changed, or that it turned off (docs/entra.md
+    §3.7).
 
     Args:
         event: The change.
@@ -172,7 +173,7 @@ def compose_quarantine(
 
 
 def compose_deletes_held(event: DeleteThresholdTripped, public_url: str | None) -> Notice:
-    """A cycle that tripped the accidental-deletions threshold (spec §2.6)."""
+    """A cycle that tripped the accidental-deletions threshold (docs/entra.md §2.6)."""
     app = shlex.quote(event.app_name)
     count = max(event.staged_count, len(event.staged))
     return Notice(

@@ -1,6 +1,6 @@
 """The email sink: the engine's events as mails to each app's notification address.
 
-Rules (spec §2.6, §3.7):
+Rules (docs/entra.md §2.6, §3.7):
 
 - A cycle failure mails only when the app asks for it ("Send an email notification when a
   failure occurs"): at most one mail per cycle, and at most one per app within the failure

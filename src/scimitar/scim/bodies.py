@@ -29,7 +29,7 @@ def create_user_body(
     references: Iterable[str] = (),
     manager_id: str | None = None,
 ) -> _Body:
-    """The POST /Users body (spec §1.6 "Create").
+    """The POST /Users body (docs/entra.md §1.6 "Create").
 
     References (the manager) are left out: they hold source ids, and the app knows target
     ids. Entra creates users first and sets references in a later PATCH; when the

@@ -1,5 +1,5 @@
 """The concrete schemas: RFC 7643 core User and Group, the Enterprise User extension (§4, §8.7),
-and the Webex additions and Cisco webexidentity extensions (spec/webex-scim.md §1.6).
+and the Webex additions and Cisco webexidentity extensions (docs/entra.md, Webex).
 
 Built once per profile through :func:`scimitar.scim.schema.user_schema` and ``group_schema``.
 """

@@ -1,4 +1,4 @@
-"""Cisco ``webexidentity`` schema extensions for User and Group (spec/webex-scim.md §1.6).
+"""Cisco ``webexidentity`` schema extensions for User and Group (docs/entra.md, Webex).
 
 Canonical values are advisory except for group ``inheritances`` (documented as role-only).
 """

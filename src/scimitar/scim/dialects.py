@@ -1,6 +1,6 @@
-"""Request bodies as Entra sends them, per dialect (spec §1.6, §1.7, §1.9).
+"""Request bodies as Entra sends them, per dialect (docs/entra.md §1.6, §1.7, §1.9).
 
-Two dialects, chosen per app (DESIGN.md "Dialects"):
+Two dialects, chosen per app (docs/entra.md §1.9):
 
 - ``rfc`` — what Entra sends with ``aadOptscim062020``: lowercase ops, JSON booleans, several
   single-valued replaces coalesced into one path-less ``replace`` keyed by attribute paths,
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 # A reference to another operation's resource in a Bulk request (RFC 7644 §3.7.2).
-#: Where Entra writes the manager reference (spec §1.6, observed).
+#: Where Entra writes the manager reference (docs/entra.md §1.6, observed).
 MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
 
 _Body = dict[str, Any]
@@ -55,7 +55,7 @@ _Body = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """The quirks of one request dialect (spec §1.9 compliance-quirk catalogue).
+    """The quirks of one request dialect (docs/entra.md §1.9 compliance-quirk catalogue).
 
     Attributes:
         name: ``rfc`` or ``entra``.
@@ -142,7 +142,7 @@ def patch_body(
     *,
     assertive: frozenset[str] = frozenset(),
 ) -> _Body:
-    """The PATCH request for attribute changes (spec §1.6 "Update").
+    """The PATCH request for attribute changes (docs/entra.md §1.6 "Update").
 
     Args:
         changes: What :meth:`CompiledMappingSet.diff` found; a ``new_value`` of ``None`` removes.
@@ -161,7 +161,7 @@ def patch_operations(
     *,
     assertive: frozenset[str] = frozenset(),
 ) -> list[_Body]:
-    """The PATCH operations for attribute changes, in change order (spec §1.6, §1.9).
+    """The PATCH operations for attribute changes, in change order (docs/entra.md §1.6, §1.9).
 
     ``Add`` when the target has no value, ``Replace`` when it has a different one; an assertive
     collection is always replaced; other collections only get the elements they lack.
@@ -231,7 +231,7 @@ def _is_single_replace(operation: Mapping[str, Any]) -> bool:
 
 
 def active_body(is_active: bool, dialect: Dialect) -> _Body:
-    """PATCH ``active`` alone: disable or re-enable a user (spec §1.6, §2.4)."""
+    """PATCH ``active`` alone: disable or re-enable a user (docs/entra.md §1.6, §2.4)."""
     return patch_body([AttributeChange("active", not is_active, is_active)], dialect)
 
 
@@ -241,7 +241,7 @@ def disable_body(dialect: Dialect) -> _Body:
 
 
 def enable_body(dialect: Dialect) -> _Body:
-    """Restore, re-enable or re-assign: ``active`` true (spec §2.4)."""
+    """Restore, re-enable or re-assign: ``active`` true (docs/entra.md §2.4)."""
     return active_body(True, dialect)
 
 
@@ -252,7 +252,7 @@ def manager_body(
     current: str | None = None,
     path: str = MANAGER_PATH,
 ) -> _Body | None:
-    """The PATCH that sets, changes or clears the manager (spec §1.6 "Manager").
+    """The PATCH that sets, changes or clears the manager (docs/entra.md §1.6 "Manager").
 
     Args:
         manager_id: The manager's *target* id, or ``None`` to clear it.
@@ -276,7 +276,7 @@ def manager_body(
 
 
 def app_role_operation(assignment: Mapping[str, Any], dialect: Dialect) -> _Body:
-    """``SingleAppRoleAssignment`` in a PATCH (spec §1.6 "Roles", §1.9).
+    """``SingleAppRoleAssignment`` in a PATCH (docs/entra.md §1.6 "Roles", §1.9).
 
     Args:
         assignment: ``{id, value, displayName}`` of the app role assignment.
@@ -293,7 +293,7 @@ def app_role_operation(assignment: Mapping[str, Any], dialect: Dialect) -> _Body
 def member_patch_bodies(
     added: Iterable[str], removed: Iterable[str], dialect: Dialect, cap: int | None = None
 ) -> list[_Body]:
-    """Group membership PATCHes, removals first, at most ``cap`` members each (spec §1.7).
+    """Group membership PATCHes, removals first, at most ``cap`` members each (docs/entra.md §1.7).
 
     Args:
         added: Target ids of members to add.

@@ -1,6 +1,6 @@
 """Applying PATCH operations (RFC 7644 §3.5.2), with Entra's quirks accepted.
 
-Entra quirks handled (spec/entra-provisioning.md §1.6-1.9): ``op`` in any case; ``"True"`` and
+Entra quirks handled (docs/entra.md §1.6-1.9): ``op`` in any case; ``"True"`` and
 ``"False"`` strings for booleans; ``Remove`` of ``members`` with a value list removes only those
 members; ``Remove`` with a path and a value; ``Add``/``Replace`` on ``attr[type eq "x"].sub``
 creates the typed element when none matches; a path-less ``replace`` whose value keys are

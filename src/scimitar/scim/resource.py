@@ -1,7 +1,7 @@
 """Validating POST/PUT bodies (RFC 7643 §2, §3; RFC 7644 §3.3, §3.5.1), and re-exports of
 :func:`project` and :func:`sort_key` for attribute selection and sorting.
 
-Webex behaviour (spec/webex-scim.md §1.6): the core schema URN is mandatory in ``schemas``;
+Webex behaviour (docs/entra.md, Webex): the core schema URN is mandatory in ``schemas``;
 unknown schema URNs and read-only attributes are dropped silently. Entra's legacy client sends
 ``null`` for unmapped attributes, so nulls are dropped too.
 """

@@ -130,7 +130,7 @@ def schema_by_id(profile: TargetProfile, base_url: str, schema_id: str) -> dict[
 
 
 def webex_schema(profile: TargetProfile, name: str) -> dict[str, Any]:
-    """Webex's ``/Schemas/SCIM2/User|Group|{schemaId}`` shapes (spec/webex-scim.md §1.13)."""
+    """Webex's ``/Schemas/SCIM2/User|Group|{schemaId}`` shapes (docs/entra.md, Webex)."""
     for resource in (profile.users, profile.groups):
         if resource.name.lower() == name.lower():
             parts = [resource.core, *(e.schema for e in resource.extensions)]

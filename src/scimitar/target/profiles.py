@@ -76,7 +76,7 @@ def _plain_error(body: dict[str, Any], _error: SCIMError, _tracking_id: str) -> 
 
 
 def _webex_user(user: dict[str, Any]) -> dict[str, Any]:
-    """Webex's create-time normalisation (spec/webex-scim.md §1.7).
+    """Webex's create-time normalisation (docs/entra.md, Webex).
 
     ``userType`` defaults to ``user``: Entra's Cisco Webex connector never sends it, and its
     creates must succeed. The primary ``work`` email equals ``userName``: added when absent.
@@ -99,7 +99,7 @@ def _webex_user(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _webex_error(body: dict[str, Any], error: SCIMError, tracking_id: str) -> dict[str, Any]:
-    """Add Cisco's error block (spec/webex-scim.md §1.10) beside the RFC fields."""
+    """Add Cisco's error block (docs/entra.md, Webex) beside the RFC fields."""
     kind = _ERROR_KINDS.index(error.scim_type) + 1 if error.scim_type in _ERROR_KINDS else 0
     code = error.status * 1000 + kind
     body[WEBEX_ERROR] = {"trackingId": tracking_id, "errorCode": code, "details": error.detail}

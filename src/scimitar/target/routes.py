@@ -243,7 +243,7 @@ def _is_emptied(body: Any, kept: Any) -> bool:
 
 
 def group_members(target: TargetApp) -> Handler:
-    """Webex's ``GET /Groups/{id}/Members``: paged, at most 500 a page (spec §1.8)."""
+    """Webex's ``GET /Groups/{id}/Members``: paged, at most 500 a page (docs/entra.md, Webex)."""
 
     async def handle(request: Request, ctx: RequestContext, _p: TargetProfile) -> Response:
         params = request.query_params

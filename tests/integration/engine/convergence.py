@@ -4,7 +4,7 @@
 assignments — on a new tenant of the same target, runs one initial cycle there and reads it.
 :func:`assert_converged` compares the world's app with it: the same active users with the same
 values, the same groups with the same members; the users the twin lacks may only be there
-disabled (an account that left scope is disabled, not deleted, spec §2.4).
+disabled (an account that left scope is disabled, not deleted, docs/entra.md §2.4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pause, start and restart (spec §3.5): a pause lets the page finish, start resumes it."""
+"""Pause, start and restart (docs/entra.md §3.5): a pause lets the page finish, start resumes it."""
 
 from __future__ import annotations
 

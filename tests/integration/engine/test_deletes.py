@@ -1,4 +1,4 @@
-"""Accidental deletions (spec §2.6): held over the threshold, then allowed or rejected."""
+"""Accidental deletions (docs/entra.md §2.6): held over the threshold, then allowed or rejected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Escrows: a failed object is retried in later cycles on a growing schedule (spec §3.6)."""
+"""Escrows: a failed object is retried in later cycles on a growing schedule (docs/entra.md
+§3.6)."""
 
 from __future__ import annotations
 

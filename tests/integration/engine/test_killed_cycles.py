@@ -232,7 +232,7 @@ async def _assert_app_is_as_the_directory_says(world: World, store: Store) -> No
         for u in users
     }
     managers = {name: directory[name].attributes.get("manager") for name in in_scope}
-    # A manager never in scope was never provisioned: the reference waits (spec §2.7).
+    # A manager never in scope was never provisioned: the reference waits (docs/entra.md §2.7).
     known = in_scope | world.in_scope_before
     wanted_managers = {
         name: name_of[m] if m and name_of[m] in known else None for name, m in managers.items()

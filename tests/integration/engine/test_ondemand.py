@@ -1,4 +1,4 @@
-"""Provision on demand against the embedded target, on SQLite and PostgreSQL (spec §3.8).
+"""Provision on demand against the embedded target, on SQLite and PostgreSQL (docs/entra.md §3.8).
 
 The provisioner writes links and log records as a cycle does, fails an object with Entra's
 error code when the app refuses it (the refusal injected by a transport), and never runs beside

@@ -1,4 +1,4 @@
-"""Quarantine (spec §3.7) driven by a fake clock: weeks of retries in seconds."""
+"""Quarantine (docs/entra.md §3.7) driven by a fake clock: weeks of retries in seconds."""
 
 from __future__ import annotations
 

@@ -145,7 +145,7 @@ async def test_unassigned_groups_over_the_threshold_are_held(world: World) -> No
         )
     counts = await _cycle(world)
 
-    # The members stay assigned directly: only the groups' deletions count (spec §2.6).
+    # The members stay assigned directly: only the groups' deletions count (docs/entra.md §2.6).
     assert _actions(counts) == {"delete": 1, "staged_delete": 2}
     assert len((await app_state(world)).groups) == 2
     held = await world.control().staged(world.app_name)
@@ -266,7 +266,8 @@ async def test_a_scope_switch_gives_what_an_initial_cycle_from_scratch_gives(
     await world.apps.provisioning.update_settings(
         world.app_name, replace(config.settings, scope=Scope(after)), actor=Actor.cli("tests")
     )
-    counts = await _cycle(world, "initial")  # a scope switch re-evaluates everything (spec §2.5)
+    # A scope switch re-evaluates everything (docs/entra.md §2.5).
+    counts = await _cycle(world, "initial")
     # assigned → all: ben and the group Oak enter scope; all → assigned: ben is disabled, Oak
     # deleted, and dan (hard-deleted before the switch) deleted.
     wanted = {"create": 2} if after == "all" else {"disable": 1, "delete": 2}

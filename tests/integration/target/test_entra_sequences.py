@@ -1,4 +1,4 @@
-"""Entra's request sequences (spec/entra-provisioning.md §1.3, §1.6, §1.7), replayed on the target.
+"""Entra's request sequences (docs/entra.md §1.3, §1.6, §1.7), replayed on the target.
 
 Each test sends what Entra sends, in Entra's order, and checks what Entra needs back.
 """

@@ -47,7 +47,7 @@ SALES: dict[str, Any] = {
     "members": [{"objectId": ADA["objectId"], "objectType": "user"}],
     "isSoftDeleted": False,
 }
-#: The spec §1.6 update: four single-valued replaces, a filtered path, a single add.
+#: The docs/entra.md §1.6 update: four single-valued replaces, a filtered path, a single add.
 UPDATE_CHANGES = (
     AttributeChange("displayName", "Ada Lovelace", "Augusta Ada King"),
     AttributeChange("name.givenName", "Ada", "Augusta"),
@@ -67,7 +67,7 @@ def user_resource() -> dict[str, Any]:
 
 
 def custom_extension_resource() -> dict[str, Any]:
-    """A user mapped with one custom extension attribute (spec §2.3 naming)."""
+    """A user mapped with one custom extension attribute (docs/entra.md §2.3 naming)."""
     mappings = MappingSet(
         "custom",
         "User",

@@ -1,4 +1,5 @@
-"""Test Connection: each way the probe can fail gets its own message and hint (spec §1.3)."""
+"""Test Connection: each way the probe can fail gets its own message and hint (docs/entra.md
+§1.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Accidental deletions prevention (spec §2.6)."""
+"""Accidental deletions prevention (docs/entra.md §2.6)."""
 
 from __future__ import annotations
 

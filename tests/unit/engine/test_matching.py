@@ -1,4 +1,4 @@
-"""Matching outcome (spec §2.2): 0 hits create, 1 links, several fail."""
+"""Matching outcome (docs/entra.md §2.2): 0 hits create, 1 links, several fail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The provision-on-demand trace (spec §3.8): every clause, the matching, results rolled up."""
+"""The provision-on-demand trace (docs/entra.md §3.8): every clause, the matching, results rolled
+up."""
 
 from __future__ import annotations
 

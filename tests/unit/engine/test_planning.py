@@ -1,4 +1,5 @@
-"""The decision per object (spec §2.2, §2.4 deprovisioning table, §2.5, §2.3 object actions)."""
+"""The decision per object (docs/entra.md §2.2, §2.4 deprovisioning table, §2.5, §2.3 object
+actions)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ SOFT_EVENTS = [
     ("Soft-deleted (recycle bin)", ScopeRule.SOFT_DELETED),
 ]
 
-# One row per line of spec §2.4, with the spec's wording as the test id.
+# One row per line of docs/entra.md §2.4, with the spec's wording as the test id.
 TABLE: list[tuple[str, PlanInput, PlanSettings, Action | SkipReason]] = [
     (
         "User unassigned (directly or via group) -> PATCH active=false",

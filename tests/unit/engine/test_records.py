@@ -1,4 +1,4 @@
-"""Provisioning log records (spec §6.1): shape, redaction, error codes, JSON round-trip."""
+"""Provisioning log records (docs/entra.md §6.1): shape, redaction, error codes, JSON round-trip."""
 
 from __future__ import annotations
 

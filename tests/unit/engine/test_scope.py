@@ -1,4 +1,4 @@
-"""Is a user or group in scope? (spec §2.1, §1.7, §5)."""
+"""Is a user or group in scope? (docs/entra.md §2.1, §1.7, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Applying mapping sets (spec §2.3, §7): the resource sent, defaults, flow types, diffs."""
+"""Applying mapping sets (docs/entra.md §2.3, §7): the resource sent, defaults, flow types,
+diffs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Edge cases of every function of spec §4.2, derived from the documented semantics."""
+"""Edge cases of every function of docs/entra.md §4.2, derived from the documented semantics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mapping sets as configuration: JSON export/import and validation (spec §2.2, §2.3)."""
+"""Mapping sets as configuration: JSON export/import and validation (docs/entra.md §2.2, §2.3)."""
 
 from __future__ import annotations
 

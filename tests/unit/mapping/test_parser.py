@@ -1,4 +1,4 @@
-"""The syntax of spec §4.1: parsing, canonical printing and syntax errors."""
+"""The syntax of docs/entra.md §4.1: parsing, canonical printing and syntax errors."""
 
 from __future__ import annotations
 

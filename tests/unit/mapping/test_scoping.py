@@ -1,4 +1,4 @@
-"""Scoping filters, spec §5: operators, null and case rules, AND/OR, the decision."""
+"""Scoping filters, docs/entra.md §5: operators, null and case rules, AND/OR, the decision."""
 
 from __future__ import annotations
 

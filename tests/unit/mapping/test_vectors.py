@@ -1,4 +1,4 @@
-"""Every test vector of spec §4.3, from tests/samples/entra-4.3-expression-vectors.json."""
+"""Every test vector of docs/entra.md §4.3, from tests/samples/entra-4.3-expression-vectors.json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Request bodies per dialect (spec §1.6, §1.7, §1.9), against the samples in tests/samples."""
+"""Request bodies per dialect (docs/entra.md §1.6, §1.7, §1.9), against the samples in
+tests/samples."""
 
 from __future__ import annotations
 

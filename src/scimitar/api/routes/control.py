@@ -1,7 +1,7 @@
 """``/apps/{app}/pause|start|restart`` and ``/apps/{app}/deletes``: an admin's hold on a job.
 
 Over :class:`~scimitar.engine.control.JobControl`, as ``scimitar app pause|start|restart|deletes``
-(spec §2.6, §3.5). Allowing held deletions runs a cycle (Graph ``ForceDeletes``): in the
+(docs/entra.md §2.6, §3.5). Allowing held deletions runs a cycle (Graph ``ForceDeletes``): in the
 background by default (202), or answered when it ends with ``wait=true``.
 """
 

@@ -1,4 +1,4 @@
-"""``/apps/{app}/provision``: provision on demand, traced step by step (spec §3.8)."""
+"""``/apps/{app}/provision``: provision on demand, traced step by step (docs/entra.md §3.8)."""
 
 from __future__ import annotations
 

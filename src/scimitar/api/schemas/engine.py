@@ -78,7 +78,8 @@ class AppQuirkDocument(BaseModel):
 
 
 class JobStatusDocument(BaseModel):
-    """An app's provisioning job: state, cycles, steady state, linked objects (spec §3.9)."""
+    """An app's provisioning job: state, cycles, steady state, linked objects (docs/entra.md
+    §3.9)."""
 
     app: AppDocument
     appId: str
@@ -156,7 +157,7 @@ class InitiatorDocument(BaseModel):
 
 
 class LogRecord(BaseModel):
-    """One provisioning log record (Graph provisioningObjectSummary shape, spec §6.1)."""
+    """One provisioning log record (Graph provisioningObjectSummary shape, docs/entra.md §6.1)."""
 
     id: str
     activityDateTime: str

@@ -1,4 +1,4 @@
-"""The expression function library (spec §4.2), keyed by case-sensitive name."""
+"""The expression function library (docs/entra.md §4.2), keyed by case-sensitive name."""
 
 from __future__ import annotations
 

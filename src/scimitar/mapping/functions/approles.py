@@ -1,4 +1,4 @@
-"""App-role functions over ``[appRoleAssignments]`` (spec §4.2).
+"""App-role functions over ``[appRoleAssignments]`` (docs/entra.md §4.2).
 
 An assignment is ``{id, value, displayName}``; assignments without a value (Entra's "Default
 Access" role) carry no role and are skipped. The complex forms produce SCIM ``roles`` entries as

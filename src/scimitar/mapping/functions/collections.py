@@ -1,4 +1,5 @@
-"""Multi-valued attribute functions (spec §4.2): Join, Count, Item, RemoveDuplicates, Split."""
+"""Multi-valued attribute functions (docs/entra.md §4.2): Join, Count, Item, RemoveDuplicates,
+Split."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ __all__ = ["FUNCTIONS", "join_values"]
 
 
 def join_values(separator: str, sources: tuple[Value, ...]) -> str:
-    """Join single and multi-valued sources, skipping null and empty values (spec §4.3)."""
+    """Join single and multi-valued sources, skipping null and empty values (docs/entra.md §4.3)."""
     parts: list[str] = []
     for source in sources:
         for item in source if isinstance(source, list) else (source,):

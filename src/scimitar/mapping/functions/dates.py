@@ -1,4 +1,4 @@
-"""Date functions (spec §4.2): CDate, Now, DateAdd, DateDiff, DateFromNum, NumFromDate,
+"""Date functions (docs/entra.md §4.2): CDate, Now, DateAdd, DateDiff, DateFromNum, NumFromDate,
 FormatDateTime. Dates are UTC and print as ``M/d/yyyy h:mm:ss tt``.
 """
 

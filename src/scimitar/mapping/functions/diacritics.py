@@ -1,4 +1,4 @@
-"""``NormalizeDiacritics`` (spec §4.2): fold accented characters per Entra's table."""
+"""``NormalizeDiacritics`` (docs/entra.md §4.2): fold accented characters per Entra's table."""
 
 from __future__ import annotations
 

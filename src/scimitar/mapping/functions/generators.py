@@ -1,4 +1,4 @@
-"""Functions that generate values (spec §4.2): Guid, RandomString, DefaultDomain.
+"""Functions that generate values (docs/entra.md §4.2): Guid, RandomString, DefaultDomain.
 
 Randomness comes from the evaluation context, so tests can seed it.
 """

@@ -1,4 +1,4 @@
-"""Conditions and null handling (spec §4.2): IIF, CBool, Not, IsNull, IsNothing,
+"""Conditions and null handling (docs/entra.md §4.2): IIF, CBool, Not, IsNull, IsNothing,
 IsNullOrEmpty, IsPresent, IsString, Switch, Coalesce, IgnoreFlowIfNullOrEmpty, Redact,
 SelectUniqueValue, BitAnd.
 
@@ -59,7 +59,8 @@ def _is_string(ctx: EvaluationContext, value: Value) -> Value:
 
 
 def switch_key(value: Value) -> str:
-    """The text a Switch source is matched with; null matches the key ``""`` (spec §4.2)."""
+    """The text a Switch source is matched with; null matches the key ``""`` (docs/entra.md
+    §4.2)."""
     return to_text(value, "Switch") or ""
 
 

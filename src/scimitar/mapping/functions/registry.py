@@ -1,4 +1,4 @@
-"""How a library function is described, and the parse-time checks on a call (spec §4.2).
+"""How a library function is described, and the parse-time checks on a call (docs/entra.md §4.2).
 
 Each function is a :class:`FunctionSpec`: its parameters (Graph ``schema/functions`` shape:
 name, required, allowMultipleOccurrences), a one-line summary for the docs, and its

@@ -1,4 +1,4 @@
-"""``Replace`` (spec §4.2): literal, template and regular-expression replacement.
+"""``Replace`` (docs/entra.md §4.2): literal, template and regular-expression replacement.
 
 Slots: ``Replace(source, oldValue, regexPattern, regexGroupName, replacementValue,
 replacementAttributeName, template)``. Which slots are filled picks the mode, and that is

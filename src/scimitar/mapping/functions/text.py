@@ -1,4 +1,4 @@
-"""String functions (spec §4.2): Append, Prepend, Left, Mid, StripSpaces, ToLower, ToUpper,
+"""String functions (docs/entra.md §4.2): Append, Prepend, Left, Mid, StripSpaces, ToLower, ToUpper,
 PCase, Word, InStr, CStr, ConvertToBase64, ConvertToUTF8Hex.
 
 A null source yields null unless the spec says otherwise (``Left``, ``Word`` → ``""``), so an

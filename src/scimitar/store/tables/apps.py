@@ -43,7 +43,7 @@ class AppAssignment(Base):
     """A user or group assigned to an app with one app role.
 
     A group assignment is stored as such; its direct members are resolved when read, so later
-    membership changes count without touching this table (spec §2.1).
+    membership changes count without touching this table (docs/entra.md §2.1).
     """
 
     __tablename__ = "app_assignment"
@@ -77,7 +77,7 @@ class AppScopeChange(Base):
 
 
 class ProvisioningJob(Base):
-    """An app's provisioning job: credentials, settings, schema and state (spec §0)."""
+    """An app's provisioning job: credentials, settings, schema and state (docs/entra.md §0)."""
 
     __tablename__ = "provisioning_job"
 

@@ -83,7 +83,8 @@ class EngineCycle(Base):
 
 
 class ProvisioningLog(Base):
-    """One provisioning log record: an object, an action, its steps and outcome (spec §6.1)."""
+    """One provisioning log record: an object, an action, its steps and outcome (docs/entra.md
+    §6.1)."""
 
     __tablename__ = "provisioning_log"
     __table_args__ = (

@@ -48,7 +48,7 @@ class EngineEscrow(Base):
 
 
 class EngineQuarantine(Base):
-    """A quarantined job (Graph ``synchronizationQuarantine``, spec §3.7)."""
+    """A quarantined job (Graph ``synchronizationQuarantine``, docs/entra.md §3.7)."""
 
     __tablename__ = "engine_quarantine"
 
@@ -65,7 +65,7 @@ class EngineQuarantine(Base):
 
 
 class EngineStagedDelete(Base):
-    """A disable or delete held back by accidental-deletion prevention (spec §2.6)."""
+    """A disable or delete held back by accidental-deletion prevention (docs/entra.md §2.6)."""
 
     __tablename__ = "engine_staged_delete"
 
