@@ -30,6 +30,7 @@ from scimitar.portal.pages import (
     config,
     control,
     directory,
+    jobs,
     mappings,
     ondemand,
     preview,
@@ -87,6 +88,7 @@ def create_portal(
         preview,
         control,
         audit,
+        jobs,
     ):
         portal.include_router(module.router)
 
