@@ -163,8 +163,10 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             f"new users: plan {figures['plan_reads']}, cycle {figures['cycle_reads']}", flush=True
         )
 
-        figures["drift"] = run_child(engine_dir, "drift")
         figures["quiet"] = run_child(engine_dir, "cycle")
+        if args.skip_drift:
+            return figures
+        figures["drift"] = run_child(engine_dir, "drift")
         print(f"drift: {figures['drift']}, quiet cycle {figures['quiet']}", flush=True)
     return figures
 
@@ -172,7 +174,8 @@ def bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
     plan, cycle = figures["plan"], figures["cycle"]
     reading, reading_cycle = figures["plan_reads"], figures["cycle_reads"]
-    drift, quiet = figures["drift"], figures["quiet"]
+    quiet = figures["quiet"]
+    drift = figures.get("drift") or {"managed": 0, "seconds": 0.0, "requests": {}, "maxrss_mib": 0}
     reads = reading["requests"].get("GET", 0) - plan["requests"].get("GET", 0)
     extra = (reading["seconds"] - plan["seconds"]) / max(reads, 1) * 1000
     cycle_extra = (reading_cycle["seconds"] - cycle["seconds"]) / max(reads, 1) * 1000
@@ -216,6 +219,8 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
     print("| measure | figure | goal | same-run baseline |")
     print("|---|---:|---|---:|")
     for row in rows:
+        if "drift" not in figures and row[0].startswith("drift over"):
+            continue  # --skip-drift
         print("| " + " | ".join(row) + " |")
 
 
@@ -225,6 +230,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=1_000)
     parser.add_argument("--template", choices=sorted(PROFILES), default="cisco-webex")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs")
+    parser.add_argument("--skip-drift", action="store_true", help="plans only (no drift step)")
     parser.add_argument("--child", choices=("plan", "cycle", "drift"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
