@@ -39,6 +39,7 @@ from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
 from scimitar.engine.events import EventSink, LogSink
 from scimitar.engine.followups import (
+    changes_membership,
     export_touched_memberships,
     scope_candidates,
     touched_memberships,
@@ -498,7 +499,7 @@ class CycleRunner:
             outcomes = await managerorder.export_with_managers(run, ahead, prepared, path)
         else:
             outcomes = await self._export(run, prepared)
-        run.touch_users(o.source_id for o in outcomes if o.count != "skip")
+        run.touch_users(o.source_id for o in outcomes if changes_membership(o, links))
         for outcome in outcomes:
             if outcome.is_mapped and path is not None and outcome.count != "failure":
                 if managerorder.carried_manager(outcome):

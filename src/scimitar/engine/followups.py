@@ -8,6 +8,9 @@
 - Memberships: a user whose link changed must join or leave the app's groups it is a direct
   member of, unless the group was brought in line whole after the user changed
   (:func:`touched_memberships`, then :func:`export_touched_memberships` a chunk at a time).
+  Only a link that appeared, went, or changed target id or enabled state counts
+  (:func:`changes_membership`): an update of a user's own attributes leaves its groups as they
+  are, so a cycle of renamed users reads no group's member list.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ from scimitar.engine.actions import DisableCause
 from scimitar.engine.linkstore import linked_ids, load_links
 from scimitar.engine.memberships import export_member_subsets
 from scimitar.engine.objects import Outcome
-from scimitar.engine.planning import is_silent_out_of_scope
+from scimitar.engine.planning import Link, is_silent_out_of_scope
 from scimitar.engine.runstate import Run
 from scimitar.store import Database, scopelog
 from scimitar.store.queries import is_among
 from scimitar.store.tables.directory import MEMBER
 
-__all__ = ["export_touched_memberships", "scope_candidates", "touched_memberships"]
+__all__ = [
+    "changes_membership",
+    "export_touched_memberships",
+    "scope_candidates",
+    "touched_memberships",
+]
 
 _LEFT = DisableCause.OUT_OF_SCOPE
 
@@ -125,3 +133,16 @@ async def export_touched_memberships(
     return await export_member_subsets(
         run.ctx, run.port, run.cycle.id, utcnow(), linked, user_links
     )
+
+
+def changes_membership(outcome: Outcome, links_before: Mapping[str, Link]) -> bool:
+    """Whether a user's groups in the app must follow ``outcome``: the user's link appeared,
+    went, or changed target id or enabled state (``links_before``: the links it was planned
+    from). An update of the user's own attributes changes none of them."""
+    if outcome.count == "skip":
+        return False
+    before = links_before.get(outcome.source_id)
+    if before is None or outcome.link_change is None:
+        return True
+    after = outcome.link_change[2]
+    return after is None or (after.target_id, after.disabled) != (before.target_id, before.disabled)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from scimitar.audit import Actor
 from scimitar.connector.errors import NetworkFailure, TargetUnreachableError
 from scimitar.connector.transport import (
     AiohttpTransport,
@@ -217,3 +218,31 @@ async def test_filter_batches_match_several_users_per_query(
         # (docs/provisioning.md, "Apps that implement SCIM partly")
         assert len(filters) == math.ceil(len(names) / 5) + 1
         assert all(f.count(" or ") <= 4 for f in filters)
+
+
+async def test_renamed_users_leave_their_groups_alone_a_disabled_one_leaves_them(
+    world: World, sent: list[TransportRequest]
+) -> None:
+    upns = [await world.user(name) for name in ("ada", "bob", "cleo")]
+    await world.directory.groups.create({"displayName": "Willow"})
+    await world.directory.groups.add_members("Willow", upns)
+    await world.apps.assignments.assign(
+        world.app_name, group="Willow", role="User", actor=Actor.cli("tests")
+    )
+    assert (await world.runner().run(world.app_name)).status == "succeeded"
+    ids = {upn: (await world.directory.users.get(upn)).object_id for upn in upns}
+    await world.directory.users.update(ids[upns[0]], {"displayName": "Ada Renamed"})
+    await world.directory.users.update(ids[upns[1]], {"accountEnabled": False})
+    sent.clear()
+
+    summary = await world.runner().run(world.app_name)
+
+    assert (summary.kind, summary.status) == ("incremental", "succeeded")
+    users = await world.target_users()
+    group_patches = [r for r in sent if r.method == "PATCH" and "/Groups/" in r.url]
+    assert len(group_patches) == 1  # bob leaves; ada's rename touches no group
+    body = json.loads(group_patches[0].body or b"{}")
+    assert users[upns[1]]["id"] in json.dumps(body)
+    assert users[upns[0]]["id"] not in json.dumps(body)
+    assert users[upns[0]]["displayName"] == "Ada Renamed"
+    assert (summary.counts.get("update"), summary.counts.get("disable")) == (2, 1)
