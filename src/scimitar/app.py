@@ -21,6 +21,8 @@ from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
 from scimitar.engine.registry import JobRegistry
 from scimitar.health import Heartbeat, readiness
+from scimitar.jobs.locks import AppLocks
+from scimitar.jobs.realtime import RealtimeRunner
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.jobs.serving import serving_queue
 from scimitar.metrics import CONTENT_TYPE, exposition
@@ -83,6 +85,7 @@ def create_app(
                 with_worker=with_worker,
             )
         )
+        locks = AppLocks()  # a real-time run and a cycle of one app never run at once
         scheduler = (
             Scheduler(
                 database,
@@ -95,19 +98,37 @@ def create_app(
                 audit=AuditLog(database, retention_days=settings.audit_retention_days),
                 sources=source_runner(database, settings),
                 dispatch=None if cluster is None else cluster.dispatch,
+                locks=locks,
             )
             if with_scheduler
             else None
         )
-        if scheduler is not None:
+        realtime = (
+            RealtimeRunner(
+                database,
+                Apps.create(database, settings),
+                jobs=jobs,
+                locks=locks,
+                window_seconds=settings.realtime_window_ms / 1000,
+                events=events,
+                limits=limits,
+                log_retention_days=settings.log_retention_days,
+            )
+            if with_scheduler
+            else None
+        )
+        if scheduler is not None and realtime is not None:
             scheduler.start()
             heartbeats["scheduler"] = scheduler
+            realtime.start()
         inbound.worker.start()
         try:
             yield
         finally:
             heartbeats.clear()
             await inbound.worker.stop()
+            if realtime is not None:
+                await realtime.stop()
             if scheduler is not None:
                 await scheduler.stop()
             await api.state.launcher.stop()

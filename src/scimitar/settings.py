@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         description="How long provisioning log records are kept before purge deletes them "
         "(Entra: 30 days).",
     )
+    realtime_window_ms: int = Field(
+        default=300,
+        ge=0,
+        le=60_000,
+        description="Real-time runs: how long after a change signal the engine waits for more "
+        "changes to apply them together in one run (milliseconds).",
+    )
     audit_retention_days: int = Field(
         default=365,
         ge=1,

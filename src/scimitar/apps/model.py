@@ -125,6 +125,10 @@ class JobSettings:
         delete_threshold: Most deletions one cycle may make; ``None`` disables the check.
         skip_out_of_scope_deletions: Leave accounts that leave scope as they are.
         interval_minutes: Time between cycles.
+        realtime: Apply committed changes within seconds between cycles (real-time runs);
+            off gives Entra's behaviour: changes wait for the next cycle.
+        delete_window_minutes: With ``realtime``, the accidental-deletion threshold counts
+            the disables and deletes sent over this sliding window (``None``: the interval).
         dialect: How requests are phrased (template default, overridable).
         disabled_object_types: Object types the admin turned off (``Group``).
         nested_groups: Direct members only (Entra), or nested groups flattened.
@@ -136,6 +140,8 @@ class JobSettings:
     delete_threshold: int | None = DEFAULT_DELETE_THRESHOLD
     skip_out_of_scope_deletions: bool = False
     interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    realtime: bool = True
+    delete_window_minutes: int | None = None
     dialect: Dialect = Dialect.RFC
     disabled_object_types: frozenset[str] = frozenset()
     nested_groups: NestedGroups = NestedGroups.DIRECT

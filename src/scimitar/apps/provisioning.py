@@ -34,6 +34,7 @@ from scimitar.errors import ConfigError
 from scimitar.mapping.mappings import MappingSet
 from scimitar.secrets import CHANGED_IN_DOCUMENT, REDACTED_IN_DOCUMENT, Secret, SecretBox
 from scimitar.store import Database
+from scimitar.store.signals import announce
 from scimitar.store.tables.apps import JOB
 
 __all__ = ["ConnectionTestError", "ProvisioningService", "TransportFactory"]
@@ -271,6 +272,7 @@ class ProvisioningService:
             if before != after:
                 entry = _entry(actor, "settings.update", config.app, "settings", before, after)
                 await record(conn, entry)
+                await announce(conn, config.app.id)
         return await self.config(config.app.id)
 
     async def set_provisioning(self, app_key: str, *, is_on: bool, actor: Actor) -> JobConfig:
@@ -385,8 +387,9 @@ class ProvisioningService:
         """Change the job's row, and record ``audit`` in the same transaction."""
         async with self._database.write() as conn:
             await conn.execute(_update_of(app, **values))
-            if audit is not None:
+            if audit is not None:  # an admin's change (the engine's own records none)
                 await record(conn, audit)
+                await announce(conn, app.id)
 
 
 def _update_of(app: App, **values: Any) -> Update:

@@ -35,6 +35,12 @@ def validate_settings(settings: JobSettings, template: AppTemplate) -> None:
         )
     if not 1 <= settings.interval_minutes <= MAX_INTERVAL_MINUTES:
         raise ConfigError(f"--interval must be between 1 and {MAX_INTERVAL_MINUTES} minutes")
+    window = settings.delete_window_minutes
+    if window is not None and not 1 <= window <= MAX_INTERVAL_MINUTES:
+        raise ConfigError(
+            f"--delete-window must be between 1 and {MAX_INTERVAL_MINUTES} minutes "
+            "(or --delete-window-interval for the cycle interval)"
+        )
     unknown = settings.disabled_object_types - set(template.object_types)
     if unknown or "User" in settings.disabled_object_types:
         raise ConfigError(

@@ -78,6 +78,15 @@ def _panel(app_name: str, found: JobStatus) -> Callable[[Console], None]:
         facts.add_row("First steady state", _when(found.first_steady_at))
         facts.add_row("Last steady state", _when(found.last_steady_at))
         facts.add_row("Next cycle", _next(found))
+        facts.add_row("Real-time runs", "on" if found.is_realtime else "off")
+        if found.applied is not None:
+            applied = found.applied
+            waiting = f", {applied.pending} newer waiting" if applied.pending else ""
+            facts.add_row(
+                "Last change applied",
+                f"#{applied.seq} at {_when(applied.applied_at)}, "
+                f"lag {applied.lag_seconds:.1f} s{waiting}",
+            )
         escrowed = found.escrows
         if escrowed.count:
             facts.add_row(
@@ -140,12 +149,17 @@ def _running(cycle: CycleSummary) -> RenderableType:
     return Group(*lines)
 
 
+def _run_name(cycle: CycleSummary) -> str:
+    return "real-time run" if cycle.trigger == "realtime" else "cycle"
+
+
 def _last(cycle: CycleSummary | None) -> RenderableType:
     if cycle is None:
         return "\nNo cycle has finished yet."
     took = "" if cycle.duration_seconds is None else f" in {_duration(cycle.duration_seconds)}"
     head = (
-        f"\n[bold]Last cycle[/] ({cycle.kind}, {escape(cycle.status)}) {escape(cycle.id)}\n"
+        f"\n[bold]Last {_run_name(cycle)}[/] ({cycle.kind}, {escape(cycle.status)}) "
+        f"{escape(cycle.id)}\n"
         f"started {_when(cycle.started_at)}, ended {_when(cycle.ended_at)}{took}"
     )
     counts = Table("action", "objects", box=None, padding=(0, 2))

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scimitar.directory.errors import AttributeValueError
 from scimitar.directory.model import ObjectType
 from scimitar.directory.source import Change, ChangeKind, ChangePage
+from scimitar.store.signals import announce
 from scimitar.store.tables.directory import CHANGE, COUNTER
 
 __all__ = [
@@ -101,6 +102,7 @@ async def record_changes(
     rows = [_row(change, first + offset, now) for offset, change in enumerate(changes)]
     for start in range(0, len(rows), _INSERT_BATCH):
         await conn.execute(insert(CHANGE), rows[start : start + _INSERT_BATCH])
+    await announce(conn)  # every app reads the feed: wake them all once this commits
     return last
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import delete, update
 from scimitar.apps import App, Apps
 from scimitar.audit import Actor, AuditEntry, record
 from scimitar.clock import utcnow
-from scimitar.engine import escrows, jobstate, quarantine, staged
+from scimitar.engine import deletewindow, escrows, jobstate, quarantine, staged
 from scimitar.engine.admission import PAUSED, CycleBusyError, Refusal, admit
 from scimitar.engine.cycle import CycleRunner, CycleSummary
 from scimitar.engine.events import EventSink, LogSink
@@ -306,6 +306,7 @@ class JobControl:
         # decision stands even if that cycle then fails.
         async with self._db.write() as conn:
             await record(conn, _decision(actor, "deletions.allow", app, rows))
+        await deletewindow.restart_window(self._db, app.id, utcnow())
         summary = await self._runner().run(app.id, force_deletes=True)
         return DeletesResult(app.name, "allowed", rows, summary)
 
@@ -320,6 +321,7 @@ class JobControl:
         async with self._db.write() as conn:
             await staged.clear(conn, app.id)
             await record(conn, _decision(actor, "deletions.reject", app, rows))
+        await deletewindow.restart_window(self._db, app.id, utcnow())
         await self._guard.release(app.id, app.name, details="an admin rejected the held deletions")
         return DeletesResult(app.name, "rejected", rows)
 

@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from scimitar.engine.admission import (
     admit,
     busy_error,
 )
+from scimitar.engine.applied import note_applied
 from scimitar.engine.batch import execute_page
 from scimitar.engine.context import CycleContext, build_context
 from scimitar.engine.deletions import DeletionCounter
@@ -63,6 +65,7 @@ from scimitar.engine.objects import (
     is_settled_revisit,
     prepare_user,
 )
+from scimitar.engine.records import Trigger
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.resume import CycleKind, Phase, ResumeState, UserOrder
 from scimitar.engine.revisit import Revisit, release_staged, retry_escrows, sweep_gone
@@ -105,6 +108,8 @@ class CycleRunner:
         log_retention_days: Provisioning log records older than this are purged.
         events: Where the cycle's events go (failed cycles, quarantine, held deletions).
         clock: The current UTC time for schedules (escrow retries, quarantine); injectable.
+        trigger: What runs the cycles: the schedule or an admin (``cycle``), or a change
+            signal (``realtime``); their cycles and log records say so.
     """
 
     def __init__(
@@ -120,9 +125,11 @@ class CycleRunner:
         log_retention_days: int = 30,
         events: EventSink | None = None,
         clock: Callable[[], datetime] = utcnow,
+        trigger: Trigger = Trigger.CYCLE,
     ) -> None:
         self._db = database
         self._jobs = jobs
+        self._trigger = trigger
         self._clock = clock
         self._events: EventSink = events if events is not None else LogSink()
         self._apps = apps
@@ -255,7 +262,9 @@ class CycleRunner:
                 since=await jobstate.last_cycle_start(self._db, ctx.app_id),
                 owner=jobstate.owner(),
             )
-        cycle = await jobstate.start_cycle(self._db, ctx.app_id, resume, started_at=read_at)
+        cycle = await jobstate.start_cycle(
+            self._db, ctx.app_id, resume, started_at=read_at, trigger=self._trigger.value
+        )
         if is_initial:
             await self._apps.provisioning.mark_cycle_started(ctx.config.app, is_initial=True)
         return cycle, resume
@@ -295,6 +304,7 @@ class CycleRunner:
             watermark=watermark,
             is_steady=failures == 0,
         )
+        await note_applied(self._db, run.ctx.app_id, watermark, utcnow())
         await self._guard.succeeded(run)
         return run.summary("succeeded", started)
 
@@ -547,6 +557,11 @@ class CycleRunner:
             )
         )
 
+    def _records(self, outcomes: Sequence[Outcome]) -> list[tuple[str, Any]]:
+        if self._trigger is Trigger.CYCLE:
+            return [(o.object_type, o.record) for o in outcomes]
+        return [(o.object_type, replace(o.record, run_trigger=self._trigger)) for o in outcomes]
+
     async def _persist(self, run: Run, outcomes: Sequence[Outcome], phase: str) -> None:
         for outcome in outcomes:
             run.cycle.counts[outcome.count] = run.cycle.counts.get(outcome.count, 0) + 1
@@ -560,9 +575,7 @@ class CycleRunner:
             outcomes, is_paused = await self._guard.page(conn, run, outcomes)
             run.note_failures(outcomes)
             await save_links(conn, run.ctx.app_id, changes)
-            await self._logs.append(
-                run.ctx.app_id, [(o.object_type, o.record) for o in outcomes], conn=conn
-            )
+            await self._logs.append(run.ctx.app_id, self._records(outcomes), conn=conn)
             await jobstate.record_page(
                 conn, run.ctx.app_id, run.cycle, run.progress.to_dict(), run.resume
             )

@@ -10,6 +10,7 @@ the events an admin is told about.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor
-from scimitar.engine import escrows, quarantine, staged
+from scimitar.engine import deletewindow, escrows, quarantine, staged
 from scimitar.engine.admission import PAUSED
 from scimitar.engine.events import (
     CycleFailed,
@@ -69,10 +70,19 @@ class JobGuard:
         self._clock = clock
 
     async def prepare(self, run: Run) -> None:
-        """Note whether the app has escrows or held deletions the cycle's pages may settle."""
+        """Note whether the app has escrows or held deletions the cycle's pages may settle.
+
+        With real-time runs the deletion count starts at the deletions of the sliding window
+        before this run (:mod:`scimitar.engine.deletewindow`).
+        """
         async with self._db.read() as conn:
             run.has_escrows = await escrows.count(conn, run.ctx.app_id) > 0
             run.has_staged = await staged.count(conn, run.ctx.app_id) > 0
+        if not run.counter.are_deletes_allowed:
+            prior = await deletewindow.counted_before(
+                self._db, run.ctx.app_id, run.ctx.config.settings, run.cycle.id, self._clock()
+            )
+            run.counter = replace(run.counter, count=run.counter.count + prior)
 
     async def page(
         self, conn: AsyncConnection | SQLConnection, run: Run, outcomes: Sequence[Outcome]

@@ -167,6 +167,7 @@ async def start_cycle(
     resume: ResumeState,
     *,
     started_at: datetime | None = None,
+    trigger: str = "cycle",
 ) -> CycleRow:
     """Record a new running cycle and point the job state at it.
 
@@ -176,6 +177,7 @@ async def start_cycle(
         resume: The resume point (its kind is the cycle's).
         started_at: When the cycle read the assignments it runs with (now when None): the
             next cycle takes up the scope changes logged from then on.
+        trigger: ``cycle``, or ``realtime`` for a run a change signal started.
     """
     kind = resume.kind.value
     cycle = CycleRow(str(uuid.uuid4()), kind, {})
@@ -185,6 +187,7 @@ async def start_cycle(
                 id=cycle.id,
                 app_id=app_id,
                 kind=kind,
+                trigger=trigger,
                 status="running",
                 started_at=started_at or utcnow(),
                 counts="{}",

@@ -13,6 +13,7 @@ Stored form (``"v": 2``)::
      "steps": [[name, type, status, description, {details}?], ...],
      "modified": [[displayName, old, new, note?], ...],
      "error": {errorInformation}?, "skipReason": ...?, "initiatedBy": {...}?,
+     "trigger": "realtime"? (only for a real-time run's records),
      "jobId": ...? (only when it is not the row's app)}
 """
 
@@ -60,6 +61,8 @@ def stored(record: ProvisioningRecord, app_id: str) -> str:
         document["skipReason"] = record.skip_reason
     if record.initiated_by is not None:
         document["initiatedBy"] = record.initiated_by.to_dict()
+    if record.run_trigger is not None:
+        document["trigger"] = record.run_trigger.value
     return jsontext.dumps(document)
 
 
@@ -102,6 +105,8 @@ def _graph(row: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     }
     if data.get("initiatedBy"):
         document["initiatedBy"] = data["initiatedBy"]
+    if data.get("trigger"):
+        document["trigger"] = data["trigger"]
     return document
 
 

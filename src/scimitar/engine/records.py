@@ -46,6 +46,7 @@ __all__ = [
     "ProvisioningStep",
     "RecordStatus",
     "StepType",
+    "Trigger",
     "action_kind",
     "error_code_for_status",
     "modified_properties",
@@ -69,6 +70,14 @@ class ProvisioningAction(StrEnum):
     def graph_value(self) -> str:
         """Graph has no ``enable`` (an update) nor ``skip`` (``other``)."""
         return {"enable": "update", "skip": "other"}.get(self.value, self.value)
+
+
+class Trigger(StrEnum):
+    """What made the engine act on an object (the record's ``trigger``)."""
+
+    CYCLE = "cycle"
+    REALTIME = "realtime"
+    ON_DEMAND = "onDemand"
 
 
 class RecordStatus(StrEnum):
@@ -408,6 +417,7 @@ class ProvisioningRecord:
         skip_reason: The SkipReason code, for skipped records.
         duration_ms: How long the object took.
         initiated_by: Who started it, for provisioning on demand; ``None`` for cycles.
+        run_trigger: What ran it when not a cycle nor an on-demand run (see :attr:`trigger`).
     """
 
     id: str
@@ -425,6 +435,14 @@ class ProvisioningRecord:
     skip_reason: str | None = None
     duration_ms: int = 0
     initiated_by: Initiator | None = None
+    run_trigger: Trigger | None = None
+
+    @property
+    def trigger(self) -> Trigger:
+        """A cycle, a real-time run, or provisioning on demand (which names who started it)."""
+        if self.run_trigger is not None:
+            return self.run_trigger
+        return Trigger.ON_DEMAND if self.initiated_by is not None else Trigger.CYCLE
 
     def __post_init__(self) -> None:
         if self.activity_date_time.tzinfo is None:
@@ -449,6 +467,7 @@ class ProvisioningRecord:
                 "errorInformation": None if self.error is None else self.error.to_dict(),
             },
             "skipReason": self.skip_reason,
+            "trigger": self.trigger.value,
         }
         if self.initiated_by is not None:
             document["initiatedBy"] = self.initiated_by.to_dict()
@@ -484,6 +503,7 @@ class ProvisioningRecord:
             initiated_by=Initiator.from_dict(data["initiatedBy"])
             if data.get("initiatedBy")
             else None,
+            run_trigger=Trigger.REALTIME if data.get("trigger") == Trigger.REALTIME else None,
         )
 
 

@@ -14,6 +14,7 @@ from scimitar.directory.store import SQLDirectory
 from scimitar.engine.cycle import CycleRunner, Progress
 from scimitar.engine.events import EventSink
 from scimitar.engine.objects import TargetPort
+from scimitar.engine.records import Trigger
 from scimitar.engine.registry import JobRegistry
 from scimitar.store import Database
 
@@ -36,6 +37,7 @@ def build_runner(
     events: EventSink | None = None,
     clock: Callable[[], datetime] = utcnow,
     limits: AccountLimits | None = None,
+    trigger: Trigger = Trigger.CYCLE,
 ) -> CycleRunner:
     """A runner reading Scimitar's own directory and talking SCIM to each app's Tenant URL.
 
@@ -44,6 +46,7 @@ def build_runner(
     gives the time schedules are computed from.
     ``limits`` holds the buckets of rate limits shared by the apps of one vendor account;
     pass the process's one, so cycles of those apps share them (a new one otherwise).
+    ``trigger`` says what runs the cycles (``realtime`` for real-time runs).
     """
     shared = limits if limits is not None else AccountLimits()
 
@@ -73,4 +76,5 @@ def build_runner(
         log_retention_days=log_retention_days,
         events=events,
         clock=clock,
+        trigger=trigger,
     )

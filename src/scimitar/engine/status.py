@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar.engine import escrows, quarantine, staged
+from scimitar.engine.applied import AppliedChange, load_applied
 from scimitar.engine.escrows import EscrowSummary
 from scimitar.engine.learned import LearnedQuirk, load_learned
 from scimitar.engine.quarantine import Quarantine
@@ -112,6 +113,7 @@ class CycleSummary:
             staged_delete, failure).
         error: Why the cycle failed, when it did.
         progress: Where a running cycle stands.
+        trigger: ``cycle`` (the schedule or an admin) or ``realtime`` (a change signal).
     """
 
     id: str
@@ -122,6 +124,7 @@ class CycleSummary:
     counts: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
     progress: CycleProgress | None = None
+    trigger: str = "cycle"
 
     @property
     def failures(self) -> int:
@@ -140,6 +143,7 @@ class CycleSummary:
         return {
             "id": self.id,
             "kind": self.kind,
+            "trigger": self.trigger,
             "status": self.status,
             "startedAt": _iso(self.started_at),
             "endedAt": _iso(self.ended_at),
@@ -171,6 +175,8 @@ class JobStatus:
         staged_deletes: Disables and deletes held by accidental-deletion prevention.
         app_quirks: What the app was found not to implement, and what the engine does about
             it (docs/provisioning.md, "Apps that implement SCIM partly").
+        is_realtime: Whether real-time runs apply changes between cycles.
+        applied: The newest directory change applied, with its lag.
     """
 
     app_id: str
@@ -186,6 +192,8 @@ class JobStatus:
     escrows: EscrowSummary = field(default_factory=EscrowSummary)
     staged_deletes: int = 0
     app_quirks: tuple[LearnedQuirk, ...] = ()
+    is_realtime: bool = False
+    applied: AppliedChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, camelCase, as ``scimitar app status --json`` prints them."""
@@ -203,6 +211,8 @@ class JobStatus:
             "escrows": self.escrows.to_dict(),
             "stagedDeletes": self.staged_deletes,
             "appQuirks": [quirk.to_dict() for quirk in self.app_quirks],
+            "realtime": self.is_realtime,
+            "lastChangeApplied": None if self.applied is None else self.applied.to_dict(),
         }
 
 
@@ -226,7 +236,7 @@ class JobStatusService:
             state = (
                 await conn.execute(select(JOB_STATE).where(JOB_STATE.c.app_id == app_id))
             ).first()
-            is_on = await _is_on(conn, app_id)
+            is_on, is_realtime = await _is_on(conn, app_id)
             current = None if state is None else state.current_cycle_id
             running = await _running_cycle(conn, app_id, current)
             last = await _last_ended_cycle(conn, app_id)
@@ -240,6 +250,8 @@ class JobStatusService:
             "escrows": escrowed,
             "staged_deletes": staged_count,
             "app_quirks": learned,
+            "is_realtime": is_realtime,
+            "applied": await load_applied(self._database, app_id),
         }
         if state is None:
             shown = NOT_RUN if is_on else OFF
@@ -272,9 +284,13 @@ def _state(stored: str, held: Quarantine | None, *, is_on: bool) -> str:
     return "quarantined" if held is not None else stored
 
 
-async def _is_on(conn: AsyncConnection, app_id: str) -> bool:
-    row = (await conn.execute(select(JOB.c.is_on).where(JOB.c.app_id == app_id))).first()
-    return bool(row is not None and row.is_on)
+async def _is_on(conn: AsyncConnection, app_id: str) -> tuple[bool, bool]:
+    """Whether provisioning is on, and whether real-time runs are."""
+    query = select(JOB.c.is_on, JOB.c.realtime).where(JOB.c.app_id == app_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return False, False
+    return bool(row.is_on), bool(row.realtime)
 
 
 async def _running_cycle(
@@ -322,6 +338,7 @@ def _summary(row: Any, *, with_progress: bool) -> CycleSummary:
         counts=counts,
         error=row.error,
         progress=CycleProgress.from_stored(_json_object(row.progress)) if with_progress else None,
+        trigger=row.trigger,
     )
 
 

@@ -30,6 +30,7 @@ from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.engine.registry import JobRegistry
 from scimitar.engine.service import build_runner
 from scimitar.errors import ScimitarError
+from scimitar.jobs.locks import AppLocks
 from scimitar.sources.schedule import SourceRunner
 from scimitar.store import Database
 from scimitar.store.tables.engine import JOB_STATE
@@ -71,6 +72,7 @@ class Scheduler:
         sources: Runs the identity sources' scheduled syncs, before the apps' cycles.
         dispatch: Queue due cycles for the workers instead of running them here; only the
             cluster's one scheduler (``dispatch.is_leader()``) acts on a tick.
+        locks: The per-app locks shared with the real-time runner (one run per app at once).
     """
 
     def __init__(
@@ -88,8 +90,10 @@ class Scheduler:
         audit: AuditLog | None = None,
         sources: SourceRunner | None = None,
         dispatch: CycleDispatch | None = None,
+        locks: AppLocks | None = None,
     ) -> None:
         self._dispatch = dispatch
+        self._locks = locks if locks is not None else AppLocks()
         self._database = database
         self._jobs = jobs
         self._events: EventSink = events if events is not None else LogSink()
@@ -221,7 +225,8 @@ class Scheduler:
             limits=self._limits,
         )
         try:
-            summary = await runner.run(app_id)
+            async with self._locks.of(app_id):
+                summary = await runner.run(app_id)
             log.info("cycle_finished", app_id=app_id, kind=summary.kind, counts=summary.counts)
         except ScimitarError as exc:
             log.warning("cycle_failed", app_id=app_id, error=str(exc))

@@ -29,6 +29,7 @@ from scimitar.store.fastsql import (
     is_locked,
     open_sqlite,
 )
+from scimitar.store.signals import ChangeSignal, take_announced
 from scimitar.store.walcheckpoint import WalCheckpointer
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class Database:
         self._inline: sqlite3.Connection | None = None
         self._checkpointer: WalCheckpointer | None = None
         self._batch_depth = 0
+        #: Committed changes that should wake the engine (:mod:`scimitar.store.signals`).
+        self.changes = ChangeSignal()
 
     @property
     def write_lock(self) -> asyncio.Lock:
@@ -93,13 +96,22 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction, committed on success and rolled back on error."""
+        """A write transaction, committed on success and rolled back on error.
+
+        What the transaction announced (:func:`scimitar.store.signals.announce`) reaches
+        :attr:`changes` once it has committed.
+        """
         if not self.is_sqlite:
-            async with self.engine.begin() as conn:
+            async with self.engine.begin() as conn, _announcing(conn) as announced:
                 yield conn
-            return
-        async with self.write_lock, self.engine.begin() as conn:
-            yield conn
+        else:
+            async with (
+                self.write_lock,
+                self.engine.begin() as conn,
+                _announcing(conn) as announced,
+            ):
+                yield conn
+        self.changes.notify(announced)
 
     def _inline_connection(self) -> sqlite3.Connection:
         if self._inline is None:
@@ -272,6 +284,18 @@ class Database:
             self._inline.close()
             self._inline = None
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _announcing(conn: AsyncConnection) -> AsyncIterator[set[str]]:
+    """Collects the transaction's announcements; a rolled-back transaction announces nothing."""
+    announced: set[str] = set()
+    try:
+        yield announced
+    except BaseException:
+        take_announced(conn)
+        raise
+    announced.update(take_announced(conn))
 
 
 class _SingleWriteUnit:

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from scimitar.store.signals import announce
 from scimitar.store.tables.apps import ASSIGNMENT, SCOPE_CHANGE
 
 __all__ = ["GROUP", "USER", "Key", "changed_since", "drop_assignments", "prune", "record"]
@@ -39,6 +40,7 @@ async def record(conn: AsyncConnection, app_id: str, keys: Iterable[Key], now: d
     ]
     if rows:
         await conn.execute(insert(SCOPE_CHANGE), rows)
+        await announce(conn, app_id)
 
 
 async def changed_since(conn: AsyncConnection, app_id: str, since: datetime | None) -> list[Key]:

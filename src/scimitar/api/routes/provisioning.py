@@ -88,7 +88,13 @@ async def update_settings(
     config = await services.apps.provisioning.config(app)
     given = body.model_dump(exclude_unset=True)
     groups = given.pop("groups", None)
-    for name in ("scope", "notify_on_failure", "skip_out_of_scope_deletions", "interval_minutes"):
+    for name in (
+        "scope",
+        "notify_on_failure",
+        "skip_out_of_scope_deletions",
+        "interval_minutes",
+        "realtime",
+    ):
         if name in given and given[name] is None:
             raise ConfigError(f"settings field {name} cannot be null; leave it out to keep it")
     if "dialect" in given and given["dialect"] is None:
@@ -113,6 +119,8 @@ _FIELDS = (
     ("--notify EMAIL", "notify_email"),
     ("--notify", "notify_email"),
     ("--interval", "interval_minutes"),
+    ("--delete-window-interval", "delete_window_minutes null"),
+    ("--delete-window", "delete_window_minutes"),
 )
 
 

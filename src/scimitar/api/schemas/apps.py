@@ -75,6 +75,11 @@ class JobSettingsDocument(BaseModel):
     delete_threshold: int | None
     skip_out_of_scope_deletions: bool
     interval_minutes: int
+    realtime: bool = Field(description="Real-time runs: changes applied within seconds.")
+    delete_window_minutes: int | None = Field(
+        description="With real-time runs, the minutes the delete threshold counts over "
+        "(null: the interval)."
+    )
     dialect: Dialect
     disabled_object_types: list[str]
 
@@ -95,6 +100,16 @@ class JobSettingsPatch(BaseModel):
     skip_out_of_scope_deletions: bool | None = None
     interval_minutes: int | None = Field(
         default=None, ge=1, le=1440, description="Minutes between cycles."
+    )
+    realtime: bool | None = Field(
+        default=None, description="Apply changes within seconds between cycles (real-time runs)."
+    )
+    delete_window_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="With real-time runs, the minutes the delete threshold counts deletions "
+        "over; null: the interval.",
     )
     dialect: Dialect | None = Field(default=None, description="rfc or entra phrasing.")
     groups: bool | None = Field(default=None, description="Provision groups.")

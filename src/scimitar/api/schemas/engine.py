@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +56,9 @@ class CycleDocument(BaseModel):
 
     id: str
     kind: str
+    trigger: str = Field(
+        default="cycle", description="cycle (the schedule or an admin) or realtime (a change)"
+    )
     status: str = Field(description="running, succeeded, failed or interrupted")
     startedAt: str | None
     endedAt: str | None
@@ -75,6 +78,16 @@ class AppQuirkDocument(BaseModel):
     message: str
     detail: str | None
     detectedAt: str | None
+
+
+class AppliedChangeDocument(BaseModel):
+    """The newest directory change a run applied, and how long it took to reach the app."""
+
+    seq: int = Field(description="Its number in the directory's change feed.")
+    changedAt: str = Field(description="When it was committed.")
+    appliedAt: str = Field(description="When the run that applied it ended.")
+    lagSeconds: float = Field(description="appliedAt - changedAt.")
+    pending: int = Field(description="Changes committed since, not applied yet.")
 
 
 class JobStatusDocument(BaseModel):
@@ -98,6 +111,12 @@ class JobStatusDocument(BaseModel):
         default_factory=list,
         description="What the app was found not to implement, and what the engine does about "
         "it (docs/provisioning.md).",
+    )
+    realtime: bool = Field(
+        default=False, description="Whether real-time runs apply changes between cycles."
+    )
+    lastChangeApplied: AppliedChangeDocument | None = Field(
+        default=None, description="The newest directory change applied, and its lag."
     )
 
 
@@ -174,6 +193,11 @@ class LogRecord(BaseModel):
     skipReason: str | None
     initiatedBy: InitiatorDocument | None = Field(
         default=None, description="Who asked, for provision on demand."
+    )
+    trigger: Literal["cycle", "realtime", "onDemand"] = Field(
+        default="cycle",
+        description="What acted: a cycle, a real-time run (a change applied between cycles) "
+        "or provisioning on demand.",
     )
 
 

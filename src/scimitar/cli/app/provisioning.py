@@ -119,6 +119,27 @@ def settings(
     interval: Annotated[
         int | None, typer.Option("--interval", help="Minutes between cycles.")
     ] = None,
+    realtime: Annotated[
+        str | None,
+        typer.Option(
+            "--realtime",
+            metavar="on|off",
+            help="Apply changes within seconds between cycles (off: at the next cycle only).",
+        ),
+    ] = None,
+    delete_window: Annotated[
+        int | None,
+        typer.Option(
+            "--delete-window",
+            help="With real-time runs: minutes over which the delete threshold counts.",
+        ),
+    ] = None,
+    delete_window_interval: Annotated[
+        bool,
+        typer.Option(
+            "--delete-window-interval", help="The delete threshold counts over the interval."
+        ),
+    ] = False,
     dialect: Annotated[
         Dialect | None, typer.Option("--dialect", help="rfc or entra request phrasing.")
     ] = None,
@@ -138,6 +159,10 @@ def settings(
     """Change the job's settings; with no option, show them."""
     if no_delete_threshold and delete_threshold is not None:
         fail("give --delete-threshold N or --no-delete-threshold, not both")
+    if delete_window_interval and delete_window is not None:
+        fail("give --delete-window MINUTES or --delete-window-interval, not both")
+    if realtime is not None and realtime.lower() not in ("on", "off"):
+        fail(f"--realtime {realtime!r}: use on or off")
     changes: dict[str, Any] = {
         "scope": scope,
         "notify_email": (notify.strip() or None) if notify is not None else None,
@@ -146,12 +171,16 @@ def settings(
         "interval_minutes": interval,
         "dialect": dialect,
         "nested_groups": nested_groups,
+        "realtime": None if realtime is None else realtime.lower() == "on",
+        "delete_window_minutes": delete_window,
     }
     given = {name: value for name, value in changes.items() if value is not None}
     if notify is not None:
         given["notify_email"] = changes["notify_email"]
     if delete_threshold is not None or no_delete_threshold:
         given["delete_threshold"] = None if no_delete_threshold else delete_threshold
+    if delete_window_interval:
+        given["delete_window_minutes"] = None
 
     async def body() -> None:
         async with open_apps() as services:

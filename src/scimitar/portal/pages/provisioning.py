@@ -39,6 +39,8 @@ _LABELS = (
     ("--no-delete-threshold", "turn accidental-deletion prevention off"),
     ("--delete-threshold", "Accidental deletion threshold"),
     ("--interval", "Interval"),
+    ("--delete-window-interval", "leave the deletion threshold window empty"),
+    ("--delete-window", "Deletion threshold window"),
     (
         ", or pass --allow-insecure-http for a lab",
         " (for a lab, `scimitar app credentials --allow-insecure-http` accepts plain http)",
@@ -61,6 +63,8 @@ def settings_from_form(form: Form, current: JobSettings) -> JobSettings:
     """
     threshold = form.integer("delete_threshold", "Accidental deletion threshold", minimum=1)
     interval = form.integer("interval", "Interval (minutes)", minimum=1)
+    window = form.integer("delete_window", "Deletion threshold window (minutes)", minimum=1)
+    is_realtime = form.flag("realtime") if form.flag("realtime_shown") else current.realtime
     disabled = set(current.disabled_object_types)
     if form.flag("groups_shown"):
         if form.flag("groups"):
@@ -77,6 +81,10 @@ def settings_from_form(form: Form, current: JobSettings) -> JobSettings:
         else None,
         skip_out_of_scope_deletions=form.flag("skip_out_of_scope_deletions"),
         interval_minutes=interval or current.interval_minutes,
+        realtime=is_realtime,
+        delete_window_minutes=(
+            window if form.flag("realtime_shown") else current.delete_window_minutes
+        ),
         disabled_object_types=frozenset(disabled),
     )
 

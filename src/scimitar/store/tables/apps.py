@@ -92,6 +92,8 @@ class ProvisioningJob(Base):
     delete_threshold: Mapped[int | None] = mapped_column(Integer, nullable=True)
     skip_out_of_scope_deletions: Mapped[bool] = mapped_column(Boolean)
     interval_minutes: Mapped[int] = mapped_column(Integer)
+    realtime: Mapped[bool] = mapped_column(Boolean, default=True)
+    delete_window_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dialect: Mapped[str] = mapped_column(String(8))
     disabled_object_types: Mapped[str] = mapped_column(String(64))
     #: ``direct`` or ``flatten`` (apps.model.NestedGroups).

@@ -62,6 +62,13 @@ class EngineJobState(Base):
     first_steady_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_steady_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The newest directory change a run applied, when it was committed and when applied.
+    applied_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    applied_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Deletions before this moment no longer count against the threshold's sliding window
+    #: (an admin allowed or rejected held deletions then).
+    deletions_counted_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -74,6 +81,8 @@ class EngineCycle(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     app_id: Mapped[str] = mapped_column(String(36), ForeignKey("app.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
+    #: What started it: ``cycle`` (the schedule or an admin) or ``realtime`` (a change signal).
+    trigger: Mapped[str] = mapped_column(String(16), default="cycle")
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
