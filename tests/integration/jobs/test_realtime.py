@@ -41,10 +41,10 @@ async def world(database: Database, settings: Settings) -> AsyncIterator[World]:
 
 @pytest.fixture
 async def runner(world: World) -> AsyncIterator[RealtimeRunner]:
+    """A runner the test starts once its initial cycle has run (it would run it otherwise)."""
     realtime = RealtimeRunner(
         world.database, world.apps, jobs=world.jobs, locks=AppLocks(), window_seconds=0.1
     )
-    realtime.start()
     try:
         yield realtime
     finally:
@@ -100,6 +100,7 @@ async def test_an_assignment_announces_its_app(world: World) -> None:
 async def test_changes_reach_the_app_in_realtime_runs(world: World, runner: RealtimeRunner) -> None:
     ada = await world.user("ada")
     await world.runner().run(world.app_name)  # the initial cycle
+    runner.start()
     user = await world.directory.users.get(ada)
     await world.directory.users.update(user.object_id, {"accountEnabled": False})
     assert await _eventually(lambda: _is(_active(world, ada), False))
@@ -121,6 +122,7 @@ async def test_with_realtime_off_changes_wait_for_the_cycle(
     ada = await world.user("ada")
     await world.runner().run(world.app_name)
     await _set_realtime(world, realtime=False)
+    runner.start()
     user = await world.directory.users.get(ada)
     await world.directory.users.update(user.object_id, {"accountEnabled": False})
     await asyncio.sleep(2)  # twenty windows
@@ -136,6 +138,7 @@ async def test_a_paused_job_gets_no_realtime_run(world: World, runner: RealtimeR
     ada = await world.user("ada")
     await world.runner().run(world.app_name)
     await world.control().pause(world.app_name, actor=CLI)
+    runner.start()
     user = await world.directory.users.get(ada)
     await world.directory.users.update(user.object_id, {"accountEnabled": False})
     await asyncio.sleep(2)
