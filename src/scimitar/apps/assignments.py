@@ -133,6 +133,15 @@ class AssignmentService:
             for kind, object_id, role, data in rows
         ]
 
+    async def group_ids(self, app: App) -> frozenset[str]:
+        """The objectIds of the groups assigned to the app (no names read: a cycle's need)."""
+        query = select(ASSIGNMENT.c.principal_id).where(
+            ASSIGNMENT.c.app_id == app.id,
+            ASSIGNMENT.c.principal_type == PrincipalType.GROUP.value,
+        )
+        async with self._database.read() as conn:
+            return frozenset(str(row[0]) for row in await conn.execute(query))
+
     async def effective_roles(
         self, app: App, *, nested: NestedGroups = NestedGroups.DIRECT
     ) -> dict[str, frozenset[str]]:

@@ -21,7 +21,7 @@ import structlog
 
 from scimitar import metrics
 from scimitar.apps import Apps
-from scimitar.apps.model import JobConfig, PrincipalType
+from scimitar.apps.model import JobConfig
 from scimitar.clock import utcnow
 from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.nesting import flatten_groups, widen_for_nesting
@@ -225,10 +225,9 @@ class CycleRunner:
         roles = await self._apps.assignments.effective_roles(
             config.app, nested=config.settings.nested_groups
         )
-        listed = await self._apps.assignments.list(config.app.id)
-        groups = frozenset(
-            a.principal_id for a in listed if a.principal_type is PrincipalType.GROUP
-        )
+        # Only the assigned groups' ids: listing the assignments with their names read every
+        # assigned user's attributes (0.23 s of a 0.4 s incremental run at 3,000 users).
+        groups = await self._apps.assignments.group_ids(config.app)
         learned = await LearnedQuirks.load(self._db, config.app.id)
         return build_context(config, roles, groups, learned)
 
