@@ -33,7 +33,11 @@ class EngineLink(Base):
     """
 
     __tablename__ = "engine_link"
-    __table_args__ = (Index("ix_engine_link_target", "app_id", "object_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_engine_link_target", "app_id", "object_type", "target_id"),
+        # Which links are disabled for a cause (users back in scope), read every cycle.
+        Index("ix_engine_link_disabled_cause", "app_id", "object_type", "disabled_cause"),
+    )
 
     app_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("app.id", ondelete="CASCADE"), primary_key=True
