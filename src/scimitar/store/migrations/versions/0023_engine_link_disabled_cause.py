@@ -1,7 +1,7 @@
 """engine links indexed by why they are disabled
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 
 Every incremental cycle asks which users were disabled for leaving scope (they come back when
 entitled again). Without an index on ``disabled_cause`` that read every link of the app, each
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
