@@ -221,6 +221,7 @@ async def _store_gauges(database: Database) -> list[_Gauge]:
         users = (await rows("SELECT count(*) FROM directory_user"))[0][0]
         groups = (await rows("SELECT count(*) FROM directory_group"))[0][0]
         counter = await rows("SELECT value FROM directory_counter WHERE name = 'change'")
+    queue = await _queue_gauges(database)
     feed = int(counter[0][0]) if counter else 0
     per_app = sorted(apps.items(), key=lambda item: item[1])
 
@@ -264,5 +265,32 @@ async def _store_gauges(database: Database) -> list[_Gauge]:
         _Gauge(
             "scimitar_change_feed_watermark", "The directory change feed's last sequence number.",
             (), (((), float(feed)),),
+        ),
+        *queue,
+    ]  # fmt: skip
+
+
+async def _queue_gauges(database: Database) -> list[_Gauge]:
+    """Queue depth and live workers, on a PostgreSQL store whose job queue exists."""
+    from sqlalchemy import text
+
+    from scimitar.jobs.listing import live_workers, queue_exists
+
+    if not await queue_exists(database):
+        return []
+    query = text(
+        "SELECT queue_name, status, count(*) FROM procrastinate_jobs "
+        "WHERE status IN ('todo', 'doing') GROUP BY queue_name, status"
+    )
+    async with database.read() as conn:
+        depth = [(str(q), str(s), float(n)) for q, s, n in (await conn.execute(query)).all()]
+    return [
+        _Gauge(
+            "scimitar_queue_jobs", "Jobs waiting (todo) or running (doing) in the queue.",
+            ("queue", "status"), tuple(((q, s), n) for q, s, n in depth),
+        ),
+        _Gauge(
+            "scimitar_workers", "Workers with a heartbeat within the last minute.", (),
+            (((), float(await live_workers(database))),),
         ),
     ]  # fmt: skip
