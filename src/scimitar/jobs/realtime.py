@@ -27,6 +27,8 @@ from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
+from scimitar.directory.changes import current_sequence, parse_watermark
+from scimitar.engine import jobstate
 from scimitar.engine.admission import CycleBusyError, Refusal, admit
 from scimitar.engine.events import EventSink
 from scimitar.engine.records import Trigger
@@ -35,15 +37,36 @@ from scimitar.engine.service import build_runner
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.jobs.locks import AppLocks
 from scimitar.jobs.storewatch import StoreWatcher
-from scimitar.store import Database
+from scimitar.store import Database, scopelog
 from scimitar.store.signals import ALL_APPS
 
-__all__ = ["RealtimeRunner"]
+__all__ = ["RealtimeRunner", "has_work"]
 
 log = structlog.get_logger("scimitar.realtime")
 
 #: How long a run refused because another process runs a cycle of the app waits to try again.
 BUSY_RETRY_SECONDS = 1.0
+
+
+async def has_work(database: Database, config: JobConfig) -> bool:
+    """Whether a run would apply anything: an initial cycle due, changes after the watermark,
+    or assignment changes since the last successful cycle started.
+
+    A signal that another run (or a cycle) already answered costs these three reads, not an
+    empty cycle with its records. Escrows due are left to the cycles.
+    """
+    if config.needs_initial_cycle:
+        return True
+    state = await jobstate.load_state(database, config.app.id)
+    if state.watermark is None:
+        return True
+    async with database.read() as conn:
+        head = await current_sequence(conn)
+    if parse_watermark(state.watermark) < head:
+        return True
+    since = await jobstate.last_cycle_start(database, config.app.id)
+    async with database.read() as conn:
+        return bool(await scopelog.changed_since(conn, config.app.id, since))
 
 
 class RealtimeRunner:
@@ -163,7 +186,7 @@ class RealtimeRunner:
             config = await self._apps.provisioning.config(app_id)
         except NotFoundError:
             return True  # deleted since the signal
-        if not await self._is_admitted(config):
+        if not await self._is_admitted(config) or not await has_work(self._db, config):
             return True
         async with self._locks.of(app_id):
             runner = build_runner(

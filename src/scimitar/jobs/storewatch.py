@@ -7,7 +7,9 @@ writing to the same SQLite file, an API server on another machine — reaches it
 - **SQLite**: once a second at most, ``PRAGMA data_version`` (microseconds, no table read)
   says whether any other connection committed since the last look; only then are the three
   stamps read that move with a change (the change feed's counter, the scope change log's
-  newest row, the newest job configuration edit). While nothing is written nothing is read.
+  newest row, the audit log's newest record: every admin edit of a job is audited, the
+  engine's own writes are not, so a run does not wake the next). While nothing is written
+  nothing is read.
 - **PostgreSQL**: a connection of its own ``LISTEN``s on
   :data:`~scimitar.store.signals.CHANNEL`, where every announcing transaction's ``NOTIFY``
   arrives when it commits, whichever machine made it. If that connection drops, every app is
@@ -32,7 +34,7 @@ log = structlog.get_logger("scimitar.realtime")
 
 _STAMPS = (
     "SELECT (SELECT value FROM directory_counter WHERE name = 'change'), "
-    "(SELECT max(id) FROM app_scope_change), (SELECT max(updated_at) FROM provisioning_job)"
+    "(SELECT max(id) FROM app_scope_change), (SELECT max(id) FROM audit_record)"
 )
 
 
