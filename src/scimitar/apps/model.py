@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from scimitar.apps.attributes import CustomAttributes, TargetAttributeDefinition, attribute_list
+from scimitar.connector.bearer import OAuth2Grant
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import DEFAULT_ACCESS, Dialect, MatchingMethod, UpdateMethod
 from scimitar.gallery.template import AppTemplate
@@ -201,6 +202,8 @@ class JobConfig:
         needs_initial_cycle: The next cycle must be an initial one (a schema or scope change).
         discovery: What schema discovery found, if it ran.
         custom_attributes: The attributes the admin added to the target attribute list.
+        oauth2: The OAuth2 client credentials grant that gives the bearer token, if used
+            (its client secret is stored encrypted and never part of this).
     """
 
     app: App
@@ -213,6 +216,12 @@ class JobConfig:
     needs_initial_cycle: bool
     discovery: Discovery | None
     custom_attributes: CustomAttributes = field(default_factory=dict)
+    oauth2: OAuth2Grant | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        """Whether a Secret Token or an OAuth2 grant is saved."""
+        return self.has_token or self.oauth2 is not None
 
     @property
     def object_types(self) -> tuple[str, ...]:
@@ -264,6 +273,7 @@ class JobConfig:
             "app": self.app.to_dict(),
             "tenantUrl": self.tenant_url,
             "hasToken": self.has_token,
+            "oauth2": self.oauth2.to_dict() if self.oauth2 else None,
             "provisioning": "on" if self.is_on else "off",
             "needsInitialCycle": self.needs_initial_cycle,
             "objectTypes": list(self.object_types),

@@ -19,6 +19,7 @@ from sqlalchemy import Update, select, update
 
 from scimitar.apps.attributes import CustomAttributes, dump_custom
 from scimitar.apps.model import App, JobConfig, JobSettings
+from scimitar.apps.oauth2_rules import check_oauth2
 from scimitar.apps.rows import JOB_COLUMNS, dump_mappings, job_from_row, settings_values
 from scimitar.apps.schedule import reschedule
 from scimitar.apps.service import AppService
@@ -26,8 +27,10 @@ from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import is_same_tenant_url, validate_tenant_url
 from scimitar.audit import Actor, AuditEntry, record
 from scimitar.clock import utcnow
+from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2Grant
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.discovery import Discovery, discover
+from scimitar.connector.oauth2 import OAuth2TokenSource
 from scimitar.connector.probe import ConnectionTest, probe_connection
 from scimitar.connector.transport import AiohttpTransport, Timeouts, Transport
 from scimitar.errors import ConfigError
@@ -99,15 +102,21 @@ class ProvisioningService:
         return job_from_row(app, self._apps.template_of(app), row, bool(row.has_token))
 
     async def credentials(self, app_key: str) -> Credentials:
-        """The Tenant URL and the decrypted Secret Token, to open a connection.
+        """The Tenant URL and the decrypted Secret Token or OAuth2 grant, to open a connection.
 
         Raises:
-            ConfigError: None saved yet, or the key cannot decrypt the token.
+            ConfigError: None saved yet, or the key cannot decrypt the secret.
         """
         app = await self._apps.get(app_key)
-        query = select(JOB.c.tenant_url, JOB.c.token_ciphertext).where(JOB.c.app_id == app.id)
+        query = select(
+            JOB.c.tenant_url, JOB.c.token_ciphertext, JOB.c.oauth2, JOB.c.oauth2_secret_ciphertext
+        ).where(JOB.c.app_id == app.id)
         async with self._database.read() as conn:
-            tenant_url, ciphertext = (await conn.execute(query)).one()
+            tenant_url, ciphertext, oauth2, secret = (await conn.execute(query)).one()
+        if tenant_url and oauth2 and secret:
+            grant = OAuth2Grant.from_dict(json.loads(oauth2))
+            client = OAuth2ClientCredentials(grant, self._box.decrypt(secret))
+            return Credentials(tenant_url, Secret(""), client)
         if not tenant_url or not ciphertext:
             raise ConfigError(
                 f"{app.name} has no credentials yet; run "
@@ -118,7 +127,8 @@ class ProvisioningService:
     @asynccontextmanager
     async def client(self, credentials: Credentials) -> AsyncIterator[SCIMClient]:
         """A SCIM client for these credentials, closed afterwards."""
-        client = SCIMClient(credentials, self._transport_factory())
+        bearer = OAuth2TokenSource(credentials.oauth2) if credentials.oauth2 else None
+        client = SCIMClient(credentials, self._transport_factory(), bearer)
         try:
             yield client
         finally:
@@ -132,6 +142,7 @@ class ProvisioningService:
         *,
         actor: Actor,
         allow_insecure_http: bool = False,
+        oauth2: OAuth2ClientCredentials | None = None,
     ) -> JobConfig:
         """Save the Tenant URL and Secret Token, then discover the app's schema.
 
@@ -143,12 +154,16 @@ class ProvisioningService:
             actor: Who saves them; the audit log records the URLs, and the token only as
                 ``"<redacted>"`` (unchanged) or ``"<changed>"``.
             allow_insecure_http: Accept ``http://`` to any host.
+            oauth2: An OAuth2 client credentials grant that gives the bearer token instead of
+                a Secret Token (``token`` must then be ``None``); it replaces a saved token.
 
         Raises:
             ConfigError: The URL is not acceptable, or no token is entered where one is needed.
         """
         config = await self.config(app_key)
         url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
+        if oauth2 is not None:
+            return await self._set_oauth2(config, url, oauth2, token, actor, allow_insecure_http)
         credentials = Credentials(url, await self._token_for(config, url, token, "Save"))
         async with self.client(credentials) as client:
             found = await discover(client)
@@ -168,9 +183,52 @@ class ProvisioningService:
             _entry(actor, "credentials.set", app, "credentials", before, after),
             tenant_url=url,
             token_ciphertext=self._box.encrypt(credentials.token),
+            oauth2=None,
+            oauth2_secret_ciphertext=None,
             discovery=json.dumps(_merged(config, found).to_dict()),
         )
         return await self.config(config.app.id)
+
+    async def _set_oauth2(
+        self,
+        config: JobConfig,
+        url: str,
+        oauth2: OAuth2ClientCredentials,
+        token: Secret | None,
+        actor: Actor,
+        allow_insecure_http: bool,
+    ) -> JobConfig:
+        """Save an OAuth2 client credentials grant (its secret encrypted), after discovery."""
+        check_oauth2(oauth2, token, allow_insecure_http=allow_insecure_http)
+        # Discovery shrugs off refusals; a secret the token URL refuses must not be saved.
+        source = OAuth2TokenSource(oauth2)
+        try:
+            await source.token()
+        finally:
+            await source.close()
+        async with self.client(Credentials(url, Secret(""), oauth2)) as client:
+            found = await discover(client)
+        app = config.app
+        before = {
+            "tenantUrl": config.tenant_url,
+            "secretToken": REDACTED_IN_DOCUMENT if config.has_token else None,
+            "oauth2": config.oauth2.to_dict() if config.oauth2 else None,
+        }
+        after = {
+            "tenantUrl": url,
+            "secretToken": None,
+            "oauth2": {**oauth2.grant.to_dict(), "clientSecret": CHANGED_IN_DOCUMENT},
+        }
+        await self._update(
+            app,
+            _entry(actor, "credentials.set", app, "credentials", before, after),
+            tenant_url=url,
+            token_ciphertext=None,
+            oauth2=json.dumps(oauth2.grant.to_dict()),
+            oauth2_secret_ciphertext=self._box.encrypt(oauth2.client_secret),
+            discovery=json.dumps(_merged(config, found).to_dict()),
+        )
+        return await self.config(app.id)
 
     async def _is_saved_token(self, app: App, token: Secret) -> bool:
         try:
@@ -191,6 +249,7 @@ class ProvisioningService:
         token: Secret | None,
         *,
         allow_insecure_http: bool = False,
+        oauth2: OAuth2ClientCredentials | None = None,
     ) -> ConnectionTest:
         """Test Connection with credentials entered but not saved (the portal's button).
 
@@ -206,6 +265,9 @@ class ProvisioningService:
         """
         config = await self.config(app_key)
         url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
+        if oauth2 is not None:
+            check_oauth2(oauth2, token, allow_insecure_http=allow_insecure_http)
+            return await self._probe(config, Credentials(url, Secret(""), oauth2))
         secret = await self._token_for(config, url, token, "Test Connection")
         return await self._probe(config, Credentials(url, secret))
 

@@ -9,6 +9,7 @@ from typing import Any
 from scimitar.apps.attributes import load_custom
 from scimitar.apps.model import App, JobConfig, JobSettings, NestedGroups, Scope
 from scimitar.clock import utcnow
+from scimitar.connector.bearer import OAuth2Grant
 from scimitar.connector.discovery import Discovery
 from scimitar.gallery.schema import Dialect
 from scimitar.gallery.template import AppTemplate
@@ -24,7 +25,11 @@ __all__ = [
     "settings_values",
 ]
 
-JOB_COLUMNS = tuple(column for column in JOB.c if column.name != "token_ciphertext")
+JOB_COLUMNS = tuple(
+    column
+    for column in JOB.c
+    if column.name not in {"token_ciphertext", "oauth2_secret_ciphertext"}
+)
 
 
 def dump_mappings(mappings: Mapping[str, MappingSet]) -> str:
@@ -67,6 +72,8 @@ def job_row(app_id: str, template: AppTemplate) -> dict[str, Any]:
         "app_id": app_id,
         "tenant_url": None,
         "token_ciphertext": None,
+        "oauth2": None,
+        "oauth2_secret_ciphertext": None,
         **settings_values(settings),
         "mappings": dump_mappings(template.default_mappings),
         "discovery": None,
@@ -99,6 +106,7 @@ def job_from_row(app: App, template: AppTemplate, row: Any, has_token: bool) -> 
         nested_groups=NestedGroups(values["nested_groups"]),
     )
     discovery = values["discovery"]
+    oauth2 = values["oauth2"]
     return JobConfig(
         app=app,
         template=template,
@@ -110,4 +118,5 @@ def job_from_row(app: App, template: AppTemplate, row: Any, has_token: bool) -> 
         needs_initial_cycle=bool(values["needs_initial_cycle"]),
         discovery=Discovery.from_dict(json.loads(discovery)) if discovery else None,
         custom_attributes=load_custom(values["target_attributes"]),
+        oauth2=OAuth2Grant.from_dict(json.loads(oauth2)) if oauth2 else None,
     )

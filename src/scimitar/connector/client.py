@@ -2,7 +2,8 @@
 
 Later layers (dialects, rate limiting, retries, Bulk) build on :meth:`SCIMClient.send` and
 :meth:`SCIMClient.request_json`. The bearer token is revealed in exactly one place, the
-``Authorization`` header built here.
+``Authorization`` header built here; it comes from a :class:`BearerSource` (the saved Secret
+Token, or an OAuth2 access token, renewed and retried once when the app answers 401).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from scimitar import __version__, jsontext
+from scimitar.connector.bearer import BearerSource, OAuth2ClientCredentials, StaticBearer
 from scimitar.connector.errors import TargetResponseError, describe_body, error_for_response
 from scimitar.connector.transport import Transport, TransportRequest, TransportResponse
 from scimitar.logs import REDACTED
@@ -38,11 +40,13 @@ class Credentials:
 
     Attributes:
         tenant_url: The SCIM base URL (Entra's ``BaseAddress``).
-        token: The Secret Token, sent as ``Authorization: Bearer``.
+        token: The Secret Token, sent as ``Authorization: Bearer`` (empty with ``oauth2``).
+        oauth2: The OAuth2 client credentials grant that gives the bearer token instead.
     """
 
     tenant_url: str
     token: Secret
+    oauth2: OAuth2ClientCredentials | None = None
 
 
 def decode_json(response: TransportResponse, method: str, url: str) -> Any:
@@ -82,10 +86,15 @@ class SCIMClient:
     Args:
         credentials: Tenant URL and Secret Token.
         transport: Where requests go (:class:`AiohttpTransport` in production).
+        bearer: Where the bearer token comes from; the Secret Token when ``None``. The client
+            closes it.
     """
 
-    def __init__(self, credentials: Credentials, transport: Transport) -> None:
+    def __init__(
+        self, credentials: Credentials, transport: Transport, bearer: BearerSource | None = None
+    ) -> None:
         self.base_url, self.flags = split_tenant_url(credentials.tenant_url)
+        self._bearer: BearerSource = bearer or StaticBearer(credentials.token)
         self._token = credentials.token
         self._transport = transport
 
@@ -97,7 +106,7 @@ class SCIMClient:
     def headers(self, *, has_body: bool = False) -> dict[str, str]:
         """The headers every request carries (docs/entra.md §1.1)."""
         headers = {
-            "Authorization": f"Bearer {self._token.reveal()}",
+            "Authorization": f"Bearer {self._token.reveal()}",  # the last token from the source
             "Accept": SCIM_MEDIA_TYPE,
             "User-Agent": USER_AGENT,
         }
@@ -123,10 +132,21 @@ class SCIMClient:
             TargetTLSError: The TLS handshake failed.
         """
         encoded = None if body is None else jsontext.dumps_bytes(body)
+        self._token = await self._bearer.token()
+        response = await self._send_once(method, self.url_for(path, params), encoded, headers)
+        if response.status == 401 and self._bearer.can_refresh:
+            # An OAuth2 token can be revoked or expire early: renew it and retry once.
+            self._token = await self._bearer.refresh(self._token)
+            response = await self._send_once(method, self.url_for(path, params), encoded, headers)
+        return response
+
+    async def _send_once(
+        self, method: str, url: str, encoded: bytes | None, headers: Mapping[str, str] | None
+    ) -> TransportResponse:
         sent = self.headers(has_body=encoded is not None)
         if headers:
             sent.update(headers)
-        request = TransportRequest(method, self.url_for(path, params), sent, encoded)
+        request = TransportRequest(method, url, sent, encoded)
         return self._scrubbed(await self._transport.send(request))
 
     def _scrubbed(self, response: TransportResponse) -> TransportResponse:
@@ -164,5 +184,8 @@ class SCIMClient:
         return decode_json(response, method, url)
 
     async def close(self) -> None:
-        """Close the transport's connections."""
-        await self._transport.close()
+        """Close the transport's and the bearer source's connections."""
+        try:
+            await self._transport.close()
+        finally:
+            await self._bearer.close()

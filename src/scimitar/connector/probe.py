@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from scimitar.connector.bearer import OAuth2TokenError
 from scimitar.connector.client import SCIMClient
 from scimitar.connector.errors import (
     NetworkFailure,
@@ -160,7 +161,7 @@ async def _is_filter_ignored(
             return False
         params = {**extra, "filter": f"{attribute} eq {render_value(value)}"}
         found = await client.send("GET", f"/{resource}", params=params)
-    except (TargetUnreachableError, TargetTLSError):
+    except (TargetUnreachableError, TargetTLSError, OAuth2TokenError):
         return False
     hits = (_list_response(found.body) or {}).get("Resources") or []
     if found.status != 200 or not isinstance(hits, list):
@@ -175,6 +176,9 @@ async def _probe(
         response = await client.send("GET", f"/{resource}", params=params)
     except (TargetUnreachableError, TargetTLSError) as exc:
         return _network_failure(exc), None
+    except OAuth2TokenError as exc:
+        hint = "Fix the OAuth2 client credentials, then Test Connection again."
+        return ProbeFailure(ProbeFailureKind.CREDENTIALS, str(exc), hint), None
     path = urlsplit(client.url_for(f"/{resource}")).path
     return _judge(response, path, attribute), response.status
 

@@ -86,6 +86,9 @@ class ProvisioningJob(Base):
     )
     tenant_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     token_ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The OAuth2 client credentials grant (token URL, client id, scopes) as JSON, if used.
+    oauth2: Mapped[str | None] = mapped_column(Text, nullable=True)
+    oauth2_secret_ciphertext: Mapped[str | None] = mapped_column(Text, nullable=True)
     scope: Mapped[str] = mapped_column(String(16))
     notify_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     notify_on_failure: Mapped[bool] = mapped_column(Boolean)
