@@ -200,7 +200,9 @@ class _StoreCollector:
 
 
 async def _store_gauges(database: Database) -> list[_Gauge]:
-    from sqlalchemy import text
+    from sqlalchemy import select, text
+
+    from scimitar.store.tables.engine import JOB_STATE
 
     async with database.read() as conn:
 
@@ -221,6 +223,16 @@ async def _store_gauges(database: Database) -> list[_Gauge]:
         users = (await rows("SELECT count(*) FROM directory_user"))[0][0]
         groups = (await rows("SELECT count(*) FROM directory_group"))[0][0]
         counter = await rows("SELECT value FROM directory_counter WHERE name = 'change'")
+        applied = (
+            await conn.execute(
+                select(
+                    JOB_STATE.c.app_id,
+                    JOB_STATE.c.applied_seq,
+                    JOB_STATE.c.applied_changed_at,
+                    JOB_STATE.c.applied_at,
+                )
+            )
+        ).all()
     queue = await _queue_gauges(database)
     feed = int(counter[0][0]) if counter else 0
     per_app = sorted(apps.items(), key=lambda item: item[1])
@@ -228,11 +240,20 @@ async def _store_gauges(database: Database) -> list[_Gauge]:
     def by_app(values: Mapping[str, float]) -> tuple[tuple[tuple[str, ...], float], ...]:
         return tuple(((name,), float(values.get(app_id, 0))) for app_id, name in per_app)
 
-    lags = {
-        app_id: max(0, feed - int(mark))
+    # An app is as far along the feed as its last cycle's watermark or its last real-time
+    # run, whichever is further.
+    reached = {
+        app_id: int(mark)
         for app_id, mark in watermarks.items()
         if isinstance(mark, str) and mark.isdigit()
     }
+    applied_lag: dict[str, float] = {}
+    for app_id, seq, changed_at, applied_at in applied:
+        if seq is not None:
+            reached[app_id] = max(reached.get(app_id, 0), int(seq))
+        if changed_at is not None and applied_at is not None:
+            applied_lag[app_id] = max(0.0, (applied_at - changed_at).total_seconds())
+    lags = {app_id: max(0, feed - mark) for app_id, mark in reached.items()}
     return [
         _Gauge(
             "scimitar_escrows", "Objects waiting in escrow for a retry, per app.", ("app",),
@@ -265,6 +286,13 @@ async def _store_gauges(database: Database) -> list[_Gauge]:
         _Gauge(
             "scimitar_change_feed_watermark", "The directory change feed's last sequence number.",
             (), (((), float(feed)),),
+        ),
+        _Gauge(
+            "scimitar_applied_change_lag_seconds",
+            "Time from a directory change's commit to the end of the run that applied it to the "
+            "app, for the newest change applied (by a cycle or a real-time run).",
+            ("app",),
+            tuple(((apps[a],), lag) for a, lag in sorted(applied_lag.items()) if a in apps),
         ),
         *queue,
     ]  # fmt: skip

@@ -96,6 +96,8 @@ def test_metrics_count_a_cycle_run_by_another_process(server: Server) -> None:
     assert _value(samples, "scimitar_quarantined", app="Measured") == 0
     assert _value(samples, "scimitar_app_feed_lag_changes", app="Measured") == 0
     assert _value(samples, "scimitar_change_feed_watermark") >= 3
+    lag = _value(samples, "scimitar_applied_change_lag_seconds", app="Measured")
+    assert 0 < lag < 600  # from the users' commits to the end of the cycle that applied them
 
     run("directory", "user", "add", "dee@contoso.com", "givenName=dee")
     summary = server.cli_json("app", "sync", "Measured")
