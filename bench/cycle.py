@@ -62,9 +62,9 @@ from scimitar.connector.transport import AiohttpTransport, TransportRequest, Tra
 from scimitar.directory.errors import ImportRejectedError
 from scimitar.directory.model import User
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.cycle import Progress
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.run.cycle import Progress
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.runtime import tune_gc
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

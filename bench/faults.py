@@ -52,10 +52,10 @@ from scimitar.connector.transport import AiohttpTransport, TransportRequest, Tra
 from scimitar.directory.model import User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.objects import TargetPort
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import DEFAULT_CONCURRENCY
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.objects import TargetPort
+from scimitar.engine.run.service import DEFAULT_CONCURRENCY
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.gallery.schema import RateLimit
 from scimitar.logs import configure_logging
 from scimitar.secrets import Secret

@@ -6,7 +6,7 @@ process (bench/cycle.py's set-up). Then, each step in a child process of its own
 measured inside, its peak RSS its own VmHWM):
 
 1. --changes users have `givenName` and `displayName` changed; `plan` of the next cycle
-   (`scimitar.engine.preview.plan_cycle`), then the real incremental cycle for the same
+   (`scimitar.engine.run.preview.plan_cycle`), then the real incremental cycle for the same
    changes (the same-run baseline). The plan's counts must equal the cycle's.
 2. --changes new users are added to the directory: the next cycle must match each in the app
    first (a filter query each), so the plan reads the app; the plan, then the real cycle.
@@ -52,10 +52,10 @@ from cycle import (  # noqa: E402
 from scimitar.apps import Apps  # noqa: E402
 from scimitar.directory.service import DirectoryService  # noqa: E402
 from scimitar.directory.store import SQLDirectory  # noqa: E402
-from scimitar.engine.drift import find_drift  # noqa: E402
-from scimitar.engine.preview import plan_cycle  # noqa: E402
-from scimitar.engine.registry import JobRegistry  # noqa: E402
-from scimitar.engine.service import build_runner  # noqa: E402
+from scimitar.engine.run.drift import find_drift  # noqa: E402
+from scimitar.engine.run.preview import plan_cycle  # noqa: E402
+from scimitar.engine.run.service import build_runner  # noqa: E402
+from scimitar.engine.state.registry import JobRegistry  # noqa: E402
 from scimitar.runtime import tune_gc  # noqa: E402
 from scimitar.settings import Settings  # noqa: E402
 from scimitar.store import open_database  # noqa: E402

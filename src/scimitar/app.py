@@ -19,7 +19,7 @@ from scimitar.apps import Apps
 from scimitar.audit import AuditLog
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.health import Heartbeat, readiness
 from scimitar.jobs.locks import AppLocks
 from scimitar.jobs.realtime import RealtimeRunner

@@ -33,10 +33,10 @@ from scimitar.demo_ldap import LDAPDemo, webex_view
 from scimitar.directory.model import Group, User
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.cycle import CycleSummary, Progress
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.run.cycle import CycleSummary, Progress
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.logstore import ProvisioningLogStore
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

@@ -26,9 +26,9 @@ from scimitar.apps import Apps, JobConfig
 from scimitar.connector import AiohttpTransport, SCIMClient, TransportRequest, TransportResponse
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.objects import TargetPort
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.objects import TargetPort
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.settings import Settings
 from scimitar.store import open_database
 from tests.conftest import free_port

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scimitar.directory.source import ChangeKind
-from scimitar.engine.actions import (
+from scimitar.engine.core.actions import (
     Action,
     Adopt,
     Create,
@@ -22,8 +22,8 @@ from scimitar.engine.actions import (
     SkipReason,
     Update,
 )
-from scimitar.engine.matching import MatchAttempt, resolve_match
-from scimitar.engine.planning import (
+from scimitar.engine.core.matching import MatchAttempt, resolve_match
+from scimitar.engine.core.planning import (
     Link,
     ObjectAction,
     PlanInput,
@@ -32,7 +32,7 @@ from scimitar.engine.planning import (
     link_after,
     plan,
 )
-from scimitar.engine.scope import ScopeResult, ScopeRule
+from scimitar.engine.core.scope import ScopeResult, ScopeRule
 from scimitar.mapping.defaults import SCIM_USER_MAPPINGS
 from scimitar.mapping.flow import AttributeChange, CompiledMappingSet
 

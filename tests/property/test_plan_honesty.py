@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.preview import CyclePlan, PlannedAction, plan_cycle
-from scimitar.engine.recording import PLANNED_ID_PREFIX
+from scimitar.engine.run.preview import CyclePlan, PlannedAction, plan_cycle
+from scimitar.engine.run.recording import PLANNED_ID_PREFIX
+from scimitar.engine.state.logstore import ProvisioningLogStore
 from scimitar.settings import Settings
 from scimitar.store import Database
 from tests.integration.engine.harness import World, world_for

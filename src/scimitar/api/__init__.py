@@ -35,13 +35,13 @@ from scimitar.api.routes import jobs as job_routes
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
 from scimitar.apps import Apps
 from scimitar.connector.ratelimit import AccountLimits
-from scimitar.engine.control import JobControl
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.events import EventSink
-from scimitar.engine.launcher import CycleLauncher
-from scimitar.engine.planjobs import PlanJobs
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.run.control import JobControl
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.launcher import CycleLauncher
+from scimitar.engine.run.planjobs import PlanJobs
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.secrets import SecretBox
 from scimitar.security.throttle import AuthThrottle, ThrottlePolicy
 from scimitar.settings import Settings

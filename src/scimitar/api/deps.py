@@ -12,10 +12,10 @@ from scimitar.api.security import require_api_key
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.control import JobControl
-from scimitar.engine.launcher import CycleLauncher
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.status import JobStatusService
+from scimitar.engine.run.control import JobControl
+from scimitar.engine.run.launcher import CycleLauncher
+from scimitar.engine.state.logstore import ProvisioningLogStore
+from scimitar.engine.state.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
 

@@ -28,13 +28,13 @@ from scimitar.directory.errors import (
     DuplicateObjectError,
     ImportRejectedError,
 )
-from scimitar.engine.admission import (
+from scimitar.engine.run.admission import (
     CycleBusyError,
     DeletionsHeldError,
     JobPausedError,
     ProvisioningOffError,
 )
-from scimitar.engine.ondemand_lease import JobBusyError
+from scimitar.engine.run.ondemand_lease import JobBusyError
 from scimitar.errors import (
     ConfigError,
     ExpressionError,

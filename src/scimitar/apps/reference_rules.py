@@ -2,7 +2,7 @@
 
 A reference attribute (a user's ``manager``, a group's ``members``) holds objectIds of the
 directory. Typed ``Reference``, the engine sends the referenced object's id *in the app*,
-resolved through the links after the objects exist (see ``scimitar.engine.references``); typed
+resolved through the links after the objects exist (see ``scimitar.engine.core.references``); typed
 anything else, the directory's objectId goes out as text, which no app can resolve. So a
 reference source mapped to an attribute the list does not type Reference is refused unless the
 admin says ``--type string`` explicitly, and then it warns. Pure: no I/O.

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from scimitar.audit import AuditLog, AuditPage, AuditQuery, AuditRecord
 from scimitar.cli.output import JsonOption, emit, run
-from scimitar.engine.logstore import parse_since
+from scimitar.engine.state.logstore import parse_since
 from scimitar.settings import Settings
 from scimitar.store import open_database
 

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from scimitar.apps import Apps
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
-from scimitar.engine.logexport import json_document, write_csv
-from scimitar.engine.logstore import (
+from scimitar.engine.state.logexport import json_document, write_csv
+from scimitar.engine.state.logstore import (
     LogEntry,
     LogPage,
     ProvisioningLogStore,

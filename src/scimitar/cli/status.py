@@ -14,8 +14,8 @@ from rich.table import Table
 from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run
-from scimitar.engine.quarantine import Quarantine, explain
-from scimitar.engine.status import CycleSummary, JobStatus, JobStatusService
+from scimitar.engine.state.quarantine import Quarantine, explain
+from scimitar.engine.state.status import CycleSummary, JobStatus, JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import open_database
 

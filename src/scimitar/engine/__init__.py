@@ -8,7 +8,7 @@ connector lives beside them.
 
 from __future__ import annotations
 
-from scimitar.engine.actions import (
+from scimitar.engine.core.actions import (
     Action,
     Adopt,
     Create,
@@ -23,9 +23,9 @@ from scimitar.engine.actions import (
     StagedDelete,
     Update,
 )
-from scimitar.engine.deletions import DeletionCounter, is_deletion
-from scimitar.engine.matching import MatchAttempt, resolve_match
-from scimitar.engine.planning import (
+from scimitar.engine.core.deletions import DeletionCounter, is_deletion
+from scimitar.engine.core.matching import MatchAttempt, resolve_match
+from scimitar.engine.core.planning import (
     Link,
     ObjectAction,
     PlanInput,
@@ -34,7 +34,7 @@ from scimitar.engine.planning import (
     link_after,
     plan,
 )
-from scimitar.engine.records import (
+from scimitar.engine.core.records import (
     ErrorCode,
     ErrorInformation,
     ModifiedProperty,
@@ -45,8 +45,13 @@ from scimitar.engine.records import (
     RecordStatus,
     StepType,
 )
-from scimitar.engine.references import CycleKind, MemberDelta, is_reference_retried, member_delta
-from scimitar.engine.scope import (
+from scimitar.engine.core.references import (
+    CycleKind,
+    MemberDelta,
+    is_reference_retried,
+    member_delta,
+)
+from scimitar.engine.core.scope import (
     Assignment,
     ScopeResult,
     ScopeRule,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from scimitar.engine.runstate import CycleSummary, Progress
+from scimitar.engine.run.runstate import CycleSummary, Progress
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
 from scimitar.store.tables.engine import CYCLE, JOB_STATE

@@ -17,7 +17,7 @@ import psycopg
 import structlog
 from sqlalchemy import update
 
-from scimitar.engine.jobstate import load_state
+from scimitar.engine.state.jobstate import load_state
 from scimitar.jobs.dispatch import enqueue_cycle
 from scimitar.store import Database
 from scimitar.store.tables.engine import JOB_STATE

@@ -5,7 +5,7 @@ for other processes) wakes the runner. It waits a short window (``realtime_windo
 that a burst of changes becomes one run, then runs each woken app that has real-time runs on:
 an incremental cycle marked ``realtime`` — the same code, reading the change feed and the scope
 change log after the watermark, with the same logs, escrows, links and deletion threshold (over
-a sliding window, :mod:`scimitar.engine.deletewindow`). Changes that arrive during a run wake
+a sliding window, :mod:`scimitar.engine.run.deletewindow`). Changes that arrive during a run wake
 the app again, and it runs once more after the window.
 
 A run holds the app's lock (:class:`~scimitar.jobs.locks.AppLocks`), which the scheduler's
@@ -28,12 +28,12 @@ from scimitar.apps.model import JobConfig
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.changes import current_sequence, parse_watermark
-from scimitar.engine import jobstate
-from scimitar.engine.admission import CycleBusyError, Refusal, admit
-from scimitar.engine.events import EventSink
-from scimitar.engine.records import Trigger
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.state import jobstate
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.core.records import Trigger
+from scimitar.engine.run.admission import CycleBusyError, Refusal, admit
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.jobs.locks import AppLocks
 from scimitar.jobs.storewatch import StoreWatcher

@@ -23,12 +23,12 @@ from scimitar.audit import AuditLog
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.service import DirectoryService
-from scimitar.engine import quarantine
-from scimitar.engine.admission import Refusal, admit
-from scimitar.engine.events import EventSink, LogSink
-from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.core.events import EventSink, LogSink
+from scimitar.engine.run.admission import Refusal, admit
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state import quarantine
+from scimitar.engine.state.logstore import ProvisioningLogStore, retention_cutoff
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import ScimitarError
 from scimitar.jobs.locks import AppLocks
 from scimitar.sources.schedule import SourceRunner

@@ -17,8 +17,8 @@ import procrastinate
 from scimitar.apps import Apps
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
-from scimitar.engine.events import EventSink
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.jobs.leader import AdvisoryLease, QueuedCycles
 from scimitar.jobs.queue import conninfo, has_queue, open_queue
 from scimitar.jobs.work import WorkerServices

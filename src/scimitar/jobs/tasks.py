@@ -11,7 +11,7 @@ from typing import Any
 import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
-from scimitar.engine.admission import CycleBusyError
+from scimitar.engine.run.admission import CycleBusyError
 from scimitar.jobs.queue import CYCLE_QUEUE, CYCLE_TASK
 
 __all__ = ["SERVICES", "register"]

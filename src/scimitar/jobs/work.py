@@ -22,11 +22,11 @@ from sqlalchemy import delete, insert, update
 from scimitar.apps import Apps
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
-from scimitar.engine import quarantine
-from scimitar.engine.admission import CycleBusyError
-from scimitar.engine.events import EventSink
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.run.admission import CycleBusyError
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state import quarantine
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import ScimitarError
 from scimitar.store import Database
 from scimitar.store.tables.engine import JOB_STATE

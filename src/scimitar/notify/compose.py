@@ -10,7 +10,7 @@ import shlex
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from scimitar.engine.events import CycleFailed, DeleteThresholdTripped, QuarantineChanged
+from scimitar.engine.core.events import CycleFailed, DeleteThresholdTripped, QuarantineChanged
 from scimitar.notify.notice import Notice
 
 __all__ = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from scimitar.engine.events import ObjectRef
+from scimitar.engine.core.events import ObjectRef
 
 __all__ = ["MAX_LISTED", "Notice", "describe_object", "render_html", "render_text", "to_message"]
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
-from scimitar.engine.events import (
+from scimitar.engine.core.events import (
     CycleFailed,
     DeleteThresholdTripped,
     EngineEvent,

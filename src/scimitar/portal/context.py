@@ -14,10 +14,10 @@ from scimitar.admin.sessions import SessionService
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditLog
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.events import EventSink
-from scimitar.engine.launcher import CycleLauncher
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.status import JobStatusService
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.run.launcher import CycleLauncher
+from scimitar.engine.state.logstore import ProvisioningLogStore
+from scimitar.engine.state.status import JobStatusService
 from scimitar.portal.filters import register_filters
 from scimitar.portal.forms import Form, read_form
 from scimitar.portal.runs import SyncLauncher

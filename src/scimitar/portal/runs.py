@@ -12,9 +12,9 @@ from sqlalchemy import update
 
 from scimitar.apps import JobConfig
 from scimitar.clock import utcnow
-from scimitar.engine.admission import Refusal, Surface
-from scimitar.engine.launcher import CycleLauncher
-from scimitar.engine.status import JobStatus
+from scimitar.engine.run.admission import Refusal, Surface
+from scimitar.engine.run.launcher import CycleLauncher
+from scimitar.engine.state.status import JobStatus
 from scimitar.store import Database
 from scimitar.store.tables.engine import JOB_STATE
 

@@ -11,8 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from scimitar.engine.events import EventSink
-from scimitar.engine.launcher import CycleLauncher
+from scimitar.engine.core.events import EventSink
+from scimitar.engine.run.launcher import CycleLauncher
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.portal import signin
 from scimitar.portal.context import (

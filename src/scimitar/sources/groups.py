@@ -20,7 +20,7 @@ from scimitar.directory.model import Group, Member, ObjectType, group_defaults
 from scimitar.directory.rows import group_row_values, merge_attributes, new_object_id
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import GROUP_COLUMNS, group_from_row
-from scimitar.engine.records import (
+from scimitar.engine.core.records import (
     ErrorCode,
     ModifiedProperty,
     ProvisioningAction,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scimitar.engine.records import (
+from scimitar.engine.core.records import (
     ErrorCode,
     ErrorInformation,
     Initiator,

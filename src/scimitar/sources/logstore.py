@@ -1,6 +1,6 @@
 """A source's provisioning log: one record per object per action, as the app side keeps them.
 
-Records are :class:`~scimitar.engine.records.ProvisioningRecord` values (the same fields as the
+Records are :class:`~scimitar.engine.core.records.ProvisioningRecord` values (the same fields as the
 app side: steps, modified properties, status, error code); ``jobId`` is the source's id and the
 stored document carries ``sourceName`` too.
 """
@@ -19,8 +19,8 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scimitar import jsontext
-from scimitar.engine.logstore import LogEntry, LogPage
-from scimitar.engine.records import ProvisioningAction, ProvisioningRecord, RecordStatus
+from scimitar.engine.core.records import ProvisioningAction, ProvisioningRecord, RecordStatus
+from scimitar.engine.state.logstore import LogEntry, LogPage
 from scimitar.errors import ConfigError
 from scimitar.sources.model import SOURCE_LOG
 from scimitar.store import Database

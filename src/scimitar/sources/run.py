@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from scimitar.directory.changes import PendingChange
-from scimitar.engine.records import Initiator, ProvisioningRecord
+from scimitar.engine.core.records import Initiator, ProvisioningRecord
 from scimitar.mapping.flow import CompiledMappingSet
 from scimitar.sources.config import SourceDefinition
 from scimitar.sources.logrecords import ObjectOutcome, build_record

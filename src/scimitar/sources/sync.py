@@ -26,7 +26,7 @@ from scimitar.directory.model import ObjectType
 from scimitar.directory.rows import dump_attributes
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import load_attributes
-from scimitar.engine.records import Initiator
+from scimitar.engine.core.records import Initiator
 from scimitar.ids import uuid7
 from scimitar.mapping.flow import CompiledMappingSet
 from scimitar.sources import links

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 
 from scimitar import jsontext
 from scimitar.clock import utcnow
-from scimitar.engine.records import ErrorInformation, Initiator, StepType
+from scimitar.engine.core.records import ErrorInformation, Initiator, StepType
 from scimitar.errors import NotFoundError
 from scimitar.ids import uuid7
 from scimitar.sources.config import SourceDefinition

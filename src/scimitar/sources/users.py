@@ -23,7 +23,7 @@ from scimitar.directory.model import ObjectType, User, coerce_attributes, user_d
 from scimitar.directory.rows import merge_attributes, new_object_id, user_row_values
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import USER_COLUMNS, user_from_row
-from scimitar.engine.records import ErrorCode, ProvisioningAction, StepType
+from scimitar.engine.core.records import ErrorCode, ProvisioningAction, StepType
 from scimitar.errors import ObjectError
 from scimitar.mapping.scoping import evaluate_scope
 from scimitar.sources import links

@@ -22,7 +22,7 @@ from scimitar.directory.model import Group, ObjectType, User
 from scimitar.directory.rows import group_row_values, merge_attributes, user_row_values
 from scimitar.directory.source import ChangeKind
 from scimitar.directory.store import GROUP_COLUMNS, USER_COLUMNS, group_from_row, user_from_row
-from scimitar.engine.records import ProvisioningAction, RecordStatus, StepType
+from scimitar.engine.core.records import ProvisioningAction, RecordStatus, StepType
 from scimitar.sources import links
 from scimitar.sources.config import DeletionRule
 from scimitar.sources.logrecords import ObjectOutcome, changed_properties

@@ -16,7 +16,7 @@ from scimitar.admin import AdminAuth
 from scimitar.apps import Apps, MappingEdit
 from scimitar.apps.attributes import new_custom_attribute
 from scimitar.audit import Actor, AuditLog, AuditQuery, AuditRecord
-from scimitar.engine.control import ResetScope
+from scimitar.engine.run.control import ResetScope
 from scimitar.mapping.mappings import SourceType, TargetType
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

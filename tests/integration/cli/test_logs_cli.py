@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from scimitar.cli import output
 from scimitar.cli.main import app
-from scimitar.engine.logstore import ProvisioningLogStore, parse_since
-from scimitar.engine.records import ErrorCode, ProvisioningAction, RecordStatus
+from scimitar.engine.core.records import ErrorCode, ProvisioningAction, RecordStatus
+from scimitar.engine.state.logstore import ProvisioningLogStore, parse_since
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import open_database

@@ -25,12 +25,12 @@ from scimitar.connector.errors import TargetRejectedObjectError
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.control import JobControl
-from scimitar.engine.cycle import CycleRunner, Progress
-from scimitar.engine.events import EngineEvent
-from scimitar.engine.objects import TargetPort
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.status import JobStatus, JobStatusService
+from scimitar.engine.core.events import EngineEvent
+from scimitar.engine.run.control import JobControl
+from scimitar.engine.run.cycle import CycleRunner, Progress
+from scimitar.engine.run.objects import TargetPort
+from scimitar.engine.state.registry import JobRegistry
+from scimitar.engine.state.status import JobStatus, JobStatusService
 from scimitar.gallery.service import GalleryService
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

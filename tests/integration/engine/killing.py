@@ -28,11 +28,11 @@ from scimitar.apps import Apps, JobConfig
 from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.operations import TargetOperations
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.objects import Outcome, TargetPort
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.runstate import Run
-from scimitar.engine.service import DEFAULT_CONCURRENCY
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.objects import Outcome, TargetPort
+from scimitar.engine.run.runstate import Run
+from scimitar.engine.run.service import DEFAULT_CONCURRENCY
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.target.http import create_target_app

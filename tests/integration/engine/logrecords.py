@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from scimitar.directory.source import ChangeKind
-from scimitar.engine.actions import Action, Create, Delete, Skip, SkipReason, Update
-from scimitar.engine.records import (
+from scimitar.engine.core.actions import Action, Create, Delete, Skip, SkipReason, Update
+from scimitar.engine.core.records import (
     ErrorCode,
     ErrorInformation,
     ProvisionedIdentity,
@@ -15,7 +15,7 @@ from scimitar.engine.records import (
     RecordStatus,
     modified_properties,
 )
-from scimitar.engine.steps import decision_step, export_step, import_step
+from scimitar.engine.core.steps import decision_step, export_step, import_step
 from scimitar.mapping.flow import AttributeChange
 
 __all__ = ["NOW", "make_record"]

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine import jobstate, quarantine
-from scimitar.engine.admission import (
+from scimitar.engine.core.resume import CycleKind, Owner, Phase, ResumeState
+from scimitar.engine.run.admission import (
     AdmissionError,
     CycleBusyError,
     DeletionsHeldError,
@@ -20,9 +20,9 @@ from scimitar.engine.admission import (
     Surface,
     admit,
 )
-from scimitar.engine.launcher import CycleLauncher
-from scimitar.engine.quarantine import QuarantineReason
-from scimitar.engine.resume import CycleKind, Owner, Phase, ResumeState
+from scimitar.engine.run.launcher import CycleLauncher
+from scimitar.engine.state import jobstate, quarantine
+from scimitar.engine.state.quarantine import QuarantineReason
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.portal.runs import SyncLauncher
 from scimitar.settings import Settings

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.control import ResetScope, parse_reset
-from scimitar.engine.cycle import Progress
-from scimitar.engine.events import QuarantineChanged
-from scimitar.engine.quarantine import QuarantineReason
+from scimitar.engine.core.events import QuarantineChanged
+from scimitar.engine.run.control import ResetScope, parse_reset
+from scimitar.engine.run.cycle import Progress
+from scimitar.engine.state.quarantine import QuarantineReason
 from scimitar.errors import ConfigError, JobError
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.admission import CycleBusyError
-from scimitar.engine.cycle import Progress
-from scimitar.engine.ondemand import OnDemandProvisioner
+from scimitar.engine.run.admission import CycleBusyError
+from scimitar.engine.run.cycle import Progress
+from scimitar.engine.run.ondemand import OnDemandProvisioner
 from scimitar.settings import Settings
 from scimitar.store import Database
 from tests.integration.engine.harness import world_for

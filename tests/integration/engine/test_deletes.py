@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.events import DeleteThresholdTripped, QuarantineChanged
-from scimitar.engine.quarantine import QuarantineReason
+from scimitar.engine.core.events import DeleteThresholdTripped, QuarantineChanged
+from scimitar.engine.state.quarantine import QuarantineReason
 from scimitar.errors import ConfigError
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from scimitar.audit import Actor
-from scimitar.engine.escrows import retry_delay
-from scimitar.engine.logstore import ProvisioningLogStore
+from scimitar.engine.state.escrows import retry_delay
+from scimitar.engine.state.logstore import ProvisioningLogStore
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.tables.resilience import ESCROW

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.events import CycleFailed
+from scimitar.engine.core.events import CycleFailed
 from scimitar.errors import JobError
 from scimitar.settings import Settings
 from scimitar.store import Database

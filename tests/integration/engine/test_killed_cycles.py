@@ -35,7 +35,7 @@ from sqlalchemy import text
 from scimitar.audit import Actor
 from scimitar.directory.service import DirectoryService
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.linkstore import linked_ids
+from scimitar.engine.state.linkstore import linked_ids
 from scimitar.secrets import Secret
 from scimitar.target.tenants import TenantService
 from tests.integration.engine.killing import (

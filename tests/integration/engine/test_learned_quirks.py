@@ -7,10 +7,10 @@ import pytest
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor
-from scimitar.engine.control import JobControl, ResetScope, parse_reset
-from scimitar.engine.learned import LearnedQuirks, QuirkKind
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.status import JobStatusService
+from scimitar.engine.run.control import JobControl, ResetScope, parse_reset
+from scimitar.engine.state.learned import LearnedQuirks, QuirkKind
+from scimitar.engine.state.registry import JobRegistry
+from scimitar.engine.state.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
 

@@ -11,8 +11,8 @@ from scimitar.connector.transport import (
     TransportRequest,
     TransportResponse,
 )
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.records import ProvisioningAction, ProvisioningRecord
+from scimitar.engine.core.records import ProvisioningAction, ProvisioningRecord
+from scimitar.engine.state.logstore import ProvisioningLogStore
 from scimitar.settings import Settings
 from scimitar.store import Database
 from tests.integration.engine.harness import World, world_for

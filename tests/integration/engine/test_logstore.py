@@ -13,14 +13,14 @@ from sqlalchemy import insert, select
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor
-from scimitar.engine.logexport import CSV_COLUMNS, json_document, write_csv
-from scimitar.engine.logstore import ProvisioningLogStore, retention_cutoff
-from scimitar.engine.records import (
+from scimitar.engine.core.records import (
     ErrorCode,
     ProvisioningAction,
     ProvisioningRecord,
     RecordStatus,
 )
+from scimitar.engine.state.logexport import CSV_COLUMNS, json_document, write_csv
+from scimitar.engine.state.logstore import ProvisioningLogStore, retention_cutoff
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import Database

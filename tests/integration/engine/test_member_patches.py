@@ -21,7 +21,7 @@ from scimitar.apps.model import ConnectorOptions
 from scimitar.connector.bulk import BulkOperation, BulkResult
 from scimitar.connector.errors import TargetObjectNotFoundError
 from scimitar.connector.operations import TargetOperations
-from scimitar.engine.memberpatches import MemberPatches, send_member_patches
+from scimitar.engine.run.memberpatches import MemberPatches, send_member_patches
 from scimitar.gallery.schema import UpdateMethod
 from scimitar.scim.dialects import DIALECTS, member_patch_bodies
 from scimitar.settings import Settings

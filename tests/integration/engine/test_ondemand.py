@@ -27,12 +27,12 @@ from scimitar.connector.transport import (
     TransportRequest,
     TransportResponse,
 )
-from scimitar.engine import jobstate
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.ondemand import OnDemandProvisioner, TooManyMembersError
-from scimitar.engine.ondemand_lease import ONDEMAND_KIND, JobBusyError, ensure_held, hold
-from scimitar.engine.records import Initiator
-from scimitar.engine.resume import CycleKind, Owner, ResumeState
+from scimitar.engine.core.records import Initiator
+from scimitar.engine.core.resume import CycleKind, Owner, ResumeState
+from scimitar.engine.run.ondemand import OnDemandProvisioner, TooManyMembersError
+from scimitar.engine.run.ondemand_lease import ONDEMAND_KIND, JobBusyError, ensure_held, hold
+from scimitar.engine.state import jobstate
+from scimitar.engine.state.logstore import ProvisioningLogStore
 from scimitar.errors import ConfigError
 from scimitar.settings import Settings
 from scimitar.store import Database

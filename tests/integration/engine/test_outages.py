@@ -12,7 +12,7 @@ import pytest
 
 from scimitar.audit import Actor
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.events import CycleFailed
+from scimitar.engine.core.events import CycleFailed
 from scimitar.errors import RetryableError
 from scimitar.secrets import Secret
 from scimitar.settings import Settings

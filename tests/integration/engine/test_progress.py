@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import select
 
-from scimitar.engine.runstate import Progress
-from scimitar.engine.status import CycleProgress
+from scimitar.engine.run.runstate import Progress
+from scimitar.engine.state.status import CycleProgress
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.tables.engine import CYCLE

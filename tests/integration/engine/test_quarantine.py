@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scimitar.audit import Actor
-from scimitar.engine.events import QuarantineChanged
-from scimitar.engine.quarantine import (
+from scimitar.engine.core.events import QuarantineChanged
+from scimitar.engine.state.quarantine import (
     QuarantineReason,
     escrow_reason,
     next_attempt,

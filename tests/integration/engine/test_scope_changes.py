@@ -17,7 +17,7 @@ import pytest
 from scimitar.apps.mapping_edits import MappingEdit
 from scimitar.apps.model import Scope
 from scimitar.audit import Actor
-from scimitar.engine.ondemand import OnDemandProvisioner, TooManyMembersError
+from scimitar.engine.run.ondemand import OnDemandProvisioner, TooManyMembersError
 from scimitar.mapping.mappings import SourceType
 from scimitar.settings import Settings
 from scimitar.store import Database

@@ -10,7 +10,7 @@ from sqlalchemy import insert, update
 
 from scimitar.apps import Apps
 from scimitar.audit import Actor
-from scimitar.engine.status import JobStatusService
+from scimitar.engine.state.status import JobStatusService
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.tables.apps import JOB

@@ -11,8 +11,8 @@ import pytest
 
 from scimitar.audit import Actor
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.records import ProvisioningRecord, Trigger
+from scimitar.engine.core.records import ProvisioningRecord, Trigger
+from scimitar.engine.state.logstore import ProvisioningLogStore
 from scimitar.jobs.locks import AppLocks
 from scimitar.jobs.realtime import RealtimeRunner
 from scimitar.jobs.storewatch import StoreWatcher

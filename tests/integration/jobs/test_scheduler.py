@@ -9,8 +9,8 @@ import pytest
 from scimitar.apps import Apps
 from scimitar.audit import Actor, AuditEntry, AuditLog
 from scimitar.directory.service import DirectoryService
-from scimitar.engine.logstore import ProvisioningLogStore
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.state.logstore import ProvisioningLogStore
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import NotFoundError
 from scimitar.jobs.scheduler import Scheduler
 from scimitar.settings import Settings

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from scimitar.apps import App, Apps
 from scimitar.audit import Actor
-from scimitar.engine.events import (
+from scimitar.engine.core.events import (
     CycleFailed,
     DeleteThresholdTripped,
     Fanout,

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from scimitar.audit import Actor
-from scimitar.engine.preview import plan_cycle
-from scimitar.engine.recording import PLANNED_ID_PREFIX
+from scimitar.engine.run.preview import plan_cycle
+from scimitar.engine.run.recording import PLANNED_ID_PREFIX
 from scimitar.settings import Settings
 from scimitar.store import Database
 from scimitar.store.tables import engine as engine_tables

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scimitar.engine.actions import (
+from scimitar.engine.core.actions import (
     Action,
     Delete,
     Disable,
@@ -12,7 +12,7 @@ from scimitar.engine.actions import (
     StagedDelete,
     Update,
 )
-from scimitar.engine.deletions import DEFAULT_DELETE_THRESHOLD, DeletionCounter, is_deletion
+from scimitar.engine.core.deletions import DEFAULT_DELETE_THRESHOLD, DeletionCounter, is_deletion
 
 DISABLE = Disable("t-1", DisableCause.OUT_OF_SCOPE)
 DELETE = Delete("t-2")

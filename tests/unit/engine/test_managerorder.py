@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scimitar.engine.managerorder import manager_ordered, pages_after
+from scimitar.engine.run.managerorder import manager_ordered, pages_after
 
 
 def test_each_user_comes_after_its_manager_and_objectids_order_a_level() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scimitar.apps.model import ConnectorOptions
-from scimitar.engine.matchchoice import LISTING_MAX_OBJECTS, choose
+from scimitar.engine.run.matchchoice import LISTING_MAX_OBJECTS, choose
 from scimitar.gallery.schema import MatchingMethod, UpdateMethod
 
 

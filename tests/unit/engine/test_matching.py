@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scimitar.engine.actions import Adopt, Create, Failure
-from scimitar.engine.matching import DUPLICATE_TARGET_ENTRIES, MatchAttempt, resolve_match
+from scimitar.engine.core.actions import Adopt, Create, Failure
+from scimitar.engine.core.matching import DUPLICATE_TARGET_ENTRIES, MatchAttempt, resolve_match
 
 
 def test_no_hit_on_any_attribute_creates() -> None:

@@ -8,18 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from scimitar.connector.probe import ConnectionTest, ProbeFailure, ProbeFailureKind, ProbeStep
-from scimitar.engine.ondemand_port import Exchange
-from scimitar.engine.ondemand_trace import (
-    ObjectTrace,
-    OnDemandTrace,
-    StepName,
-    action_step,
-    clause_results,
-    connection_step,
-    match_step,
-)
-from scimitar.engine.planning import Link
-from scimitar.engine.records import (
+from scimitar.engine.core.planning import Link
+from scimitar.engine.core.records import (
     ErrorCode,
     ErrorInformation,
     Initiator,
@@ -27,6 +17,16 @@ from scimitar.engine.records import (
     ProvisioningAction,
     ProvisioningRecord,
     RecordStatus,
+)
+from scimitar.engine.run.ondemand_port import Exchange
+from scimitar.engine.run.ondemand_trace import (
+    ObjectTrace,
+    OnDemandTrace,
+    StepName,
+    action_step,
+    clause_results,
+    connection_step,
+    match_step,
 )
 from scimitar.mapping.scoping import ScopingClause, ScopingFilter
 from scimitar.mapping.scoping_operators import operator_named

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scimitar.directory.source import ChangeKind
-from scimitar.engine.actions import (
+from scimitar.engine.core.actions import (
     Action,
     Create,
     Delete,
@@ -18,7 +18,7 @@ from scimitar.engine.actions import (
     SkipReason,
     Update,
 )
-from scimitar.engine.planning import (
+from scimitar.engine.core.planning import (
     Link,
     ObjectAction,
     PlanInput,
@@ -27,7 +27,7 @@ from scimitar.engine.planning import (
     link_after,
     plan,
 )
-from scimitar.engine.scope import ScopeResult, ScopeRule, hard_deleted_scope
+from scimitar.engine.core.scope import ScopeResult, ScopeRule, hard_deleted_scope
 from scimitar.mapping.flow import AttributeChange
 from scimitar.scim.dialects import ENTRA, RFC, Dialect, disable_body, enable_body, patch_body
 

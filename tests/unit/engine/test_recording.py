@@ -9,7 +9,7 @@ import pytest
 from scimitar.connector.bulk import BulkOperation, bulk_bodies, bulk_results
 from scimitar.connector.ratelimit import AdaptiveConcurrency, BucketRule, Throttle, TokenBucket
 from scimitar.connector.transport import TransportRequest, TransportResponse
-from scimitar.engine.recording import (
+from scimitar.engine.run.recording import (
     PLANNED_ID_PREFIX,
     RecordingTransport,
     RequestLog,

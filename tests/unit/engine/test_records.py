@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scimitar.directory.source import ChangeKind
-from scimitar.engine.actions import (
+from scimitar.engine.core.actions import (
     Action,
     Adopt,
     Create,
@@ -23,8 +23,8 @@ from scimitar.engine.actions import (
     StagedDelete,
     Update,
 )
-from scimitar.engine.matching import MatchAttempt
-from scimitar.engine.records import (
+from scimitar.engine.core.matching import MatchAttempt
+from scimitar.engine.core.records import (
     ErrorCode,
     ErrorInformation,
     ModifiedProperty,
@@ -37,8 +37,8 @@ from scimitar.engine.records import (
     error_code_for_status,
     modified_properties,
 )
-from scimitar.engine.scope import ScopeResult, ScopeRule
-from scimitar.engine.steps import (
+from scimitar.engine.core.scope import ScopeResult, ScopeRule
+from scimitar.engine.core.steps import (
     decision_step,
     export_step,
     import_step,

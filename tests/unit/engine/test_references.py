@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from scimitar.engine.references import CycleKind, MemberDelta, is_reference_retried, member_delta
+from scimitar.engine.core.references import (
+    CycleKind,
+    MemberDelta,
+    is_reference_retried,
+    member_delta,
+)
 
 
 def test_member_delta_adds_resolved_members_and_removes_departed_ones() -> None:

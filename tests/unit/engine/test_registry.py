@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.state.registry import JobRegistry
 
 
 def test_a_claimed_app_cannot_be_claimed_again_until_released() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scimitar.engine.resume import (
+from scimitar.engine.core.resume import (
     RESUME_VERSION,
     CycleKind,
     Owner,

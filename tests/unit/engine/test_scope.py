@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from scimitar.directory.model import ObjectType, User
-from scimitar.engine.scope import (
+from scimitar.engine.core.scope import (
     DEFAULT_ACCESS_ROLE_ID,
     Assignment,
     ScopeRule,

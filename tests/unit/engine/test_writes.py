@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scimitar.engine.writes import refused_changes
+from scimitar.engine.run.writes import refused_changes
 from scimitar.mapping.flow import AttributeChange
 
 CHANGES = (

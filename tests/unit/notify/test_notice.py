@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scimitar.engine.events import CycleFailed, ObjectRef, QuarantineChanged
+from scimitar.engine.core.events import CycleFailed, ObjectRef, QuarantineChanged
 from scimitar.notify import Notice, render_html, render_text, to_message
 from scimitar.notify.compose import compose_cycle_failed, compose_quarantine, log_link
 

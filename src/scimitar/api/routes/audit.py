@@ -11,7 +11,7 @@ from scimitar.api.deps import ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.schemas.audit import AuditPageDocument
 from scimitar.audit import AuditQuery
-from scimitar.engine.logstore import parse_since
+from scimitar.engine.state.logstore import parse_since
 from scimitar.errors import ConfigError
 
 __all__ = ["router"]

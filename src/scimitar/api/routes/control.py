@@ -1,6 +1,7 @@
 """``/apps/{app}/pause|start|restart`` and ``/apps/{app}/deletes``: an admin's hold on a job.
 
-Over :class:`~scimitar.engine.control.JobControl`, as ``scimitar app pause|start|restart|deletes``
+Over :class:`~scimitar.engine.run.control.JobControl`, as ``scimitar app
+pause|start|restart|deletes``
 (docs/entra.md §2.6, §3.5). Allowing held deletions runs a cycle (Graph ``ForceDeletes``): in the
 background by default (202), or answered when it ends with ``wait=true``.
 """
@@ -22,8 +23,8 @@ from scimitar.api.schemas.control import (
     RestartBody,
     StagedDeletion,
 )
-from scimitar.engine.control import JobControl
-from scimitar.engine.staged import StagedRow
+from scimitar.engine.run.control import JobControl
+from scimitar.engine.state.staged import StagedRow
 
 __all__ = ["router"]
 

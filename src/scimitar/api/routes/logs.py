@@ -14,8 +14,8 @@ from scimitar.api.deps import ServicesDep
 from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey
 from scimitar.api.schemas.engine import LogPageDocument
-from scimitar.engine.logexport import json_document, write_csv
-from scimitar.engine.logstore import parse_action, parse_since, parse_status
+from scimitar.engine.state.logexport import json_document, write_csv
+from scimitar.engine.state.logstore import parse_action, parse_since, parse_status
 from scimitar.errors import ConfigError
 
 __all__ = ["router"]

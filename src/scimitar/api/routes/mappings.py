@@ -33,7 +33,7 @@ from scimitar.apps import MappingEdit, object_type_named
 from scimitar.apps.attributes import type_named
 from scimitar.apps.model import App
 from scimitar.apps.reference_rules import reference_warnings
-from scimitar.engine.context import role_assignment
+from scimitar.engine.run.context import role_assignment
 from scimitar.errors import ConfigError, ExpressionSyntaxError, ObjectError
 from scimitar.mapping import LIBRARY, compile_expression, evaluate
 from scimitar.mapping.flow import CompiledMappingSet

@@ -12,8 +12,8 @@ from scimitar.api.problems import problem_responses
 from scimitar.api.routes.apps import AppKey
 from scimitar.api.schemas.engine import OnDemandTraceDocument, ProvisionOnDemand
 from scimitar.api.security import require_api_key
-from scimitar.engine.ondemand import OnDemandProvisioner
-from scimitar.engine.records import Initiator
+from scimitar.engine.core.records import Initiator
+from scimitar.engine.run.ondemand import OnDemandProvisioner
 from scimitar.errors import ConfigError
 
 __all__ = ["router"]

@@ -1,7 +1,7 @@
 """``/apps/{app}/plan``, ``/drift`` and ``/orphans``: know before you write.
 
-Over :mod:`scimitar.engine.preview`, :mod:`scimitar.engine.drift` and
-:mod:`scimitar.engine.orphans`, as ``scimitar app plan|drift|orphans``. A plan runs in the
+Over :mod:`scimitar.engine.run.preview`, :mod:`scimitar.engine.run.drift` and
+:mod:`scimitar.engine.run.orphans`, as ``scimitar app plan|drift|orphans``. A plan runs in the
 background by default (202 and ``GET .../plan/{id}`` to follow it), or answers when it is done
 with ``wait=true``.
 """
@@ -26,9 +26,9 @@ from scimitar.api.schemas.preview import (
     SettledDocument,
 )
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.drift import find_drift
-from scimitar.engine.orphans import OrphanAction, find_orphans, settle_orphans
-from scimitar.engine.planjobs import PlanJobs
+from scimitar.engine.run.drift import find_drift
+from scimitar.engine.run.orphans import OrphanAction, find_orphans, settle_orphans
+from scimitar.engine.run.planjobs import PlanJobs
 from scimitar.errors import ConfigError
 
 __all__ = ["router"]

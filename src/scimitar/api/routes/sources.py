@@ -23,8 +23,8 @@ from scimitar.api.schemas.sources import (
     SourceTestDocument,
 )
 from scimitar.apps.mappings import object_type_named
-from scimitar.engine.logexport import json_document
-from scimitar.engine.logstore import parse_action, parse_since, parse_status
+from scimitar.engine.state.logexport import json_document
+from scimitar.engine.state.logstore import parse_action, parse_since, parse_status
 from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
 from scimitar.sources.config import SourceKind

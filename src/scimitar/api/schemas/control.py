@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from scimitar.api.schemas.engine import CycleResult
-from scimitar.engine.control import DEFAULT_RESET, ResetScope
+from scimitar.engine.run.control import DEFAULT_RESET, ResetScope
 
 __all__ = ["ControlResultDocument", "DeletesResultDocument", "RestartBody", "StagedDeletion"]
 

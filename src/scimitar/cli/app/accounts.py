@@ -17,8 +17,8 @@ from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, fail, run
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.drift import DriftReport, find_drift
-from scimitar.engine.orphans import (
+from scimitar.engine.run.drift import DriftReport, find_drift
+from scimitar.engine.run.orphans import (
     OrphanAction,
     OrphanReport,
     Settled,

@@ -14,17 +14,17 @@ from scimitar.apps import Apps
 from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, fail, run
-from scimitar.engine.control import (
+from scimitar.engine.run.control import (
     ControlResult,
     DeletesResult,
     JobControl,
     ResetScope,
     parse_reset,
 )
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
-from scimitar.engine.staged import StagedRow
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.registry import JobRegistry
+from scimitar.engine.state.staged import StagedRow
 from scimitar.errors import ConfigError
 from scimitar.notify import build_event_sink
 from scimitar.settings import Settings

@@ -17,7 +17,7 @@ from rich.table import Table
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.files import read_text
 from scimitar.cli.output import JsonOption, emit, fail, run
-from scimitar.engine.preview import ACTION_ORDER, CyclePlan, plan_cycle
+from scimitar.engine.run.preview import ACTION_ORDER, CyclePlan, plan_cycle
 from scimitar.settings import Settings
 from scimitar.store import open_database
 

@@ -13,10 +13,10 @@ from rich.markup import escape
 from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import EXIT_ERROR, JsonOption, emit, fail, run
-from scimitar.engine.ondemand import GROUP_MEMBERS_MAX, OnDemandProvisioner
-from scimitar.engine.ondemand_trace import ObjectTrace, OnDemandTrace, StepName, TraceStep
-from scimitar.engine.records import Initiator
-from scimitar.engine.registry import JobRegistry
+from scimitar.engine.core.records import Initiator
+from scimitar.engine.run.ondemand import GROUP_MEMBERS_MAX, OnDemandProvisioner
+from scimitar.engine.run.ondemand_trace import ObjectTrace, OnDemandTrace, StepName, TraceStep
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.settings import Settings
 from scimitar.store import open_database
 

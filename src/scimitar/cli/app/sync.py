@@ -13,10 +13,10 @@ from rich.table import Table
 from scimitar.apps import Apps
 from scimitar.cli.app.context import AppArgument
 from scimitar.cli.output import JsonOption, emit, run, stderr
-from scimitar.engine.admission import Refusal, Surface, admit
-from scimitar.engine.cycle import CycleSummary, Progress
-from scimitar.engine.registry import JobRegistry
-from scimitar.engine.service import build_runner
+from scimitar.engine.run.admission import Refusal, Surface, admit
+from scimitar.engine.run.cycle import CycleSummary, Progress
+from scimitar.engine.run.service import build_runner
+from scimitar.engine.state.registry import JobRegistry
 from scimitar.jobs.dispatch import enqueue_cycle
 from scimitar.jobs.follow import follow_cycle
 from scimitar.jobs.listing import live_workers

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from scimitar.engine.logexport import json_document, write_csv
-from scimitar.engine.logstore import LogPage, parse_action, parse_status
-from scimitar.engine.records import ProvisioningAction, RecordStatus
+from scimitar.engine.core.records import ProvisioningAction, RecordStatus
+from scimitar.engine.state.logexport import json_document, write_csv
+from scimitar.engine.state.logstore import LogPage, parse_action, parse_status
 from scimitar.errors import ConfigError
 from scimitar.portal.context import portal_of, posted, signed_in
 from scimitar.portal.forms import Form

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from scimitar.audit import AuditQuery, AuditRecord
-from scimitar.engine.logstore import parse_since
+from scimitar.engine.state.logstore import parse_since
 from scimitar.errors import ConfigError
 from scimitar.portal.context import portal_of, signed_in
 from scimitar.portal.session import Session

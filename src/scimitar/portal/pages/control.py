@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from scimitar.audit import Actor
-from scimitar.engine.control import DEFAULT_RESET, JobControl, ResetScope
-from scimitar.engine.cycle import CycleRunner
-from scimitar.engine.service import build_runner
+from scimitar.engine.run.control import DEFAULT_RESET, JobControl, ResetScope
+from scimitar.engine.run.cycle import CycleRunner
+from scimitar.engine.run.service import build_runner
 from scimitar.errors import ConfigError, ScimitarError
 from scimitar.portal.context import Portal, actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from scimitar.engine.ondemand import GROUP_MEMBERS_MAX, OnDemandProvisioner
-from scimitar.engine.ondemand_trace import OnDemandTrace
-from scimitar.engine.records import Initiator
+from scimitar.engine.core.records import Initiator
+from scimitar.engine.run.ondemand import GROUP_MEMBERS_MAX, OnDemandProvisioner
+from scimitar.engine.run.ondemand_trace import OnDemandTrace
 from scimitar.errors import ScimitarError
 from scimitar.portal.context import portal_of, posted, signed_in
 from scimitar.portal.forms import Form

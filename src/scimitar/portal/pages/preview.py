@@ -1,7 +1,7 @@
 """Preview next cycle, and the app's accounts: drift and orphans, before anything changes.
 
-The faces of :mod:`scimitar.engine.preview`, :mod:`scimitar.engine.drift` and
-:mod:`scimitar.engine.orphans`, as ``scimitar app plan|drift|orphans`` are.
+The faces of :mod:`scimitar.engine.run.preview`, :mod:`scimitar.engine.run.drift` and
+:mod:`scimitar.engine.run.orphans`, as ``scimitar app plan|drift|orphans`` are.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from scimitar.directory.store import SQLDirectory
-from scimitar.engine.admission import Surface
-from scimitar.engine.drift import find_drift
-from scimitar.engine.orphans import OrphanAction, find_orphans, settle_orphans
-from scimitar.engine.preview import plan_cycle
+from scimitar.engine.run.admission import Surface
+from scimitar.engine.run.drift import find_drift
+from scimitar.engine.run.orphans import OrphanAction, find_orphans, settle_orphans
+from scimitar.engine.run.preview import plan_cycle
 from scimitar.errors import ScimitarError
 from scimitar.portal.context import actor_of, portal_of, posted, signed_in
 from scimitar.portal.forms import Form
