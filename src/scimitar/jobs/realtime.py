@@ -28,11 +28,11 @@ from scimitar.apps.model import JobConfig
 from scimitar.clock import utcnow
 from scimitar.connector.ratelimit import AccountLimits
 from scimitar.directory.changes import current_sequence, parse_watermark
-from scimitar.engine.state import jobstate
 from scimitar.engine.core.events import EventSink
 from scimitar.engine.core.records import Trigger
 from scimitar.engine.run.admission import CycleBusyError, Refusal, admit
 from scimitar.engine.run.service import build_runner
+from scimitar.engine.state import jobstate
 from scimitar.engine.state.registry import JobRegistry
 from scimitar.errors import NotFoundError, ScimitarError
 from scimitar.jobs.locks import AppLocks
