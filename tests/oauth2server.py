@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -206,3 +207,29 @@ async def serve_oauth2(
     finally:
         server.should_exit = True
         await task
+
+
+@contextmanager
+def serve_oauth2_in_thread(
+    clients: dict[str, tuple[str, tuple[str, ...]]], *, lifetime: int = 3600
+) -> Iterator[Served]:
+    """:func:`serve_oauth2` in a thread of its own, for commands that run their own loop."""
+    state = AuthState(
+        {cid: Client(cid, secret, scopes) for cid, (secret, scopes) in clients.items()},
+        lifetime,
+    )
+    port = free_port()
+    config = uvicorn.Config(build_app(state), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the OAuth2 server did not start")
+        time.sleep(0.02)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", state)
+    finally:
+        server.should_exit = True
+        thread.join(10)

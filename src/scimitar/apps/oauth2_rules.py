@@ -7,19 +7,30 @@ from urllib.parse import urlsplit
 from scimitar.apps.urls import is_loopback_host
 from scimitar.connector.bearer import OAuth2ClientCredentials
 from scimitar.errors import ConfigError
+from scimitar.gallery.template import AppTemplate
 from scimitar.secrets import Secret
 
 __all__ = ["check_oauth2"]
 
 
 def check_oauth2(
-    oauth2: OAuth2ClientCredentials, token: Secret | None, *, allow_insecure_http: bool
+    oauth2: OAuth2ClientCredentials,
+    token: Secret | None,
+    *,
+    template: AppTemplate,
+    allow_insecure_http: bool,
 ) -> None:
     """Refuse an OAuth2 grant that cannot work, before anything is sent.
 
     Raises:
         ConfigError: Naming the field and the fix, never the secret.
     """
+    spec = template.document.auth.oauth2
+    if spec is None or not spec.has_client_credentials:
+        raise ConfigError(
+            f"the template {template.id!r} does not offer the OAuth2 client credentials grant "
+            "(its auth.oauth2.grants); enter the app's Secret Token instead"
+        )
     if token is not None and token.reveal().strip():
         raise ConfigError(
             "enter either a Secret Token or OAuth2 client credentials, not both: the bearer "

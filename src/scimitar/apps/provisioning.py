@@ -199,7 +199,9 @@ class ProvisioningService:
         allow_insecure_http: bool,
     ) -> JobConfig:
         """Save an OAuth2 client credentials grant (its secret encrypted), after discovery."""
-        check_oauth2(oauth2, token, allow_insecure_http=allow_insecure_http)
+        check_oauth2(
+            oauth2, token, template=config.template, allow_insecure_http=allow_insecure_http
+        )
         # Discovery shrugs off refusals; a secret the token URL refuses must not be saved.
         source = OAuth2TokenSource(oauth2)
         try:
@@ -266,7 +268,9 @@ class ProvisioningService:
         config = await self.config(app_key)
         url = validate_tenant_url(tenant_url, allow_insecure_http=allow_insecure_http)
         if oauth2 is not None:
-            check_oauth2(oauth2, token, allow_insecure_http=allow_insecure_http)
+            check_oauth2(
+                oauth2, token, template=config.template, allow_insecure_http=allow_insecure_http
+            )
             return await self._probe(config, Credentials(url, Secret(""), oauth2))
         secret = await self._token_for(config, url, token, "Test Connection")
         return await self._probe(config, Credentials(url, secret))

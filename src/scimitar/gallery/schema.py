@@ -104,12 +104,26 @@ class TenantUrlForm(_Model):
 
 
 class OAuth2Spec(_Model):
-    """Reserved: the OAuth2 endpoints of apps that use "Authorize" (not used yet)."""
+    """The OAuth2 grants an app accepts besides a static token (docs/operations.md).
 
-    grant: Literal["authorization_code", "client_credentials"]
+    Attributes:
+        grants: The grants offered; ``client_credentials`` is supported by the connector,
+            ``authorization_code`` ("Authorize") is declared but not offered yet.
+        authorization_url: The app's authorization endpoint (authorization code).
+        token_url: The app's token endpoint; ``None`` when each tenant has its own, entered
+            with the credentials.
+        scopes: The scopes requested by default.
+    """
+
+    grants: tuple[Literal["authorization_code", "client_credentials"], ...] = Field(min_length=1)
     authorization_url: str | None = None
-    token_url: str
+    token_url: str | None = None
     scopes: tuple[str, ...] = ()
+
+    @property
+    def has_client_credentials(self) -> bool:
+        """Whether the admin may save a client credentials grant for this app."""
+        return "client_credentials" in self.grants
 
 
 class AuthSpec(_Model):

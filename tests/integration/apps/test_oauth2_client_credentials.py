@@ -18,6 +18,7 @@ from scimitar.audit import Actor
 from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2Grant, OAuth2TokenError
 from scimitar.connector.oauth2 import REFRESH_MARGIN_SECONDS, OAuth2TokenSource
 from scimitar.connector.probe import ProbeFailureKind
+from scimitar.errors import ConfigError
 from scimitar.secrets import Secret
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -38,7 +39,8 @@ async def auth() -> AsyncIterator[Served]:
 @pytest.fixture
 async def apps(database: Database, settings: Settings) -> Apps:
     apps = Apps.create(database, settings)
-    await apps.apps.add("zoom", "Zoom", actor=ACTOR)
+    await apps.apps.add("scim", "Zoom", actor=ACTOR)
+    await apps.apps.add("slack", "Slack", actor=ACTOR)
     return apps
 
 
@@ -61,7 +63,8 @@ async def test_save_fetches_a_token_and_stores_the_secret_encrypted(
     assert auth.state.token_requests[0]["scope"] == "scim2"
     assert CLIENT_SECRET not in json.dumps(config.to_dict())
     async with database.read() as conn:
-        row = (await conn.execute(select(JOB.c.oauth2, JOB.c.oauth2_secret_ciphertext))).one()
+        query = select(JOB.c.oauth2, JOB.c.oauth2_secret_ciphertext)
+        row = (await conn.execute(query.where(JOB.c.oauth2.is_not(None)))).one()
     assert CLIENT_SECRET not in row.oauth2
     assert CLIENT_SECRET not in row.oauth2_secret_ciphertext
     saved = await apps.provisioning.credentials("Zoom")
@@ -136,3 +139,18 @@ async def test_the_token_is_renewed_before_it_expires(auth: Served) -> None:
 
     assert renewed != first
     assert len(auth.state.token_requests) == 2
+
+
+async def test_a_template_without_the_grant_refuses_it(apps: Apps, auth: Served) -> None:
+    with pytest.raises(ConfigError, match=r"'slack' does not offer the OAuth2 client credentials"):
+        await apps.provisioning.set_credentials(
+            "Slack", auth.tenant_url, None, actor=ACTOR, oauth2=_grant(auth)
+        )
+    assert auth.state.token_requests == []
+
+
+async def test_a_token_next_to_the_grant_is_refused(apps: Apps, auth: Served) -> None:
+    with pytest.raises(ConfigError, match="either a Secret Token or OAuth2"):
+        await apps.provisioning.set_credentials(
+            "Zoom", auth.tenant_url, Secret("tok-12345678"), actor=ACTOR, oauth2=_grant(auth)
+        )

@@ -16,13 +16,16 @@ from scimitar.api.schemas.apps import (
     JobDocument,
     JobSettingsDocument,
     JobSettingsPatch,
+    OAuth2ClientCredentialsWrite,
     ProvisioningSwitch,
     TestConnectionResult,
 )
 from scimitar.api.schemas.engine import CycleResult, JobStatusDocument, SyncStarted
 from scimitar.apps import JobSettings
 from scimitar.apps.urls import validate_tenant_url
+from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2Grant
 from scimitar.errors import ConfigError
+from scimitar.gallery.schema import OAuth2Spec
 from scimitar.secrets import Secret
 
 __all__ = ["router"]
@@ -48,14 +51,35 @@ async def set_credentials(
         # The service speaks the CLI's words; name the body's field instead.
         message = str(exc).replace("pass --allow-insecure-http", 'send "allowInsecureHttp": true')
         raise ConfigError(f"tenantUrl: {message}") from exc
+    if (body.token is None) == (body.oauth2 is None):
+        raise ConfigError(
+            "send either token (a Secret Token) or oauth2 (client credentials), exactly one"
+        )
+    grant = None
+    if body.oauth2 is not None:
+        spec = (await services.apps.provisioning.config(app)).template.document.auth.oauth2
+        grant = _oauth2_grant(body.oauth2, spec)
     config = await services.apps.provisioning.set_credentials(
         app,
         body.tenantUrl,
-        Secret(body.token),
+        None if body.token is None else Secret(body.token),
         allow_insecure_http=body.allowInsecureHttp,
         actor=actor,
+        oauth2=grant,
     )
     return job_document(config)
+
+
+def _oauth2_grant(
+    body: OAuth2ClientCredentialsWrite, spec: OAuth2Spec | None
+) -> OAuth2ClientCredentials:
+    """The grant from the body; the template's token URL and scopes fill what is omitted."""
+    url = body.tokenUrl or (spec.token_url if spec else None)
+    if not url:
+        raise ConfigError("oauth2.tokenUrl: the template has no token URL; send the app's one")
+    scopes = tuple(body.scopes) if body.scopes is not None else (spec.scopes if spec else ())
+    grant = OAuth2Grant(url, body.clientId, scopes)
+    return OAuth2ClientCredentials(grant, Secret(body.clientSecret))
 
 
 @router.post(

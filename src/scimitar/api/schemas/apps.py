@@ -18,6 +18,7 @@ __all__ = [
     "JobDocument",
     "JobSettingsDocument",
     "JobSettingsPatch",
+    "OAuth2ClientCredentialsWrite",
     "ProvisioningSwitch",
     "RemovedCount",
     "TemplateDocument",
@@ -121,6 +122,11 @@ class JobDocument(BaseModel):
     app: AppDocument
     tenantUrl: str | None
     hasToken: bool = Field(description="Whether a Secret Token is stored (it is never returned).")
+    oauth2: dict[str, Any] | None = Field(
+        default=None,
+        description="The OAuth2 client credentials grant (token URL, client id, scopes), if "
+        "used; its client secret is never returned.",
+    )
     provisioning: Literal["on", "off"]
     needsInitialCycle: bool
     objectTypes: list[str]
@@ -130,17 +136,45 @@ class JobDocument(BaseModel):
     targetAttributes: dict[str, list[str]] | None = None
 
 
+class OAuth2ClientCredentialsWrite(BaseModel):
+    """The OAuth2 client credentials grant (RFC 6749 §4.4) that gives the bearer token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tokenUrl: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="The app's token endpoint; null: the template's.",
+    )
+    clientId: str = Field(min_length=1, max_length=1024, description="The client id.")
+    clientSecret: str = Field(
+        min_length=1,
+        max_length=8192,
+        description="The client secret; stored encrypted and never returned.",
+        json_schema_extra={"writeOnly": True, "format": "password"},
+    )
+    scopes: list[str] | None = Field(
+        default=None, max_length=50, description="Scopes to request; null: the template's."
+    )
+
+
 class CredentialsWrite(BaseModel):
-    """Admin credentials: the Tenant URL and the Secret Token (write-only)."""
+    """Admin credentials: the Tenant URL and the Secret Token or an OAuth2 grant (write-only)."""
 
     model_config = ConfigDict(extra="forbid")
 
     tenantUrl: str = Field(min_length=1, max_length=2048, description="The app's SCIM base URL.")
-    token: str = Field(
+    token: str | None = Field(
+        default=None,
         min_length=1,
         max_length=8192,
-        description="The Secret Token; stored encrypted and never returned.",
+        description="The Secret Token; stored encrypted and never returned. Omit with oauth2.",
         json_schema_extra={"writeOnly": True, "format": "password"},
+    )
+    oauth2: OAuth2ClientCredentialsWrite | None = Field(
+        default=None,
+        description="Get the bearer token by the OAuth2 client credentials grant instead of a "
+        "Secret Token (when the app's template offers it).",
     )
     allowInsecureHttp: bool = Field(
         default=False, description="Accept http:// to a host other than this one."

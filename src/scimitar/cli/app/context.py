@@ -49,7 +49,16 @@ def render_config(config: JobConfig) -> Any:
         app = config.app
         console.print(f"[bold]{app.name}[/] ({config.template.display_name}), id {app.id}")
         console.print(f"  Tenant URL:   {config.tenant_url or '(not set)'}")
-        console.print(f"  Secret Token: {'saved' if config.has_token else '(not set)'}")
+        if config.oauth2 is not None:
+            grant = config.oauth2
+            scopes = " ".join(grant.scopes) or "(none)"
+            console.print(
+                f"  OAuth2 client credentials: token URL {grant.token_url}, client id "
+                f"{grant.client_id}, scopes {scopes}, client secret saved",
+                markup=False,
+            )
+        else:
+            console.print(f"  Secret Token: {'saved' if config.has_token else '(not set)'}")
         console.print(f"  Provisioning: {'On' if config.is_on else 'Off'}")
         for name, value in config.settings.to_dict().items():
             console.print(f"  {name}: {value}")

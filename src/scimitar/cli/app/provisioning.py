@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,9 +14,11 @@ from scimitar.apps import ConnectionTestError, JobSettings, Scope
 from scimitar.apps.model import NestedGroups
 from scimitar.audit import Actor
 from scimitar.cli.app.context import AppArgument, open_apps, render_config
+from scimitar.cli.files import read_text
 from scimitar.cli.output import JsonOption, emit, fail, run, stderr
+from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2Grant
 from scimitar.connector.probe import ConnectionTest
-from scimitar.gallery.schema import Dialect
+from scimitar.gallery.schema import Dialect, OAuth2Spec
 from scimitar.secrets import Secret
 
 __all__ = ["register"]
@@ -32,31 +36,89 @@ def credentials(
     key: AppArgument,
     tenant_url: Annotated[str, typer.Option("--tenant-url", help="The app's SCIM base URL.")],
     token: Annotated[
-        str,
-        typer.Option(
-            "--token", prompt="Secret Token", hide_input=True, help="The Secret Token (asked)."
-        ),
-    ],
+        str | None,
+        typer.Option("--token", help="The Secret Token (asked when neither it nor OAuth2 given)."),
+    ] = None,
     allow_insecure_http: Annotated[
         bool,
         typer.Option("--allow-insecure-http", help="Accept http:// to a host other than this one."),
     ] = False,
+    oauth2_client_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--oauth2-client-credentials",
+            help="Get the bearer token by the OAuth2 client credentials grant instead.",
+        ),
+    ] = False,
+    token_url: Annotated[
+        str | None, typer.Option("--token-url", help="OAuth2: the app's token endpoint.")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id", help="OAuth2: client id.")] = None,
+    client_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--client-secret-file",
+            help="OAuth2: a file holding the client secret ('-' reads stdin; asked if omitted).",
+        ),
+    ] = None,
+    scopes: Annotated[
+        list[str] | None, typer.Option("--scope", help="OAuth2: a scope to request (repeat).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Save the Tenant URL and Secret Token (encrypted; never shown again) and read the schema."""
+    """Save the Tenant URL and Secret Token or OAuth2 client credentials (secrets encrypted;
+    never shown again) and read the schema."""
+    secret = _client_secret(client_secret_file) if oauth2_client_credentials else None
+    if not oauth2_client_credentials and token is None:
+        token = typer.prompt("Secret Token", hide_input=True)
 
     async def body() -> None:
         async with open_apps() as services:
+            grant = None
+            if secret is not None:
+                config = await services.provisioning.config(key)
+                spec = config.template.document.auth.oauth2
+                grant = _oauth2_grant(key, spec, token_url, client_id, secret, scopes)
             config = await services.provisioning.set_credentials(
                 key,
                 tenant_url,
-                Secret(token),
+                None if token is None else Secret(token),
                 allow_insecure_http=allow_insecure_http,
                 actor=Actor.cli(),
+                oauth2=grant,
             )
         emit(config.to_dict(), as_json=as_json, render=render_config(config))
 
     run(body)
+
+
+def _client_secret(secret_file: Path | None) -> Secret:
+    """The client secret from its file, stdin (``-``) or a hidden prompt; never an option."""
+    if secret_file is None:
+        text = typer.prompt("OAuth2 client secret", hide_input=True)
+    elif str(secret_file) == "-":
+        text = sys.stdin.readline()
+    else:
+        text = read_text(secret_file, "the client secret file")
+    return Secret(text.strip())
+
+
+def _oauth2_grant(
+    key: str,
+    spec: OAuth2Spec | None,
+    token_url: str | None,
+    client_id: str | None,
+    secret: Secret,
+    scopes: list[str] | None,
+) -> OAuth2ClientCredentials:
+    """The grant from the options; the template's token URL and scopes fill what is omitted."""
+    if not client_id:
+        fail(f"{key}: --oauth2-client-credentials needs --client-id ID (the app's client id)")
+    url = token_url or (spec.token_url if spec else None)
+    if not url:
+        fail(f"{key}: --oauth2-client-credentials needs --token-url URL (the app's token endpoint)")
+    chosen = tuple(scopes) if scopes else (spec.scopes if spec else ())
+    return OAuth2ClientCredentials(OAuth2Grant(url, client_id, chosen), secret)
 
 
 def connection_test(key: AppArgument, as_json: JsonOption = False) -> None:
