@@ -244,6 +244,8 @@ async def settled(site: Site, app_id: str, timeout: float, since: float = 0.0) -
     quiet = 0
     while time.monotonic() < deadline:
         status = await site.api("GET", f"/apps/{app_id}/status")
+        if status is TIMED_OUT:  # the server is busy: ask again
+            status = None
         applied = (status or {}).get("lastChangeApplied") or {}
         last = (status or {}).get("lastCycle") or {}
         ended = _when(last["endedAt"]) if last.get("endedAt") else 0.0
