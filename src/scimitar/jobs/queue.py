@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import procrastinate
 from sqlalchemy.engine import make_url
 
 from scimitar.errors import ConfigError
+
+if TYPE_CHECKING:  # procrastinate loads only where a queue is used (CLI start-up time)
+    import procrastinate
 
 __all__ = [
     "CYCLE_QUEUE",
@@ -82,6 +85,8 @@ def build_queue(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
 
     The app is not opened; use ``async with app.open_async()``.
     """
+    import procrastinate
+
     from scimitar.jobs.tasks import register
 
     connector = procrastinate.PsycopgConnector(

@@ -17,10 +17,7 @@ from scimitar.engine.run.admission import Refusal, Surface, admit
 from scimitar.engine.run.cycle import CycleSummary, Progress
 from scimitar.engine.run.service import build_runner
 from scimitar.engine.state.registry import JobRegistry
-from scimitar.jobs.dispatch import enqueue_cycle
-from scimitar.jobs.follow import follow_cycle
-from scimitar.jobs.listing import live_workers
-from scimitar.jobs.queue import has_queue, open_queue
+from scimitar.jobs.queue import has_queue
 from scimitar.notify import build_event_sink
 from scimitar.settings import Settings
 from scimitar.store import Database, open_database
@@ -66,6 +63,12 @@ async def _queued(
     show: Callable[[Progress], None],
 ) -> CycleSummary:
     """Queue the cycle for the workers, then follow it to its end."""
+    # Imported here: procrastinate loads only for a store with a queue (start-up time).
+    from scimitar.jobs.dispatch import enqueue_cycle
+    from scimitar.jobs.follow import follow_cycle
+    from scimitar.jobs.listing import live_workers
+    from scimitar.jobs.queue import open_queue
+
     config = await Apps.create(database, settings).provisioning.config(app_key)
     admission = await admit(database, config, JobRegistry())
     # A running cycle is no refusal here: the queued one waits for it (the app's lock).
