@@ -88,6 +88,11 @@ LAZY: dict[str, Lazy] = {
         "app",
         "Identity sources that feed the directory: LDAP/AD, an inbound API, CSV/JSON files.",
     ),
+    "validate": Lazy(
+        "scimitar.cli.validate",
+        "validate_command",
+        "Check a SCIM endpoint against Entra's requests; exit 1 on any failure.",
+    ),
 }
 
 
