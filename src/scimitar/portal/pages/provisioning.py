@@ -18,6 +18,7 @@ from scimitar.apps import ConnectionTestError, JobConfig, JobSettings, Scope
 from scimitar.apps.settings_rules import validate_settings
 from scimitar.apps.urls import validate_tenant_url
 from scimitar.audit import Actor
+from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2Grant
 from scimitar.connector.probe import ConnectionTest
 from scimitar.errors import ConfigError
 from scimitar.portal.context import Portal, actor_of, portal_of, posted, signed_in
@@ -133,10 +134,14 @@ async def test_connection(request: Request, app_id: str, form_in: Posted) -> Res
     token = form.get("token")
     test: ConnectionTest | None = None
     error: str | None = None
+    service = portal.apps.provisioning
     try:
-        test = await portal.apps.provisioning.test_credentials(
-            config.app.id, tenant_url, Secret(token) if token.strip() else None
-        )
+        grant = oauth2_from_form(form, config)
+        if grant is None and not token.strip() and _uses_saved_oauth2(config, tenant_url):
+            test = await service.test_connection(config.app.id)
+        else:
+            secret = Secret(token) if token.strip() else None
+            test = await service.test_credentials(config.app.id, tenant_url, secret, oauth2=grant)
     except ConfigError as exc:
         error = portal_words(str(exc))
     if request.headers.get("hx-request") == "true":
@@ -191,6 +196,23 @@ async def save(request: Request, app_id: str, form_in: Posted) -> Response:
     return await _page(request, session, config, notice=notice)
 
 
+def oauth2_from_form(form: Form, config: JobConfig) -> OAuth2ClientCredentials | None:
+    """The OAuth2 client credentials entered on the page, if a client secret was entered."""
+    secret = form.get("oauth2_client_secret").strip()
+    if not secret:
+        return None
+    token_url = form.text("oauth2_token_url")
+    if not token_url:
+        raise ConfigError("enter the OAuth2 Token URL with the client secret")
+    scopes = tuple(form.get("oauth2_scopes").split())
+    grant = OAuth2Grant(token_url, form.text("oauth2_client_id"), scopes)
+    return OAuth2ClientCredentials(grant, Secret(secret))
+
+
+def _uses_saved_oauth2(config: JobConfig, tenant_url: str) -> bool:
+    return config.oauth2 is not None and tenant_url == config.tenant_url
+
+
 async def _save(
     portal: Portal, config: JobConfig, form: Form, actor: Actor
 ) -> tuple[JobConfig, str]:
@@ -204,9 +226,14 @@ async def _save(
         validate_tenant_url(url)
     elif token:
         raise ConfigError("enter the Tenant URL with the Secret Token")
-    if wants_on and not url and not config.has_token:
+    if wants_on and not url and not config.has_credentials:
         raise ConfigError("enter the Tenant URL and Secret Token before turning provisioning On")
-    if url and (token or url != config.tenant_url):
+    grant = oauth2_from_form(form, config)
+    if grant is not None:
+        await service.set_credentials(config.app.id, url, None, actor=actor, oauth2=grant)
+    elif url and config.oauth2 is not None and not token and url == config.tenant_url:
+        pass  # the saved OAuth2 grant stays
+    elif url and (token or url != config.tenant_url):
         # The service refuses a new URL without the token: a saved one stays with its URL.
         secret = Secret(token) if token else None
         await service.set_credentials(config.app.id, url, secret, actor=actor)
