@@ -166,3 +166,21 @@ def test_ctrl_c_still_cleans_up(server: Server) -> None:
     assert process.returncode == 130, err
     server.cli("target", "tenant", "faults", "slow", "--latency-ms", "0")
     assert _users(tenant) == 0
+
+
+def test_a_failing_endpoint_is_caught_by_discovery_and_test_connection(server: Server) -> None:
+    tenant = server.tenant("erring", "--profile", "webex")
+    server.cli("target", "tenant", "faults", "erring", "--error-rate", "1")
+    refused = server.cli(
+        "validate", tenant["tenant_urls"][0], "--token", tenant["token"], check=False
+    )
+    assert refused.returncode == 2  # its users cannot be counted: refused before any write
+    assert "could not count the endpoint's users" in refused.stderr
+    code, report = _validate(server, tenant, "--yes", "--only", "users")
+    failed = _by_outcome(report, "fail")
+    assert code == 1
+    assert {"discovery", "test-connection", "create-and-match"} <= failed
+    probe = next(s for s in report["scenarios"] if s["name"] == "test-connection")
+    assert probe["exchanges"][0]["response"]["status"] in (500, 503)
+    server.cli("target", "tenant", "faults", "erring", "--error-rate", "0")
+    assert _users(tenant) == 0
