@@ -41,7 +41,7 @@ def worker(
         ),
     ] = DEFAULT_HEARTBEAT,
 ) -> None:
-    """Run provisioning jobs from the queue: scheduled cycles, `app sync`, restarts.
+    """Run provisioning jobs from the queue (PostgreSQL store): scheduled cycles, app sync.
 
     Needs a PostgreSQL store (SCIMITAR_DATABASE_URL); run it on any machine that reaches it.
     Stops on SIGINT/SIGTERM, handing its unfinished cycles back to the queue.
