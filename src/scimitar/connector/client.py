@@ -132,31 +132,39 @@ class SCIMClient:
             TargetTLSError: The TLS handshake failed.
         """
         encoded = None if body is None else jsontext.dumps_bytes(body)
-        self._token = await self._bearer.token()
-        response = await self._send_once(method, self.url_for(path, params), encoded, headers)
+        url = self.url_for(path, params)
+        token = await self._bearer.token()
+        response = await self._send_once(method, url, encoded, headers, token)
         if response.status == 401 and self._bearer.can_refresh:
             # An OAuth2 token can be revoked or expire early: renew it and retry once.
-            self._token = await self._bearer.refresh(self._token)
-            response = await self._send_once(method, self.url_for(path, params), encoded, headers)
+            token = await self._bearer.refresh(token)
+            response = await self._send_once(method, url, encoded, headers, token)
         return response
 
     async def _send_once(
-        self, method: str, url: str, encoded: bytes | None, headers: Mapping[str, str] | None
+        self,
+        method: str,
+        url: str,
+        encoded: bytes | None,
+        headers: Mapping[str, str] | None,
+        token: Secret,
     ) -> TransportResponse:
+        # Concurrent requests share the client: each sends, and scrubs, the token it was given.
+        self._token = token
         sent = self.headers(has_body=encoded is not None)
         if headers:
             sent.update(headers)
         request = TransportRequest(method, url, sent, encoded)
-        return self._scrubbed(await self._transport.send(request))
+        return self._scrubbed(await self._transport.send(request), token)
 
-    def _scrubbed(self, response: TransportResponse) -> TransportResponse:
+    def _scrubbed(self, response: TransportResponse, token_sent: Secret) -> TransportResponse:
         """The response with the token blanked out wherever the app echoed it back.
 
         No SCIM answer carries the caller's token; one that does comes from a server echoing
         the request, and anything read from it (an error's detail, a log record) must not show
         the token. Done here, once, before any caller reads the body.
         """
-        token = self._token.reveal().encode("utf-8")
+        token = token_sent.reveal().encode("utf-8")
         # A token this short is no real one (a test's "t"); blanking it would maul the body.
         if len(token) < _MIN_SCRUBBED_TOKEN or token not in response.body:
             return response

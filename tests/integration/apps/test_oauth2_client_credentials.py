@@ -6,6 +6,7 @@ a real socket with a SCIM app that accepts only the tokens it issued (tests/oaut
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -154,3 +155,16 @@ async def test_a_token_next_to_the_grant_is_refused(apps: Apps, auth: Served) ->
         await apps.provisioning.set_credentials(
             "Zoom", auth.tenant_url, Secret("tok-12345678"), actor=ACTOR, oauth2=_grant(auth)
         )
+
+
+async def test_concurrent_requests_share_one_token_fetch(apps: Apps, auth: Served) -> None:
+    await apps.provisioning.set_credentials(
+        "Zoom", auth.tenant_url, None, actor=ACTOR, oauth2=_grant(auth)
+    )
+    before = len(auth.state.token_requests)
+    credentials = await apps.provisioning.credentials("Zoom")
+    async with apps.provisioning.client(credentials) as client:
+        answers = await asyncio.gather(*(client.request_json("GET", "/Users") for _ in range(8)))
+
+    assert [answer["totalResults"] for answer in answers] == [0] * 8
+    assert len(auth.state.token_requests) == before + 1
