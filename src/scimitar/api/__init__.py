@@ -30,6 +30,7 @@ from scimitar.api.routes import (
     preview,
     provisioning,
     sources,
+    validate,
 )
 from scimitar.api.routes import jobs as job_routes
 from scimitar.api.security import APIAuthenticator, APIKeyGate, require_api_key
@@ -48,6 +49,7 @@ from scimitar.settings import Settings
 from scimitar.sources.service import SourceService
 from scimitar.sources.sync import SourceSync
 from scimitar.store import Database
+from scimitar.validate.jobs import ValidationJobs
 
 __all__ = ["API_PREFIX", "APIMount", "create_api"]
 
@@ -121,6 +123,7 @@ def create_api(
             limits=api.state.launcher.limits,
         )
 
+    api.state.validations = ValidationJobs()
     api.state.plans = PlanJobs(
         database, settings, services.apps.gallery, running=api.state.launcher.jobs
     )
@@ -144,6 +147,7 @@ def create_api(
         audit,
         sources,
         job_routes,
+        validate,
     ):
         api.include_router(module.router)
     return api

@@ -19,7 +19,7 @@ from contextlib import suppress
 
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.transport import AiohttpTransport, Transport
-from scimitar.errors import ScimitarError
+from scimitar.errors import ConfigError, ScimitarError
 from scimitar.secrets import Secret
 from scimitar.validate.context import DIALECTS, Abort, Context, DialectChoice, Scene
 from scimitar.validate.discovery import DISCOVERY_SCENARIOS, PROMISES
@@ -55,20 +55,20 @@ class ValidateOptions:
     ) -> None:
         choice = DIALECTS.get(dialect.strip().lower())
         if choice is None:
-            raise ScimitarError(
+            raise ConfigError(
                 f"--dialect {dialect!r} is not known; use one of {', '.join(DIALECTS)}"
             )
         if only is not None and only not in ONLY:
-            raise ScimitarError(f"--only {only!r} is not known; use users or groups")
+            raise ConfigError(f"--only {only!r} is not known; use users or groups")
         if max_existing < 0:
-            raise ScimitarError(f"--max-existing must be 0 or more, not {max_existing}")
+            raise ConfigError(f"--max-existing must be 0 or more, not {max_existing}")
         if not url.startswith(("http://", "https://")):
-            raise ScimitarError(
+            raise ConfigError(
                 f"URL {url!r} is not an http(s) URL; pass the SCIM base URL, "
                 "such as https://app.example.com/scim/v2"
             )
         if not token.strip():
-            raise ScimitarError("--token is empty; pass the endpoint's bearer token")
+            raise ConfigError("--token is empty; pass the endpoint's bearer token")
         self.url = url
         self.token = Secret(token)
         self.choice: DialectChoice = choice
