@@ -52,12 +52,17 @@ def check_oauth2(
 
 
 def _check_token_url(url: str, *, allow_insecure_http: bool) -> None:
-    parts = urlsplit(url)
+    invalid = ConfigError(
+        f"the OAuth2 token URL {url!r} is not an absolute http(s) URL; enter the app's "
+        "token endpoint, e.g. https://zoom.us/oauth/token"
+    )
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port out of range
+    except ValueError as exc:
+        raise invalid from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"the OAuth2 token URL {url!r} is not an absolute http(s) URL; enter the app's "
-            "token endpoint, e.g. https://zoom.us/oauth/token"
-        )
+        raise invalid
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise ConfigError(
             f"the OAuth2 token URL {url!r} uses plain http to {parts.hostname}: the client "

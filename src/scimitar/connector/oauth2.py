@@ -9,6 +9,7 @@ once, docs/operations.md "OAuth2 to apps").
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,23 @@ from scimitar.connector.bearer import OAuth2ClientCredentials, OAuth2TokenError
 from scimitar.secrets import Secret
 
 __all__ = ["OAuth2TokenSource"]
+
+
+def _http_errors() -> tuple[type[Exception], ...]:
+    """What authlib's HTTP client raises when no answer arrives or the URL is unusable.
+
+    authlib's httpx integration uses the ``httpx2`` package when it is installed (a dev
+    dependency pulls it in) and ``httpx`` otherwise; catch both.
+    """
+    errors: list[type[Exception]] = [httpx.HTTPError, httpx.InvalidURL]
+    try:
+        other = importlib.import_module("httpx2")
+    except ImportError:
+        return tuple(errors)
+    return (*errors, other.HTTPError, other.InvalidURL)
+
+
+_HTTP_ERRORS = _http_errors()
 
 #: A token is replaced this many seconds before the expiry its server announced.
 REFRESH_MARGIN_SECONDS = 30.0
@@ -107,7 +125,7 @@ class OAuth2TokenSource:
                 f"{': ' + exc.description if exc.description else ''}); check the client id, "
                 "the client secret and the scopes the app's admin console issued"
             ) from exc
-        except httpx.HTTPError as exc:
+        except _HTTP_ERRORS as exc:
             raise OAuth2TokenError(
                 f"the token URL {url} could not be reached ({type(exc).__name__}); check the "
                 "URL and that this machine can reach it"

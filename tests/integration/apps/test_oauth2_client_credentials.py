@@ -168,3 +168,29 @@ async def test_concurrent_requests_share_one_token_fetch(apps: Apps, auth: Serve
 
     assert [answer["totalResults"] for answer in answers] == [0] * 8
     assert len(auth.state.token_requests) == before + 1
+
+
+@pytest.mark.parametrize(
+    "token_url",
+    ["http://[::1", "http://127.0.0.1:99999/token", "ftp://auth.example.com/token", "token"],
+    ids=["bad-ipv6", "port-out-of-range", "not-http", "relative"],
+)
+async def test_an_unusable_token_url_is_refused_before_sending(
+    apps: Apps, auth: Served, token_url: str
+) -> None:
+    grant = OAuth2ClientCredentials(OAuth2Grant(token_url, CLIENT_ID), Secret(CLIENT_SECRET))
+    with pytest.raises(ConfigError, match=r"OAuth2 token URL .* is not an absolute http"):
+        await apps.provisioning.set_credentials(
+            "Zoom", auth.tenant_url, None, actor=ACTOR, oauth2=grant
+        )
+
+
+async def test_an_unreachable_token_url_fails_test_connection(apps: Apps, auth: Served) -> None:
+    grant = OAuth2ClientCredentials(
+        OAuth2Grant("http://127.0.0.1:9/token", CLIENT_ID), Secret(CLIENT_SECRET)
+    )
+    result = await apps.provisioning.test_credentials("Zoom", auth.tenant_url, None, oauth2=grant)
+
+    assert result.failure is not None
+    assert result.failure.kind is ProbeFailureKind.CREDENTIALS
+    assert "could not be reached" in result.failure.message
