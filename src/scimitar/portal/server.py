@@ -35,6 +35,7 @@ from scimitar.portal.pages import (
     ondemand,
     preview,
     provisioning,
+    validate,
 )
 from scimitar.settings import Settings
 from scimitar.store import Database
@@ -89,6 +90,7 @@ def create_portal(
         control,
         audit,
         jobs,
+        validate,
     ):
         portal.include_router(module.router)
 
