@@ -107,11 +107,15 @@ def test_stdlib_loggers_write_through_the_same_format(capsys: pytest.CaptureFixt
     before = (root.handlers[:], root.level)
     try:
         configure_logging(level_name="info", log_format="json", stdlib=True)
+        # A logger of its own: an earlier test's logging config may have disabled uvicorn's.
+        server_log = logging.getLogger("scimitar.test.stdlib_server")
+        server_log.disabled, server_log.propagate = False, True
+        server_log.setLevel(logging.NOTSET)
         with structlog.contextvars.bound_contextvars(request_id="r-9"):
-            logging.getLogger("uvicorn.error").info("Started server process [%d]", 7)
+            server_log.info("Started server process [%d]", 7)
         line = json.loads(capsys.readouterr().err)
         assert line["event"] == "Started server process [7]"
-        assert line["logger"] == "uvicorn.error"
+        assert line["logger"] == "scimitar.test.stdlib_server"
         assert line["request_id"] == "r-9"
     finally:
         root.handlers, level = before

@@ -59,9 +59,10 @@ def _integer(value: Any, name: str, default: int | None, *, is_clamped: bool = F
 
     Values below the range are the caller's to clamp (a ``startIndex`` under 1 means 1, a
     negative ``count`` means 0). Above it, a ``count`` is clamped (the page is cut to the
-    server's maximum anyway) and a ``startIndex`` refused: no page starts there.
+    server's maximum anyway) and a ``startIndex`` refused: no page starts there. An empty
+    value (``count=``) is no integer: refused, as the tenant's OpenAPI document says.
     """
-    if value is None or value == "":
+    if value is None:
         return default
     try:
         number = int(value)

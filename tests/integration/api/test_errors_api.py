@@ -71,6 +71,20 @@ _MISSING = [
     ("DELETE", "/apps/Nowhere/attributes/user/nickName", None, "Nowhere"),
     ("GET", "/apps/Nowhere/config", None, "Nowhere"),
     ("PUT", "/apps/Nowhere/config", {"format": "scimitar.app-config"}, "Nowhere"),
+    ("POST", "/apps/Nowhere/plan", None, "Nowhere"),
+    ("GET", "/apps/Nowhere/plan/no-such-plan", None, "Nowhere"),
+    ("GET", "/apps/Nowhere/drift", None, "Nowhere"),
+    ("POST", "/apps/Nowhere/drift/fix", None, "Nowhere"),
+    ("GET", "/apps/Nowhere/orphans", None, "Nowhere"),
+    ("POST", "/apps/Nowhere/orphans/adopt", {"all": True}, "Nowhere"),
+    ("GET", "/sources/nowhere", None, "nowhere"),
+    ("DELETE", "/sources/nowhere", None, "nowhere"),
+    ("GET", "/sources/nowhere/logs", None, "nowhere"),
+    ("GET", "/sources/nowhere/mappings/user", None, "nowhere"),
+    ("PATCH", "/sources/nowhere/settings", {}, "nowhere"),
+    ("POST", "/sources/nowhere/sync", None, "nowhere"),
+    ("POST", "/sources/nowhere/test", None, "nowhere"),
+    ("GET", "/validate/no-such-run", None, "no-such-run"),
 ]
 
 
