@@ -184,3 +184,25 @@ def test_a_failing_endpoint_is_caught_by_discovery_and_test_connection(server: S
     assert probe["exchanges"][0]["response"]["status"] in (500, 503)
     server.cli("target", "tenant", "faults", "erring", "--error-rate", "0")
     assert _users(tenant) == 0
+
+
+@pytest.mark.parametrize(("profile", "template"), [("webex", "cisco-webex"), ("generic", "scim")])
+def test_a_template_s_needs_pass_on_the_profile_it_was_written_for(
+    server: Server, profile: str, template: str
+) -> None:
+    tenant = server.tenant(f"tmpl-{profile}", "--profile", profile)
+    code, report = _validate(server, tenant, "--template", template)
+    scenario = next(s for s in report["scenarios"] if s["name"] == f"template-{template}")
+    assert scenario["outcome"] == "pass", scenario
+    assert code == 0, report
+    assert _users(tenant) == 0
+
+
+def test_an_unknown_template_is_refused_before_any_request(server: Server) -> None:
+    tenant = server.tenant("tmpl-unknown", "--profile", "generic")
+    result = server.cli(
+        "validate", tenant["tenant_urls"][0], "--token", tenant["token"], "--template", "nope",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "no gallery template 'nope'" in result.stderr

@@ -45,6 +45,14 @@ def validate_command(
         int, typer.Option("--max-existing", help="Refuse an endpoint with more users than this.")
     ] = DEFAULT_MAX_EXISTING,
     yes: Annotated[bool, typer.Option("--yes", help="Run even above --max-existing.")] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Also check what this gallery template needs (its mappings' attributes, "
+            "quirks and limits), e.g. cisco-webex.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a SCIM endpoint against Entra's requests; exit 1 on any failure."""
@@ -57,6 +65,7 @@ def validate_command(
             keep=keep,
             max_existing=max_existing,
             assume_yes=yes,
+            template=template,
         )
     except ScimitarError as exc:
         fail(str(exc))

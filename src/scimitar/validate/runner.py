@@ -20,6 +20,8 @@ from contextlib import suppress
 from scimitar.connector.client import Credentials, SCIMClient
 from scimitar.connector.transport import AiohttpTransport, Transport
 from scimitar.errors import ConfigError, ScimitarError
+from scimitar.gallery.service import GalleryService
+from scimitar.gallery.template import AppTemplate
 from scimitar.secrets import Secret
 from scimitar.validate.context import DIALECTS, Abort, Context, DialectChoice, Scene
 from scimitar.validate.discovery import DISCOVERY_SCENARIOS, PROMISES
@@ -27,6 +29,7 @@ from scimitar.validate.groups import GROUP_SCENARIOS
 from scimitar.validate.model import Check, Outcome, Report, ScenarioResult
 from scimitar.validate.recorder import RecordingTransport, decode
 from scimitar.validate.scenario import Scenario
+from scimitar.validate.template import template_scenario
 from scimitar.validate.users import USER_SCENARIOS
 
 __all__ = ["ONLY", "RefusedError", "ValidateOptions", "scenarios_for", "validate"]
@@ -52,6 +55,7 @@ class ValidateOptions:
         keep: bool = False,
         max_existing: int = DEFAULT_MAX_EXISTING,
         assume_yes: bool = False,
+        template: str | None = None,
     ) -> None:
         choice = DIALECTS.get(dialect.strip().lower())
         if choice is None:
@@ -76,10 +80,15 @@ class ValidateOptions:
         self.keep = keep
         self.max_existing = max_existing
         self.assume_yes = assume_yes
+        # An unknown template id is refused before anything is sent (ConfigError names them).
+        self.template: AppTemplate | None = (
+            None if template is None else GalleryService.builtin().get(template.strip())
+        )
 
 
-def scenarios_for(only: str | None) -> list[Scenario]:
-    """The scenarios a run makes, in order (``--only`` narrows them)."""
+def scenarios_for(only: str | None, template: AppTemplate | None = None) -> list[Scenario]:
+    """The scenarios a run makes, in order (``--only`` narrows them; ``template`` adds its
+    own, after the others)."""
     chosen: list[Scenario] = list(DISCOVERY_SCENARIOS)
     if only in (None, "users"):
         chosen += USER_SCENARIOS
@@ -87,6 +96,8 @@ def scenarios_for(only: str | None) -> list[Scenario]:
         chosen += [s for s in USER_SCENARIOS if s.name == "test-connection"]
     if only in (None, "groups"):
         chosen += GROUP_SCENARIOS
+    if template is not None:
+        chosen.append(template_scenario(template))
     return [*chosen, PROMISES]
 
 
@@ -113,7 +124,7 @@ async def validate(options: ValidateOptions, transport: Transport | None = None)
         await _check_size(client, options)
         with _terminate_cancels():
             try:
-                await _run_all(context, scenarios_for(options.only), report)
+                await _run_all(context, scenarios_for(options.only, options.template), report)
             except asyncio.CancelledError:
                 report.interrupted = True
             finally:
