@@ -70,6 +70,8 @@ def test_serve_provisions_on_its_own(tmp_path: Path) -> None:
             "--token",
             tenant["token"],
         )
+        # The scheduler's own cycle is under test here, not a real-time run (on by default).
+        _cli(env, "app", "settings", "Webex", "--realtime", "off")
         _cli(env, "app", "provisioning", "Webex", "on")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not _target_users(tenant):

@@ -142,7 +142,8 @@ def test_a_populated_endpoint_is_refused_and_keep_leaves_the_objects(server: Ser
 
 def test_ctrl_c_still_cleans_up(server: Server) -> None:
     tenant = server.tenant("slow", "--profile", "generic")
-    server.cli("target", "tenant", "faults", "slow", "--latency-ms", "150")
+    # Slow enough (about 40 s for the whole run) that the interrupt lands mid-run on any machine.
+    server.cli("target", "tenant", "faults", "slow", "--latency-ms", "400")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -157,10 +158,11 @@ def test_ctrl_c_still_cleans_up(server: Server) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while _users(tenant) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _users(tenant) >= 2
+    assert process.poll() is None, "the run ended before the interrupt: it shows nothing"
     os.kill(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

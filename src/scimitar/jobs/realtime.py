@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import update
 
 from scimitar.apps import Apps
 from scimitar.apps.model import JobConfig
@@ -39,6 +40,7 @@ from scimitar.jobs.locks import AppLocks
 from scimitar.jobs.storewatch import StoreWatcher
 from scimitar.store import Database, scopelog
 from scimitar.store.signals import ALL_APPS
+from scimitar.store.tables.engine import JOB_STATE
 
 __all__ = ["RealtimeRunner", "has_work"]
 
@@ -207,7 +209,23 @@ class RealtimeRunner:
                 log.warning("realtime_run_failed", app_id=app_id, error=str(exc))
                 return True
         log.info("realtime_run_finished", app_id=app_id, kind=summary.kind, counts=summary.counts)
+        await self._schedule_if_unscheduled(app_id, config.settings.interval_minutes)
         return True
+
+    async def _schedule_if_unscheduled(self, app_id: str, interval_minutes: int) -> None:
+        """A run that did an app's first cycle puts the next scheduled one at the interval.
+
+        Without it the scheduler, seeing no next run, would take the app for due and run a
+        cycle at once: a second initial-sized pass right after the first, and changes made
+        while real-time runs are turned off would not wait for the interval.
+        """
+        upcoming = self._clock() + timedelta(minutes=interval_minutes)
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(JOB_STATE)
+                .where(JOB_STATE.c.app_id == app_id, JOB_STATE.c.next_run_at.is_(None))
+                .values(next_run_at=upcoming)
+            )
 
     async def _is_admitted(self, config: JobConfig) -> bool:
         """Admitted as a cycle would be, real-time, and not quarantined for any reason.

@@ -8,6 +8,7 @@ instead of pushing the Action and Status columns under the panel or off the scre
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -35,7 +36,15 @@ def test_log_columns_stay_visible_at_1280_px_with_the_details_open(
     run("app", "settings", "Layout", "--scope", "all")
     run("app", "provisioning", "Layout", "on")
     run("directory", "user", "add", LONG_UPN, "givenName=Maximiliana", "surname=Cholmondeley")
-    run("app", "sync", "Layout")
+    # This server runs its scheduler and real-time runs: wait for them to provision the user.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        last = run("app", "status", "Layout").get("lastCycle") or {}
+        if last.get("status") == "succeeded" and last.get("counts", {}).get("create"):
+            break
+        time.sleep(1)
+    else:
+        pytest.fail("the app's first cycle did not succeed within 120 s")
     app_id = run("app", "show", "Layout")["app"]["id"]
 
     context = chromium.new_context(viewport={"width": WIDTH, "height": 800})
