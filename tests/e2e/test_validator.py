@@ -157,6 +157,9 @@ def test_ctrl_c_still_cleans_up(server: Server) -> None:
         env=server.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # A test run started in the background (`make test &`) ignores SIGINT, and children
+        # inherit that: give the validator the default, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while _users(tenant) < 2 and time.monotonic() < deadline:
