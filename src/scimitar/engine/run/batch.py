@@ -27,6 +27,7 @@ from scimitar.engine.core.actions import Create, Delete, Disable, Enable, Match,
 from scimitar.engine.core.planning import link_after
 from scimitar.engine.core.steps import decision_step
 from scimitar.engine.run.context import CycleContext
+from scimitar.engine.run.forwarding import ForwardingPort
 from scimitar.engine.run.objects import (
     INDEXED,
     Outcome,
@@ -90,7 +91,7 @@ class TargetIndex:
         return [{"id": target_id, INDEXED: True} for target_id in ids]
 
 
-class IndexedPort:
+class IndexedPort(ForwardingPort):
     """A :class:`TargetPort` whose ``find`` answers from listing indexes where it has one."""
 
     def indexes(self, items: Sequence[Prepared]) -> bool:
@@ -102,7 +103,7 @@ class IndexedPort:
         return object_type in self._indexes
 
     def __init__(self, port: TargetPort, indexes: dict[str, TargetIndex]) -> None:
-        self._port = port
+        super().__init__(port)
         self._indexes = indexes
         #: The app itself, for lookups the index cannot answer (it was read at the start of
         #: the cycle: after a 409 the object is newer than the index).
@@ -113,33 +114,6 @@ class IndexedPort:
         if index is None:
             return await self._port.find(object_type, attribute, value)
         return index.find(attribute, value)
-
-    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
-        return await self._port.get(object_type, target_id)
-
-    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._port.create(object_type, body)
-
-    async def patch(
-        self, object_type: str, target_id: str, body: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        return await self._port.patch(object_type, target_id, body)
-
-    async def put(
-        self,
-        object_type: str,
-        target_id: str,
-        body: dict[str, Any],
-        *,
-        if_match: str | None = None,
-    ) -> dict[str, Any] | None:
-        return await self._port.put(object_type, target_id, body, if_match=if_match)
-
-    async def delete(self, object_type: str, target_id: str) -> None:
-        await self._port.delete(object_type, target_id)
-
-    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
-        return await self._port.bulk(operations)
 
 
 def _operation(ctx: CycleContext, item: Prepared) -> BulkOperation | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from scimitar.connector.bulk import BulkOperation, BulkResult
+from scimitar.engine.run.forwarding import ForwardingPort
 from scimitar.engine.state.work import TargetPort
 from scimitar.errors import JobError, SyncError
 from scimitar.scim.filter import render_value
@@ -73,7 +73,7 @@ def _chunks(attribute: str, values: Sequence[str], max_terms: int) -> list[list[
     return [c for c in chunks if c]
 
 
-class BatchedPort:
+class BatchedPort(ForwardingPort):
     """A :class:`TargetPort` whose ``find`` joins concurrent lookups into ``or`` filters.
 
     Args:
@@ -82,7 +82,7 @@ class BatchedPort:
     """
 
     def __init__(self, port: TargetPort, max_terms: int) -> None:
-        self._port = port
+        super().__init__(port)
         self._max_terms = max_terms
         self._waiting: dict[_Key, _Waiting] = {}
         self._tasks: set[asyncio.Future[None]] = set()
@@ -160,30 +160,3 @@ class BatchedPort:
             future.set_result(await self._port.find(object_type, attribute, value))
         except BaseException as exc:  # noqa: BLE001 - the waiter re-raises it
             future.set_exception(exc)
-
-    async def get(self, object_type: str, target_id: str) -> dict[str, Any] | None:
-        return await self._port.get(object_type, target_id)
-
-    async def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._port.create(object_type, body)
-
-    async def patch(
-        self, object_type: str, target_id: str, body: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        return await self._port.patch(object_type, target_id, body)
-
-    async def put(
-        self,
-        object_type: str,
-        target_id: str,
-        body: dict[str, Any],
-        *,
-        if_match: str | None = None,
-    ) -> dict[str, Any] | None:
-        return await self._port.put(object_type, target_id, body, if_match=if_match)
-
-    async def delete(self, object_type: str, target_id: str) -> None:
-        await self._port.delete(object_type, target_id)
-
-    async def bulk(self, operations: Sequence[BulkOperation]) -> list[BulkResult]:
-        return await self._port.bulk(operations)
