@@ -10,7 +10,6 @@ commands', and ``import scimitar.cli.main`` pulls in no heavy module. ``bench/cl
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,10 +188,9 @@ def main() -> None:
 
     settings = Settings()
     # A cycle run by this command counts in the server's GET /metrics (docs/operations.md).
-    os.environ.setdefault(
-        "PROMETHEUS_MULTIPROC_DIR",
-        str((settings.metrics_dir or settings.data_dir / "metrics").resolve()),
-    )
+    from scimitar.metrics import use_directory
+
+    use_directory(settings)
     configure_logging(
         logging.WARNING, level_name=settings.log_level, log_format=settings.log_format
     )
